@@ -1,0 +1,118 @@
+#include "aud.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void set_why(struct aud *a, const char *what, const char *detail)
+{
+	snprintf(a->why, sizeof(a->why), "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+}
+
+/* Asks the kernel whether auditing is enabled; needs CAP_AUDIT_CONTROL, so best effort. */
+static int kernel_enabled(int fd)
+{
+	struct audit_reply rep;
+	int i;
+
+	if (audit_request_status(fd) <= 0)
+		return -1;
+	for (i = 0; i < 10; i++) {
+		memset(&rep, 0, sizeof(rep));
+		if (audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0) <= 0)
+			return -1;
+		if (rep.type == AUDIT_GET && rep.status)
+			return rep.status->enabled != 0;
+		if (rep.type == NLMSG_ERROR && rep.error && rep.error->error)
+			return -1;
+	}
+	return -1;
+}
+
+int aud_open(struct aud *a, enum cfg_audit mode, struct rjh_diag *d)
+{
+	int on;
+
+	a->fd = -1;
+	a->mode = mode;
+	a->why[0] = '\0';
+	if (mode == CFG_AUDIT_OFF)
+		return RJH_OK;
+	a->fd = audit_open();
+	if (a->fd < 0) {
+		set_why(a, "kernel audit is unavailable", strerror(errno));
+	} else {
+		on = kernel_enabled(a->fd);
+		if (on == 0)
+			set_why(a, "kernel audit is disabled (auditctl -e 0)", NULL);
+	}
+	if (a->why[0] && mode == CFG_AUDIT_REQUIRED)
+		return diag_set(d, RJH_EAUDIT, "%s, and rjh.conf says audit = required", a->why);
+	return RJH_OK;
+}
+
+void aud_close(struct aud *a)
+{
+	if (a->fd >= 0)
+		audit_close(a->fd);
+	a->fd = -1;
+}
+
+int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
+{
+	char msg[768];
+	int n;
+
+	if (a->mode == CFG_AUDIT_OFF)
+		return RJH_OK;
+	if (a->fd < 0)
+		return a->mode == CFG_AUDIT_REQUIRED
+			       ? diag_set(d, RJH_EAUDIT, "%s", a->why[0] ? a->why : "no audit")
+			       : RJH_OK;
+	n = snprintf(msg, sizeof(msg), "op=%s", rec->op);
+	if (rec->host)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " acct=\"%s\"", rec->host);
+	if (rec->host_uid)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " id=%u", rec->host_uid);
+	if (rec->fp)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " fp=\"%s\"", rec->fp);
+	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)getuid());
+	if (rec->detail && *rec->detail && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", rec->detail);
+	if (audit_log_user_message(a->fd, rec->type, msg, NULL, NULL, NULL,
+				   rec->success ? 1 : 0) <= 0) {
+		set_why(a, "the kernel refused the audit record", strerror(errno));
+		if (a->mode == CFG_AUDIT_REQUIRED)
+			return diag_set(d, RJH_EAUDIT, "%s", a->why);
+	}
+	return RJH_OK;
+}
+
+int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
+{
+	struct reg_event e = {
+		.time = (int64_t)time(NULL),
+		.type = audit_msg_type_to_name(rec->type),
+		.op = rec->op,
+		.actor_uid = (uint32_t)getuid(),
+		.actor_auid = (uint32_t)audit_getloginuid(),
+		.host = rec->host,
+		.fp = rec->fp,
+		.detail = rec->detail,
+		.success = rec->success,
+	};
+
+	if (!e.type)
+		e.type = "UNKNOWN";
+	return reg_event_add(r, &e, d);
+}
+
+int aud_record(struct aud *a, struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
+{
+	int rc = r ? aud_event(r, rec, d) : RJH_OK;
+
+	return rc < 0 ? rc : aud_kernel(a, rec, d);
+}

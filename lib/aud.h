@@ -1,0 +1,50 @@
+/* Audit: one helper for every record rjh writes, to the kernel and to events. */
+#ifndef RJH_AUD_H
+#define RJH_AUD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "err.h"
+#include "reg.h"
+
+struct aud {
+	int fd;                  /* the audit netlink socket, or -1 */
+	enum cfg_audit mode;
+	char why[160];           /* why kernel audit is unavailable, or "" */
+};
+
+struct aud_rec {
+	int type;           /* AUDIT_USER_MGMT, AUDIT_USER_START, ... */
+	const char *op;     /* "rjh-enroll", ... */
+	const char *host;   /* a validated host name, or NULL */
+	uint32_t host_uid;  /* 0: none */
+	const char *fp;     /* a validated fingerprint, or NULL */
+	/* Space-separated key=value tokens built only from validated values. */
+	const char *detail;
+	bool success;
+};
+
+/*
+ * Opens kernel audit according to mode. Returns 0 (with a->why set when
+ * audit is unavailable in best-effort mode, for the caller to report), or
+ * RJH_EAUDIT when mode is required and the kernel cannot take records.
+ */
+int aud_open(struct aud *a, enum cfg_audit mode, struct rjh_diag *d);
+void aud_close(struct aud *a);
+
+/*
+ * Writes rec as an events row (when r is not NULL, inside the caller's
+ * transaction) and as a kernel audit record. Returns RJH_EAUDIT if the kernel
+ * refused the record in required mode; a best-effort failure fills a->why.
+ */
+int aud_record(struct aud *a, struct reg *r, const struct aud_rec *rec, struct rjh_diag *d);
+
+/* Writes rec as an events row only, e.g. one per host of a bulk import. */
+int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d);
+
+/* Sends rec to the kernel only, e.g. a res=failed after a failed commit. */
+int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d);
+
+#endif

@@ -1,0 +1,45 @@
+/* /etc/rjh/rjh.conf: one parser for every component. */
+#ifndef RJH_CFG_H
+#define RJH_CFG_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+#define CFG_DEFAULT_PATH "/etc/rjh/rjh.conf"
+#define CFG_PATH_MAX 256
+
+enum cfg_audit {
+	CFG_AUDIT_BEST_EFFORT, /* write records; warn and go on if audit is unavailable */
+	CFG_AUDIT_REQUIRED,    /* refuse changes that cannot be audited */
+	CFG_AUDIT_OFF,         /* registry events only */
+};
+
+struct cfg {
+	char registry[CFG_PATH_MAX];    /* registry = /var/lib/rjh/registry.db */
+	char runtime_dir[CFG_PATH_MAX]; /* runtime_dir = /run/rjh */
+	uint32_t uid_min, uid_max;      /* uid_min/uid_max: the range init records */
+	char host_group[33];            /* host_group = rjh-hosts */
+	uint32_t host_gid;              /* host_gid */
+	uint32_t rsa_min_bits;          /* rsa_min_bits = 3072 */
+	enum cfg_audit audit;           /* audit = best-effort | required | off */
+	char public_name[254];          /* public_name: the jumphost's DNS name */
+	char source[CFG_PATH_MAX];      /* the file that was read, or "" for defaults */
+};
+
+/* Fills c with the compiled-in defaults. */
+void cfg_defaults(struct cfg *c);
+
+/*
+ * Loads path (CFG_DEFAULT_PATH when NULL) over the defaults. A missing file
+ * means the defaults. Returns 0, RJH_ECONFIG with "file:line: reason", or
+ * RJH_ETRUST when the file is not root-owned or is group/other-writable.
+ */
+int cfg_load(const char *path, struct cfg *c, struct rjh_diag *d);
+
+/* Parses a config held in memory; name is used in messages. */
+int cfg_parse(const char *name, char *buf, size_t len, struct cfg *c, struct rjh_diag *d);
+
+const char *cfg_audit_name(enum cfg_audit a);
+
+#endif

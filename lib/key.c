@@ -1,0 +1,375 @@
+#include "key.h"
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum key_kind { KIND_ED25519, KIND_ECDSA, KIND_RSA };
+
+struct key_type {
+	const char *name;
+	enum key_kind kind;
+	const char *curve; /* ECDSA curve identifier inside the blob */
+	int nid;
+	bool sk; /* FIDO key: an application string follows */
+};
+
+static const struct key_type key_types[] = {
+	{"ssh-ed25519", KIND_ED25519, NULL, 0, false},
+	{"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, false},
+	{"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", NID_secp384r1, false},
+	{"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", NID_secp521r1, false},
+	{"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, 0, true},
+	{"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1,
+	 true},
+	{"ssh-rsa", KIND_RSA, NULL, 0, false},
+};
+
+/* A cursor over an SSH wire-format blob. */
+struct rd {
+	const unsigned char *p;
+	size_t left;
+};
+
+static int rd_string(struct rd *r, const unsigned char **s, size_t *len)
+{
+	uint32_t n;
+
+	if (r->left < 4)
+		return -1;
+	n = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 | r->p[3];
+	if (n > r->left - 4)
+		return -1;
+	*s = r->p + 4;
+	*len = n;
+	r->p += 4 + n;
+	r->left -= 4 + n;
+	return 0;
+}
+
+static bool rd_string_is(struct rd *r, const char *want)
+{
+	const unsigned char *s;
+	size_t n;
+
+	return rd_string(r, &s, &n) == 0 && n == strlen(want) && memcmp(s, want, n) == 0;
+}
+
+/* Bits in a positive mpint, or 0 if it is malformed or negative. */
+static unsigned mpint_bits(const unsigned char *s, size_t n, bool *odd)
+{
+	unsigned bits;
+
+	if (n == 0 || (s[0] & 0x80))
+		return 0;
+	if (s[0] == 0) {
+		/* A leading zero is only allowed to clear the sign bit. */
+		if (n < 2 || !(s[1] & 0x80))
+			return 0;
+		s++;
+		n--;
+	}
+	*odd = s[n - 1] & 1;
+	bits = (unsigned)(n * 8);
+	for (unsigned char top = s[0]; !(top & 0x80); top <<= 1)
+		bits--;
+	return bits;
+}
+
+static bool ec_point_valid(int nid, const unsigned char *q, size_t n)
+{
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(nid);
+	EC_POINT *pt = g ? EC_POINT_new(g) : NULL;
+	size_t want = g ? 1 + 2 * (size_t)((EC_GROUP_get_degree(g) + 7) / 8) : 0;
+	bool ok = pt && n == want && q[0] == 0x04 && EC_POINT_oct2point(g, pt, q, n, NULL) == 1;
+
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	return ok;
+}
+
+static int parse_blob(const struct key_type *t, const unsigned char *blob, size_t len,
+		      uint32_t rsa_min_bits, unsigned *bits, struct rjh_diag *d)
+{
+	struct rd r = {blob, len};
+	const unsigned char *a, *b;
+	size_t an, bn;
+	bool odd_e = false, odd_n = false;
+
+	if (!rd_string_is(&r, t->name))
+		return diag_set(d, RJH_EINVAL,
+				"the key blob's embedded type differs from the declared type %s",
+				t->name);
+	switch (t->kind) {
+	case KIND_ED25519:
+		if (rd_string(&r, &a, &an) < 0 || an != 32)
+			return diag_set(d, RJH_EINVAL, "malformed %s key blob", t->name);
+		*bits = 256;
+		break;
+	case KIND_ECDSA:
+		if (!rd_string_is(&r, t->curve) || rd_string(&r, &a, &an) < 0)
+			return diag_set(d, RJH_EINVAL, "malformed %s key blob", t->name);
+		if (!ec_point_valid(t->nid, a, an))
+			return diag_set(d, RJH_EINVAL, "%s key is not a valid curve point",
+					t->name);
+		*bits = (unsigned)(an - 1) * 4;
+		if (*bits == 528)
+			*bits = 521;
+		break;
+	case KIND_RSA:
+		if (rd_string(&r, &a, &an) < 0 || rd_string(&r, &b, &bn) < 0 ||
+		    mpint_bits(a, an, &odd_e) < 2 || !odd_e)
+			return diag_set(d, RJH_EINVAL, "malformed ssh-rsa key blob");
+		*bits = mpint_bits(b, bn, &odd_n);
+		if (*bits == 0 || !odd_n)
+			return diag_set(d, RJH_EINVAL, "malformed ssh-rsa key blob");
+		if (*bits < rsa_min_bits)
+			return diag_set(d, RJH_EINVAL,
+					"RSA key of %u bits is too short (minimum %u)", *bits,
+					rsa_min_bits);
+		if (*bits > 16384)
+			return diag_set(d, RJH_EINVAL, "RSA key of %u bits is too long (max 16384)",
+					*bits);
+		break;
+	}
+	if (t->sk && rd_string(&r, &a, &an) < 0)
+		return diag_set(d, RJH_EINVAL, "malformed %s key blob: no application", t->name);
+	if (r.left != 0)
+		return diag_set(d, RJH_EINVAL, "trailing data inside the %s key blob", t->name);
+	return RJH_OK;
+}
+
+/* Strict base64: whole quads, padding only at the end. Returns length or -1. */
+static long b64_decode(const char *s, size_t n, unsigned char *out)
+{
+	size_t pad = 0, i;
+	int got;
+
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '=') {
+			if (i < n - 2)
+				return -1;
+			pad++;
+		} else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+				    (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+			return -1;
+		}
+	}
+	got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+	if (got < 0 || (size_t)got < pad)
+		return -1;
+	return (long)((size_t)got - pad);
+}
+
+int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char enc[64];
+	int n;
+
+	if (!EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return RJH_ESYS;
+	n = EVP_EncodeBlock((unsigned char *)enc, md, (int)mdlen);
+	while (n > 0 && enc[n - 1] == '=')
+		n--;
+	enc[n] = '\0';
+	memcpy(out, "SHA256:", 7);
+	memcpy(out + 7, enc, (size_t)n + 1);
+	return RJH_OK;
+}
+
+bool key_is_fingerprint(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "SHA256:", 7) != 0 || strlen(s) != KEY_FP_LEN - 1)
+		return false;
+	for (i = 7; s[i]; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/'))
+			return false;
+	}
+	return true;
+}
+
+bool key_text_is_private(const char *buf, size_t len)
+{
+	return memmem(buf, len, "PRIVATE KEY", 11) || memmem(buf, len, "PuTTY-User-Key-File", 19) ||
+	       memmem(buf, len, "SSH2 ENCRYPTED PRIVATE", 22);
+}
+
+/* Explains why tok is not an accepted key type, without quoting odd input. */
+static int bad_type(const char *tok, size_t n, struct rjh_diag *d)
+{
+	static const char cert[] = "-cert-v01@openssh.com";
+	size_t cl = sizeof(cert) - 1;
+
+	if (n >= 10 && !strncmp(tok, "-----BEGIN", 10))
+		return diag_set(d, RJH_EINVAL,
+				"PEM-encoded key; give an OpenSSH public key (ssh-keygen -i -f)");
+	if (n > cl && !memcmp(tok + n - cl, cert, cl))
+		return diag_set(d, RJH_EINVAL, "certificates are not accepted; give the plain key");
+	if (n == 7 && !memcmp(tok, "ssh-dss", 7))
+		return diag_set(d, RJH_EINVAL, "ssh-dss (DSA) keys are not accepted");
+	if (memchr(tok, '=', n) || memchr(tok, ',', n) || memchr(tok, '"', n) ||
+	    (n == 8 && !memcmp(tok, "restrict", 8)) || (n > 3 && !memcmp(tok, "no-", 3)))
+		return diag_set(d, RJH_EINVAL,
+				"the line carries authorized_keys options; give the bare key");
+	for (size_t i = 0; i < n; i++) {
+		char c = tok[i];
+
+		if (i >= 40 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+				 c == '@' || c == '.'))
+			return diag_set(d, RJH_EINVAL, "not an OpenSSH public key line");
+	}
+	return diag_set(d, RJH_EINVAL, "unsupported key type %.*s", (int)n, tok);
+}
+
+static size_t span_word(const char *s)
+{
+	return strcspn(s, " \t");
+}
+
+static const char *skip_ws(const char *s)
+{
+	return s + strspn(s, " \t");
+}
+
+int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out,
+		   struct rjh_diag *d)
+{
+	const struct key_type *t = NULL;
+	unsigned char *blob = NULL;
+	const char *p, *b64, *cm;
+	size_t tn, bn, cn, i;
+	long blen;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	p = skip_ws(line);
+	tn = span_word(p);
+	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++) {
+		if (strlen(key_types[i].name) == tn && !memcmp(p, key_types[i].name, tn))
+			t = &key_types[i];
+	}
+	if (!t)
+		return bad_type(p, tn, d);
+	b64 = skip_ws(p + tn);
+	bn = span_word(b64);
+	if (bn == 0)
+		return diag_set(d, RJH_EINVAL, "%s key has no base64 data", t->name);
+	if (bn > KEY_B64_MAX)
+		return diag_set(d, RJH_EINVAL, "%s key data is too long", t->name);
+	blob = malloc(bn);
+	if (!blob)
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	blen = b64_decode(b64, bn, blob);
+	if (blen < 0) {
+		rc = diag_set(d, RJH_EINVAL, "%s key data is not valid base64", t->name);
+		goto out;
+	}
+	rc = parse_blob(t, blob, (size_t)blen, rsa_min_bits, &out->bits, d);
+	if (rc < 0)
+		goto out;
+	cm = skip_ws(b64 + bn);
+	cn = strlen(cm);
+	while (cn > 0 && (cm[cn - 1] == ' ' || cm[cn - 1] == '\t'))
+		cn--;
+	if (cn > KEY_COMMENT_MAX) {
+		rc = diag_set(d, RJH_EINVAL, "key comment is longer than %d characters",
+			      KEY_COMMENT_MAX);
+		goto out;
+	}
+	memcpy(out->comment, cm, cn);
+	out->comment[cn] = '\0';
+	if (!util_is_printable(out->comment, KEY_COMMENT_MAX)) {
+		rc = diag_set(d, RJH_EINVAL, "key comment contains control or non-ASCII characters");
+		goto out;
+	}
+	rc = key_fingerprint(blob, (size_t)blen, out->fp);
+	if (rc < 0) {
+		diag_set(d, rc, "cannot compute SHA-256");
+		goto out;
+	}
+	out->b64 = strndup(b64, bn);
+	if (!out->b64) {
+		rc = diag_set(d, RJH_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(out->type, sizeof(out->type), "%s", t->name);
+	rc = RJH_OK;
+out:
+	free(blob);
+	if (rc < 0)
+		key_clear(out);
+	return rc;
+}
+
+void key_clear(struct key *k)
+{
+	free(k->b64);
+	memset(k, 0, sizeof(*k));
+}
+
+int key_read_file(const char *path, uint32_t rsa_min_bits, struct key *out,
+		  struct rjh_diag *d)
+{
+	char *buf = NULL, *line;
+	size_t len = 0, pos = 0;
+	unsigned lineno = 0, nkeys = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = util_read_file(path, KEY_FILE_MAX, false, &buf, &len, NULL, d);
+	if (rc < 0)
+		return rc;
+	if (key_text_is_private(buf, len)) {
+		rc = diag_set(d, RJH_EINVAL,
+			      "%s holds a PRIVATE key; give the public key (.pub) instead", path);
+		goto out;
+	}
+	if (memchr(buf, '\0', len)) {
+		rc = diag_set(d, RJH_EINVAL, "%s: contains a NUL byte", path);
+		goto out;
+	}
+	while ((line = util_next_line(buf, len, &pos, NULL)) != NULL) {
+		const char *s = skip_ws(line);
+
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (++nkeys > 1) {
+			rc = diag_set(d, RJH_EINVAL,
+				      "%s:%u: more than one key in the file; give one key per file",
+				      path, lineno);
+			goto out;
+		}
+		rc = key_parse_line(s, rsa_min_bits, out, d);
+		if (rc < 0) {
+			char why[sizeof(d->msg)];
+
+			if (d) {
+				snprintf(why, sizeof(why), "%s", d->msg);
+				diag_set(d, rc, "%s:%u: %s", path, lineno, why);
+			}
+			goto out;
+		}
+	}
+	rc = nkeys ? RJH_OK : diag_set(d, RJH_EINVAL, "%s: no key in the file", path);
+out:
+	if (rc < 0)
+		key_clear(out);
+	free(buf);
+	return rc;
+}

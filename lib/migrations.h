@@ -1,0 +1,14 @@
+/* The schema migrations compiled in from sql/ (see tests/gen-migrations.sh). */
+#ifndef RJH_MIGRATIONS_H
+#define RJH_MIGRATIONS_H
+
+struct migration {
+	int version; /* PRAGMA user_version after this file is applied */
+	const char *name;
+	const char *sql;
+};
+
+extern const struct migration reg_migrations[];
+extern const int reg_migrations_count;
+
+#endif

@@ -1,0 +1,103 @@
+#include "name.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+
+static bool host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+	       c == '-';
+}
+
+int name_check_host(const char *s, struct rjh_diag *d)
+{
+	size_t i, n;
+
+	if (!s || !*s)
+		return diag_set(d, RJH_EINVAL, "host name is empty");
+	n = strnlen(s, NAME_HOST_MAX + 1);
+	if (n > NAME_HOST_MAX)
+		return diag_set(d, RJH_EINVAL, "host name is longer than %d characters",
+				NAME_HOST_MAX);
+	if (s[0] < 'a' || s[0] > 'z')
+		return diag_set(d, RJH_EINVAL,
+				"host name '%.32s' must start with a lower-case letter", s);
+	for (i = 0; i < n; i++) {
+		if (!host_char(s[i]))
+			return diag_set(d, RJH_EINVAL,
+					"host name may contain only a-z, 0-9, '.', '_' and '-'");
+	}
+	if (strstr(s, ".."))
+		return diag_set(d, RJH_EINVAL, "host name '%s' contains '..'", s);
+	return RJH_OK;
+}
+
+bool name_is_host(const char *s)
+{
+	return name_check_host(s, NULL) == RJH_OK;
+}
+
+bool name_is_account(const char *s)
+{
+	size_t i;
+
+	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (i = 1; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= 32 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+				 c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+int name_check_pattern(const char *s, struct rjh_diag *d)
+{
+	size_t i;
+
+	if (!s || !*s)
+		return diag_set(d, RJH_EINVAL, "pattern is empty");
+	if (!strpbrk(s, "*?"))
+		return name_check_host(s, d);
+	for (i = 0; s[i]; i++) {
+		if (i >= 64)
+			return diag_set(d, RJH_EINVAL, "pattern is longer than 64 characters");
+		if (!host_char(s[i]) && s[i] != '*' && s[i] != '?')
+			return diag_set(d, RJH_EINVAL,
+					"pattern may contain only host-name characters, '*' and '?'");
+	}
+	if (s[0] == '-' || s[0] == '.' || strstr(s, ".."))
+		return diag_set(d, RJH_EINVAL, "pattern '%s' must not start with '-' or '.' or contain '..'", s);
+	return RJH_OK;
+}
+
+int name_check_principal(const char *s, struct rjh_diag *d)
+{
+	const char *n = (s && s[0] == '@') ? s + 1 : s;
+
+	if (!name_is_account(n))
+		return diag_set(d, RJH_EINVAL,
+				"principal '%.40s' must be a user name or @group "
+				"([a-z_][a-z0-9._-]*, at most 32 characters)",
+				s ? s : "");
+	return RJH_OK;
+}
+
+int name_check_system(const char *s, uint32_t uid_min, uint32_t uid_max, struct rjh_diag *d)
+{
+	char buf[16384];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &pwp) == 0 && pwp &&
+	    (pw.pw_uid < uid_min || pw.pw_uid > uid_max))
+		return diag_set(d, RJH_EINVAL, "'%s' is an existing system user (uid %u)", s,
+				(unsigned)pw.pw_uid);
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &grp) == 0 && grp)
+		return diag_set(d, RJH_EINVAL, "'%s' is an existing system group (gid %u)", s,
+				(unsigned)gr.gr_gid);
+	return RJH_OK;
+}

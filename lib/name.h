@@ -1,0 +1,40 @@
+/* Names: hosts, accounts, groups and grant patterns. */
+#ifndef RJH_NAME_H
+#define RJH_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define NAME_HOST_MAX 32
+
+/*
+ * Syntax of a host name: 1-32 of [a-z0-9._-], starting with a letter, and
+ * no "..". Safe as a user name, a path component and an ssh argument. Pure
+ * and fast: the NSS module calls it before touching the registry.
+ */
+bool name_is_host(const char *s);
+
+/* Like name_is_host, but fills d with the reason it is not one. */
+int name_check_host(const char *s, struct rjh_diag *d);
+
+/*
+ * Refuses a host name that is already a user or group on this system (as
+ * seen through getpwnam_r/getgrnam_r), unless the user is an rjh host, i.e.
+ * its uid lies in [uid_min, uid_max]. NB. calls into NSS: never use it from
+ * the NSS module itself.
+ */
+int name_check_system(const char *s, uint32_t uid_min, uint32_t uid_max, struct rjh_diag *d);
+
+/* A POSIX-ish user or group name: [a-z_][a-z0-9_-]*, at most 32 characters. */
+bool name_is_account(const char *s);
+
+/* A grant pattern: a host name, or a glob of host-name characters and * ? */
+int name_check_pattern(const char *s, struct rjh_diag *d);
+
+/* A grant principal: a user name, or @group. */
+int name_check_principal(const char *s, struct rjh_diag *d);
+
+#endif

@@ -1,0 +1,887 @@
+#include "reg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "migrations.h"
+#include "util.h"
+
+/* Every statement rjh runs, prepared once per connection. */
+enum q {
+	Q_SETTING_GET,
+	Q_SETTING_PUT,
+	Q_HOST_GET,
+	Q_HOST_ADD,
+	Q_HOST_STATE,
+	Q_HOST_DEL,
+	Q_HOST_ALL,
+	Q_GRANT_DEL_EXACT,
+	Q_KEY_ADD,
+	Q_KEY_OWNER,
+	Q_KEY_FIND,
+	Q_KEY_REVOKE,
+	Q_KEYS_HOST,
+	Q_KEYS_ALL,
+	Q_GRANT_ADD,
+	Q_GRANT_DEL,
+	Q_GRANTS,
+	Q_SESSION_LAST,
+	Q_SESSIONS,
+	Q_EVENT_ADD,
+	Q_EVENTS,
+	Q_COUNT_
+};
+
+static const char *const q_sql[Q_COUNT_] = {
+	[Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+	[Q_SETTING_PUT] = "INSERT INTO settings(name, value) VALUES (?1, ?2) "
+			  "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+	[Q_HOST_GET] = "SELECT id, name, uid, state, created, updated, source_cidrs, expires, "
+		       "(SELECT count(*) FROM keys k WHERE k.host_id = hosts.id AND "
+		       "k.revoked IS NULL) FROM hosts WHERE name = ?1",
+	[Q_HOST_ADD] = "INSERT INTO hosts(name, uid, state, created, updated, source_cidrs, "
+		       "expires) VALUES (?1, ?2, 'active', ?3, ?3, ?4, ?5)",
+	[Q_HOST_STATE] = "UPDATE hosts SET state = ?2, updated = ?3 WHERE id = ?1",
+	[Q_HOST_DEL] = "DELETE FROM hosts WHERE id = ?1",
+	[Q_HOST_ALL] = "SELECT id, name, uid, state, created, updated, source_cidrs, expires, "
+		       "(SELECT count(*) FROM keys k WHERE k.host_id = hosts.id AND "
+		       "k.revoked IS NULL) FROM hosts ORDER BY name",
+	[Q_GRANT_DEL_EXACT] = "DELETE FROM grants WHERE pattern = ?1",
+	[Q_KEY_ADD] = "INSERT INTO keys(host_id, algorithm, blob, fingerprint, comment, created, "
+		      "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_KEY_OWNER] = "SELECT h.name FROM keys k JOIN hosts h ON h.id = k.host_id "
+			"WHERE k.fingerprint = ?1",
+	[Q_KEY_FIND] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
+		       "k.comment, k.created, k.expires, k.revoked FROM keys k "
+		       "JOIN hosts h ON h.id = k.host_id WHERE k.fingerprint = ?1",
+	[Q_KEY_REVOKE] = "UPDATE keys SET revoked = ?2 WHERE id = ?1",
+	[Q_KEYS_HOST] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
+			"k.comment, k.created, k.expires, k.revoked FROM keys k "
+			"JOIN hosts h ON h.id = k.host_id WHERE k.host_id = ?1 ORDER BY k.id",
+	[Q_KEYS_ALL] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
+		       "k.comment, k.created, k.expires, k.revoked FROM keys k "
+		       "JOIN hosts h ON h.id = k.host_id ORDER BY h.name, k.id",
+	[Q_GRANT_ADD] = "INSERT INTO grants(principal, pattern, created) VALUES (?1, ?2, ?3)",
+	[Q_GRANT_DEL] = "DELETE FROM grants WHERE principal = ?1 AND pattern = ?2",
+	[Q_GRANTS] = "SELECT principal, pattern, created FROM grants ORDER BY principal, pattern",
+	[Q_SESSION_LAST] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
+			   "FROM sessions WHERE host = ?1 ORDER BY started DESC, id DESC LIMIT 1",
+	[Q_SESSIONS] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
+		       "FROM sessions ORDER BY id",
+	[Q_EVENTS] = "SELECT time, type, op, actor_uid, actor_auid, host, fingerprint, result, "
+		     "detail FROM events ORDER BY id",
+	[Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
+			"fingerprint, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+};
+
+struct reg {
+	sqlite3 *db;
+	char path[CFG_PATH_MAX];
+	int busy_ms;
+	sqlite3_stmt *st[Q_COUNT_];
+};
+
+int reg_schema_version(void)
+{
+	return reg_migrations[reg_migrations_count - 1].version;
+}
+
+/* Turns an SQLite failure into an rjh code with a sentence naming the registry. */
+static int reg_fail(struct reg *r, int src, const char *what, struct rjh_diag *d)
+{
+	const char *msg = r && r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src);
+	const char *path = r ? r->path : "registry";
+
+	switch (src & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return diag_set(d, RJH_EREGISTRY, "%s: registry is locked by another writer "
+				"(waited %d ms)", path, r ? r->busy_ms : 0);
+	case SQLITE_CONSTRAINT:
+		return diag_set(d, RJH_EEXIST, "%s: %s", what, msg);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return diag_set(d, RJH_EREGISTRY, "%s: registry is corrupt or not a database",
+				path);
+	case SQLITE_READONLY:
+		return diag_set(d, RJH_EREGISTRY, "%s: registry is read-only (%s)", path, msg);
+	case SQLITE_FULL:
+		return diag_set(d, RJH_ESYS, "%s: disk full", path);
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return diag_set(d, RJH_EREGISTRY, "%s: cannot open registry (%s)", path, msg);
+	case SQLITE_NOMEM:
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	default:
+		return diag_set(d, RJH_EREGISTRY, "%s: %s: %s", path, what, msg);
+	}
+}
+
+static sqlite3_stmt *stmt(struct reg *r, enum q id, struct rjh_diag *d, int *rc)
+{
+	if (!r->st[id]) {
+		int src = sqlite3_prepare_v3(r->db, q_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					     &r->st[id], NULL);
+
+		if (src != SQLITE_OK) {
+			*rc = reg_fail(r, src, "prepare", d);
+			return NULL;
+		}
+	}
+	return r->st[id];
+}
+
+static void done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static int exec(struct reg *r, const char *sql, const char *what, struct rjh_diag *d)
+{
+	int src = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+
+	return src == SQLITE_OK ? RJH_OK : reg_fail(r, src, what, d);
+}
+
+static int pragma_int(struct reg *r, const char *sql, int *out, struct rjh_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL);
+
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+		if (src == SQLITE_ROW) {
+			*out = sqlite3_column_int(s, 0);
+			src = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return src == SQLITE_OK ? RJH_OK : reg_fail(r, src, "read schema", d);
+}
+
+static int set_setting(struct reg *r, const char *name, const char *value, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SETTING_PUT, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "write setting", d);
+}
+
+static int set_setting_u32(struct reg *r, const char *name, uint32_t v, struct rjh_diag *d)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", v);
+	return set_setting(r, name, buf, d);
+}
+
+/* Applies every migration above the registry's user_version, in one transaction. */
+static int migrate(struct reg *r, const struct cfg *c, bool create, struct rjh_diag *d)
+{
+	int rc, ver = 0, i;
+
+	rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
+	if (rc < 0)
+		return rc;
+	rc = pragma_int(r, "PRAGMA user_version", &ver, d);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < reg_migrations_count; i++) {
+		char sql[64];
+
+		if (reg_migrations[i].version <= ver)
+			continue;
+		rc = exec(r, reg_migrations[i].sql, reg_migrations[i].name, d);
+		if (rc < 0)
+			goto out;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", reg_migrations[i].version);
+		rc = exec(r, sql, "set schema version", d);
+		if (rc < 0)
+			goto out;
+	}
+	if (create) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", REG_APP_ID);
+		rc = exec(r, sql, "set application id", d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "uid_min", c->uid_min, d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "uid_max", c->uid_max, d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "next_uid", c->uid_min, d);
+		if (rc == 0)
+			rc = set_setting(r, "host_group", c->host_group, d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "host_gid", c->host_gid, d);
+		if (rc < 0)
+			goto out;
+	}
+	rc = exec(r, "COMMIT", "commit schema upgrade", d);
+out:
+	if (rc < 0)
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Checks that the file is an rjh registry this build understands. */
+static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
+{
+	int app = 0, ver = 0, rc;
+
+	rc = pragma_int(r, "PRAGMA application_id", &app, d);
+	if (rc == 0)
+		rc = pragma_int(r, "PRAGMA user_version", &ver, d);
+	if (rc < 0)
+		return rc;
+	if (app != REG_APP_ID)
+		return diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", r->path);
+	if (ver > reg_schema_version())
+		return diag_set(d, RJH_ESCHEMA,
+				"%s: registry schema %d is newer than this rjh understands (%d)",
+				r->path, ver, reg_schema_version());
+	if (ver < reg_schema_version() && mode == REG_RO)
+		return diag_set(d, RJH_EREGISTRY,
+				"%s: registry schema %d needs an upgrade to %d (run rjh-admin as root)",
+				r->path, ver, reg_schema_version());
+	return RJH_OK;
+}
+
+static int create_file(const char *path, struct rjh_diag *d)
+{
+	int fd, rc;
+
+	rc = util_mkdir_parents(path, 0755, d);
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 && errno == EEXIST)
+		return diag_set(d, RJH_EEXIST, "%s: a registry already exists; refusing to "
+				"overwrite it", path);
+	if (fd < 0)
+		return diag_set(d, RJH_ESYS, "cannot create %s: %s", path, strerror(errno));
+	/* The umask may have cut the mode; the registry is exactly 0640. */
+	if (fchmod(fd, 0640) < 0) {
+		rc = diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	close(fd);
+	return RJH_OK;
+}
+
+int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
+	     struct reg **out, struct rjh_diag *d)
+{
+	struct reg *r;
+	struct stat st;
+	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, src, rc;
+
+	*out = NULL;
+	if (strlen(path) >= CFG_PATH_MAX)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	if (mode == REG_CREATE) {
+		rc = create_file(path, d);
+		if (rc < 0)
+			return rc;
+	} else if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return diag_set(d, RJH_EREGISTRY,
+					"%s: registry does not exist (run rjh-admin init)", path);
+		return diag_set(d, RJH_EREGISTRY, "%s: %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		return diag_set(d, RJH_EREGISTRY, "%s: not a regular file", path);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->busy_ms = busy_ms;
+	flags |= mode == REG_RO ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	src = sqlite3_open_v2(path, &r->db, flags, NULL);
+	if (src != SQLITE_OK) {
+		rc = reg_fail(r, src, "open", d);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, busy_ms);
+	rc = exec(r, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", "configure", d);
+	if (rc < 0)
+		goto fail;
+	if (mode != REG_CREATE) {
+		rc = check_schema(r, mode, d);
+		if (rc < 0)
+			goto fail;
+	}
+	if (mode != REG_RO) {
+		rc = migrate(r, c, mode == REG_CREATE, d);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = r;
+	return RJH_OK;
+fail:
+	reg_close(r);
+	if (mode == REG_CREATE)
+		unlink(path);
+	return rc;
+}
+
+void reg_close(struct reg *r)
+{
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < Q_COUNT_; i++)
+		sqlite3_finalize(r->st[i]);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+int reg_begin(struct reg *r, struct rjh_diag *d)
+{
+	return exec(r, "BEGIN IMMEDIATE", "begin", d);
+}
+
+int reg_commit(struct reg *r, struct rjh_diag *d)
+{
+	int rc = exec(r, "COMMIT", "commit", d);
+
+	if (rc < 0)
+		reg_rollback(r);
+	return rc;
+}
+
+void reg_rollback(struct reg *r)
+{
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int reg_begin_read(struct reg *r, struct rjh_diag *d)
+{
+	return exec(r, "BEGIN", "begin", d);
+}
+
+void reg_end_read(struct reg *r)
+{
+	reg_rollback(r);
+}
+
+static int get_setting(struct reg *r, const char *name, char *buf, size_t len,
+		       struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SETTING_GET, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(s, 0));
+		rc = RJH_OK;
+	} else if (src == SQLITE_DONE) {
+		rc = diag_set(d, RJH_EREGISTRY, "%s: setting %s is missing", r->path, name);
+	} else {
+		rc = reg_fail(r, src, "read setting", d);
+	}
+	done(s);
+	return rc;
+}
+
+static int get_setting_u32(struct reg *r, const char *name, uint32_t *v, struct rjh_diag *d)
+{
+	char buf[32];
+	char *end;
+	unsigned long n;
+	int rc = get_setting(r, name, buf, sizeof(buf), d);
+
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	n = strtoul(buf, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return diag_set(d, RJH_EREGISTRY, "%s: setting %s is corrupt", r->path, name);
+	*v = (uint32_t)n;
+	return RJH_OK;
+}
+
+int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *next_uid,
+		 char *group, size_t grouplen, uint32_t *gid, struct rjh_diag *d)
+{
+	int rc = get_setting_u32(r, "uid_min", uid_min, d);
+
+	if (rc == 0)
+		rc = get_setting_u32(r, "uid_max", uid_max, d);
+	if (rc == 0)
+		rc = get_setting_u32(r, "next_uid", next_uid, d);
+	if (rc == 0)
+		rc = get_setting(r, "host_group", group, grouplen, d);
+	if (rc == 0)
+		rc = get_setting_u32(r, "host_gid", gid, d);
+	return rc;
+}
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+static void row_host(sqlite3_stmt *s, struct reg_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(s, 0);
+	copy_col(h->name, sizeof(h->name), s, 1);
+	h->uid = (uint32_t)sqlite3_column_int64(s, 2);
+	h->disabled = strcmp((const char *)sqlite3_column_text(s, 3), "active") != 0;
+	h->created = sqlite3_column_int64(s, 4);
+	h->updated = sqlite3_column_int64(s, 5);
+	copy_col(h->cidrs, sizeof(h->cidrs), s, 6);
+	h->expires = sqlite3_column_int64(s, 7);
+	h->nkeys = sqlite3_column_int(s, 8);
+}
+
+int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_GET, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		row_host(s, out);
+	else if (src == SQLITE_DONE)
+		rc = diag_set(d, RJH_ENOENT, "host %s is not enrolled", name);
+	else
+		rc = reg_fail(r, src, "read host", d);
+	done(s);
+	return rc;
+}
+
+int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires,
+		 int64_t now, struct reg_host *out, struct rjh_diag *d)
+{
+	uint32_t uid_max, uid;
+	int rc, src;
+	sqlite3_stmt *s;
+
+	rc = get_setting_u32(r, "uid_max", &uid_max, d);
+	if (rc == 0)
+		rc = get_setting_u32(r, "next_uid", &uid, d);
+	if (rc < 0)
+		return rc;
+	if (uid > uid_max || uid == 0)
+		return diag_set(d, RJH_EEXIST, "the uid range is exhausted (next uid %u, max %u)",
+				uid, uid_max);
+	s = stmt(r, Q_HOST_ADD, d, &rc);
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, uid);
+	sqlite3_bind_int64(s, 3, now);
+	if (cidrs && *cidrs)
+		sqlite3_bind_text(s, 4, cidrs, -1, SQLITE_STATIC);
+	if (expires)
+		sqlite3_bind_int64(s, 5, expires);
+	src = sqlite3_step(s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return diag_set(d, RJH_EEXIST, "host %s is already enrolled", name);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "add host", d);
+	/* next_uid only grows: uid_max + 1 marks the range as used up. */
+	rc = set_setting_u32(r, "next_uid", uid + 1, d);
+	if (rc < 0)
+		return rc;
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_last_insert_rowid(r->db);
+		snprintf(out->name, sizeof(out->name), "%s", name);
+		out->uid = uid;
+		out->created = out->updated = now;
+		out->expires = expires;
+		snprintf(out->cidrs, sizeof(out->cidrs), "%s", cidrs ? cidrs : "");
+	}
+	return RJH_OK;
+}
+
+int reg_host_set_disabled(struct reg *r, int64_t host_id, bool disabled, int64_t now,
+			  struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_STATE, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, host_id);
+	sqlite3_bind_text(s, 2, disabled ? "disabled" : "active", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "update host", d);
+}
+
+int reg_host_remove(struct reg *r, const struct reg_host *h, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src, grants;
+	sqlite3_stmt *s = stmt(r, Q_GRANT_DEL_EXACT, d, &rc);
+
+	if (!s)
+		return rc;
+	/* A grant naming exactly this host must not carry over to a future namesake. */
+	sqlite3_bind_text(s, 1, h->name, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "remove grants", d);
+	grants = sqlite3_changes(r->db);
+	s = stmt(r, Q_HOST_DEL, d, &rc);
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, h->id);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? grants : reg_fail(r, src, "remove host", d);
+}
+
+int reg_hosts_each(struct reg *r, reg_host_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_host h;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		row_host(s, &h);
+		rc = cb(&h, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list hosts", d);
+	done(s);
+	return rc;
+}
+
+int64_t reg_count(struct reg *r, const char *table)
+{
+	static const char *const ok[] = {"hosts", "keys", "grants", "sessions", "events"};
+	char sql[64];
+	sqlite3_stmt *s = NULL;
+	int64_t n = -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]) && strcmp(ok[i], table); i++)
+		;
+	if (i == sizeof(ok) / sizeof(ok[0]))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", ok[i]);
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int reg_key_add(struct reg *r, int64_t host_id, const struct key *k, const char *comment,
+		int64_t expires, int64_t now, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KEY_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, host_id);
+	sqlite3_bind_text(s, 2, k->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, k->b64, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, k->fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, comment ? comment : k->comment, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, now);
+	if (expires)
+		sqlite3_bind_int64(s, 7, expires);
+	src = sqlite3_step(s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE) {
+		char owner[33] = "";
+
+		s = stmt(r, Q_KEY_OWNER, d, &rc);
+		if (s) {
+			sqlite3_bind_text(s, 1, k->fp, -1, SQLITE_STATIC);
+			if (sqlite3_step(s) == SQLITE_ROW)
+				copy_col(owner, sizeof(owner), s, 0);
+			done(s);
+		}
+		return diag_set(d, RJH_EEXIST, "key %s is already enrolled for host %s", k->fp,
+				owner);
+	}
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add key", d);
+}
+
+static void row_key(sqlite3_stmt *s, struct reg_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(s, 0);
+	k->host_id = sqlite3_column_int64(s, 1);
+	copy_col(k->host, sizeof(k->host), s, 2);
+	copy_col(k->type, sizeof(k->type), s, 3);
+	copy_col(k->b64, sizeof(k->b64), s, 4);
+	copy_col(k->fp, sizeof(k->fp), s, 5);
+	copy_col(k->comment, sizeof(k->comment), s, 6);
+	k->created = sqlite3_column_int64(s, 7);
+	k->expires = sqlite3_column_int64(s, 8);
+	k->revoked = sqlite3_column_int64(s, 9);
+}
+
+int reg_key_find(struct reg *r, const char *fp, struct reg_key *out, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KEY_FIND, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, fp, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		row_key(s, out);
+	else if (src == SQLITE_DONE)
+		rc = diag_set(d, RJH_ENOENT, "key %s is not enrolled", fp);
+	else
+		rc = reg_fail(r, src, "find key", d);
+	done(s);
+	return rc;
+}
+
+int reg_key_revoke(struct reg *r, int64_t key_id, int64_t now, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KEY_REVOKE, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, key_id);
+	sqlite3_bind_int64(s, 2, now);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "revoke key", d);
+}
+
+int reg_keys_each(struct reg *r, int64_t host_id, reg_key_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_key *k;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, host_id ? Q_KEYS_HOST : Q_KEYS_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	k = malloc(sizeof(*k));
+	if (!k) {
+		done(s);
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	}
+	if (host_id)
+		sqlite3_bind_int64(s, 1, host_id);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		row_key(s, k);
+		rc = cb(k, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list keys", d);
+	done(s);
+	free(k);
+	return rc;
+}
+
+int reg_grant_add(struct reg *r, const char *principal, const char *pattern, int64_t now,
+		  struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_GRANT_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	src = sqlite3_step(s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE)
+		return diag_set(d, RJH_EEXIST, "%s already has a grant on %s", principal, pattern);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add grant", d);
+}
+
+int reg_grant_del(struct reg *r, const char *principal, const char *pattern,
+		  struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_GRANT_DEL, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pattern, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "remove grant", d);
+	if (sqlite3_changes(r->db) == 0)
+		return diag_set(d, RJH_ENOENT, "%s has no grant on %s", principal, pattern);
+	return RJH_OK;
+}
+
+int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_grant g;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_GRANTS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(g.principal, sizeof(g.principal), s, 0);
+		copy_col(g.pattern, sizeof(g.pattern), s, 1);
+		g.created = sqlite3_column_int64(s, 2);
+		rc = cb(&g, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list grants", d);
+	done(s);
+	return rc;
+}
+
+static void row_session(sqlite3_stmt *s, struct reg_session *out)
+{
+	memset(out, 0, sizeof(*out));
+	copy_col(out->host, sizeof(out->host), s, 0);
+	copy_col(out->fp, sizeof(out->fp), s, 1);
+	copy_col(out->source, sizeof(out->source), s, 2);
+	out->pid = sqlite3_column_int64(s, 3);
+	out->started = sqlite3_column_int64(s, 4);
+	out->ended = sqlite3_column_int64(s, 5);
+}
+
+int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_session se;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SESSIONS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		row_session(s, &se);
+		rc = cb(&se, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list sessions", d);
+	done(s);
+	return rc;
+}
+
+int reg_session_last(struct reg *r, const char *host, struct reg_session *out,
+		     struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SESSION_LAST, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		row_session(s, out);
+	} else if (src == SQLITE_DONE) {
+		rc = RJH_ENOENT;
+	} else {
+		rc = reg_fail(r, src, "read sessions", d);
+	}
+	done(s);
+	return rc;
+}
+
+int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_EVENT_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, e->time);
+	sqlite3_bind_text(s, 2, e->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, e->op, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, e->actor_uid);
+	if (e->actor_auid != (uint32_t)-1)
+		sqlite3_bind_int64(s, 5, e->actor_auid);
+	if (e->host)
+		sqlite3_bind_text(s, 6, e->host, -1, SQLITE_STATIC);
+	if (e->fp)
+		sqlite3_bind_text(s, 7, e->fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, e->success ? "success" : "failed", -1, SQLITE_STATIC);
+	if (e->detail)
+		sqlite3_bind_text(s, 9, e->detail, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record event", d);
+}
+
+static const char *col_or_null(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_event e;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_EVENTS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		e.time = sqlite3_column_int64(s, 0);
+		e.type = col_or_null(s, 1);
+		e.op = col_or_null(s, 2);
+		e.actor_uid = (uint32_t)sqlite3_column_int64(s, 3);
+		e.actor_auid = sqlite3_column_type(s, 4) == SQLITE_NULL
+				       ? (uint32_t)-1
+				       : (uint32_t)sqlite3_column_int64(s, 4);
+		e.host = col_or_null(s, 5);
+		e.fp = col_or_null(s, 6);
+		e.success = !strcmp(col_or_null(s, 7), "success");
+		e.detail = col_or_null(s, 8);
+		rc = cb(&e, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list events", d);
+	done(s);
+	return rc;
+}

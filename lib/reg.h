@@ -1,0 +1,136 @@
+/* The registry: one SQLite file of hosts, keys, grants, sessions and events. */
+#ifndef RJH_REG_H
+#define RJH_REG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "err.h"
+#include "key.h"
+
+/* PRAGMA application_id of every rjh registry ("rjh1"). */
+#define REG_APP_ID 0x726a6831
+
+enum reg_mode {
+	REG_RO,     /* read-only; refuses a registry that needs an upgrade */
+	REG_RW,     /* read-write; upgrades an older schema in one transaction */
+	REG_CREATE, /* init: creates a new file, fails if it exists */
+};
+
+struct reg;
+
+struct reg_host {
+	int64_t id;
+	char name[33];
+	uint32_t uid;
+	bool disabled;
+	int64_t created, updated;
+	int64_t expires; /* 0: never */
+	char cidrs[1024]; /* "" when unrestricted */
+	int nkeys;        /* keys that are not revoked */
+};
+
+struct reg_key {
+	int64_t id;
+	int64_t host_id;
+	char host[33];
+	char type[40];
+	char b64[KEY_B64_MAX + 1];
+	char fp[KEY_FP_LEN];
+	char comment[KEY_COMMENT_MAX + 1];
+	int64_t created, expires, revoked; /* 0: never / not revoked */
+};
+
+struct reg_grant {
+	char principal[34];
+	char pattern[65];
+	int64_t created;
+};
+
+struct reg_session {
+	char host[33];
+	char fp[KEY_FP_LEN];
+	char source[64];
+	int64_t pid, started, ended;
+};
+
+struct reg_event {
+	int64_t time;
+	const char *type; /* audit record type name, e.g. "USER_MGMT" */
+	const char *op;   /* e.g. "rjh-enroll" */
+	uint32_t actor_uid, actor_auid;
+	const char *host, *fp, *detail; /* may be NULL */
+	bool success;
+};
+
+/*
+ * Opens the registry at path. REG_CREATE makes a new one (mode 0640, parent
+ * directories 0755) recording c's uid range and host group. Returns 0 and
+ * sets *out, RJH_EREGISTRY (missing, unreadable, corrupt, not an rjh
+ * registry, locked), RJH_ESCHEMA (newer), RJH_EEXIST (CREATE over a file).
+ */
+int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
+	     struct reg **out, struct rjh_diag *d);
+void reg_close(struct reg *r);
+
+/* The schema version this build writes. */
+int reg_schema_version(void);
+
+/* One write transaction per command: BEGIN IMMEDIATE ... COMMIT. */
+int reg_begin(struct reg *r, struct rjh_diag *d);
+int reg_commit(struct reg *r, struct rjh_diag *d);
+void reg_rollback(struct reg *r);
+
+/* A read snapshot: BEGIN (deferred) ... reg_end_read. */
+int reg_begin_read(struct reg *r, struct rjh_diag *d);
+void reg_end_read(struct reg *r);
+
+/* Settings fixed at init. */
+int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *next_uid,
+		 char *group, size_t grouplen, uint32_t *gid, struct rjh_diag *d);
+
+/* Hosts. */
+int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);
+/* Allocates the next never-used uid. RJH_EEXIST if name is taken. */
+int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires,
+		 int64_t now, struct reg_host *out, struct rjh_diag *d);
+int reg_host_set_disabled(struct reg *r, int64_t host_id, bool disabled, int64_t now,
+			  struct rjh_diag *d);
+/* Deletes the host and its keys, and grants naming exactly it; returns grants removed. */
+int reg_host_remove(struct reg *r, const struct reg_host *h, struct rjh_diag *d);
+typedef int (*reg_host_cb)(const struct reg_host *h, void *ctx);
+int reg_hosts_each(struct reg *r, reg_host_cb cb, void *ctx, struct rjh_diag *d);
+int64_t reg_count(struct reg *r, const char *table);
+
+/* Keys. RJH_EEXIST (naming the owner) if the fingerprint is enrolled anywhere. */
+int reg_key_add(struct reg *r, int64_t host_id, const struct key *k, const char *comment,
+		int64_t expires, int64_t now, struct rjh_diag *d);
+int reg_key_find(struct reg *r, const char *fp, struct reg_key *out, struct rjh_diag *d);
+int reg_key_revoke(struct reg *r, int64_t key_id, int64_t now, struct rjh_diag *d);
+typedef int (*reg_key_cb)(const struct reg_key *k, void *ctx);
+/* host_id 0 walks every key. */
+int reg_keys_each(struct reg *r, int64_t host_id, reg_key_cb cb, void *ctx, struct rjh_diag *d);
+
+/* Grants. */
+int reg_grant_add(struct reg *r, const char *principal, const char *pattern, int64_t now,
+		  struct rjh_diag *d);
+int reg_grant_del(struct reg *r, const char *principal, const char *pattern,
+		  struct rjh_diag *d);
+typedef int (*reg_grant_cb)(const struct reg_grant *g, void *ctx);
+int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *d);
+
+/* Presence: the newest session of a host, RJH_ENOENT if none. */
+int reg_session_last(struct reg *r, const char *host, struct reg_session *out,
+		     struct rjh_diag *d);
+
+typedef int (*reg_session_cb)(const struct reg_session *s, void *ctx);
+int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_diag *d);
+
+/* Events: the registry's mirror of audit records. */
+int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d);
+/* Walks events oldest first; the strings live until the callback returns. */
+typedef int (*reg_event_cb)(const struct reg_event *e, void *ctx);
+int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *d);
+
+#endif

@@ -1,0 +1,61 @@
+/* Small helpers shared by every component: files, times, addresses. */
+#ifndef RJH_UTIL_H
+#define RJH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/*
+ * Reads a whole regular file of at most max bytes into a NUL-terminated
+ * heap buffer. Returns 0 and sets *buf_out and *len_out, RJH_ENOENT if it does
+ * not exist, RJH_EINVAL if it is too big, not a regular file, or empty
+ * (when !allow_empty), or RJH_ESYS.
+ */
+int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out,
+		   size_t *len_out, struct stat *st_out, struct rjh_diag *d);
+
+/* Checks that uid/mode describe a file owned by root and not writable by group or others. */
+int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag *d);
+
+/*
+ * Splits buf into lines in place: returns the next line (NUL-terminated,
+ * trailing CR removed) and advances *pos, or NULL at the end.
+ */
+char *util_next_line(char *buf, size_t len, size_t *pos, size_t *line_len_out);
+
+/*
+ * Creates every missing directory above path (not path itself) with exactly
+ * mode, whatever the umask. Existing directories are left as they are.
+ */
+int util_mkdir_parents(const char *path, mode_t mode, struct rjh_diag *d);
+
+/* Creates directory path (and its parents) with exactly mode, or accepts it if it exists. */
+int util_mkdir_p(const char *path, mode_t mode, struct rjh_diag *d);
+
+/* Parses an unsigned 32-bit decimal number with nothing after it. */
+int util_parse_u32(const char *s, uint32_t *out);
+
+/*
+ * Parses YYYY-MM-DD (end of that day, UTC) or YYYY-MM-DDTHH:MM[:SS]Z into
+ * seconds since the epoch.
+ */
+int util_parse_time(const char *s, int64_t *out, struct rjh_diag *d);
+
+/* Formats t as YYYY-MM-DDTHH:MM:SSZ into buf (at least 21 bytes). */
+void util_fmt_time(int64_t t, char *buf, size_t len);
+
+/*
+ * Validates a comma-separated list of CIDRs (IPv4 or IPv6, prefix optional)
+ * and writes its canonical form into out. Host bits must be zero.
+ */
+int util_parse_cidrs(const char *s, char *out, size_t outlen, struct rjh_diag *d);
+
+/* True when every byte of s is printable ASCII and s is at most max bytes. */
+bool util_is_printable(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,100 @@
+/* rjh-admin: what every command shares. */
+#ifndef RJH_ADMIN_H
+#define RJH_ADMIN_H
+
+#include <stdbool.h>
+#include <libaudit.h>
+#include <stdint.h>
+
+#include "aud.h"
+#include "cfg.h"
+#include "err.h"
+#include "reg.h"
+
+/* Documented exit codes (rjh-admin.8). */
+enum admin_exit {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_INVALID = 2,
+	EXIT_CONFLICT = 3, /* conflict or not found */
+	EXIT_SYSTEM = 4,   /* registry or system error */
+};
+
+/* How long a command waits for another writer before giving up. */
+#define ADMIN_BUSY_MS 10000
+
+struct admin {
+	const char *cmd; /* the command, for messages */
+	const char *conf_path;
+	struct cfg cfg;
+	struct aud aud;
+	bool audit_warned;
+};
+
+struct admin_cmd {
+	const char *name;
+	int (*run)(struct admin *a, int argc, char **argv);
+	const char *usage;   /* arguments, after the command name */
+	const char *summary; /* one line */
+	const char *help;    /* the options and what the command does */
+};
+
+/* Every command, NULL-terminated. */
+extern const struct admin_cmd *const admin_cmds[];
+
+/* The command called name, or NULL. */
+const struct admin_cmd *admin_find_cmd(const char *name);
+
+/* Prints "rjh-admin: CMD: MESSAGE" on stderr and returns the exit code for err. */
+int admin_fail(struct admin *a, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Same, with the message of a struct rjh_diag. */
+int admin_fail_diag(struct admin *a, int err, const struct rjh_diag *d);
+/* The exit code for an rjh error code. */
+int admin_exit_code(int err);
+/* Prints a usage error and returns EXIT_USAGE. */
+int admin_usage(struct admin *a, const char *why);
+/* Prints the command's help on stdout and returns EXIT_OK. */
+int admin_help(struct admin *a);
+
+/* One long option of a command: a flag, or an option with a value. */
+struct admin_opt {
+	const char *name;   /* without the leading "--" */
+	const char **value; /* set when the option takes a value */
+	bool *flag;         /* set when it is a flag */
+};
+
+/*
+ * Parses a command's options (opts ends with a zeroed entry; --help/-h is
+ * implicit) and checks that it got npos_min..npos_max positionals, which
+ * are left in argv[*first .. argc-1]. Returns -1 to go on, or an exit code.
+ */
+int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
+	       int npos_min, int npos_max, int *first);
+
+/* Opens the registry read-only for a query. */
+int admin_open_ro(struct admin *a, struct reg **r);
+
+/*
+ * A change: opens audit (refusing when audit = required and it is not
+ * available), opens the registry read-write and begins a write transaction.
+ */
+int admin_change_begin(struct admin *a, struct reg **r);
+/* Records rec (events row + kernel record) inside the change. */
+int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec);
+/* Commits; on failure sends a res=failed kernel record for rec. Closes r. */
+int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec);
+/* Rolls back and closes r, returning code. */
+int admin_change_abort(struct admin *a, struct reg *r, int code);
+
+/* Validates a host name fully: syntax, and not a system account or group. */
+int admin_check_host_name(struct admin *a, const char *name);
+
+/* Prints j (and takes it) as indented JSON; EXIT_OK or EXIT_SYSTEM. */
+struct json_t;
+int admin_print_json(struct json_t *j);
+
+/* Formats a time for tables: ISO 8601 UTC, or "-" for 0. */
+const char *admin_time(int64_t t, char buf[32]);
+
+#endif

@@ -1,0 +1,197 @@
+/* rjh-admin enroll and add-key: hosts and their keys come in here. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "key.h"
+#include "layout.h"
+#include "util.h"
+
+/* Options shared by enroll and add-key, validated before anything is opened. */
+struct key_opts {
+	const char *expires_s, *comment, *from_s;
+	int64_t expires;
+	char cidrs[1024];
+};
+
+static int check_key_opts(struct admin *a, struct key_opts *o)
+{
+	struct rjh_diag d = {""};
+	int rc;
+
+	if (o->expires_s) {
+		rc = util_parse_time(o->expires_s, &o->expires, &d);
+		if (rc < 0)
+			return admin_fail_diag(a, rc, &d);
+		if (o->expires <= (int64_t)time(NULL))
+			return admin_fail(a, RJH_EINVAL, "--expires %s is in the past",
+					  o->expires_s);
+	}
+	if (o->comment && (!util_is_printable(o->comment, KEY_COMMENT_MAX)))
+		return admin_fail(a, RJH_EINVAL, "--comment must be at most %d printable ASCII "
+						 "characters",
+				  KEY_COMMENT_MAX);
+	if (o->from_s) {
+		rc = util_parse_cidrs(o->from_s, o->cidrs, sizeof(o->cidrs), &d);
+		if (rc < 0)
+			return admin_fail(a, rc, "--from: %s", d.msg);
+	}
+	return EXIT_OK;
+}
+
+static int read_key(struct admin *a, const char *path, struct key *k)
+{
+	struct rjh_diag d = {""};
+	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
+
+	/* A missing key file is bad input, not a missing registry object. */
+	if (rc == RJH_ENOENT)
+		rc = RJH_EINVAL;
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+static void print_next_steps(struct admin *a, const struct reg_host *h, const struct key *k)
+{
+	char sock[CFG_PATH_MAX + 64], cmd[512];
+
+	layout_socket_path(&a->cfg, h->name, sock, sizeof(sock));
+	layout_tunnel_command(&a->cfg, h->name, cmd, sizeof(cmd));
+	printf("enrolled %s (uid %u) with key %s\n\n"
+	       "Next steps:\n"
+	       "  The host binds %s inside its chroot; on this jumphost that is\n"
+	       "    %s\n"
+	       "  On %s, keep this tunnel up (for example from a systemd unit):\n"
+	       "    %s\n",
+	       h->name, h->uid, k->fp, LAYOUT_CHROOT_SOCKET, sock, h->name, cmd);
+}
+
+static int cmd_enroll(struct admin *a, int argc, char **argv)
+{
+	struct key_opts o = {0};
+	const struct admin_opt opts[] = {{"expires", &o.expires_s, NULL},
+					 {"from", &o.from_s, NULL},
+					 {"comment", &o.comment, NULL},
+					 {0}};
+	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-enroll", .success = true};
+	struct rjh_diag d = {""};
+	struct reg_host h;
+	struct reg *r = NULL;
+	struct key k = {0};
+	char detail[1200];
+	const char *name;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
+	if (rc >= 0)
+		return rc;
+	name = argv[first];
+	rc = admin_check_host_name(a, name);
+	if (rc == 0)
+		rc = check_key_opts(a, &o);
+	if (rc == 0)
+		rc = read_key(a, argv[first + 1], &k);
+	if (rc)
+		goto out;
+	rc = admin_change_begin(a, &r);
+	if (rc)
+		goto out;
+	rc = reg_host_add(r, name, o.cidrs, o.expires, (int64_t)time(NULL), &h, &d);
+	if (rc == 0)
+		rc = reg_key_add(r, h.id, &k, o.comment, 0, h.created, &d);
+	if (rc < 0) {
+		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "key_type=%s%s%s", k.type, o.cidrs[0] ? " from=" : "",
+		 o.cidrs);
+	rec.host = name;
+	rec.host_uid = h.uid;
+	rec.fp = k.fp;
+	rec.detail = detail;
+	rc = admin_change_record(a, r, &rec);
+	if (rc) {
+		rc = admin_change_abort(a, r, rc);
+		goto out;
+	}
+	rc = admin_change_commit(a, r, &rec);
+	if (rc == 0)
+		print_next_steps(a, &h, &k);
+out:
+	key_clear(&k);
+	return rc;
+}
+
+static int cmd_add_key(struct admin *a, int argc, char **argv)
+{
+	struct key_opts o = {0};
+	const struct admin_opt opts[] = {{"expires", &o.expires_s, NULL},
+					 {"comment", &o.comment, NULL},
+					 {0}};
+	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-add-key", .success = true};
+	struct rjh_diag d = {""};
+	struct reg_host h;
+	struct reg *r = NULL;
+	struct key k = {0};
+	char detail[128];
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
+	if (rc >= 0)
+		return rc;
+	rc = check_key_opts(a, &o);
+	if (rc == 0)
+		rc = read_key(a, argv[first + 1], &k);
+	if (rc)
+		goto out;
+	rc = admin_change_begin(a, &r);
+	if (rc)
+		goto out;
+	rc = reg_host_get(r, argv[first], &h, &d);
+	if (rc == 0)
+		rc = reg_key_add(r, h.id, &k, o.comment, o.expires, (int64_t)time(NULL), &d);
+	if (rc < 0) {
+		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "key_type=%s", k.type);
+	rec.host = h.name;
+	rec.host_uid = h.uid;
+	rec.fp = k.fp;
+	rec.detail = detail;
+	rc = admin_change_record(a, r, &rec);
+	if (rc) {
+		rc = admin_change_abort(a, r, rc);
+		goto out;
+	}
+	rc = admin_change_commit(a, r, &rec);
+	if (rc == 0)
+		printf("added key %s to %s (%d active key%s)\n", k.fp, h.name, h.nkeys + 1,
+		       h.nkeys ? "s" : "");
+out:
+	key_clear(&k);
+	return rc;
+}
+
+const struct admin_cmd admin_cmd_enroll = {
+	"enroll", cmd_enroll, "NAME KEYFILE [--expires DATE] [--from CIDR[,CIDR...]] [--comment TEXT]",
+	"Enroll a host with its public key",
+	"Options:\n"
+	"  --expires DATE   the host may log in until DATE (YYYY-MM-DD, end of that day\n"
+	"                   UTC, or YYYY-MM-DDTHH:MM:SSZ)\n"
+	"  --from CIDRS     the host may connect only from these addresses\n"
+	"  --comment TEXT   a note stored with the key (default: the key file's comment)\n\n"
+	"NAME: 1-32 of a-z 0-9 . _ -, starting with a letter, no '..', and not an\n"
+	"existing user or group. KEYFILE: exactly one OpenSSH public key (ed25519,\n"
+	"ecdsa, sk-ed25519, sk-ecdsa, or RSA of at least rsa_min_bits); never a\n"
+	"private key, a certificate or a line with options. Everything is checked\n"
+	"first; then the uid is allocated and the host and key are stored in one\n"
+	"transaction. Prints the socket path and the tunnel command for the host.\n"};
+
+const struct admin_cmd admin_cmd_add_key = {
+	"add-key", cmd_add_key, "NAME KEYFILE [--expires DATE] [--comment TEXT]",
+	"Add a key to an enrolled host, e.g. for rotation",
+	"Options:\n"
+	"  --expires DATE   the key stops working after DATE\n"
+	"  --comment TEXT   a note stored with the key\n\n"
+	"The old key keeps working until 'rjh-admin revoke-key FINGERPRINT'.\n"};

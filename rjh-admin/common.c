@@ -1,0 +1,219 @@
+/* What every rjh-admin command shares: messages, options, changes. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "admin.h"
+#include "name.h"
+#include "util.h"
+
+int admin_exit_code(int err)
+{
+	switch (err) {
+	case RJH_OK:
+		return EXIT_OK;
+	case RJH_EINVAL:
+	case RJH_ECONFIG:
+		return EXIT_INVALID;
+	case RJH_EEXIST:
+	case RJH_ENOENT:
+		return EXIT_CONFLICT;
+	default:
+		return EXIT_SYSTEM;
+	}
+}
+
+int admin_fail(struct admin *a, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rjh-admin: %s%s", a->cmd ? a->cmd : "", a->cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return admin_exit_code(err);
+}
+
+int admin_fail_diag(struct admin *a, int err, const struct rjh_diag *d)
+{
+	return admin_fail(a, err, "%s", d->msg[0] ? d->msg : rjh_strerror(err));
+}
+
+const struct admin_cmd *admin_find_cmd(const char *name)
+{
+	const struct admin_cmd *const *c;
+
+	for (c = admin_cmds; *c; c++) {
+		if (!strcmp((*c)->name, name))
+			return *c;
+	}
+	return NULL;
+}
+
+int admin_usage(struct admin *a, const char *why)
+{
+	const struct admin_cmd *c = admin_find_cmd(a->cmd);
+
+	fprintf(stderr, "rjh-admin: %s: %s\nUsage: rjh-admin [GLOBAL OPTIONS] %s %s\n"
+			"Try 'rjh-admin %s --help'.\n",
+		a->cmd, why, a->cmd, c->usage, a->cmd);
+	return EXIT_USAGE;
+}
+
+int admin_help(struct admin *a)
+{
+	const struct admin_cmd *c = admin_find_cmd(a->cmd);
+
+	printf("Usage: rjh-admin [-c FILE] [--db FILE] %s %s\n\n%s.\n\n%s", c->name, c->usage,
+	       c->summary, c->help);
+	return EXIT_OK;
+}
+
+int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
+	       int npos_min, int npos_max, int *first)
+{
+	struct option lo[16];
+	int n = 0, opt, idx, npos;
+	char why[128];
+
+	for (; opts[n].name; n++) {
+		lo[n].name = opts[n].name;
+		lo[n].has_arg = opts[n].value ? required_argument : no_argument;
+		lo[n].flag = NULL;
+		lo[n].val = 1000 + n;
+	}
+	lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n] = (struct option){NULL, 0, NULL, 0};
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
+		if (opt == 'h')
+			return admin_help(a);
+		if (opt < 1000) {
+			snprintf(why, sizeof(why), "unknown or incomplete option '%.40s'",
+				 argv[optind - 1]);
+			return admin_usage(a, why);
+		}
+		if (opts[opt - 1000].value)
+			*opts[opt - 1000].value = optarg;
+		else
+			*opts[opt - 1000].flag = true;
+	}
+	npos = argc - optind;
+	if (npos < npos_min || npos > npos_max)
+		return admin_usage(a, npos < npos_min ? "missing argument" : "too many arguments");
+	*first = optind;
+	return -1;
+}
+
+int admin_open_ro(struct admin *a, struct reg **r)
+{
+	struct rjh_diag d = {""};
+	int rc = reg_open(a->cfg.registry, REG_RO, &a->cfg, ADMIN_BUSY_MS, r, &d);
+
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+/* Says once, on stderr and in syslog, that a change goes unaudited. */
+static void warn_unaudited(struct admin *a)
+{
+	if (!a->aud.why[0] || a->audit_warned)
+		return;
+	a->audit_warned = true;
+	fprintf(stderr, "rjh-admin: %s: warning: %s; the change is recorded in the registry "
+			"only\n",
+		a->cmd, a->aud.why);
+	openlog("rjh-admin", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_WARNING, "%s: %s; the change is recorded in the registry only", a->cmd,
+	       a->aud.why);
+	closelog();
+}
+
+int admin_change_begin(struct admin *a, struct reg **r)
+{
+	struct rjh_diag d = {""};
+	int rc;
+
+	*r = NULL;
+	rc = aud_open(&a->aud, a->cfg.audit, &d);
+	if (rc < 0)
+		return admin_fail_diag(a, rc, &d);
+	rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, r, &d);
+	if (rc == 0) {
+		rc = reg_begin(*r, &d);
+		if (rc < 0) {
+			reg_close(*r);
+			*r = NULL;
+		}
+	}
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec)
+{
+	struct rjh_diag d = {""};
+	int rc = aud_record(&a->aud, r, rec, &d);
+
+	warn_unaudited(a);
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec)
+{
+	struct rjh_diag d = {""};
+	int rc = reg_commit(r, &d);
+
+	reg_close(r);
+	if (rc < 0) {
+		struct aud_rec failed = *rec;
+
+		failed.success = false;
+		aud_kernel(&a->aud, &failed, NULL);
+		return admin_fail_diag(a, rc, &d);
+	}
+	return EXIT_OK;
+}
+
+int admin_change_abort(struct admin *a, struct reg *r, int code)
+{
+	(void)a;
+	if (r) {
+		reg_rollback(r);
+		reg_close(r);
+	}
+	return code;
+}
+
+int admin_check_host_name(struct admin *a, const char *name)
+{
+	struct rjh_diag d = {""};
+	int rc = name_check_host(name, &d);
+
+	if (rc == 0 && !strcmp(name, a->cfg.host_group))
+		rc = diag_set(&d, RJH_EINVAL, "'%s' is the hosts group's name", name);
+	if (rc == 0)
+		rc = name_check_system(name, a->cfg.uid_min, a->cfg.uid_max, &d);
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+const char *admin_time(int64_t t, char buf[32])
+{
+	if (t == 0)
+		return "-";
+	util_fmt_time(t, buf, 32);
+	return buf;
+}
+
+int admin_print_json(json_t *j)
+{
+	int rc = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -1;
+
+	if (rc == 0)
+		putchar('\n');
+	json_decref(j);
+	return rc == 0 ? EXIT_OK : EXIT_SYSTEM;
+}
