@@ -14,6 +14,8 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 
 B := build
+# V=1 shows the commands.
+Q := $(if $(V),,@)
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wcast-qual -Wwrite-strings -Wnull-dereference
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
@@ -55,40 +57,40 @@ deps:
 # The migrations are compiled in, so a binary always knows its own schema.
 $(B)/gen/migrations.c: $(SQL) tests/gen-migrations.sh
 	@mkdir -p $(@D)
-	tests/gen-migrations.sh $(SQL) > $@.tmp && mv $@.tmp $@
+	$(Q)tests/gen-migrations.sh $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -c $< -o $@
 $(B)/asan/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
 
 $(B)/obj/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -MMD -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -MMD -c $< -o $@
 $(B)/asan/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
 
 $(B)/librjh.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 $(B)/asan/librjh.a: $(ALIB_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
-	$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
 
 $(B)/tools/%: tests/tools/%.c $(B)/librjh.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/librjh.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS) -lcmocka
 $(B)/asan/tests/%: tests/unit/%.c $(B)/asan/librjh.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -o $@ $^ $(LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -o $@ $^ $(LIBS) -lcmocka
 
 unit: $(UNITS)
 	@tests/run-units.sh $(UNITS)

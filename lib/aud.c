@@ -78,7 +78,7 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 	if (rec->host_uid)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " id=%u", rec->host_uid);
 	if (rec->fp)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " fp=\"%s\"", rec->fp);
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " fingerprint=\"%s\"", rec->fp);
 	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)getuid());
 	if (rec->detail && *rec->detail && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", rec->detail);
@@ -91,6 +91,19 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 	return RJH_OK;
 }
 
+/* The login uid cannot change under us: read /proc/self/loginuid once. */
+static uint32_t login_uid(void)
+{
+	static uint32_t auid;
+	static int have;
+
+	if (!__atomic_load_n(&have, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&auid, (uint32_t)audit_getloginuid(), __ATOMIC_RELAXED);
+		__atomic_store_n(&have, 1, __ATOMIC_RELEASE);
+	}
+	return __atomic_load_n(&auid, __ATOMIC_RELAXED);
+}
+
 int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 {
 	struct reg_event e = {
@@ -98,7 +111,7 @@ int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 		.type = audit_msg_type_to_name(rec->type),
 		.op = rec->op,
 		.actor_uid = (uint32_t)getuid(),
-		.actor_auid = (uint32_t)audit_getloginuid(),
+		.actor_auid = login_uid(),
 		.host = rec->host,
 		.fp = rec->fp,
 		.detail = rec->detail,

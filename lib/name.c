@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool host_char(char c)
@@ -100,4 +101,69 @@ int name_check_system(const char *s, uint32_t uid_min, uint32_t uid_max, struct 
 		return diag_set(d, RJH_EINVAL, "'%s' is an existing system group (gid %u)", s,
 				(unsigned)gr.gr_gid);
 	return RJH_OK;
+}
+
+static int sys_add(struct name_sys *s, size_t *cap, const char *name)
+{
+	if (s->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		char **nn = realloc(s->names, ncap * sizeof(*nn));
+
+		if (!nn)
+			return RJH_ENOMEM;
+		s->names = nn;
+		*cap = ncap;
+	}
+	s->names[s->n] = strdup(name);
+	if (!s->names[s->n])
+		return RJH_ENOMEM;
+	s->n++;
+	return RJH_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int name_sys_load(struct name_sys *s, uint32_t uid_min, uint32_t uid_max, struct rjh_diag *d)
+{
+	struct passwd *pw;
+	struct group *gr;
+	size_t cap = 0;
+	int rc = RJH_OK;
+
+	memset(s, 0, sizeof(*s));
+	setpwent();
+	while (rc == 0 && (pw = getpwent()) != NULL) {
+		if (pw->pw_uid < uid_min || pw->pw_uid > uid_max)
+			rc = sys_add(s, &cap, pw->pw_name);
+	}
+	endpwent();
+	setgrent();
+	while (rc == 0 && (gr = getgrent()) != NULL)
+		rc = sys_add(s, &cap, gr->gr_name);
+	endgrent();
+	if (rc < 0) {
+		name_sys_free(s);
+		return diag_set(d, rc, "out of memory");
+	}
+	if (s->n)
+		qsort(s->names, s->n, sizeof(*s->names), cmp_str);
+	return RJH_OK;
+}
+
+bool name_sys_has(const struct name_sys *s, const char *name)
+{
+	return s->n && bsearch(&name, s->names, s->n, sizeof(*s->names), cmp_str) != NULL;
+}
+
+void name_sys_free(struct name_sys *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	memset(s, 0, sizeof(*s));
 }

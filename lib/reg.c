@@ -329,7 +329,10 @@ int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy
 			goto fail;
 	}
 	if (mode != REG_RO) {
-		rc = migrate(r, c, mode == REG_CREATE, d);
+		/* A bulk import touches ~100 MB of pages: keep them off the file until commit. */
+		rc = exec(r, "PRAGMA cache_size = -131072", "configure", d);
+		if (rc == 0)
+			rc = migrate(r, c, mode == REG_CREATE, d);
 		if (rc < 0)
 			goto fail;
 	}

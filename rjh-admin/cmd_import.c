@@ -17,6 +17,7 @@ struct import {
 	struct reg *r;
 	const char *path;
 	struct hsearch_data seen; /* hosts this import created */
+	struct name_sys sys;      /* the system's users and groups */
 	char **names;             /* the keys of seen, to free */
 	size_t nnames, hosts, keys, rejected;
 	int64_t now;
@@ -66,8 +67,9 @@ static int import_line(struct import *im, const char *line, unsigned lineno)
 		rc = diag_set(&d, RJH_EINVAL, "no host name in the key's comment");
 	if (rc == 0)
 		rc = name_check_host(k.comment, &d);
-	if (rc == 0 && !created_here(im, k.comment))
-		rc = name_check_system(k.comment, im->a->cfg.uid_min, im->a->cfg.uid_max, &d);
+	if (rc == 0 && (name_sys_has(&im->sys, k.comment) || !strcmp(k.comment, im->a->cfg.host_group)))
+		rc = diag_set(&d, RJH_EINVAL, "'%s' is an existing system user or group",
+			      k.comment);
 	if (rc == 0 && reg_key_find(im->r, k.fp, &owner, NULL) == 0)
 		rc = diag_set(&d, RJH_EEXIST, "key %s is already enrolled for host %s", k.fp,
 			      owner.host);
@@ -116,6 +118,9 @@ static int run_import(struct import *im, char *buf, size_t len, bool skip_invali
 
 	for (i = 0; i < len; i++)
 		nlines += buf[i] == '\n';
+	rc = name_sys_load(&im->sys, im->a->cfg.uid_min, im->a->cfg.uid_max, NULL);
+	if (rc < 0)
+		return admin_fail(im->a, rc, "out of memory");
 	im->names = calloc(nlines + 1, sizeof(*im->names));
 	if (!im->names || !hcreate_r(nlines * 2 + 16, &im->seen))
 		return admin_fail(im->a, RJH_ENOMEM, "out of memory");
@@ -179,6 +184,7 @@ static int cmd_import(struct admin *a, int argc, char **argv)
 		rc = run_import(&im, buf, len, skip);
 	if (im.names)
 		hdestroy_r(&im.seen);
+	name_sys_free(&im.sys);
 	for (i = 0; i < im.nnames; i++)
 		free(im.names[i]);
 	free(im.names);

@@ -1,0 +1,19 @@
+# init, enroll, show, list: the happy path through the real binary.
+. "$(dirname "$0")/lib.sh"
+write_conf
+expect 0 "init creates a registry" -- rjh init
+[ "$(stat -c %a "$WORK/reg/registry.db")" = 640 ] && ok "registry is mode 0640" ||
+	not_ok "registry mode is $(stat -c %a "$WORK/reg/registry.db")"
+[ "$(stat -c %a "$WORK/run/hosts")" = 755 ] && ok "runtime hosts dir is 0755" ||
+	not_ok "runtime hosts dir mode is $(stat -c %a "$WORK/run/hosts")"
+k=$(newkey a)
+expect 0 "enroll host-42" -- rjh enroll host-42 "$k"
+match -o "/sock/ssh.sock" "enroll prints the socket path inside the chroot"
+match -o "$WORK/run/hosts/host-42/sock/ssh.sock" "enroll prints the socket path on the jumphost"
+match -o "ssh -N .*-R /sock/ssh.sock:localhost:22 host-42@jump.example.com" "enroll prints the tunnel command"
+fp=$(ssh-keygen -l -E sha256 -f "$k" | awk '{print $2}')
+expect 0 "show host-42" -- rjh show host-42
+match -o "$fp" "show lists the key's ssh-keygen fingerprint"
+expect 0 "list" -- rjh list
+match -o "^host-42 +1900000000 +active" "list shows the host, its uid and state"
+finish
