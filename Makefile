@@ -31,22 +31,26 @@ SQL     := $(sort $(wildcard sql/[0-9][0-9][0-9]-*.sql))
 ADMIN_SRC := $(wildcard rjh-admin/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o
 ALIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/%.o) $(B)/asan/gen/migrations.o
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 AUNITS   := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 20
 
 PROGRAMS := $(B)/rjh-admin
 
-.PHONY: all deps check unit unit-asan cli bench install format help clean
+.PHONY: all deps check unit unit-asan cli fuzz bench install format help clean
 all: $(PROGRAMS) $(TOOLS)
 
 help:
 	@echo "make            build everything into build/"
 	@echo "make deps       install missing Debian packages (idempotent, needs root)"
-	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit"
+	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz"
+	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (20) each"
 	@echo "make bench      benchmarks, printed as a table"
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"
 	@echo "make format     apply .clang-format"
@@ -100,14 +104,23 @@ unit-asan: $(AUNITS)
 cli: all
 	@tests/cli/run.sh
 
+# libFuzzer (clang) over every parser of outside input, FUZZ_SECONDS each.
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(Q)clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) \
+		$(B)/gen/migrations.c $(LIBS)
+fuzz: $(FUZZERS)
+	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit unit-asan cli
+	@$(MAKE) --no-print-directory unit unit-asan cli fuzz
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
+# The parts later issues add are installed when they are built.
 install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/rjh
 	install -m 0755 $(B)/rjh-admin $(DESTDIR)$(SBINDIR)/rjh-admin
@@ -115,9 +128,21 @@ install: all
 	install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf.sample
 	test -e $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf || \
 		install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf
+	if [ -e $(B)/libnss_rjh.so.2 ]; then \
+		install -d -m 0755 $(DESTDIR)$(LIBDIR) && \
+		install -m 0644 $(B)/libnss_rjh.so.2 $(DESTDIR)$(LIBDIR)/libnss_rjh.so.2; fi
+	if [ -e $(B)/pam_rjh.so ]; then \
+		install -d -m 0755 $(DESTDIR)$(PAMDIR) && \
+		install -m 0644 $(B)/pam_rjh.so $(DESTDIR)$(PAMDIR)/pam_rjh.so; fi
+	if [ -e $(B)/rjh-authorized-keys ]; then \
+		install -d -m 0755 $(DESTDIR)$(LIBEXECDIR) && \
+		install -m 0755 $(B)/rjh-authorized-keys $(DESTDIR)$(LIBEXECDIR)/rjh-authorized-keys; fi
+	if [ -e $(B)/rjh-connect ]; then \
+		install -d -m 0755 $(DESTDIR)$(BINDIR) && \
+		install -m 0755 $(B)/rjh-connect $(DESTDIR)$(BINDIR)/rjh-connect; fi
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] tests/unit/*.c tests/tools/*.c)
+	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
 
 clean:
 	rm -rf $(B)

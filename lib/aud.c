@@ -70,8 +70,8 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 		return RJH_OK;
 	if (a->fd < 0)
 		return a->mode == CFG_AUDIT_REQUIRED
-			       ? diag_set(d, RJH_EAUDIT, "%s", a->why[0] ? a->why : "no audit")
-			       : RJH_OK;
+			   ? diag_set(d, RJH_EAUDIT, "%s", a->why[0] ? a->why : "no audit")
+			   : RJH_OK;
 	n = snprintf(msg, sizeof(msg), "op=%s", rec->op);
 	if (rec->host)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " acct=\"%s\"", rec->host);
@@ -82,8 +82,8 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)getuid());
 	if (rec->detail && *rec->detail && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", rec->detail);
-	if (audit_log_user_message(a->fd, rec->type, msg, NULL, NULL, NULL,
-				   rec->success ? 1 : 0) <= 0) {
+	if (audit_log_user_message(a->fd, rec->type, msg, NULL, NULL, NULL, rec->success ? 1 : 0) <=
+	    0) {
 		set_why(a, "the kernel refused the audit record", strerror(errno));
 		if (a->mode == CFG_AUDIT_REQUIRED)
 			return diag_set(d, RJH_EAUDIT, "%s", a->why);
@@ -107,15 +107,15 @@ static uint32_t login_uid(void)
 int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 {
 	struct reg_event e = {
-		.time = (int64_t)time(NULL),
-		.type = audit_msg_type_to_name(rec->type),
-		.op = rec->op,
-		.actor_uid = (uint32_t)getuid(),
-		.actor_auid = login_uid(),
-		.host = rec->host,
-		.fp = rec->fp,
-		.detail = rec->detail,
-		.success = rec->success,
+	    .time = (int64_t)time(NULL),
+	    .type = audit_msg_type_to_name(rec->type),
+	    .op = rec->op,
+	    .actor_uid = (uint32_t)getuid(),
+	    .actor_auid = login_uid(),
+	    .host = rec->host,
+	    .fp = rec->fp,
+	    .detail = rec->detail,
+	    .success = rec->success,
 	};
 
 	if (!e.type)

@@ -10,17 +10,17 @@
 #include "reg.h"
 
 struct aud {
-	int fd;                  /* the audit netlink socket, or -1 */
+	int fd; /* the audit netlink socket, or -1 */
 	enum cfg_audit mode;
-	char why[160];           /* why kernel audit is unavailable, or "" */
+	char why[160]; /* why kernel audit is unavailable, or "" */
 };
 
 struct aud_rec {
-	int type;           /* AUDIT_USER_MGMT, AUDIT_USER_START, ... */
-	const char *op;     /* "rjh-enroll", ... */
-	const char *host;   /* a validated host name, or NULL */
-	uint32_t host_uid;  /* 0: none */
-	const char *fp;     /* a validated fingerprint, or NULL */
+	int type;          /* AUDIT_USER_MGMT, AUDIT_USER_START, ... */
+	const char *op;    /* "rjh-enroll", ... */
+	const char *host;  /* a validated host name, or NULL */
+	uint32_t host_uid; /* 0: none */
+	const char *fp;    /* a validated fingerprint, or NULL */
 	/* Space-separated key=value tokens built only from validated values. */
 	const char *detail;
 	bool success;

@@ -1,5 +1,6 @@
 #include "cfg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -39,11 +40,18 @@ const char *cfg_audit_name(enum cfg_audit a)
 	return "best-effort";
 }
 
+/* An absolute path of printable characters, no spaces, and no "." or ".." component. */
 static int set_path(char *dst, size_t len, const char *v)
 {
-	if (v[0] != '/' || strlen(v) >= len || !util_is_printable(v, len) || strstr(v, "/../") ||
-	    strchr(v, ' '))
+	const char *p;
+
+	if (v[0] != '/' || strlen(v) >= len || !util_is_printable(v, len) || strchr(v, ' '))
 		return -1;
+	for (p = v; p; p = strchr(p + 1, '/')) {
+		if (!strncmp(p, "/./", 3) || !strcmp(p, "/.") || !strncmp(p, "/../", 4) ||
+		    !strcmp(p, "/.."))
+			return -1;
+	}
 	snprintf(dst, len, "%s", v);
 	return 0;
 }
@@ -61,10 +69,15 @@ static int set_id(uint32_t *dst, const char *v)
 
 static int set_hostname(char *dst, size_t len, const char *v)
 {
+	unsigned char addr[16];
 	size_t i, n = strlen(v);
 
 	if (n == 0 || n >= len)
 		return -1;
+	if (inet_pton(AF_INET6, v, addr) == 1) {
+		snprintf(dst, len, "%s", v);
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		char ch = v[i];
 
@@ -85,11 +98,11 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 
 	*why = "invalid value";
 	if (!strcmp(k, "registry")) {
-		*why = "must be an absolute path without spaces or '..'";
+		*why = "must be an absolute path without spaces, '.' or '..'";
 		return set_path(c->registry, sizeof(c->registry), v);
 	}
 	if (!strcmp(k, "runtime_dir")) {
-		*why = "must be an absolute path without spaces or '..'";
+		*why = "must be an absolute path without spaces, '.' or '..'";
 		return set_path(c->runtime_dir, sizeof(c->runtime_dir), v);
 	}
 	if (!strcmp(k, "uid_min") || !strcmp(k, "uid_max") || !strcmp(k, "host_gid")) {
@@ -100,7 +113,7 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 			      v);
 	}
 	if (!strcmp(k, "host_group")) {
-		*why = "must be a valid group name ([a-z_][a-z0-9_-]*, at most 32 characters)";
+		*why = "must be a valid group name ([a-z_][a-z0-9._-]*, at most 32 characters)";
 		if (!name_is_account(v))
 			return -1;
 		snprintf(c->host_group, sizeof(c->host_group), "%s", v);
@@ -126,7 +139,7 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 		return 0;
 	}
 	if (!strcmp(k, "public_name")) {
-		*why = "must be a DNS name or address";
+		*why = "must be a DNS name or an IPv4 or IPv6 address";
 		return set_hostname(c->public_name, sizeof(c->public_name), v);
 	}
 	*why = NULL;
@@ -145,18 +158,26 @@ static char *trim(char *s)
 	return s;
 }
 
-int cfg_parse(const char *name, char *buf, size_t len, struct cfg *c, struct rjh_diag *d)
+int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, struct rjh_diag *d)
 {
-	static const char *const keys[] = {"registry",	   "runtime_dir",  "uid_min",
-					   "uid_max",	   "host_group",   "host_gid",
-					   "rsa_min_bits", "audit",	   "public_name"};
-	unsigned seen = 0, lineno = 0;
-	size_t pos = 0, ll;
-	char *line;
+	static const char *const keys[] = {"registry",     "runtime_dir", "uid_min",
+					   "uid_max",      "host_group",  "host_gid",
+					   "rsa_min_bits", "audit",       "public_name"};
+	enum { K_UID_MIN = 2, K_UID_MAX = 3, K_HOST_GID = 5, K_N = 9 };
+	unsigned line_of[K_N] = {0}, lineno = 0, at;
+	size_t pos = 0;
+	char *buf, *line;
+	int rc = RJH_OK;
 
-	if (memchr(buf, '\0', len))
+	if (memchr(text, '\0', len))
 		return diag_set(d, RJH_ECONFIG, "%s: contains a NUL byte", name);
-	while ((line = util_next_line(buf, len, &pos, &ll)) != NULL) {
+	/* util_next_line splits in place and needs one byte past the text. */
+	buf = malloc(len + 1);
+	if (!buf)
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	while ((line = util_next_line(buf, len, &pos, NULL)) != NULL) {
 		const char *why;
 		char *k, *v, *eq;
 		size_t i;
@@ -166,33 +187,50 @@ int cfg_parse(const char *name, char *buf, size_t len, struct cfg *c, struct rjh
 		if (*k == '\0' || *k == '#')
 			continue;
 		eq = strchr(k, '=');
-		if (!eq)
-			return diag_set(d, RJH_ECONFIG, "%s:%u: expected 'key = value'", name,
-					lineno);
+		if (!eq) {
+			rc =
+			    diag_set(d, RJH_ECONFIG, "%s:%u: expected 'key = value'", name, lineno);
+			goto out;
+		}
 		*eq = '\0';
 		k = trim(k);
 		v = trim(eq + 1);
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			if (!strcmp(k, keys[i]))
-				break;
+		for (i = 0; i < K_N && strcmp(k, keys[i]); i++)
+			;
+		if (i == K_N) {
+			char safe[44];
+
+			rc = diag_set(d, RJH_ECONFIG, "%s:%u: unknown key '%s'", name, lineno,
+				      util_safe(k, safe, sizeof(safe)));
+			goto out;
 		}
-		if (i == sizeof(keys) / sizeof(keys[0]))
-			return diag_set(d, RJH_ECONFIG, "%s:%u: unknown key '%.40s'", name, lineno,
-					k);
-		if (seen & (1u << i))
-			return diag_set(d, RJH_ECONFIG, "%s:%u: duplicate key '%s'", name, lineno,
-					k);
-		seen |= 1u << i;
-		if (cfg_set(c, k, v, &why) < 0)
-			return diag_set(d, RJH_ECONFIG, "%s:%u: %s: %s", name, lineno, k, why);
+		if (line_of[i]) {
+			rc =
+			    diag_set(d, RJH_ECONFIG, "%s:%u: duplicate key '%s' (first on line %u)",
+				     name, lineno, k, line_of[i]);
+			goto out;
+		}
+		line_of[i] = lineno;
+		if (cfg_set(c, k, v, &why) < 0) {
+			rc = diag_set(d, RJH_ECONFIG, "%s:%u: %s: %s", name, lineno, k, why);
+			goto out;
+		}
 	}
-	if (c->uid_min > c->uid_max)
-		return diag_set(d, RJH_ECONFIG, "%s: uid_min %u is above uid_max %u", name,
-				c->uid_min, c->uid_max);
+	/* Checks across keys name the later of the lines involved. */
+	at = line_of[K_UID_MIN] > line_of[K_UID_MAX] ? line_of[K_UID_MIN] : line_of[K_UID_MAX];
+	if (c->uid_min > c->uid_max) {
+		rc = diag_set(d, RJH_ECONFIG, "%s:%u: uid_min %u is above uid_max %u", name, at,
+			      c->uid_min, c->uid_max);
+		goto out;
+	}
+	if (line_of[K_HOST_GID] > at)
+		at = line_of[K_HOST_GID];
 	if (c->host_gid >= c->uid_min && c->host_gid <= c->uid_max)
-		return diag_set(d, RJH_ECONFIG, "%s: host_gid %u lies inside the uid range", name,
-				c->host_gid);
-	return RJH_OK;
+		rc = diag_set(d, RJH_ECONFIG, "%s:%u: host_gid %u lies inside the uid range %u-%u",
+			      name, at, c->host_gid, c->uid_min, c->uid_max);
+out:
+	free(buf);
+	return rc;
 }
 
 int cfg_load(const char *path, struct cfg *c, struct rjh_diag *d)
@@ -208,8 +246,10 @@ int cfg_load(const char *path, struct cfg *c, struct rjh_diag *d)
 	rc = util_read_file(path, CFG_MAX_SIZE, true, &buf, &len, &st, d);
 	if (rc == RJH_ENOENT)
 		return RJH_OK;
+	if (rc == RJH_EINVAL)
+		rc = RJH_ECONFIG; /* not a regular file, or too big: the message says which */
 	if (rc < 0)
-		return rc == RJH_ESYS ? rc : diag_set(d, RJH_ECONFIG, "%s", d ? d->msg : path);
+		return rc;
 	/* st is the fstat of the descriptor we read: no race with a rename. */
 	rc = util_check_trusted(path, st.st_uid, st.st_mode, d);
 	if (rc < 0)

@@ -7,7 +7,7 @@
 #include "err.h"
 
 #define CFG_DEFAULT_PATH "/etc/rjh/rjh.conf"
-#define CFG_PATH_MAX 256
+#define CFG_PATH_MAX     256
 
 enum cfg_audit {
 	CFG_AUDIT_BEST_EFFORT, /* write records; warn and go on if audit is unavailable */
@@ -37,8 +37,8 @@ void cfg_defaults(struct cfg *c);
  */
 int cfg_load(const char *path, struct cfg *c, struct rjh_diag *d);
 
-/* Parses a config held in memory; name is used in messages. */
-int cfg_parse(const char *name, char *buf, size_t len, struct cfg *c, struct rjh_diag *d);
+/* Parses len bytes of config text over c; name is used in messages. */
+int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, struct rjh_diag *d);
 
 const char *cfg_audit_name(enum cfg_audit a);
 

@@ -4,18 +4,18 @@
 #include <stdio.h>
 
 static const char *const err_text[] = {
-	[0] = "success",
-	[-RJH_EINVAL] = "invalid input",
-	[-RJH_EEXIST] = "conflict",
-	[-RJH_ENOENT] = "not found",
-	[-RJH_EREGISTRY] = "registry unavailable",
-	[-RJH_ESCHEMA] = "registry is from a newer rjh",
-	[-RJH_ESYS] = "system error",
-	[-RJH_ENOMEM] = "out of memory",
-	[-RJH_EAUDIT] = "kernel audit unavailable",
-	[-RJH_ECONFIG] = "invalid configuration",
-	[-RJH_ETRUST] = "unsafe file ownership or mode",
-	[-RJH_ERANGE] = "buffer too small",
+    [0] = "success",
+    [-RJH_EINVAL] = "invalid input",
+    [-RJH_EEXIST] = "conflict",
+    [-RJH_ENOENT] = "not found",
+    [-RJH_EREGISTRY] = "registry unavailable",
+    [-RJH_ESCHEMA] = "registry is from a newer rjh",
+    [-RJH_ESYS] = "system error",
+    [-RJH_ENOMEM] = "out of memory",
+    [-RJH_EAUDIT] = "kernel audit unavailable",
+    [-RJH_ECONFIG] = "invalid configuration",
+    [-RJH_ETRUST] = "unsafe file ownership or mode",
+    [-RJH_ERANGE] = "buffer too small",
 };
 
 const char *rjh_strerror(int err)

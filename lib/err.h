@@ -30,6 +30,6 @@ struct rjh_diag {
 
 /* Formats into d->msg (if d is not NULL) and returns err. */
 int diag_set(struct rjh_diag *d, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

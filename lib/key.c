@@ -19,14 +19,13 @@ struct key_type {
 };
 
 static const struct key_type key_types[] = {
-	{"ssh-ed25519", KIND_ED25519, NULL, 0, false},
-	{"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, false},
-	{"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", NID_secp384r1, false},
-	{"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", NID_secp521r1, false},
-	{"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, 0, true},
-	{"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1,
-	 true},
-	{"ssh-rsa", KIND_RSA, NULL, 0, false},
+    {"ssh-ed25519", KIND_ED25519, NULL, 0, false},
+    {"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, false},
+    {"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", NID_secp384r1, false},
+    {"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", NID_secp521r1, false},
+    {"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, 0, true},
+    {"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, true},
+    {"ssh-rsa", KIND_RSA, NULL, 0, false},
 };
 
 /* A cursor over an SSH wire-format blob. */
@@ -169,6 +168,21 @@ static long b64_decode(const char *s, size_t n, unsigned char *out)
 	return (long)((size_t)got - pad);
 }
 
+/*
+ * True when s is the one canonical encoding of blob: the bits after the
+ * last byte must be zero, or one key would have two stored texts (and sshd
+ * refuses the non-canonical one).
+ */
+static bool b64_canonical(const char *s, size_t n, const unsigned char *blob, size_t len)
+{
+	char *enc = malloc(n + 1);
+	bool same = enc && (size_t)EVP_EncodeBlock((unsigned char *)enc, blob, (int)len) == n &&
+		    memcmp(enc, s, n) == 0;
+
+	free(enc);
+	return same;
+}
+
 int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -203,10 +217,36 @@ bool key_is_fingerprint(const char *s)
 	return true;
 }
 
+/* True when the line at p (len bytes to its end) opens a private key. */
+static bool private_header(const char *p, size_t len)
+{
+	const char *nl = memchr(p, '\n', len);
+	size_t n = nl ? (size_t)(nl - p) : len;
+
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	if (n >= 10 && !memcmp(p, "-----BEGIN", 10))
+		return memmem(p, n, "PRIVATE KEY", 11) != NULL;
+	if (n >= 20 && !memcmp(p, "PuTTY-User-Key-File-", 20))
+		return true;
+	return n >= 15 && !memcmp(p, "---- BEGIN SSH2", 15) && memmem(p, n, "PRIVATE", 7);
+}
+
 bool key_text_is_private(const char *buf, size_t len)
 {
-	return memmem(buf, len, "PRIVATE KEY", 11) || memmem(buf, len, "PuTTY-User-Key-File", 19) ||
-	       memmem(buf, len, "SSH2 ENCRYPTED PRIVATE", 22);
+	const char *p = buf, *end = buf + len;
+
+	/* A header opens a line; a key comment that merely says "PRIVATE KEY" is not one. */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (private_header(p, (size_t)(end - p)))
+			return true;
+		p = nl ? nl + 1 : end;
+	}
+	return false;
 }
 
 /* Explains why tok is not an accepted key type, without quoting odd input. */
@@ -246,8 +286,7 @@ static const char *skip_ws(const char *s)
 	return s + strspn(s, " \t");
 }
 
-int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out,
-		   struct rjh_diag *d)
+int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out, struct rjh_diag *d)
 {
 	const struct key_type *t = NULL;
 	unsigned char *blob = NULL;
@@ -275,7 +314,7 @@ int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out,
 	if (!blob)
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	blen = b64_decode(b64, bn, blob);
-	if (blen < 0) {
+	if (blen < 0 || !b64_canonical(b64, bn, blob, (size_t)blen)) {
 		rc = diag_set(d, RJH_EINVAL, "%s key data is not valid base64", t->name);
 		goto out;
 	}
@@ -294,7 +333,8 @@ int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out,
 	memcpy(out->comment, cm, cn);
 	out->comment[cn] = '\0';
 	if (!util_is_printable(out->comment, KEY_COMMENT_MAX)) {
-		rc = diag_set(d, RJH_EINVAL, "key comment contains control or non-ASCII characters");
+		rc =
+		    diag_set(d, RJH_EINVAL, "key comment contains control or non-ASCII characters");
 		goto out;
 	}
 	rc = key_fingerprint(blob, (size_t)blen, out->fp);
@@ -322,8 +362,7 @@ void key_clear(struct key *k)
 	memset(k, 0, sizeof(*k));
 }
 
-int key_read_file(const char *path, uint32_t rsa_min_bits, struct key *out,
-		  struct rjh_diag *d)
+int key_read_file(const char *path, uint32_t rsa_min_bits, struct key *out, struct rjh_diag *d)
 {
 	char *buf = NULL, *line;
 	size_t len = 0, pos = 0;

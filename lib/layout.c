@@ -15,8 +15,7 @@ int layout_host_dir(const struct cfg *c, const char *name, char *buf, size_t len
 
 int layout_socket_path(const struct cfg *c, const char *name, char *buf, size_t len)
 {
-	return fit(snprintf(buf, len, "%s/hosts/%s%s", c->runtime_dir, name,
-			    LAYOUT_CHROOT_SOCKET),
+	return fit(snprintf(buf, len, "%s/hosts/%s%s", c->runtime_dir, name, LAYOUT_CHROOT_SOCKET),
 		   len);
 }
 

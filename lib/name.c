@@ -5,14 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static bool host_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-	       c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 int name_check_host(const char *s, struct rjh_diag *d)
 {
+	char safe[NAME_HOST_MAX + 1];
 	size_t i, n;
 
 	if (!s || !*s)
@@ -22,8 +24,8 @@ int name_check_host(const char *s, struct rjh_diag *d)
 		return diag_set(d, RJH_EINVAL, "host name is longer than %d characters",
 				NAME_HOST_MAX);
 	if (s[0] < 'a' || s[0] > 'z')
-		return diag_set(d, RJH_EINVAL,
-				"host name '%.32s' must start with a lower-case letter", s);
+		return diag_set(d, RJH_EINVAL, "host name '%s' must start with a lower-case letter",
+				util_safe(s, safe, sizeof(safe)));
 	for (i = 0; i < n; i++) {
 		if (!host_char(s[i]))
 			return diag_set(d, RJH_EINVAL,
@@ -67,23 +69,26 @@ int name_check_pattern(const char *s, struct rjh_diag *d)
 		if (i >= 64)
 			return diag_set(d, RJH_EINVAL, "pattern is longer than 64 characters");
 		if (!host_char(s[i]) && s[i] != '*' && s[i] != '?')
-			return diag_set(d, RJH_EINVAL,
-					"pattern may contain only host-name characters, '*' and '?'");
+			return diag_set(
+			    d, RJH_EINVAL,
+			    "pattern may contain only host-name characters, '*' and '?'");
 	}
 	if (s[0] == '-' || s[0] == '.' || strstr(s, ".."))
-		return diag_set(d, RJH_EINVAL, "pattern '%s' must not start with '-' or '.' or contain '..'", s);
+		return diag_set(d, RJH_EINVAL,
+				"pattern '%s' must not start with '-' or '.' or contain '..'", s);
 	return RJH_OK;
 }
 
 int name_check_principal(const char *s, struct rjh_diag *d)
 {
 	const char *n = (s && s[0] == '@') ? s + 1 : s;
+	char safe[41];
 
 	if (!name_is_account(n))
 		return diag_set(d, RJH_EINVAL,
-				"principal '%.40s' must be a user name or @group "
+				"principal '%s' must be a user name or @group "
 				"([a-z_][a-z0-9._-]*, at most 32 characters)",
-				s ? s : "");
+				util_safe(s, safe, sizeof(safe)));
 	return RJH_OK;
 }
 

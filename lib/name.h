@@ -42,7 +42,7 @@ int name_sys_load(struct name_sys *s, uint32_t uid_min, uint32_t uid_max, struct
 bool name_sys_has(const struct name_sys *s, const char *name);
 void name_sys_free(struct name_sys *s);
 
-/* A POSIX-ish user or group name: [a-z_][a-z0-9_-]*, at most 32 characters. */
+/* A user or group name as Debian allows it: [a-z_][a-z0-9._-]*, at most 32 characters. */
 bool name_is_account(const char *s);
 
 /* A grant pattern: a host name, or a glob of host-name characters and * ? */

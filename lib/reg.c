@@ -39,45 +39,45 @@ enum q {
 };
 
 static const char *const q_sql[Q_COUNT_] = {
-	[Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
-	[Q_SETTING_PUT] = "INSERT INTO settings(name, value) VALUES (?1, ?2) "
-			  "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-	[Q_HOST_GET] = "SELECT id, name, uid, state, created, updated, source_cidrs, expires, "
-		       "(SELECT count(*) FROM keys k WHERE k.host_id = hosts.id AND "
-		       "k.revoked IS NULL) FROM hosts WHERE name = ?1",
-	[Q_HOST_ADD] = "INSERT INTO hosts(name, uid, state, created, updated, source_cidrs, "
-		       "expires) VALUES (?1, ?2, 'active', ?3, ?3, ?4, ?5)",
-	[Q_HOST_STATE] = "UPDATE hosts SET state = ?2, updated = ?3 WHERE id = ?1",
-	[Q_HOST_DEL] = "DELETE FROM hosts WHERE id = ?1",
-	[Q_HOST_ALL] = "SELECT id, name, uid, state, created, updated, source_cidrs, expires, "
-		       "(SELECT count(*) FROM keys k WHERE k.host_id = hosts.id AND "
-		       "k.revoked IS NULL) FROM hosts ORDER BY name",
-	[Q_GRANT_DEL_EXACT] = "DELETE FROM grants WHERE pattern = ?1",
-	[Q_KEY_ADD] = "INSERT INTO keys(host_id, algorithm, blob, fingerprint, comment, created, "
-		      "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[Q_KEY_OWNER] = "SELECT h.name FROM keys k JOIN hosts h ON h.id = k.host_id "
-			"WHERE k.fingerprint = ?1",
-	[Q_KEY_FIND] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
-		       "k.comment, k.created, k.expires, k.revoked FROM keys k "
-		       "JOIN hosts h ON h.id = k.host_id WHERE k.fingerprint = ?1",
-	[Q_KEY_REVOKE] = "UPDATE keys SET revoked = ?2 WHERE id = ?1",
-	[Q_KEYS_HOST] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
-			"k.comment, k.created, k.expires, k.revoked FROM keys k "
-			"JOIN hosts h ON h.id = k.host_id WHERE k.host_id = ?1 ORDER BY k.id",
-	[Q_KEYS_ALL] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
-		       "k.comment, k.created, k.expires, k.revoked FROM keys k "
-		       "JOIN hosts h ON h.id = k.host_id ORDER BY h.name, k.id",
-	[Q_GRANT_ADD] = "INSERT INTO grants(principal, pattern, created) VALUES (?1, ?2, ?3)",
-	[Q_GRANT_DEL] = "DELETE FROM grants WHERE principal = ?1 AND pattern = ?2",
-	[Q_GRANTS] = "SELECT principal, pattern, created FROM grants ORDER BY principal, pattern",
-	[Q_SESSION_LAST] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
-			   "FROM sessions WHERE host = ?1 ORDER BY started DESC, id DESC LIMIT 1",
-	[Q_SESSIONS] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
-		       "FROM sessions ORDER BY id",
-	[Q_EVENTS] = "SELECT time, type, op, actor_uid, actor_auid, host, fingerprint, result, "
-		     "detail FROM events ORDER BY id",
-	[Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
-			"fingerprint, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    [Q_SETTING_PUT] = "INSERT INTO settings(name, value) VALUES (?1, ?2) "
+		      "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+    [Q_HOST_GET] = "SELECT id, name, uid, state, created, updated, source_cidrs, expires, "
+		   "(SELECT count(*) FROM keys k WHERE k.host_id = hosts.id AND "
+		   "k.revoked IS NULL) FROM hosts WHERE name = ?1",
+    [Q_HOST_ADD] = "INSERT INTO hosts(name, uid, state, created, updated, source_cidrs, "
+		   "expires) VALUES (?1, ?2, 'active', ?3, ?3, ?4, ?5)",
+    [Q_HOST_STATE] = "UPDATE hosts SET state = ?2, updated = ?3 WHERE id = ?1",
+    [Q_HOST_DEL] = "DELETE FROM hosts WHERE id = ?1",
+    [Q_HOST_ALL] = "SELECT id, name, uid, state, created, updated, source_cidrs, expires, "
+		   "(SELECT count(*) FROM keys k WHERE k.host_id = hosts.id AND "
+		   "k.revoked IS NULL) FROM hosts ORDER BY name",
+    [Q_GRANT_DEL_EXACT] = "DELETE FROM grants WHERE pattern = ?1",
+    [Q_KEY_ADD] = "INSERT INTO keys(host_id, algorithm, blob, fingerprint, comment, created, "
+		  "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_KEY_OWNER] = "SELECT h.name FROM keys k JOIN hosts h ON h.id = k.host_id "
+		    "WHERE k.fingerprint = ?1",
+    [Q_KEY_FIND] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
+		   "k.comment, k.created, k.expires, k.revoked FROM keys k "
+		   "JOIN hosts h ON h.id = k.host_id WHERE k.fingerprint = ?1",
+    [Q_KEY_REVOKE] = "UPDATE keys SET revoked = ?2 WHERE id = ?1",
+    [Q_KEYS_HOST] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
+		    "k.comment, k.created, k.expires, k.revoked FROM keys k "
+		    "JOIN hosts h ON h.id = k.host_id WHERE k.host_id = ?1 ORDER BY k.id",
+    [Q_KEYS_ALL] = "SELECT k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, "
+		   "k.comment, k.created, k.expires, k.revoked FROM keys k "
+		   "JOIN hosts h ON h.id = k.host_id ORDER BY h.name, k.id",
+    [Q_GRANT_ADD] = "INSERT INTO grants(principal, pattern, created) VALUES (?1, ?2, ?3)",
+    [Q_GRANT_DEL] = "DELETE FROM grants WHERE principal = ?1 AND pattern = ?2",
+    [Q_GRANTS] = "SELECT principal, pattern, created FROM grants ORDER BY principal, pattern",
+    [Q_SESSION_LAST] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
+		       "FROM sessions WHERE host = ?1 ORDER BY started DESC, id DESC LIMIT 1",
+    [Q_SESSIONS] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
+		   "FROM sessions ORDER BY id",
+    [Q_EVENTS] = "SELECT time, type, op, actor_uid, actor_auid, host, fingerprint, result, "
+		 "detail FROM events ORDER BY id",
+    [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
+		    "fingerprint, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 struct reg {
@@ -98,11 +98,16 @@ static int reg_fail(struct reg *r, int src, const char *what, struct rjh_diag *d
 	const char *msg = r && r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src);
 	const char *path = r ? r->path : "registry";
 
+	if (src == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return diag_set(d, RJH_ENOENT, "%s: it refers to something that does not exist",
+				what);
 	switch (src & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return diag_set(d, RJH_EREGISTRY, "%s: registry is locked by another writer "
-				"(waited %d ms)", path, r ? r->busy_ms : 0);
+		return diag_set(d, RJH_EREGISTRY,
+				"%s: registry is locked by another writer "
+				"(waited %d ms)",
+				path, r ? r->busy_ms : 0);
 	case SQLITE_CONSTRAINT:
 		return diag_set(d, RJH_EEXIST, "%s: %s", what, msg);
 	case SQLITE_NOTADB:
@@ -255,9 +260,10 @@ static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
 				"%s: registry schema %d is newer than this rjh understands (%d)",
 				r->path, ver, reg_schema_version());
 	if (ver < reg_schema_version() && mode == REG_RO)
-		return diag_set(d, RJH_EREGISTRY,
-				"%s: registry schema %d needs an upgrade to %d (run rjh-admin as root)",
-				r->path, ver, reg_schema_version());
+		return diag_set(
+		    d, RJH_EREGISTRY,
+		    "%s: registry schema %d needs an upgrade to %d (run rjh-admin as root)",
+		    r->path, ver, reg_schema_version());
 	return RJH_OK;
 }
 
@@ -270,8 +276,10 @@ static int create_file(const char *path, struct rjh_diag *d)
 		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0 && errno == EEXIST)
-		return diag_set(d, RJH_EEXIST, "%s: a registry already exists; refusing to "
-				"overwrite it", path);
+		return diag_set(d, RJH_EEXIST,
+				"%s: a registry already exists; refusing to "
+				"overwrite it",
+				path);
 	if (fd < 0)
 		return diag_set(d, RJH_ESYS, "cannot create %s: %s", path, strerror(errno));
 	/* The umask may have cut the mode; the registry is exactly 0640. */
@@ -387,8 +395,7 @@ void reg_end_read(struct reg *r)
 	reg_rollback(r);
 }
 
-static int get_setting(struct reg *r, const char *name, char *buf, size_t len,
-		       struct rjh_diag *d)
+static int get_setting(struct reg *r, const char *name, char *buf, size_t len, struct rjh_diag *d)
 {
 	int rc = RJH_OK, src;
 	sqlite3_stmt *s = stmt(r, Q_SETTING_GET, d, &rc);
@@ -482,8 +489,8 @@ int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct r
 	return rc;
 }
 
-int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires,
-		 int64_t now, struct reg_host *out, struct rjh_diag *d)
+int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires, int64_t now,
+		 struct reg_host *out, struct rjh_diag *d)
 {
 	uint32_t uid_max, uid;
 	int rc, src;
@@ -736,8 +743,7 @@ int reg_grant_add(struct reg *r, const char *principal, const char *pattern, int
 	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add grant", d);
 }
 
-int reg_grant_del(struct reg *r, const char *principal, const char *pattern,
-		  struct rjh_diag *d)
+int reg_grant_del(struct reg *r, const char *principal, const char *pattern, struct rjh_diag *d)
 {
 	int rc = RJH_OK, src;
 	sqlite3_stmt *s = stmt(r, Q_GRANT_DEL, d, &rc);
@@ -808,8 +814,7 @@ int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_di
 	return rc;
 }
 
-int reg_session_last(struct reg *r, const char *host, struct reg_session *out,
-		     struct rjh_diag *d)
+int reg_session_last(struct reg *r, const char *host, struct reg_session *out, struct rjh_diag *d)
 {
 	int rc = RJH_OK, src;
 	sqlite3_stmt *s = stmt(r, Q_SESSION_LAST, d, &rc);
@@ -873,8 +878,8 @@ int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *
 		e.op = col_or_null(s, 2);
 		e.actor_uid = (uint32_t)sqlite3_column_int64(s, 3);
 		e.actor_auid = sqlite3_column_type(s, 4) == SQLITE_NULL
-				       ? (uint32_t)-1
-				       : (uint32_t)sqlite3_column_int64(s, 4);
+				   ? (uint32_t)-1
+				   : (uint32_t)sqlite3_column_int64(s, 4);
 		e.host = col_or_null(s, 5);
 		e.fp = col_or_null(s, 6);
 		e.success = !strcmp(col_or_null(s, 7), "success");

@@ -26,7 +26,7 @@ struct reg_host {
 	uint32_t uid;
 	bool disabled;
 	int64_t created, updated;
-	int64_t expires; /* 0: never */
+	int64_t expires;  /* 0: never */
 	char cidrs[1024]; /* "" when unrestricted */
 	int nkeys;        /* keys that are not revoked */
 };
@@ -93,8 +93,8 @@ int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);
 /* Allocates the next never-used uid. RJH_EEXIST if name is taken. */
-int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires,
-		 int64_t now, struct reg_host *out, struct rjh_diag *d);
+int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires, int64_t now,
+		 struct reg_host *out, struct rjh_diag *d);
 int reg_host_set_disabled(struct reg *r, int64_t host_id, bool disabled, int64_t now,
 			  struct rjh_diag *d);
 /* Deletes the host and its keys, and grants naming exactly it; returns grants removed. */
@@ -115,14 +115,12 @@ int reg_keys_each(struct reg *r, int64_t host_id, reg_key_cb cb, void *ctx, stru
 /* Grants. */
 int reg_grant_add(struct reg *r, const char *principal, const char *pattern, int64_t now,
 		  struct rjh_diag *d);
-int reg_grant_del(struct reg *r, const char *principal, const char *pattern,
-		  struct rjh_diag *d);
+int reg_grant_del(struct reg *r, const char *principal, const char *pattern, struct rjh_diag *d);
 typedef int (*reg_grant_cb)(const struct reg_grant *g, void *ctx);
 int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *d);
 
 /* Presence: the newest session of a host, RJH_ENOENT if none. */
-int reg_session_last(struct reg *r, const char *host, struct reg_session *out,
-		     struct rjh_diag *d);
+int reg_session_last(struct reg *r, const char *host, struct reg_session *out, struct rjh_diag *d);
 
 typedef int (*reg_session_cb)(const struct reg_session *s, void *ctx);
 int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_diag *d);

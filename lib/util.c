@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out,
-		   size_t *len_out, struct stat *st_out, struct rjh_diag *d)
+int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
+		   struct stat *st_out, struct rjh_diag *d)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -81,11 +81,11 @@ out:
 int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag *d)
 {
 	if (uid != 0)
-		return diag_set(d, RJH_ETRUST, "%s: owned by uid %u, must be owned by root",
-				path, (unsigned)uid);
+		return diag_set(d, RJH_ETRUST, "%s: owned by uid %u, must be owned by root", path,
+				(unsigned)uid);
 	if (mode & (S_IWGRP | S_IWOTH))
-		return diag_set(d, RJH_ETRUST, "%s: writable by group or others (mode %04o)",
-				path, (unsigned)(mode & 07777));
+		return diag_set(d, RJH_ETRUST, "%s: writable by group or others (mode %04o)", path,
+				(unsigned)(mode & 07777));
 	return RJH_OK;
 }
 
@@ -163,43 +163,52 @@ int util_parse_u32(const char *s, uint32_t *out)
 	return RJH_OK;
 }
 
+/* True when s matches pat, where '9' stands for one digit and any other byte for itself. */
+static bool shape(const char *s, const char *pat)
+{
+	for (; *pat; s++, pat++) {
+		if (*pat == '9' ? (*s < '0' || *s > '9') : *s != *pat)
+			return false;
+	}
+	return *s == '\0';
+}
+
 int util_parse_time(const char *s, int64_t *out, struct rjh_diag *d)
 {
-	struct tm tm;
-	const char *end;
+	struct tm tm, want;
+	const char *end = NULL;
+	char safe[48];
 	time_t t;
 
+	/* strptime alone skips spaces and takes one-digit fields: check the shape first. */
 	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (!end || end - s != 10)
-		goto bad;
-	if (*end == '\0') {
+	if (shape(s, "9999-99-99")) {
+		end = strptime(s, "%Y-%m-%d", &tm);
 		tm.tm_hour = 23;
 		tm.tm_min = 59;
 		tm.tm_sec = 59;
-	} else {
-		const char *e2 = strptime(end, "T%H:%M", &tm);
-
-		if (!e2)
-			goto bad;
-		if (*e2 == ':')
-			e2 = strptime(e2, ":%S", &tm);
-		if (!e2 || strcmp(e2, "Z") != 0)
-			goto bad;
+	} else if (shape(s, "9999-99-99T99:99Z")) {
+		end = strptime(s, "%Y-%m-%dT%H:%MZ", &tm);
+	} else if (shape(s, "9999-99-99T99:99:99Z")) {
+		end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
-	{
-		struct tm check = tm;
-
-		t = timegm(&tm);
-		/* timegm normalises 2026-02-31; refuse dates that moved. */
-		if (t == (time_t)-1 || tm.tm_mday != check.tm_mday || tm.tm_mon != check.tm_mon)
-			goto bad;
-	}
+	if (!end || *end)
+		goto bad;
+	want = tm;
+	if (tm.tm_year < 70 || tm.tm_sec > 59)
+		goto bad;
+	t = timegm(&tm);
+	/* timegm normalises 2026-02-31 to March: refuse dates that moved. */
+	if (t == (time_t)-1 || tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon ||
+	    tm.tm_hour != want.tm_hour || tm.tm_min != want.tm_min)
+		goto bad;
 	*out = (int64_t)t;
 	return RJH_OK;
 bad:
-	return diag_set(d, RJH_EINVAL,
-			"invalid date '%.40s' (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)", s);
+	return diag_set(
+	    d, RJH_EINVAL,
+	    "invalid date '%s' (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z, UTC, from 1970)",
+	    util_safe(s, safe, 40));
 }
 
 void util_fmt_time(int64_t t, char *buf, size_t len)
@@ -218,6 +227,7 @@ static int cidr_one(const char *tok, char *out, size_t outlen, struct rjh_diag *
 	const char *slash = strchr(tok, '/');
 	size_t alen = slash ? (size_t)(slash - tok) : strlen(tok);
 	uint32_t prefix, maxp;
+	char safe[72];
 	int af;
 
 	if (alen == 0 || alen >= sizeof(addr))
@@ -233,21 +243,22 @@ static int cidr_one(const char *tok, char *out, size_t outlen, struct rjh_diag *
 		goto bad;
 	for (uint32_t bit = prefix; bit < maxp; bit++) {
 		if (bin[bit / 8] & (0x80 >> (bit % 8)))
-			return diag_set(d, RJH_EINVAL,
-					"CIDR '%.64s' has host bits set after /%u", tok, prefix);
+			return diag_set(d, RJH_EINVAL, "CIDR '%s' has host bits set after /%u",
+					util_safe(tok, safe, sizeof(safe)), prefix);
 	}
 	inet_ntop(af, bin, canon, sizeof(canon));
 	if ((size_t)snprintf(out, outlen, "%s/%u", canon, prefix) >= outlen)
 		return diag_set(d, RJH_EINVAL, "too many CIDRs");
 	return RJH_OK;
 bad:
-	return diag_set(d, RJH_EINVAL, "invalid CIDR '%.64s'", tok);
+	return diag_set(d, RJH_EINVAL, "invalid CIDR '%s'", util_safe(tok, safe, sizeof(safe)));
 }
 
 int util_parse_cidrs(const char *s, char *out, size_t outlen, struct rjh_diag *d)
 {
 	size_t used = 0, n = 0;
 	const char *p = s;
+	char safe[72];
 
 	if (!*s)
 		return diag_set(d, RJH_EINVAL, "empty CIDR list");
@@ -259,7 +270,8 @@ int util_parse_cidrs(const char *s, char *out, size_t outlen, struct rjh_diag *d
 		int rc;
 
 		if (tl == 0 || tl >= sizeof(tok))
-			return diag_set(d, RJH_EINVAL, "invalid CIDR list '%.64s'", s);
+			return diag_set(d, RJH_EINVAL, "invalid CIDR list '%s'",
+					util_safe(s, safe, sizeof(safe)));
 		if (++n > 32)
 			return diag_set(d, RJH_EINVAL, "more than 32 CIDRs");
 		memcpy(tok, p, tl);
@@ -277,7 +289,8 @@ int util_parse_cidrs(const char *s, char *out, size_t outlen, struct rjh_diag *d
 		if (*p == ',') {
 			p++;
 			if (!*p)
-				return diag_set(d, RJH_EINVAL, "invalid CIDR list '%.64s'", s);
+				return diag_set(d, RJH_EINVAL, "invalid CIDR list '%s'",
+						util_safe(s, safe, sizeof(safe)));
 		}
 	}
 	return RJH_OK;
@@ -292,4 +305,14 @@ bool util_is_printable(const char *s, size_t max)
 			return false;
 	}
 	return true;
+}
+
+const char *util_safe(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
 }

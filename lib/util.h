@@ -16,8 +16,8 @@
  * not exist, RJH_EINVAL if it is too big, not a regular file, or empty
  * (when !allow_empty), or RJH_ESYS.
  */
-int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out,
-		   size_t *len_out, struct stat *st_out, struct rjh_diag *d);
+int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
+		   struct stat *st_out, struct rjh_diag *d);
 
 /* Checks that uid/mode describe a file owned by root and not writable by group or others. */
 int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag *d);
@@ -25,6 +25,8 @@ int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag
 /*
  * Splits buf into lines in place: returns the next line (NUL-terminated,
  * trailing CR removed) and advances *pos, or NULL at the end.
+ * NB. buf must hold len + 1 bytes: a last line without '\n' is terminated at
+ * buf[len] (util_read_file's buffers have that byte).
  */
 char *util_next_line(char *buf, size_t len, size_t *pos, size_t *line_len_out);
 
@@ -54,6 +56,12 @@ void util_fmt_time(int64_t t, char *buf, size_t len);
  * and writes its canonical form into out. Host bits must be zero.
  */
 int util_parse_cidrs(const char *s, char *out, size_t outlen, struct rjh_diag *d);
+
+/*
+ * Copies at most len - 1 bytes of untrusted s into buf for a message,
+ * replacing anything but printable ASCII with '?'. Returns buf.
+ */
+const char *util_safe(const char *s, char *buf, size_t len);
 
 /* True when every byte of s is printable ASCII and s is at most max bytes. */
 bool util_is_printable(const char *s, size_t max);

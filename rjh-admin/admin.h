@@ -2,8 +2,8 @@
 #ifndef RJH_ADMIN_H
 #define RJH_ADMIN_H
 
-#include <stdbool.h>
 #include <libaudit.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "aud.h"
@@ -47,7 +47,7 @@ const struct admin_cmd *admin_find_cmd(const char *name);
 
 /* Prints "rjh-admin: CMD: MESSAGE" on stderr and returns the exit code for err. */
 int admin_fail(struct admin *a, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Same, with the message of a struct rjh_diag. */
 int admin_fail_diag(struct admin *a, int err, const struct rjh_diag *d);
 /* The exit code for an rjh error code. */
@@ -69,8 +69,8 @@ struct admin_opt {
  * implicit) and checks that it got npos_min..npos_max positionals, which
  * are left in argv[*first .. argc-1]. Returns -1 to go on, or an exit code.
  */
-int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
-	       int npos_min, int npos_max, int *first);
+int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts, int npos_min,
+	       int npos_max, int *first);
 
 /* Opens the registry read-only for a query. */
 int admin_open_ro(struct admin *a, struct reg **r);

@@ -29,8 +29,9 @@ static int check_key_opts(struct admin *a, struct key_opts *o)
 					  o->expires_s);
 	}
 	if (o->comment && (!util_is_printable(o->comment, KEY_COMMENT_MAX)))
-		return admin_fail(a, RJH_EINVAL, "--comment must be at most %d printable ASCII "
-						 "characters",
+		return admin_fail(a, RJH_EINVAL,
+				  "--comment must be at most %d printable ASCII "
+				  "characters",
 				  KEY_COMMENT_MAX);
 	if (o->from_s) {
 		rc = util_parse_cidrs(o->from_s, o->cidrs, sizeof(o->cidrs), &d);
@@ -125,9 +126,8 @@ out:
 static int cmd_add_key(struct admin *a, int argc, char **argv)
 {
 	struct key_opts o = {0};
-	const struct admin_opt opts[] = {{"expires", &o.expires_s, NULL},
-					 {"comment", &o.comment, NULL},
-					 {0}};
+	const struct admin_opt opts[] = {
+	    {"expires", &o.expires_s, NULL}, {"comment", &o.comment, NULL}, {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-add-key", .success = true};
 	struct rjh_diag d = {""};
 	struct reg_host h;
@@ -174,24 +174,24 @@ out:
 }
 
 const struct admin_cmd admin_cmd_enroll = {
-	"enroll", cmd_enroll, "NAME KEYFILE [--expires DATE] [--from CIDR[,CIDR...]] [--comment TEXT]",
-	"Enroll a host with its public key",
-	"Options:\n"
-	"  --expires DATE   the host may log in until DATE (YYYY-MM-DD, end of that day\n"
-	"                   UTC, or YYYY-MM-DDTHH:MM:SSZ)\n"
-	"  --from CIDRS     the host may connect only from these addresses\n"
-	"  --comment TEXT   a note stored with the key (default: the key file's comment)\n\n"
-	"NAME: 1-32 of a-z 0-9 . _ -, starting with a letter, no '..', and not an\n"
-	"existing user or group. KEYFILE: exactly one OpenSSH public key (ed25519,\n"
-	"ecdsa, sk-ed25519, sk-ecdsa, or RSA of at least rsa_min_bits); never a\n"
-	"private key, a certificate or a line with options. Everything is checked\n"
-	"first; then the uid is allocated and the host and key are stored in one\n"
-	"transaction. Prints the socket path and the tunnel command for the host.\n"};
+    "enroll", cmd_enroll, "NAME KEYFILE [--expires DATE] [--from CIDR[,CIDR...]] [--comment TEXT]",
+    "Enroll a host with its public key",
+    "Options:\n"
+    "  --expires DATE   the host may log in until DATE (YYYY-MM-DD, end of that day\n"
+    "                   UTC, or YYYY-MM-DDTHH:MM:SSZ)\n"
+    "  --from CIDRS     the host may connect only from these addresses\n"
+    "  --comment TEXT   a note stored with the key (default: the key file's comment)\n\n"
+    "NAME: 1-32 of a-z 0-9 . _ -, starting with a letter, no '..', and not an\n"
+    "existing user or group. KEYFILE: exactly one OpenSSH public key (ed25519,\n"
+    "ecdsa, sk-ed25519, sk-ecdsa, or RSA of at least rsa_min_bits); never a\n"
+    "private key, a certificate or a line with options. Everything is checked\n"
+    "first; then the uid is allocated and the host and key are stored in one\n"
+    "transaction. Prints the socket path and the tunnel command for the host.\n"};
 
 const struct admin_cmd admin_cmd_add_key = {
-	"add-key", cmd_add_key, "NAME KEYFILE [--expires DATE] [--comment TEXT]",
-	"Add a key to an enrolled host, e.g. for rotation",
-	"Options:\n"
-	"  --expires DATE   the key stops working after DATE\n"
-	"  --comment TEXT   a note stored with the key\n\n"
-	"The old key keeps working until 'rjh-admin revoke-key FINGERPRINT'.\n"};
+    "add-key", cmd_add_key, "NAME KEYFILE [--expires DATE] [--comment TEXT]",
+    "Add a key to an enrolled host, e.g. for rotation",
+    "Options:\n"
+    "  --expires DATE   the key stops working after DATE\n"
+    "  --comment TEXT   a note stored with the key\n\n"
+    "The old key keeps working until 'rjh-admin revoke-key FINGERPRINT'.\n"};

@@ -9,9 +9,8 @@
 static int grant_change(struct admin *a, int argc, char **argv, bool add)
 {
 	const struct admin_opt opts[] = {{0}};
-	struct aud_rec rec = {.type = AUDIT_USER_MGMT,
-			      .op = add ? "rjh-grant" : "rjh-ungrant",
-			      .success = true};
+	struct aud_rec rec = {
+	    .type = AUDIT_USER_MGMT, .op = add ? "rjh-grant" : "rjh-ungrant", .success = true};
 	struct rjh_diag d = {""};
 	char detail[160];
 	struct reg *r;
@@ -42,8 +41,8 @@ static int grant_change(struct admin *a, int argc, char **argv, bool add)
 		return admin_change_abort(a, r, rc);
 	rc = admin_change_commit(a, r, &rec);
 	if (rc == 0)
-		printf("%s %s %s %s\n", add ? "granted" : "ungranted", who, add ? "access to" : "on",
-		       pat);
+		printf("%s %s %s %s\n", add ? "granted" : "ungranted", who,
+		       add ? "access to" : "on", pat);
 	return rc;
 }
 
@@ -70,12 +69,11 @@ static int grants_one(const struct reg_grant *g, void *vctx)
 		printf("%-34s %-34s %s\n", g->principal, g->pattern, admin_time(g->created, t));
 		return 0;
 	}
-	return json_array_append_new(ctx->arr,
-				     json_pack("{s:s,s:s,s:s}", "principal", g->principal,
-					       "pattern", g->pattern, "created",
-					       admin_time(g->created, t)))
-		       ? RJH_ENOMEM
-		       : 0;
+	return json_array_append_new(ctx->arr, json_pack("{s:s,s:s,s:s}", "principal", g->principal,
+							 "pattern", g->pattern, "created",
+							 admin_time(g->created, t)))
+		   ? RJH_ENOMEM
+		   : 0;
 }
 
 static int cmd_grants(struct admin *a, int argc, char **argv)
@@ -107,17 +105,16 @@ static int cmd_grants(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_grant = {
-	"grant", cmd_grant, "PRINCIPAL PATTERN",
-	"Let a user or @group reach the hosts PATTERN matches",
-	"PRINCIPAL: a user name, or @group for every member of a group.\n"
-	"PATTERN: a host name, or a glob of host-name characters with * and ?\n"
-	"(quote it from the shell: 'web-*').\n"};
+    "grant", cmd_grant, "PRINCIPAL PATTERN", "Let a user or @group reach the hosts PATTERN matches",
+    "PRINCIPAL: a user name, or @group for every member of a group.\n"
+    "PATTERN: a host name, or a glob of host-name characters with * and ?\n"
+    "(quote it from the shell: 'web-*').\n"};
 
 const struct admin_cmd admin_cmd_ungrant = {
-	"ungrant", cmd_ungrant, "PRINCIPAL PATTERN", "Remove one grant",
-	"PRINCIPAL and PATTERN exactly as 'rjh-admin grants' lists them.\n"};
+    "ungrant", cmd_ungrant, "PRINCIPAL PATTERN", "Remove one grant",
+    "PRINCIPAL and PATTERN exactly as 'rjh-admin grants' lists them.\n"};
 
 const struct admin_cmd admin_cmd_grants = {
-	"grants", cmd_grants, "[--json]", "List every grant",
-	"Options:\n"
-	"  --json   stable machine output: {\"grants\": [...]}\n"};
+    "grants", cmd_grants, "[--json]", "List every grant",
+    "Options:\n"
+    "  --json   stable machine output: {\"grants\": [...]}\n"};

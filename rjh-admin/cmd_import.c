@@ -67,9 +67,10 @@ static int import_line(struct import *im, const char *line, unsigned lineno)
 		rc = diag_set(&d, RJH_EINVAL, "no host name in the key's comment");
 	if (rc == 0)
 		rc = name_check_host(k.comment, &d);
-	if (rc == 0 && (name_sys_has(&im->sys, k.comment) || !strcmp(k.comment, im->a->cfg.host_group)))
-		rc = diag_set(&d, RJH_EINVAL, "'%s' is an existing system user or group",
-			      k.comment);
+	if (rc == 0 &&
+	    (name_sys_has(&im->sys, k.comment) || !strcmp(k.comment, im->a->cfg.host_group)))
+		rc =
+		    diag_set(&d, RJH_EINVAL, "'%s' is an existing system user or group", k.comment);
 	if (rc == 0 && reg_key_find(im->r, k.fp, &owner, NULL) == 0)
 		rc = diag_set(&d, RJH_EEXIST, "key %s is already enrolled for host %s", k.fp,
 			      owner.host);
@@ -151,9 +152,9 @@ static int run_import(struct import *im, char *buf, size_t len, bool skip_invali
 		return admin_change_abort(im->a, im->r, rc);
 	rc = admin_change_commit(im->a, im->r, &rec);
 	if (rc == 0)
-		printf("imported %zu host%s with %zu key%s from %s%s%zu line%s skipped\n", im->hosts,
-		       im->hosts == 1 ? "" : "s", im->keys, im->keys == 1 ? "" : "s", im->path,
-		       "; ", im->rejected, im->rejected == 1 ? "" : "s");
+		printf("imported %zu host%s with %zu key%s from %s%s%zu line%s skipped\n",
+		       im->hosts, im->hosts == 1 ? "" : "s", im->keys, im->keys == 1 ? "" : "s",
+		       im->path, "; ", im->rejected, im->rejected == 1 ? "" : "s");
 	return rc;
 }
 
@@ -175,8 +176,8 @@ static int cmd_import(struct admin *a, int argc, char **argv)
 	if (rc < 0)
 		return admin_fail_diag(a, rc == RJH_ENOENT ? RJH_EINVAL : rc, &d);
 	if (key_text_is_private(buf, len))
-		rc = admin_fail(a, RJH_EINVAL, "%s holds PRIVATE key material; nothing was imported",
-				im.path);
+		rc = admin_fail(a, RJH_EINVAL,
+				"%s holds PRIVATE key material; nothing was imported", im.path);
 	else if (memchr(buf, '\0', len))
 		rc = admin_fail(a, RJH_EINVAL, "%s contains a NUL byte; nothing was imported",
 				im.path);
@@ -193,13 +194,12 @@ static int cmd_import(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_import = {
-	"import", cmd_import, "FILE [--skip-invalid]",
-	"Migrate a classic shared authorized_keys file",
-	"Options:\n"
-	"  --skip-invalid   import the valid lines and report the rest\n\n"
-	"FILE has one key per line with the host name as its comment, as the classic\n"
-	"single-account setup keeps it; several lines may name the same host. Every\n"
-	"rejected line is reported as FILE:LINE: reason. Without --skip-invalid one\n"
-	"bad line imports nothing. The import is one transaction: it lands whole or\n"
-	"not at all. Each imported host gets an events row (op rjh-enroll); the\n"
-	"kernel gets one USER_MGMT record op=rjh-import with the counts.\n"};
+    "import", cmd_import, "FILE [--skip-invalid]", "Migrate a classic shared authorized_keys file",
+    "Options:\n"
+    "  --skip-invalid   import the valid lines and report the rest\n\n"
+    "FILE has one key per line with the host name as its comment, as the classic\n"
+    "single-account setup keeps it; several lines may name the same host. Every\n"
+    "rejected line is reported as FILE:LINE: reason. Without --skip-invalid one\n"
+    "bad line imports nothing. The import is one transaction: it lands whole or\n"
+    "not at all. Each imported host gets an events row (op rjh-enroll); the\n"
+    "kernel gets one USER_MGMT record op=rjh-import with the counts.\n"};

@@ -31,10 +31,9 @@ static int check_collisions(struct admin *a)
 	setpwent();
 	while ((pw = getpwent()) != NULL) {
 		if (pw->pw_uid >= c->uid_min && pw->pw_uid <= c->uid_max) {
-			int rc = admin_fail(a, RJH_EEXIST,
-					    "the uid range %u-%u holds existing user '%s' (uid %u)",
-					    c->uid_min, c->uid_max, pw->pw_name,
-					    (unsigned)pw->pw_uid);
+			int rc = admin_fail(
+			    a, RJH_EEXIST, "the uid range %u-%u holds existing user '%s' (uid %u)",
+			    c->uid_min, c->uid_max, pw->pw_name, (unsigned)pw->pw_uid);
 			endpwent();
 			return rc;
 		}
@@ -75,8 +74,9 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 	if ((umin && util_parse_u32(umin, &a->cfg.uid_min) < 0) ||
 	    (umax && util_parse_u32(umax, &a->cfg.uid_max) < 0) || a->cfg.uid_min < 1000 ||
 	    a->cfg.uid_max == UINT32_MAX)
-		return admin_fail(a, RJH_EINVAL, "the uid range must be numbers from 1000 to "
-						 "4294967294");
+		return admin_fail(a, RJH_EINVAL,
+				  "the uid range must be numbers from 1000 to "
+				  "4294967294");
 	if (a->cfg.uid_min > a->cfg.uid_max)
 		return admin_fail(a, RJH_EINVAL, "--uid-min %u is above --uid-max %u",
 				  a->cfg.uid_min, a->cfg.uid_max);
@@ -128,10 +128,10 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_init = {
-	"init", cmd_init, "[--uid-min N --uid-max N]",
-	"Create the registry and the runtime layout's parent directories",
-	"Options:\n"
-	"  --uid-min N, --uid-max N  the uids hosts get (default: uid_min/uid_max in\n"
-	"                            rjh.conf); recorded in the registry for good\n\n"
-	"Refuses to overwrite an existing registry, and refuses a uid range or hosts\n"
-	"group that collides with accounts or groups this system already has.\n"};
+    "init", cmd_init, "[--uid-min N --uid-max N]",
+    "Create the registry and the runtime layout's parent directories",
+    "Options:\n"
+    "  --uid-min N, --uid-max N  the uids hosts get (default: uid_min/uid_max in\n"
+    "                            rjh.conf); recorded in the registry for good\n\n"
+    "Refuses to overwrite an existing registry, and refuses a uid range or hosts\n"
+    "group that collides with accounts or groups this system already has.\n"};

@@ -40,8 +40,8 @@ static json_t *presence_json(const struct reg_session *s, bool have)
 	if (!have)
 		return json_pack("{s:b}", "up", 0);
 	return json_pack("{s:b,s:o,s:o,s:o,s:o}", "up", s->ended == 0, "since", jtime(s->started),
-			 "ended", jtime(s->ended), "source", jstr_or_null(s->source),
-			 "fingerprint", jstr_or_null(s->fp));
+			 "ended", jtime(s->ended), "source", jstr_or_null(s->source), "fingerprint",
+			 jstr_or_null(s->fp));
 }
 
 static json_t *host_json(const struct reg_host *h, int64_t now)
@@ -61,9 +61,9 @@ static json_t *host_json(const struct reg_host *h, int64_t now)
 static json_t *key_json(const struct reg_key *k, int64_t now, bool with_blob)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "fingerprint", k->fp, "type",
-			      k->type, "comment", k->comment, "state", key_state(k, now),
-			      "created", jtime(k->created), "expires", jtime(k->expires),
-			      "revoked", jtime(k->revoked));
+			      k->type, "comment", k->comment, "state", key_state(k, now), "created",
+			      jtime(k->created), "expires", jtime(k->expires), "revoked",
+			      jtime(k->revoked));
 
 	if (j && with_blob)
 		json_object_set_new(j, "key", json_string(k->b64));
@@ -105,9 +105,8 @@ static int list_one(const struct reg_host *h, void *vctx)
 		return json_array_append_new(ctx->arr, j) == 0 ? 0 : RJH_ENOMEM;
 	}
 	presence_text(ctx->r, h->name, pres, sizeof(pres));
-	printf("%-32s %-10u %-8s %4d  %-20s %-18s %s\n", h->name, h->uid,
-	       host_state(h, ctx->now), h->nkeys, admin_time(h->expires, t),
-	       h->cidrs[0] ? h->cidrs : "any", pres);
+	printf("%-32s %-10u %-8s %4d  %-20s %-18s %s\n", h->name, h->uid, host_state(h, ctx->now),
+	       h->nkeys, admin_time(h->expires, t), h->cidrs[0] ? h->cidrs : "any", pres);
 	return 0;
 }
 
@@ -163,10 +162,10 @@ static int show_grant(const struct reg_grant *g, void *vctx)
 
 	if (fnmatch(g->pattern, ctx->host, 0) != 0)
 		return 0;
-	return json_array_append_new(ctx->grants, json_pack("{s:s,s:s}", "principal",
-							     g->principal, "pattern", g->pattern))
-		       ? RJH_ENOMEM
-		       : 0;
+	return json_array_append_new(ctx->grants, json_pack("{s:s,s:s}", "principal", g->principal,
+							    "pattern", g->pattern))
+		   ? RJH_ENOMEM
+		   : 0;
 }
 
 static void show_text(json_t *j)
@@ -185,7 +184,7 @@ static void show_text(json_t *j)
 	if (json_array_size(json_object_get(j, "from")) == 0)
 		printf("any address");
 	json_array_foreach(json_object_get(j, "from"), i, v)
-		printf("%s%s", i ? ", " : "", json_string_value(v));
+	    printf("%s%s", i ? ", " : "", json_string_value(v));
 	v = json_object_get(j, "presence");
 	if (json_is_true(json_object_get(v, "up")))
 		printf("\npresence:  up since %s from %s\n",
@@ -197,22 +196,26 @@ static void show_text(json_t *j)
 	else
 		printf("\npresence:  never connected\n");
 	printf("keys:\n");
-	json_array_foreach(json_object_get(j, "keys"), i, v) {
+	json_array_foreach(json_object_get(j, "keys"), i, v)
+	{
 		json_t *e = json_object_get(v, "expires"), *rv = json_object_get(v, "revoked");
 
-		printf("  %s  %-8s %s  %s%s%s%s%s\n", json_string_value(json_object_get(v, "fingerprint")),
+		printf("  %s  %-8s %s  %s%s%s%s%s\n",
+		       json_string_value(json_object_get(v, "fingerprint")),
 		       json_string_value(json_object_get(v, "state")),
 		       json_string_value(json_object_get(v, "type")),
 		       json_string_value(json_object_get(v, "comment")),
-		       json_is_null(e) ? "" : "  expires ", json_is_null(e) ? "" : json_string_value(e),
-		       json_is_null(rv) ? "" : "  revoked ", json_is_null(rv) ? "" : json_string_value(rv));
+		       json_is_null(e) ? "" : "  expires ",
+		       json_is_null(e) ? "" : json_string_value(e),
+		       json_is_null(rv) ? "" : "  revoked ",
+		       json_is_null(rv) ? "" : json_string_value(rv));
 	}
 	printf("grants:\n");
 	if (json_array_size(json_object_get(j, "grants")) == 0)
 		printf("  (none)\n");
 	json_array_foreach(json_object_get(j, "grants"), i, v)
-		printf("  %s via %s\n", json_string_value(json_object_get(v, "principal")),
-		       json_string_value(json_object_get(v, "pattern")));
+	    printf("  %s via %s\n", json_string_value(json_object_get(v, "principal")),
+		   json_string_value(json_object_get(v, "pattern")));
 }
 
 static int cmd_show(struct admin *a, int argc, char **argv)
@@ -295,8 +298,8 @@ static int export_key(const struct reg_key *k, void *vctx)
 	snprintf(id, sizeof(id), "%lld", (long long)k->host_id);
 	h = json_object_get(ctx->byid, id);
 	return h && !json_array_append_new(json_object_get(h, "keys"), key_json(k, ctx->now, true))
-		       ? 0
-		       : RJH_ENOMEM;
+		   ? 0
+		   : RJH_ENOMEM;
 }
 
 static int export_grant(const struct reg_grant *g, void *vctx)
@@ -306,8 +309,8 @@ static int export_grant(const struct reg_grant *g, void *vctx)
 	return json_array_append_new(ctx->grants,
 				     json_pack("{s:s,s:s,s:o}", "principal", g->principal,
 					       "pattern", g->pattern, "created", jtime(g->created)))
-		       ? RJH_ENOMEM
-		       : 0;
+		   ? RJH_ENOMEM
+		   : 0;
 }
 
 static int export_session(const struct reg_session *s, void *vctx)
@@ -315,13 +318,12 @@ static int export_session(const struct reg_session *s, void *vctx)
 	struct export_ctx *ctx = vctx;
 
 	return json_array_append_new(
-		       ctx->sessions,
-		       json_pack("{s:s,s:o,s:o,s:I,s:o,s:o}", "host", s->host, "fingerprint",
-				 jstr_or_null(s->fp), "source", jstr_or_null(s->source), "sshd_pid",
-				 (json_int_t)s->pid, "started", jtime(s->started), "ended",
-				 jtime(s->ended)))
-		       ? RJH_ENOMEM
-		       : 0;
+		   ctx->sessions, json_pack("{s:s,s:o,s:o,s:I,s:o,s:o}", "host", s->host,
+					    "fingerprint", jstr_or_null(s->fp), "source",
+					    jstr_or_null(s->source), "sshd_pid", (json_int_t)s->pid,
+					    "started", jtime(s->started), "ended", jtime(s->ended)))
+		   ? RJH_ENOMEM
+		   : 0;
 }
 
 static int export_event(const struct reg_event *e, void *vctx)
@@ -329,17 +331,15 @@ static int export_event(const struct reg_event *e, void *vctx)
 	struct export_ctx *ctx = vctx;
 
 	return json_array_append_new(
-		       ctx->events,
-		       json_pack("{s:o,s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}", "time", jtime(e->time),
-				 "type", e->type, "op", e->op, "actor_uid", (json_int_t)e->actor_uid,
-				 "actor_auid",
-				 e->actor_auid == (uint32_t)-1 ? json_null()
-							       : json_integer(e->actor_auid),
-				 "host", jstr_or_null(e->host), "fingerprint", jstr_or_null(e->fp),
-				 "result", e->success ? "success" : "failed", "detail",
-				 jstr_or_null(e->detail)))
-		       ? RJH_ENOMEM
-		       : 0;
+		   ctx->events,
+		   json_pack(
+		       "{s:o,s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}", "time", jtime(e->time), "type",
+		       e->type, "op", e->op, "actor_uid", (json_int_t)e->actor_uid, "actor_auid",
+		       e->actor_auid == (uint32_t)-1 ? json_null() : json_integer(e->actor_auid),
+		       "host", jstr_or_null(e->host), "fingerprint", jstr_or_null(e->fp), "result",
+		       e->success ? "success" : "failed", "detail", jstr_or_null(e->detail)))
+		   ? RJH_ENOMEM
+		   : 0;
 }
 
 static int cmd_export(struct admin *a, int argc, char **argv)
@@ -382,12 +382,12 @@ static int cmd_export(struct admin *a, int argc, char **argv)
 	reg_close(r);
 	json_decref(ctx.byid);
 	if (rc == 0)
-		root = json_pack("{s:i,s:{s:I,s:I,s:I,s:s,s:I},s:o,s:o,s:o,s:o}", "schema_version",
-				 reg_schema_version(), "settings", "uid_min", (json_int_t)umin,
-				 "uid_max", (json_int_t)umax, "next_uid", (json_int_t)next,
-				 "host_group", group, "host_gid", (json_int_t)gid, "hosts",
-				 ctx.hosts, "grants", ctx.grants, "sessions", ctx.sessions,
-				 "events", ctx.events);
+		root =
+		    json_pack("{s:i,s:{s:I,s:I,s:I,s:s,s:I},s:o,s:o,s:o,s:o}", "schema_version",
+			      reg_schema_version(), "settings", "uid_min", (json_int_t)umin,
+			      "uid_max", (json_int_t)umax, "next_uid", (json_int_t)next,
+			      "host_group", group, "host_gid", (json_int_t)gid, "hosts", ctx.hosts,
+			      "grants", ctx.grants, "sessions", ctx.sessions, "events", ctx.events);
 	if (rc < 0) {
 		json_decref(ctx.hosts);
 		json_decref(ctx.grants);
@@ -399,20 +399,19 @@ static int cmd_export(struct admin *a, int argc, char **argv)
 	return root ? admin_print_json(root) : admin_fail(a, RJH_ENOMEM, "out of memory");
 }
 
-const struct admin_cmd admin_cmd_list = {
-	"list", cmd_list, "[--json]", "List every host with its state, keys and presence",
-	"Options:\n"
-	"  --json   stable machine output: {\"hosts\": [...]}\n"};
+const struct admin_cmd admin_cmd_list = {"list", cmd_list, "[--json]",
+					 "List every host with its state, keys and presence",
+					 "Options:\n"
+					 "  --json   stable machine output: {\"hosts\": [...]}\n"};
 
 const struct admin_cmd admin_cmd_show = {
-	"show", cmd_show, "NAME [--json]",
-	"Show one host: keys with fingerprints, state, expiry, grants, presence",
-	"Options:\n"
-	"  --json   stable machine output\n\n"
-	"Grants are those whose pattern matches NAME.\n"};
+    "show", cmd_show, "NAME [--json]",
+    "Show one host: keys with fingerprints, state, expiry, grants, presence",
+    "Options:\n"
+    "  --json   stable machine output\n\n"
+    "Grants are those whose pattern matches NAME.\n"};
 
 const struct admin_cmd admin_cmd_export = {
-	"export", cmd_export, "--json",
-	"Print the whole registry as JSON",
-	"Prints settings, hosts with their keys, grants, sessions and events.\n"
-	"JSON is the only format; --json may be given for clarity.\n"};
+    "export", cmd_export, "--json", "Print the whole registry as JSON",
+    "Prints settings, hosts with their keys, grants, sessions and events.\n"
+    "JSON is the only format; --json may be given for clarity.\n"};

@@ -58,8 +58,9 @@ int admin_usage(struct admin *a, const char *why)
 {
 	const struct admin_cmd *c = admin_find_cmd(a->cmd);
 
-	fprintf(stderr, "rjh-admin: %s: %s\nUsage: rjh-admin [GLOBAL OPTIONS] %s %s\n"
-			"Try 'rjh-admin %s --help'.\n",
+	fprintf(stderr,
+		"rjh-admin: %s: %s\nUsage: rjh-admin [GLOBAL OPTIONS] %s %s\n"
+		"Try 'rjh-admin %s --help'.\n",
 		a->cmd, why, a->cmd, c->usage, a->cmd);
 	return EXIT_USAGE;
 }
@@ -73,8 +74,8 @@ int admin_help(struct admin *a)
 	return EXIT_OK;
 }
 
-int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts,
-	       int npos_min, int npos_max, int *first)
+int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *opts, int npos_min,
+	       int npos_max, int *first)
 {
 	struct option lo[16];
 	int n = 0, opt, idx, npos;
@@ -124,8 +125,9 @@ static void warn_unaudited(struct admin *a)
 	if (!a->aud.why[0] || a->audit_warned)
 		return;
 	a->audit_warned = true;
-	fprintf(stderr, "rjh-admin: %s: warning: %s; the change is recorded in the registry "
-			"only\n",
+	fprintf(stderr,
+		"rjh-admin: %s: warning: %s; the change is recorded in the registry "
+		"only\n",
 		a->cmd, a->aud.why);
 	openlog("rjh-admin", LOG_PID, LOG_AUTHPRIV);
 	syslog(LOG_WARNING, "%s: %s; the change is recorded in the registry only", a->cmd,

@@ -12,8 +12,8 @@
 
 int main(int argc, char **argv)
 {
-	static const unsigned char head[] = {0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2',
-					     '5', '5', '1', '9', 0, 0, 0, 32};
+	static const unsigned char head[] = {0,   0,   0,   11,  's', 's', 'h', '-', 'e', 'd',
+					     '2', '5', '5', '1', '9', 0,   0,   0,   32};
 	unsigned char blob[sizeof(head) + 32];
 	char b64[128];
 	unsigned long n, first, i;

@@ -5,10 +5,10 @@
  * run's index (0..N-1), so each run can use its own input.
  * Usage: timeit N COMMAND [ARGS...]; exits 1 if any run fails.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>

@@ -1,0 +1,23 @@
+# make install DESTDIR=... PREFIX=/usr lays out the Debian paths the README documents.
+. "$(dirname "$0")/lib.sh"
+D="$WORK/destdir"
+expect 0 "make install into a DESTDIR" -- make -C "$TOP" --no-print-directory install DESTDIR="$D" PREFIX=/usr
+check_file() { # check_file PATH MODE
+	if [ -f "$D$1" ] && [ "$(stat -c %a "$D$1")" = "$2" ]; then
+		ok "$1 installed with mode $2"
+	else
+		not_ok "$1 missing or wrong mode: $(stat -c %a "$D$1" 2>&1)"
+	fi
+}
+check_file /usr/sbin/rjh-admin 755
+check_file /usr/share/man/man8/rjh-admin.8 644
+check_file /etc/rjh/rjh.conf 644
+check_file /etc/rjh/rjh.conf.sample 644
+# The installed sample config is accepted as it is (every key at its default).
+expect 4 "the installed binary parses the installed config" -- "$D/usr/sbin/rjh-admin" -c "$D/etc/rjh/rjh.conf" --db "$WORK/none.db" list
+match "none.db: registry does not exist" "it gets past the config to the (missing) registry"
+echo "# operator's edit" >> "$D/etc/rjh/rjh.conf"
+expect 0 "a second install" -- make -C "$TOP" --no-print-directory install DESTDIR="$D" PREFIX=/usr
+grep -q "operator's edit" "$D/etc/rjh/rjh.conf" && ok "install never overwrites the operator's rjh.conf" ||
+	not_ok "install overwrote rjh.conf"
+finish

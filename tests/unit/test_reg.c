@@ -1,0 +1,779 @@
+/* Unit tests for lib/reg.c against throw-away registries in a temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "key.h"
+#include "reg.h"
+
+#define NOW     1773563445
+#define BUSY_MS 2000
+
+static char tmpdir[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rjh-test-reg-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void path_of(const char *name, char *out, size_t len)
+{
+	assert_true((size_t)snprintf(out, len, "%s/%s", tmpdir, name) < len);
+}
+
+/* A fresh registry at tmpdir/name made from c (the defaults when NULL), left open. */
+static struct reg *create(const char *name, const struct cfg *c)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	struct cfg def;
+	char path[128];
+
+	cfg_defaults(&def);
+	path_of(name, path, sizeof(path));
+	if (reg_open(path, REG_CREATE, c ? c : &def, BUSY_MS, &r, &d) != RJH_OK)
+		fail_msg("reg_open(%s, REG_CREATE): %s", path, d.msg);
+	assert_non_null(r);
+	return r;
+}
+
+static int open_reg(const char *name, enum reg_mode mode, struct reg **r, struct rjh_diag *d)
+{
+	struct cfg c;
+	char path[128];
+
+	cfg_defaults(&c);
+	path_of(name, path, sizeof(path));
+	d->msg[0] = '\0';
+	return reg_open(path, mode, &c, BUSY_MS, r, d);
+}
+
+/* Reads one integer PRAGMA of a file with plain SQLite. */
+static int pragma_of(const char *name, const char *pragma)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char path[128], sql[64];
+	int v;
+
+	path_of(name, path, sizeof(path));
+	snprintf(sql, sizeof(sql), "PRAGMA %s", pragma);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Runs SQL on a file with plain SQLite, creating it if needed. */
+static void sql_on(const char *name, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char path[128];
+
+	path_of(name, path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The whole file tmpdir/name; the caller frees it. */
+static unsigned char *slurp(const char *name, size_t *len)
+{
+	char path[128];
+	unsigned char *buf;
+	struct stat st;
+	int fd;
+
+	path_of(name, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+	char path[128];
+	int fd;
+
+	path_of(name, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+/* A valid ed25519 key whose public point is 32 bytes of seed. */
+static void make_key(unsigned char seed, struct key *k)
+{
+	unsigned char blob[51] = {0,   0,   0,   11,  's', 's', 'h', '-', 'e', 'd',
+				  '2', '5', '5', '1', '9', 0,   0,   0,   32};
+	char b64[80], line[128];
+	struct rjh_diag d = {""};
+
+	memset(blob + 19, seed, 32);
+	assert_int_equal(EVP_EncodeBlock((unsigned char *)b64, blob, sizeof(blob)), 68);
+	snprintf(line, sizeof(line), "ssh-ed25519 %s key-%u", b64, seed);
+	if (key_parse_line(line, 3072, k, &d) != RJH_OK)
+		fail_msg("make_key: %s", d.msg);
+}
+
+static uint32_t next_uid(struct reg *r)
+{
+	uint32_t umin, umax, next, gid;
+	struct rjh_diag d = {""};
+	char group[64];
+
+	assert_int_equal(reg_settings(r, &umin, &umax, &next, group, sizeof(group), &gid, &d),
+			 RJH_OK);
+	return next;
+}
+
+static uint32_t add_host(struct reg *r, const char *name)
+{
+	struct rjh_diag d = {""};
+	struct reg_host h;
+
+	if (reg_host_add(r, name, NULL, 0, NOW, &h, &d) != RJH_OK)
+		fail_msg("reg_host_add(%s): %s", name, d.msg);
+	assert_string_equal(h.name, name);
+	assert_true(h.id > 0);
+	return h.uid;
+}
+
+static void test_create_and_reopen(void **state)
+{
+	uint32_t umin, umax, next, gid;
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	struct reg_host h;
+	char path[128], group[64];
+	struct stat st;
+	struct cfg c;
+
+	(void)state;
+	cfg_defaults(&c);
+	r = create("create.db", NULL);
+	assert_int_equal(reg_settings(r, &umin, &umax, &next, group, sizeof(group), &gid, &d),
+			 RJH_OK);
+	assert_int_equal(umin, c.uid_min);
+	assert_int_equal(umax, c.uid_max);
+	assert_int_equal(next, c.uid_min);
+	assert_string_equal(group, c.host_group);
+	assert_int_equal(gid, c.host_gid);
+	assert_int_equal(reg_count(r, "hosts"), 0);
+	reg_close(r);
+
+	path_of("create.db", path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(pragma_of("create.db", "application_id"), REG_APP_ID);
+	assert_int_equal(pragma_of("create.db", "user_version"), reg_schema_version());
+	assert_true(reg_schema_version() >= 1);
+
+	/* Read-write: a change persists. */
+	assert_int_equal(open_reg("create.db", REG_RW, &r, &d), RJH_OK);
+	assert_int_equal(add_host(r, "web-1"), c.uid_min);
+	reg_close(r);
+
+	/* Read-only: sees it, and cannot write. */
+	assert_int_equal(open_reg("create.db", REG_RO, &r, &d), RJH_OK);
+	assert_int_equal(reg_host_get(r, "web-1", &h, &d), RJH_OK);
+	assert_int_equal(h.uid, c.uid_min);
+	assert_false(h.disabled);
+	assert_int_equal(h.created, NOW);
+	assert_int_equal(reg_host_add(r, "web-2", NULL, 0, NOW, NULL, &d), RJH_EREGISTRY);
+	assert_true(d.msg[0] != '\0');
+	assert_int_equal(reg_count(r, "hosts"), 1);
+	reg_close(r);
+}
+
+static void test_create_makes_parents(void **state)
+{
+	struct reg *r = create("deep/er/reg.db", NULL);
+	char path[128];
+	struct stat st;
+
+	(void)state;
+	reg_close(r);
+	path_of("deep/er", path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+}
+
+static void test_create_over_existing(void **state)
+{
+	static const char text[] = "not a registry, but someone's file\n";
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	unsigned char *before, *after;
+	size_t nb, na;
+	char path[128];
+	struct stat st;
+	struct cfg c;
+
+	(void)state;
+	cfg_defaults(&c);
+	write_file("exists.txt", text, sizeof(text) - 1);
+	path_of("exists.txt", path, sizeof(path));
+	assert_int_equal(reg_open(path, REG_CREATE, &c, BUSY_MS, &r, &d), RJH_EEXIST);
+	assert_null(r);
+	assert_true(strstr(d.msg, path) != NULL);
+	after = slurp("exists.txt", &na);
+	assert_int_equal(na, sizeof(text) - 1);
+	assert_memory_equal(after, text, na);
+	free(after);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+
+	/* Over a live registry with a host in it: not a byte changes. */
+	r = create("live.db", NULL);
+	add_host(r, "web-1");
+	reg_close(r);
+	before = slurp("live.db", &nb);
+	path_of("live.db", path, sizeof(path));
+	assert_int_equal(reg_open(path, REG_CREATE, &c, BUSY_MS, &r, &d), RJH_EEXIST);
+	after = slurp("live.db", &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(after, before, nb);
+	free(before);
+	free(after);
+	assert_int_equal(open_reg("live.db", REG_RO, &r, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "hosts"), 1);
+	reg_close(r);
+}
+
+static void test_open_missing(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	char path[128];
+	struct stat st;
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(open_reg("missing.db", REG_RO, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	assert_true(d.msg[0] != '\0');
+	assert_int_equal(open_reg("missing.db", REG_RW, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	/* Opening is not creating. */
+	path_of("missing.db", path, sizeof(path));
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	/* Nor is a directory a registry. */
+	cfg_defaults(&c);
+	assert_int_equal(reg_open(tmpdir, REG_RO, &c, BUSY_MS, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	assert_int_equal(reg_open(tmpdir, REG_RW, &c, BUSY_MS, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+}
+
+static void test_open_garbage(void **state)
+{
+	unsigned char junk[8192], *after;
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	uint32_t x = 2463534242u;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(junk); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		junk[i] = (unsigned char)x;
+	}
+	write_file("junk.db", junk, sizeof(junk));
+	assert_int_equal(open_reg("junk.db", REG_RO, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	assert_true(d.msg[0] != '\0');
+	assert_int_equal(open_reg("junk.db", REG_RW, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	after = slurp("junk.db", &n);
+	assert_int_equal(n, sizeof(junk));
+	assert_memory_equal(after, junk, n);
+	free(after);
+
+	/* An empty file is an empty database, not an rjh registry. */
+	write_file("empty.db", "", 0);
+	assert_int_equal(open_reg("empty.db", REG_RO, &r, &d), RJH_EREGISTRY);
+	assert_int_equal(open_reg("empty.db", REG_RW, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	after = slurp("empty.db", &n);
+	assert_int_equal(n, 0);
+	free(after);
+}
+
+static void test_open_foreign_sqlite(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+
+	(void)state;
+	sql_on("plain.db", "CREATE TABLE hosts(name TEXT); INSERT INTO hosts VALUES ('x')");
+	assert_int_equal(pragma_of("plain.db", "application_id"), 0);
+	assert_int_equal(open_reg("plain.db", REG_RO, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	assert_true(strstr(d.msg, "not an rjh registry") != NULL);
+	assert_int_equal(open_reg("plain.db", REG_RW, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	/* The RW attempt did not migrate it. */
+	assert_int_equal(pragma_of("plain.db", "user_version"), 0);
+
+	sql_on("other-app.db", "PRAGMA application_id = 1234; PRAGMA user_version = 1;"
+			       "CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT)");
+	assert_int_equal(open_reg("other-app.db", REG_RW, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+}
+
+static void test_open_newer_schema(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("newer.db", NULL);
+	char sql[64], want[16];
+
+	(void)state;
+	reg_close(r);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", reg_schema_version() + 1);
+	sql_on("newer.db", sql);
+	assert_int_equal(open_reg("newer.db", REG_RO, &r, &d), RJH_ESCHEMA);
+	assert_null(r);
+	snprintf(want, sizeof(want), "%d", reg_schema_version() + 1);
+	assert_true(strstr(d.msg, want) != NULL);
+	assert_int_equal(open_reg("newer.db", REG_RW, &r, &d), RJH_ESCHEMA);
+	assert_null(r);
+	/* Refusing did not touch the version. */
+	assert_int_equal(pragma_of("newer.db", "user_version"), reg_schema_version() + 1);
+}
+
+static void test_uid_allocation(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("uids.db", NULL);
+	struct reg_host h;
+	struct cfg c;
+
+	(void)state;
+	cfg_defaults(&c);
+	assert_int_equal(add_host(r, "web-1"), c.uid_min);
+	assert_int_equal(add_host(r, "web-2"), c.uid_min + 1);
+	assert_int_equal(next_uid(r), c.uid_min + 2);
+
+	/* Removing the newest host does not hand its uid out again. */
+	assert_int_equal(reg_host_get(r, "web-2", &h, &d), RJH_OK);
+	assert_int_equal(reg_host_remove(r, &h, &d), 0);
+	assert_int_equal(reg_host_get(r, "web-2", &h, &d), RJH_ENOENT);
+	assert_int_equal(add_host(r, "web-3"), c.uid_min + 2);
+
+	/* Nor does re-enrolling a removed name get its old uid back. */
+	assert_int_equal(reg_host_get(r, "web-1", &h, &d), RJH_OK);
+	assert_int_equal(reg_host_remove(r, &h, &d), 0);
+	assert_int_equal(add_host(r, "web-1"), c.uid_min + 3);
+	assert_int_equal(add_host(r, "web-2"), c.uid_min + 4);
+	assert_int_equal(reg_count(r, "hosts"), 3);
+	reg_close(r);
+
+	/* next_uid survives a reopen. */
+	assert_int_equal(open_reg("uids.db", REG_RW, &r, &d), RJH_OK);
+	assert_int_equal(add_host(r, "web-9"), c.uid_min + 5);
+	reg_close(r);
+}
+
+static void test_host_fields(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("fields.db", NULL);
+	struct reg_host h, g;
+	int rc;
+
+	(void)state;
+	rc = reg_host_add(r, "db-1", "10.0.0.0/8,2001:db8::/32", NOW + 3600, NOW, &h, &d);
+	assert_int_equal(rc, RJH_OK);
+	assert_int_equal(reg_host_get(r, "db-1", &g, &d), RJH_OK);
+	assert_int_equal(g.id, h.id);
+	assert_int_equal(g.uid, h.uid);
+	assert_string_equal(g.cidrs, "10.0.0.0/8,2001:db8::/32");
+	assert_int_equal(g.expires, NOW + 3600);
+	assert_int_equal(g.created, NOW);
+	assert_int_equal(g.updated, NOW);
+	assert_false(g.disabled);
+
+	assert_int_equal(reg_host_set_disabled(r, h.id, true, NOW + 10, &d), RJH_OK);
+	assert_int_equal(reg_host_get(r, "db-1", &g, &d), RJH_OK);
+	assert_true(g.disabled);
+	assert_int_equal(g.updated, NOW + 10);
+	assert_int_equal(reg_host_set_disabled(r, h.id, false, NOW + 20, &d), RJH_OK);
+	assert_int_equal(reg_host_get(r, "db-1", &g, &d), RJH_OK);
+	assert_false(g.disabled);
+
+	/* No CIDRs and no expiry read back as "" and 0. */
+	assert_int_equal(reg_host_add(r, "db-2", "", 0, NOW, NULL, &d), RJH_OK);
+	assert_int_equal(reg_host_get(r, "db-2", &g, &d), RJH_OK);
+	assert_string_equal(g.cidrs, "");
+	assert_int_equal(g.expires, 0);
+	d.msg[0] = '\0';
+	assert_int_equal(reg_host_get(r, "db-3", &g, &d), RJH_ENOENT);
+	assert_true(strstr(d.msg, "db-3") != NULL);
+	reg_close(r);
+}
+
+static void test_duplicate_name(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("dupname.db", NULL);
+	struct cfg c;
+
+	(void)state;
+	cfg_defaults(&c);
+	add_host(r, "web-1");
+	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, NULL, &d), RJH_EEXIST);
+	assert_true(strstr(d.msg, "web-1") != NULL);
+	assert_int_equal(reg_count(r, "hosts"), 1);
+	/* The failed add did not use up a uid. */
+	assert_int_equal(next_uid(r), c.uid_min + 1);
+	assert_int_equal(add_host(r, "web-2"), c.uid_min + 1);
+	reg_close(r);
+}
+
+struct fp_list {
+	char fp[4][KEY_FP_LEN];
+	int n;
+};
+
+static int collect_fp(const struct reg_key *k, void *ctx)
+{
+	struct fp_list *l = ctx;
+
+	if (l->n >= 4)
+		return -1;
+	snprintf(l->fp[l->n++], KEY_FP_LEN, "%s", k->fp);
+	return 0;
+}
+
+static void test_duplicate_key(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("dupkey.db", NULL);
+	struct reg_host a, b;
+	struct fp_list l;
+	struct reg_key rk;
+	struct key k, k2;
+
+	(void)state;
+	make_key(1, &k);
+	make_key(2, &k2);
+	assert_int_equal(reg_host_add(r, "web-a", NULL, 0, NOW, &a, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, "web-b", NULL, 0, NOW, &b, &d), RJH_OK);
+	assert_int_equal(reg_key_add(r, a.id, &k, NULL, 0, NOW, &d), RJH_OK);
+
+	/* The same key for another host: refused, naming the owner. */
+	assert_int_equal(reg_key_add(r, b.id, &k, "other", 0, NOW, &d), RJH_EEXIST);
+	assert_true(strstr(d.msg, "web-a") != NULL);
+	assert_true(strstr(d.msg, k.fp) != NULL);
+	/* And for the same host again. */
+	d.msg[0] = '\0';
+	assert_int_equal(reg_key_add(r, a.id, &k, NULL, 0, NOW, &d), RJH_EEXIST);
+	assert_true(strstr(d.msg, "web-a") != NULL);
+	assert_int_equal(reg_count(r, "keys"), 1);
+
+	assert_int_equal(reg_key_add(r, b.id, &k2, "second", NOW + 60, NOW, &d), RJH_OK);
+	assert_int_equal(reg_key_find(r, k.fp, &rk, &d), RJH_OK);
+	assert_string_equal(rk.host, "web-a");
+	assert_int_equal(rk.host_id, a.id);
+	assert_string_equal(rk.type, "ssh-ed25519");
+	assert_string_equal(rk.b64, k.b64);
+	assert_string_equal(rk.comment, "key-1");
+	assert_int_equal(rk.expires, 0);
+	assert_int_equal(rk.revoked, 0);
+	assert_int_equal(reg_key_find(r, k2.fp, &rk, &d), RJH_OK);
+	assert_string_equal(rk.host, "web-b");
+	assert_string_equal(rk.comment, "second");
+	assert_int_equal(rk.expires, NOW + 60);
+
+	assert_int_equal(reg_key_revoke(r, rk.id, NOW + 5, &d), RJH_OK);
+	assert_int_equal(reg_key_find(r, k2.fp, &rk, &d), RJH_OK);
+	assert_int_equal(rk.revoked, NOW + 5);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(reg_keys_each(r, a.id, collect_fp, &l, &d), RJH_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.fp[0], k.fp);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(reg_keys_each(r, 0, collect_fp, &l, &d), RJH_OK);
+	assert_int_equal(l.n, 2);
+	key_clear(&k);
+	key_clear(&k2);
+	reg_close(r);
+}
+
+static void test_uid_range_exhausted(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg_host h;
+	struct reg *r;
+	struct cfg c;
+	int rc;
+
+	(void)state;
+	cfg_defaults(&c);
+	c.uid_min = c.uid_max = 2000000000u;
+	r = create("tiny.db", &c);
+	assert_int_equal(add_host(r, "only"), 2000000000u);
+	rc = reg_host_add(r, "second", NULL, 0, NOW, NULL, &d);
+	assert_true(rc < 0);
+	assert_true(strstr(d.msg, "exhausted") != NULL);
+	assert_int_equal(reg_host_get(r, "second", &h, &d), RJH_ENOENT);
+	assert_int_equal(reg_count(r, "hosts"), 1);
+
+	/* Removing the one host does not free its uid. */
+	assert_int_equal(reg_host_get(r, "only", &h, &d), RJH_OK);
+	assert_int_equal(reg_host_remove(r, &h, &d), 0);
+	assert_true(reg_host_add(r, "second", NULL, 0, NOW, NULL, &d) < 0);
+	assert_int_equal(reg_count(r, "hosts"), 0);
+	reg_close(r);
+}
+
+struct grant_list {
+	char text[8][100];
+	int n;
+};
+
+static int collect_grant(const struct reg_grant *g, void *ctx)
+{
+	struct grant_list *l = ctx;
+
+	if (l->n >= 8)
+		return -1;
+	snprintf(l->text[l->n++], sizeof(l->text[0]), "%s %s", g->principal, g->pattern);
+	return 0;
+}
+
+static void test_grants(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("grants.db", NULL);
+	struct grant_list l;
+
+	(void)state;
+	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_OK);
+	d.msg[0] = '\0';
+	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_EEXIST);
+	assert_true(strstr(d.msg, "alice") != NULL);
+	assert_int_equal(reg_grant_add(r, "@ops", "web-*", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "alice", "web-*", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "bob", "web-1", NOW, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "grants"), 4);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(reg_grants_each(r, collect_grant, &l, &d), RJH_OK);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.text[0], "@ops web-*");
+	assert_string_equal(l.text[1], "alice web-*");
+	assert_string_equal(l.text[2], "alice web-1");
+	assert_string_equal(l.text[3], "bob web-1");
+
+	assert_int_equal(reg_grant_del(r, "alice", "web-1", &d), RJH_OK);
+	d.msg[0] = '\0';
+	assert_int_equal(reg_grant_del(r, "alice", "web-1", &d), RJH_ENOENT);
+	assert_true(d.msg[0] != '\0');
+	assert_int_equal(reg_grant_del(r, "carol", "web-1", &d), RJH_ENOENT);
+	/* Patterns are matched as text, not as globs. */
+	assert_int_equal(reg_grant_del(r, "alice", "web-?", &d), RJH_ENOENT);
+	assert_int_equal(reg_grant_del(r, "@ops", "*", &d), RJH_ENOENT);
+	assert_int_equal(reg_count(r, "grants"), 3);
+	/* A deleted grant can be added again. */
+	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_OK);
+	reg_close(r);
+}
+
+static void test_remove_host_grants(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("remove.db", NULL);
+	struct reg_host h, other;
+	struct grant_list l;
+	struct reg_key rk;
+	struct key k, k2;
+
+	(void)state;
+	make_key(7, &k);
+	make_key(8, &k2);
+	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, &h, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, "web-10", NULL, 0, NOW, &other, &d), RJH_OK);
+	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
+	assert_int_equal(reg_key_add(r, other.id, &k2, NULL, 0, NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "@ops", "web-1", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "alice", "web-*", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "bob", "*", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "carol", "web-?", NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "dave", "web-10", NOW, &d), RJH_OK);
+
+	/* Two grants named web-1 exactly; the globs and web-10 stay. */
+	assert_int_equal(reg_host_remove(r, &h, &d), 2);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(reg_grants_each(r, collect_grant, &l, &d), RJH_OK);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.text[0], "alice web-*");
+	assert_string_equal(l.text[1], "bob *");
+	assert_string_equal(l.text[2], "carol web-?");
+	assert_string_equal(l.text[3], "dave web-10");
+
+	/* Its keys went with it; the other host's did not. */
+	assert_int_equal(reg_key_find(r, k.fp, &rk, &d), RJH_ENOENT);
+	assert_int_equal(reg_key_find(r, k2.fp, &rk, &d), RJH_OK);
+	assert_string_equal(rk.host, "web-10");
+	assert_int_equal(reg_count(r, "keys"), 1);
+	assert_int_equal(reg_count(r, "hosts"), 1);
+	/* The removed host's key may now be enrolled elsewhere. */
+	assert_int_equal(reg_key_add(r, other.id, &k, NULL, 0, NOW, &d), RJH_OK);
+	key_clear(&k);
+	key_clear(&k2);
+	reg_close(r);
+}
+
+static void test_rollback(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("rollback.db", NULL);
+	struct reg_event e = {
+	    .time = NOW,
+	    .type = "USER_MGMT",
+	    .op = "rjh-enroll",
+	    .actor_uid = 0,
+	    .actor_auid = 1000,
+	    .host = "web-1",
+	    .detail = "test",
+	    .success = true,
+	};
+	struct reg_host h;
+	struct key k;
+	struct cfg c;
+
+	(void)state;
+	cfg_defaults(&c);
+	make_key(3, &k);
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, &h, &d), RJH_OK);
+	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
+	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_OK);
+	e.fp = k.fp;
+	assert_int_equal(reg_event_add(r, &e, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "hosts"), 1);
+	reg_rollback(r);
+
+	assert_int_equal(reg_count(r, "hosts"), 0);
+	assert_int_equal(reg_count(r, "keys"), 0);
+	assert_int_equal(reg_count(r, "grants"), 0);
+	assert_int_equal(reg_count(r, "events"), 0);
+	assert_int_equal(reg_host_get(r, "web-1", &h, &d), RJH_ENOENT);
+	assert_int_equal(next_uid(r), c.uid_min);
+	/* A second rollback outside a transaction is harmless. */
+	reg_rollback(r);
+	reg_close(r);
+
+	/* Nothing reached the file either. */
+	assert_int_equal(open_reg("rollback.db", REG_RO, &r, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "hosts"), 0);
+	assert_int_equal(reg_count(r, "events"), 0);
+	reg_close(r);
+
+	/* The same work committed is all there after a reopen. */
+	assert_int_equal(open_reg("rollback.db", REG_RW, &r, &d), RJH_OK);
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, &h, &d), RJH_OK);
+	assert_int_equal(h.uid, c.uid_min);
+	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
+	assert_int_equal(reg_event_add(r, &e, &d), RJH_OK);
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(open_reg("rollback.db", REG_RO, &r, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "hosts"), 1);
+	assert_int_equal(reg_count(r, "keys"), 1);
+	assert_int_equal(reg_count(r, "events"), 1);
+	reg_close(r);
+	key_clear(&k);
+}
+
+static void test_misc_reads(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("misc.db", NULL);
+	struct reg_session s;
+
+	(void)state;
+	assert_int_equal(reg_count(r, "bogus"), -1);
+	assert_int_equal(reg_count(r, "hosts; DROP TABLE hosts"), -1);
+	assert_int_equal(reg_count(r, "sessions"), 0);
+	assert_int_equal(reg_session_last(r, "web-1", &s, &d), RJH_ENOENT);
+	assert_int_equal(reg_begin_read(r, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "hosts"), 0);
+	reg_end_read(r);
+	reg_close(r);
+	reg_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_create_and_reopen),
+	    cmocka_unit_test(test_create_makes_parents),
+	    cmocka_unit_test(test_create_over_existing),
+	    cmocka_unit_test(test_open_missing),
+	    cmocka_unit_test(test_open_garbage),
+	    cmocka_unit_test(test_open_foreign_sqlite),
+	    cmocka_unit_test(test_open_newer_schema),
+	    cmocka_unit_test(test_uid_allocation),
+	    cmocka_unit_test(test_host_fields),
+	    cmocka_unit_test(test_duplicate_name),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_uid_range_exhausted),
+	    cmocka_unit_test(test_grants),
+	    cmocka_unit_test(test_remove_host_grants),
+	    cmocka_unit_test(test_rollback),
+	    cmocka_unit_test(test_misc_reads),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

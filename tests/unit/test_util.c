@@ -1,0 +1,467 @@
+/* Unit tests for lib/util.c: times, CIDR lists, numbers, lines and file reading. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define SENTINEL INT64_C(-4242)
+
+struct time_ok {
+	const char *s;
+	int64_t want;
+};
+
+static const struct time_ok times_ok[] = {
+    /* A bare date is the last second of that day, UTC. */
+    {"2026-03-15", 1773619199},
+    {"2026-12-31", 1798761599},
+    {"1970-01-01", 86399},
+    {"2028-02-29", 1835481599},
+    {"2000-02-29", 951868799},
+    {"9999-12-31", INT64_C(253402300799)},
+    {"2026-03-15T08:30Z", 1773563400},
+    {"2026-03-15T08:30:45Z", 1773563445},
+    {"2026-03-15T00:00:00Z", 1773532800},
+    {"2026-03-15T23:59:59Z", 1773619199},
+    /* Past 2^31 and 2^32: no 32-bit truncation. */
+    {"2038-01-19T03:14:08Z", INT64_C(2147483648)},
+    {"2106-02-07T06:28:16Z", INT64_C(4294967296)},
+};
+
+static const char *const times_bad[] = {
+    "",
+    "tomorrow",
+    "now",
+    "+1d",
+    "2026-02-31",
+    "2026-02-29",
+    "2100-02-29",
+    "2026-04-31",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-01-00",
+    "2026-01-32",
+    "26-03-15",
+    "2026-3-15",
+    "2026/03/15",
+    "20260315",
+    "2026-03-15x",
+    "2026-03-15 ",
+    "2026-03-15Z",
+    "2026-03-15T",
+    "2026-03-15T08Z",
+    "2026-03-15T08:30",
+    "2026-03-15T08:30:45",
+    "2026-03-15T08:30Zjunk",
+    "2026-03-15T08:30:45Z ",
+    "2026-03-15T08:30:45+01:00",
+    "2026-03-15T08:30:45.5Z",
+    "2026-03-15t08:30z",
+    "2026-03-15 08:30Z",
+    "2026-03-15T24:00Z",
+    "2026-03-15T08:60Z",
+    "2026-03-15T08:30:62Z",
+    "2026-12-31T23:59:60Z",
+};
+
+static void test_parse_time_ok(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(times_ok) / sizeof(times_ok[0]); i++) {
+		struct rjh_diag d = {""};
+		int64_t t = SENTINEL;
+		int rc = util_parse_time(times_ok[i].s, &t, &d);
+
+		if (rc != RJH_OK || t != times_ok[i].want)
+			fail_msg("util_parse_time('%s') = %d, %lld; want %lld (%s)", times_ok[i].s,
+				 rc, (long long)t, (long long)times_ok[i].want, d.msg);
+	}
+}
+
+static void test_parse_time_bad(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(times_bad) / sizeof(times_bad[0]); i++) {
+		struct rjh_diag d = {""};
+		int64_t t = SENTINEL;
+		int rc = util_parse_time(times_bad[i], &t, &d);
+
+		if (rc != RJH_EINVAL)
+			fail_msg("util_parse_time('%s') = %d (%lld), want RJH_EINVAL", times_bad[i],
+				 rc, (long long)t);
+		if (d.msg[0] == '\0')
+			fail_msg("util_parse_time('%s') refused without a reason", times_bad[i]);
+		/* The output is only written on success. */
+		assert_int_equal(t, SENTINEL);
+	}
+	assert_int_equal(util_parse_time("2026-02-31", &(int64_t){0}, NULL), RJH_EINVAL);
+}
+
+static void test_fmt_time(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	util_fmt_time(0, buf, sizeof(buf));
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	util_fmt_time(1773563445, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-03-15T08:30:45Z");
+	util_fmt_time(INT64_C(4294967296), buf, sizeof(buf));
+	assert_string_equal(buf, "2106-02-07T06:28:16Z");
+	/* 21 bytes is enough, as documented. */
+	util_fmt_time(1773619199, buf, 21);
+	assert_string_equal(buf, "2026-03-15T23:59:59Z");
+}
+
+static void test_time_round_trip(void **state)
+{
+	static const int64_t samples[] = {
+	    0,
+	    1,
+	    59,
+	    86399,
+	    951868799,
+	    1700000000,
+	    1773563445,
+	    1835481599,
+	    INT64_C(2147483647),
+	    INT64_C(2147483648),
+	    INT64_C(4102444800),
+	    INT64_C(253402300799),
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		char buf[32];
+		int64_t back = SENTINEL;
+
+		util_fmt_time(samples[i], buf, sizeof(buf));
+		assert_int_equal(strlen(buf), 20);
+		assert_int_equal(util_parse_time(buf, &back, NULL), RJH_OK);
+		assert_int_equal(back, samples[i]);
+	}
+	for (i = 0; i < sizeof(times_ok) / sizeof(times_ok[0]); i++) {
+		char buf[32];
+		int64_t back = SENTINEL;
+
+		util_fmt_time(times_ok[i].want, buf, sizeof(buf));
+		assert_int_equal(util_parse_time(buf, &back, NULL), RJH_OK);
+		assert_int_equal(back, times_ok[i].want);
+	}
+}
+
+struct cidr_ok {
+	const char *in, *want;
+};
+
+static const struct cidr_ok cidrs_ok[] = {
+    {"10.0.0.0/8,2001:db8::/32", "10.0.0.0/8,2001:db8::/32"},
+    {"10.1.2.3", "10.1.2.3/32"},
+    {"2001:db8::1", "2001:db8::1/128"},
+    {"::1", "::1/128"},
+    {"0.0.0.0/0", "0.0.0.0/0"},
+    {"::/0", "::/0"},
+    {"2001:DB8:0:0::/32", "2001:db8::/32"},
+    {"2001:0db8:0000:0000:0000:0000:0000:0000/32", "2001:db8::/32"},
+    {"10.0.0.0/08", "10.0.0.0/8"},
+    {"192.168.1.0/24,10.0.0.0/8", "192.168.1.0/24,10.0.0.0/8"},
+    {"192.0.2.128/25", "192.0.2.128/25"},
+    {"::ffff:10.0.0.0/104", "::ffff:10.0.0.0/104"},
+    {"10.0.0.1/32,10.0.0.1", "10.0.0.1/32,10.0.0.1/32"},
+};
+
+static const char *const cidrs_bad[] = {
+    "",
+    ",",
+    "10.0.0.1/8",
+    "11.0.0.0/7",
+    "2001:db8::1/32",
+    "10.0.0.0/33",
+    "::/129",
+    "10.0.0.0/4294967296",
+    ",10.0.0.0/8",
+    "10.0.0.0/8,,10.1.0.0/16",
+    "10.0.0.0/8,",
+    "10.0.0.0/",
+    "/8",
+    "10.0.0.0/-1",
+    "10.0.0.0/+8",
+    "10.0.0.0/ 8",
+    " 10.0.0.0/8",
+    "10.0.0.0/8 ",
+    "10.0.0.0/8, 10.1.0.0/16",
+    "10.0.0.256",
+    "010.0.0.0/8",
+    "10.0.0/8",
+    "10.0.0.0.0",
+    "jump.example.org",
+    "fe80::1%eth0",
+    "2001:db8:::/48",
+    "10.0.0.0/8/8",
+    "10.0.0.0\n/8",
+};
+
+static void test_cidrs_ok(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cidrs_ok) / sizeof(cidrs_ok[0]); i++) {
+		struct rjh_diag d = {""};
+		char out[256];
+		int rc = util_parse_cidrs(cidrs_ok[i].in, out, sizeof(out), &d);
+
+		if (rc != RJH_OK)
+			fail_msg("util_parse_cidrs('%s') refused: %s", cidrs_ok[i].in, d.msg);
+		assert_string_equal(out, cidrs_ok[i].want);
+		/* The canonical form is a fixed point. */
+		{
+			char again[256];
+
+			assert_int_equal(util_parse_cidrs(out, again, sizeof(again), NULL), RJH_OK);
+			assert_string_equal(again, out);
+		}
+	}
+}
+
+static void test_cidrs_bad(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cidrs_bad) / sizeof(cidrs_bad[0]); i++) {
+		struct rjh_diag d = {""};
+		char out[256];
+		int rc = util_parse_cidrs(cidrs_bad[i], out, sizeof(out), &d);
+
+		if (rc != RJH_EINVAL)
+			fail_msg("util_parse_cidrs('%s') = %d, want RJH_EINVAL", cidrs_bad[i], rc);
+		if (d.msg[0] == '\0')
+			fail_msg("util_parse_cidrs('%s') refused without a reason", cidrs_bad[i]);
+	}
+}
+
+static void test_cidrs_limits(void **state)
+{
+	char in[32 * 16 + 32], out[32 * 16 + 32];
+	struct rjh_diag d = {""};
+	size_t used = 0;
+	int i;
+
+	(void)state;
+	/* 32 items are accepted, 33 are not. */
+	for (i = 0; i < 33; i++)
+		used += (size_t)snprintf(in + used, sizeof(in) - used, "%s10.%d.0.0/16",
+					 i ? "," : "", i);
+	assert_int_equal(util_parse_cidrs(in, out, sizeof(out), &d), RJH_EINVAL);
+	assert_true(strstr(d.msg, "32") != NULL);
+	*strrchr(in, ',') = '\0';
+	assert_int_equal(util_parse_cidrs(in, out, sizeof(out), &d), RJH_OK);
+	assert_string_equal(out, in);
+	/* An output buffer too small is an error, not a truncated list. */
+	d.msg[0] = '\0';
+	assert_int_equal(util_parse_cidrs("10.0.0.0/8,192.168.0.0/16", out, 12, &d), RJH_EINVAL);
+	assert_true(d.msg[0] != '\0');
+	assert_int_equal(util_parse_cidrs("10.0.0.0/8", out, 8, &d), RJH_EINVAL);
+}
+
+static void test_parse_u32(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "-1",
+	    "+1",
+	    " 1",
+	    "1 ",
+	    "0x10",
+	    "1e3",
+	    "4294967296",
+	    "4294967300",
+	    "18446744073709551616",
+	    "99999999999999999999999999",
+	    "12a",
+	    "\xd9\xa1",
+	};
+	uint32_t v;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(util_parse_u32("0", &v), RJH_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(util_parse_u32("007", &v), RJH_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(util_parse_u32("4294967295", &v), RJH_OK);
+	assert_int_equal(v, UINT32_MAX);
+	assert_int_equal(util_parse_u32("4294967294", &v), RJH_OK);
+	assert_int_equal(v, 4294967294u);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 12345;
+		if (util_parse_u32(bad[i], &v) != RJH_EINVAL)
+			fail_msg("util_parse_u32('%s') accepted", bad[i]);
+		assert_int_equal(v, 12345);
+	}
+	assert_int_equal(util_parse_u32(NULL, &v), RJH_EINVAL);
+}
+
+/* Collects every line of text (split in a writable copy) as "[line]|[line]...". */
+static void lines_of(const char *text, char *out, size_t outlen)
+{
+	size_t len = strlen(text), pos = 0, ll = 0, used = 0;
+	char *buf = malloc(len + 1), *line;
+
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	out[0] = '\0';
+	while ((line = util_next_line(buf, len, &pos, &ll)) != NULL) {
+		assert_int_equal(ll, strlen(line));
+		used +=
+		    (size_t)snprintf(out + used, outlen - used, "%s[%s]", used ? "|" : "", line);
+		assert_true(used < outlen);
+		assert_true(pos <= len);
+	}
+	assert_int_equal(pos, len);
+	free(buf);
+}
+
+static void test_next_line(void **state)
+{
+	char out[256];
+
+	(void)state;
+	lines_of("a\r\nb\n\r\nlast", out, sizeof(out));
+	assert_string_equal(out, "[a]|[b]|[]|[last]");
+	lines_of("only", out, sizeof(out));
+	assert_string_equal(out, "[only]");
+	lines_of("x\n", out, sizeof(out));
+	assert_string_equal(out, "[x]");
+	lines_of("x\r\n", out, sizeof(out));
+	assert_string_equal(out, "[x]");
+	lines_of("\n\n", out, sizeof(out));
+	assert_string_equal(out, "[]|[]");
+	lines_of("last\r", out, sizeof(out));
+	assert_string_equal(out, "[last]");
+	lines_of("a\rb\nc", out, sizeof(out));
+	assert_string_equal(out, "[a\rb]|[c]");
+	lines_of("a\r\r\n", out, sizeof(out));
+	assert_string_equal(out, "[a\r]");
+	lines_of("", out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
+static void test_next_line_null_len(void **state)
+{
+	char buf[] = "one\r\ntwo";
+	size_t pos = 0;
+
+	(void)state;
+	assert_string_equal(util_next_line(buf, 8, &pos, NULL), "one");
+	assert_int_equal(pos, 5);
+	assert_string_equal(util_next_line(buf, 8, &pos, NULL), "two");
+	assert_null(util_next_line(buf, 8, &pos, NULL));
+	assert_null(util_next_line(buf, 8, &pos, NULL));
+}
+
+static void test_is_printable(void **state)
+{
+	(void)state;
+	assert_true(util_is_printable("", 0));
+	assert_true(util_is_printable("abc ~!", 10));
+	assert_true(util_is_printable("abc", 3));
+	assert_false(util_is_printable("abcd", 3));
+	assert_false(util_is_printable("a\tb", 10));
+	assert_false(util_is_printable("a\nb", 10));
+	assert_false(util_is_printable("a\x7f", 10));
+	assert_false(util_is_printable("\x1b[31m", 10));
+	assert_false(util_is_printable("caf\xc3\xa9", 10));
+}
+
+static void test_read_file(void **state)
+{
+	char dir[] = "/tmp/rjh-test-util-XXXXXX";
+	char path[64], big[100], *buf = NULL;
+	struct rjh_diag d = {""};
+	struct stat st;
+	size_t len = 99;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(util_read_file(path, 100, true, &buf, &len, NULL, &d), RJH_ENOENT);
+	assert_null(buf);
+	assert_int_equal(len, 0);
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(util_read_file(path, 100, false, &buf, &len, NULL, &d), RJH_EINVAL);
+	assert_true(d.msg[0] != '\0');
+	assert_int_equal(util_read_file(path, 100, true, &buf, &len, &st, &d), RJH_OK);
+	assert_non_null(buf);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(util_read_file(path, 99, true, &buf, &len, NULL, &d), RJH_EINVAL);
+	assert_null(buf);
+	assert_int_equal(util_read_file(path, 100, true, &buf, &len, &st, &d), RJH_OK);
+	assert_int_equal(len, 100);
+	assert_int_equal(st.st_size, 100);
+	assert_int_equal(buf[100], '\0');
+	assert_memory_equal(buf, big, 100);
+	free(buf);
+
+	assert_int_equal(util_read_file(dir, 100, true, &buf, &len, NULL, &d), RJH_EINVAL);
+	assert_null(buf);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_check_trusted(void **state)
+{
+	struct rjh_diag d = {""};
+
+	(void)state;
+	assert_int_equal(util_check_trusted("/x", 0, S_IFREG | 0644, &d), RJH_OK);
+	assert_int_equal(util_check_trusted("/x", 0, S_IFREG | 0600, &d), RJH_OK);
+	assert_int_equal(util_check_trusted("/x", 0, S_IFREG | 0664, &d), RJH_ETRUST);
+	assert_true(strstr(d.msg, "/x") != NULL);
+	assert_int_equal(util_check_trusted("/x", 0, S_IFREG | 0646, &d), RJH_ETRUST);
+	assert_int_equal(util_check_trusted("/x", 1000, S_IFREG | 0644, &d), RJH_ETRUST);
+	assert_true(strstr(d.msg, "1000") != NULL);
+	assert_int_equal(util_check_trusted("/x", 65534, S_IFREG | 0400, NULL), RJH_ETRUST);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_time_ok), cmocka_unit_test(test_parse_time_bad),
+	    cmocka_unit_test(test_fmt_time),      cmocka_unit_test(test_time_round_trip),
+	    cmocka_unit_test(test_cidrs_ok),      cmocka_unit_test(test_cidrs_bad),
+	    cmocka_unit_test(test_cidrs_limits),  cmocka_unit_test(test_parse_u32),
+	    cmocka_unit_test(test_next_line),     cmocka_unit_test(test_next_line_null_len),
+	    cmocka_unit_test(test_is_printable),  cmocka_unit_test(test_read_file),
+	    cmocka_unit_test(test_check_trusted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
