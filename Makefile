@@ -41,7 +41,7 @@ TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 20
 
-PROGRAMS := $(B)/rjh-admin
+PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2
 
 .PHONY: all deps check unit unit-asan cli fuzz bench install format help clean
 all: $(PROGRAMS) $(TOOLS)
@@ -84,6 +84,12 @@ $(B)/asan/librjh.a: $(ALIB_OBJ)
 
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
+
+# The NSS module: only _nss_rjh_* is exported (nss_rjh/nss_rjh.map).
+$(B)/libnss_rjh.so.2: $(B)/obj/nss_rjh/nss_rjh.o $(B)/librjh.a nss_rjh/nss_rjh.map
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -shared -Wl,-soname,libnss_rjh.so.2 \
+		-Wl,--version-script=nss_rjh/nss_rjh.map -Wl,--no-undefined -o $@ \
+		$(B)/obj/nss_rjh/nss_rjh.o $(B)/librjh.a -lpthread
 
 $(B)/tools/%: tests/tools/%.c $(B)/librjh.a
 	@mkdir -p $(@D)

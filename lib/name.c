@@ -15,24 +15,24 @@ static bool host_char(char c)
 int name_check_host(const char *s, struct rjh_diag *d)
 {
 	char safe[NAME_HOST_MAX + 1];
-	size_t i, n;
+	size_t i;
 
 	if (!s || !*s)
 		return diag_set(d, RJH_EINVAL, "host name is empty");
-	n = strnlen(s, NAME_HOST_MAX + 1);
-	if (n > NAME_HOST_MAX)
-		return diag_set(d, RJH_EINVAL, "host name is longer than %d characters",
-				NAME_HOST_MAX);
 	if (s[0] < 'a' || s[0] > 'z')
 		return diag_set(d, RJH_EINVAL, "host name '%s' must start with a lower-case letter",
 				util_safe(s, safe, sizeof(safe)));
-	for (i = 0; i < n; i++) {
+	/* One pass: the NSS module calls this for every name it is asked about. */
+	for (i = 1; s[i]; i++) {
+		if (i >= NAME_HOST_MAX)
+			return diag_set(d, RJH_EINVAL, "host name is longer than %d characters",
+					NAME_HOST_MAX);
 		if (!host_char(s[i]))
 			return diag_set(d, RJH_EINVAL,
 					"host name may contain only a-z, 0-9, '.', '_' and '-'");
+		if (s[i] == '.' && s[i - 1] == '.')
+			return diag_set(d, RJH_EINVAL, "host name '%s' contains '..'", s);
 	}
-	if (strstr(s, ".."))
-		return diag_set(d, RJH_EINVAL, "host name '%s' contains '..'", s);
 	return RJH_OK;
 }
 

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "migrations.h"
+#include "name.h"
+#include "snap.h"
 #include "util.h"
 
 /* Every statement rjh runs, prepared once per connection. */
@@ -32,6 +34,7 @@ enum q {
 	Q_GRANT_DEL,
 	Q_GRANTS,
 	Q_SESSION_LAST,
+	Q_IDENTS,
 	Q_SESSIONS,
 	Q_EVENT_ADD,
 	Q_EVENTS,
@@ -72,6 +75,7 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_GRANTS] = "SELECT principal, pattern, created FROM grants ORDER BY principal, pattern",
     [Q_SESSION_LAST] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
 		       "FROM sessions WHERE host = ?1 ORDER BY started DESC, id DESC LIMIT 1",
+    [Q_IDENTS] = "SELECT name, uid FROM hosts ORDER BY name",
     [Q_SESSIONS] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
 		   "FROM sessions ORDER BY id",
     [Q_EVENTS] = "SELECT time, type, op, actor_uid, actor_auid, host, fingerprint, result, "
@@ -891,5 +895,167 @@ int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *
 	if (rc == 0 && src != SQLITE_DONE)
 		rc = reg_fail(r, src, "list events", d);
 	done(s);
+	return rc;
+}
+
+/* Every host, sorted by name, into a new array. */
+static int read_idents(struct reg *r, struct snap_host **out, size_t *n_out, struct rjh_diag *d)
+{
+	struct snap_host *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_IDENTS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct snap_host *nv;
+
+			cap = cap ? cap * 2 : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = diag_set(d, RJH_ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		copy_col(v[n].name, sizeof(v[n].name), s, 0);
+		v[n].uid = (uint32_t)sqlite3_column_int64(s, 1);
+		v[n].flags = 0;
+		n++;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read hosts", d);
+	done(s);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return RJH_OK;
+}
+
+static bool same_meta(const struct snap_hdr *h, const struct snap_meta *m)
+{
+	return h->uid_min == m->uid_min && h->uid_max == m->uid_max && h->gid == m->gid &&
+	       !strcmp(h->group, m->group) && !strcmp(h->runtime_dir, m->runtime_dir);
+}
+
+/*
+ * The new delta: the old one with one edit. RJH_ENOENT when the old pair
+ * cannot be trusted to be the registry before this change, or the edit does
+ * not fit a delta; the caller then rebuilds.
+ */
+static int edit_delta(const struct snap_view *v, const struct snap_meta *m, uint64_t gen_before,
+		      enum reg_ident_op op, const char *name, uint32_t uid,
+		      struct snap_host **out, size_t *n_out)
+{
+	const struct snap *dl = &v->delta;
+	struct snap_host *h;
+	uint32_t n, i, at = 0, flags = 0, base_uid = 0, idx;
+	bool in_delta = false, in_base;
+
+	if (!v->have_delta || dl->hdr->generation != gen_before || !same_meta(v->base.hdr, m) ||
+	    !same_meta(dl->hdr, m) || dl->hdr->count >= SNAP_DELTA_MAX)
+		return RJH_ENOENT;
+	n = dl->hdr->count;
+	h = malloc(((size_t)n + 1) * sizeof(*h));
+	if (!h)
+		return RJH_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const char *hn;
+
+		if (snap_entry(dl, i, &hn, &h[i].uid, &h[i].flags) < 0 || !name_is_host(hn))
+			goto stale;
+		memcpy(h[i].name, hn, strlen(hn) + 1);
+		if (strcmp(hn, name) < 0)
+			at = i + 1;
+		if (!strcmp(hn, name)) {
+			in_delta = true;
+			flags = h[i].flags;
+		}
+	}
+	in_base = snap_find_name(&v->base, name, &idx) == 0;
+	if (in_base) {
+		const char *bn;
+
+		snap_entry(&v->base, idx, &bn, &base_uid, NULL);
+	}
+	if (op == REG_IDENT_ADD) {
+		/* New uids only grow; a name coming back over a tombstone needs a rebuild. */
+		if (in_delta || in_base)
+			goto stale;
+		memmove(h + at + 1, h + at, (n - at) * sizeof(*h));
+		snprintf(h[at].name, sizeof(h[at].name), "%s", name);
+		h[at].uid = uid;
+		h[at].flags = 0;
+		n++;
+	} else if (in_delta && !(flags & SNAP_DELETED) && !in_base) {
+		memmove(h + at, h + at + 1, (n - at - 1) * sizeof(*h));
+		n--;
+	} else if (!in_delta && in_base && base_uid == uid) {
+		memmove(h + at + 1, h + at, (n - at) * sizeof(*h));
+		snprintf(h[at].name, sizeof(h[at].name), "%s", name);
+		h[at].uid = uid;
+		h[at].flags = SNAP_DELETED;
+		n++;
+	} else {
+		goto stale;
+	}
+	*out = h;
+	*n_out = n;
+	return RJH_OK;
+stale:
+	free(h);
+	return RJH_ENOENT;
+}
+
+int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op,
+		      const char *name, uint32_t uid, struct rjh_diag *d)
+{
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], group[64], gbuf[32];
+	uint32_t umin, umax, next, gid;
+	struct snap_host *hosts = NULL;
+	struct snap_view v;
+	struct snap_meta m;
+	uint64_t gen = 0;
+	size_t n = 0;
+	int rc;
+
+	rc = reg_settings(r, &umin, &umax, &next, group, sizeof(group), &gid, d);
+	if (rc < 0)
+		return rc;
+	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
+		gen = strtoull(gbuf, NULL, 10);
+	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
+	rc = set_setting(r, "generation", gbuf, d);
+	if (rc < 0)
+		return rc;
+	if (snap_paths(r->path, base, delta, sizeof(base)) < 0)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	m = (struct snap_meta){gen + 1, gen + 1, umin, umax, gid, group, c->runtime_dir};
+	rc = RJH_ENOENT;
+	if (op != REG_IDENT_REBUILD && snap_view_map(base, delta, &v) == 0) {
+		rc = edit_delta(&v, &m, gen, op, name, uid, &hosts, &n);
+		m.base_generation = v.base.hdr->generation;
+		snap_view_unmap(&v);
+	}
+	if (rc == RJH_ENOMEM)
+		return diag_set(d, rc, "out of memory");
+	if (rc == 0) {
+		rc = snap_write(delta, SNAP_DELTA, &m, hosts, n, d);
+		free(hosts);
+		return rc;
+	}
+	/* Rebuild: the base first, then an empty delta for it (see snap.h). */
+	m.base_generation = gen + 1;
+	rc = read_idents(r, &hosts, &n, d);
+	if (rc == 0)
+		rc = snap_write(base, SNAP_BASE, &m, hosts, n, d);
+	if (rc == 0)
+		rc = snap_write(delta, SNAP_DELTA, &m, NULL, 0, d);
+	free(hosts);
 	return rc;
 }

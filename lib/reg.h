@@ -90,6 +90,26 @@ void reg_end_read(struct reg *r);
 int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *next_uid,
 		 char *group, size_t grouplen, uint32_t *gid, struct rjh_diag *d);
 
+/* What changed in the identities (names and uids) a transaction is about to commit. */
+enum reg_ident_op {
+	REG_IDENT_REBUILD, /* anything: read every host again */
+	REG_IDENT_ADD,     /* one host was added */
+	REG_IDENT_DEL,     /* one host was removed */
+};
+
+/*
+ * Brings the NSS snapshot (snap.h) up to date with the registry inside the
+ * caller's write transaction, after an identity change. It bumps the
+ * registry's identity generation; when the old delta reflects the generation
+ * before, the change is one edit of the delta (no scan of 100,000 rows),
+ * otherwise base and delta are rebuilt from the hosts table. The files are
+ * replaced before the caller commits, under its write lock, so writers never
+ * race; if the commit then fails, the next change rebuilds them (their
+ * generation no longer matches).
+ */
+int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op,
+		      const char *name, uint32_t uid, struct rjh_diag *d);
+
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);
 /* Allocates the next never-used uid. RJH_EEXIST if name is taken. */

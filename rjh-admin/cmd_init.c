@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "snap.h"
 #include "util.h"
 
 /* Refuses a uid range or hosts group that collides with accounts this system has. */
@@ -94,23 +95,27 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 	rc = reg_open(a->cfg.registry, REG_CREATE, &a->cfg, ADMIN_BUSY_MS, &r, &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
-	rc = reg_begin(r, &d);
-	if (rc < 0) {
-		reg_close(r);
-		unlink(a->cfg.registry);
-		return admin_fail_diag(a, rc, &d);
-	}
 	snprintf(detail, sizeof(detail), "uid_min=%u uid_max=%u host_gid=%u", a->cfg.uid_min,
 		 a->cfg.uid_max, a->cfg.host_gid);
 	rec.detail = detail;
-	rc = admin_change_record(a, r, &rec);
-	if (rc)
+	rc = reg_begin(r, &d);
+	if (rc == 0)
+		rc = reg_snapshot_sync(r, &a->cfg, REG_IDENT_REBUILD, NULL, 0, &d);
+	if (rc < 0)
+		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+	else if ((rc = admin_change_record(a, r, &rec)) != 0)
 		rc = admin_change_abort(a, r, rc);
 	else
 		rc = admin_change_commit(a, r, &rec);
 	if (rc) {
-		/* We created the file: leave nothing half-initialised behind. */
+		/* We created these files: leave nothing half-initialised behind. */
 		unlink(a->cfg.registry);
+		char delta[sizeof(path)];
+
+		if (snap_paths(a->cfg.registry, path, delta, sizeof(path)) == 0) {
+			unlink(path);
+			unlink(delta);
+		}
 		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/hosts", a->cfg.runtime_dir);

@@ -1,0 +1,137 @@
+/*
+ * The NSS snapshot: read-only, root-written files of host identities (name
+ * and uid) and the hosts group, next to the registry. nss_rjh maps them and
+ * binary-searches them; they hold nothing /etc/passwd would not show: no
+ * keys, grants, sessions or events.
+ *
+ * Two files, each replaced atomically (temporary file, fsync, rename), never
+ * edited in place:
+ *   REGISTRY.nss        the base: every host, sorted by name, with a uid index;
+ *   REGISTRY.nss-delta  the hosts added and removed since the base (at most
+ *                       SNAP_DELTA_MAX), so that one enroll rewrites a few
+ *                       entries, not 100,000. Removals are tombstones.
+ * The delta names the base generation it applies to; a reader ignores a
+ * delta that belongs to another base. Writers replace the base first, then
+ * the delta, so a reader sees either the old pair, the new base with the old
+ * delta (which it ignores: the new base already holds everything), or the
+ * new pair.
+ */
+#ifndef RJH_SNAP_H
+#define RJH_SNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define SNAP_MAGIC "RJHSNAP1"
+#define SNAP_RUNTIME_MAX 256
+#define SNAP_FILE_MAX (256u * 1024 * 1024)
+#define SNAP_DELTA_MAX 4096
+
+enum snap_kind { SNAP_BASE = 1, SNAP_DELTA = 2 };
+
+struct snap_hdr {
+	char magic[8];
+	uint32_t version;  /* 1 */
+	uint32_t hdr_size; /* sizeof(struct snap_hdr) */
+	uint32_t kind;     /* enum snap_kind */
+	uint32_t count;    /* entries */
+	uint64_t generation;      /* the registry's identity generation this file reflects */
+	uint64_t base_generation; /* delta: the base it applies to; base: its own generation */
+	uint32_t uid_min, uid_max, gid;
+	char group[36];
+	char runtime_dir[SNAP_RUNTIME_MAX];
+	uint32_t ents_off; /* count x struct snap_ent, sorted by name */
+	uint32_t uids_off; /* count x uint32_t: indexes into ents, sorted by uid */
+	uint32_t strs_off; /* NUL-terminated names */
+	uint32_t strs_len;
+	uint32_t file_size;
+};
+
+#define SNAP_DELETED 1u /* a tombstone in a delta: the host was removed */
+
+struct snap_ent {
+	uint32_t uid;
+	uint32_t name_off; /* into the string table */
+	uint32_t flags;
+};
+
+/* One mapped file. Only the header is checked when mapped; each entry is bounds-checked when read. */
+struct snap {
+	const unsigned char *base;
+	size_t len;
+	const struct snap_hdr *hdr;
+	const struct snap_ent *ents;
+	const uint32_t *uids;
+	const char *strs;
+	uint64_t dev, ino, mtime_ns, size; /* of the file mapped, to notice replacement */
+};
+
+/*
+ * Maps path read-only; no descriptor stays open. Returns 0, RJH_ENOENT,
+ * RJH_ETRUST (not root-owned, or writable by group or others), or
+ * RJH_EREGISTRY (unreadable, malformed). Never logs.
+ */
+int snap_map(const char *path, enum snap_kind kind, struct snap *s);
+void snap_unmap(struct snap *s);
+
+/* True when the file at path is no longer the one s maps (or cannot be checked). */
+bool snap_changed(const struct snap *s, const char *path);
+
+/* Entry i in name order: name, uid and flags, or RJH_EREGISTRY if malformed. */
+int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid,
+	       uint32_t *flags);
+
+/* Index of name, or of the entry with uid; RJH_ENOENT or RJH_EREGISTRY. */
+int snap_find_name(const struct snap *s, const char *name, uint32_t *idx);
+int snap_find_uid(const struct snap *s, uint32_t uid, uint32_t *idx);
+
+/* A base and the delta that applies to it: what nss_rjh answers from. */
+struct snap_view {
+	struct snap base, delta;
+	bool have_delta;
+};
+
+/* Maps the pair. The base is required; a missing or foreign delta is ignored. */
+int snap_view_map(const char *base_path, const char *delta_path, struct snap_view *v);
+void snap_view_unmap(struct snap_view *v);
+bool snap_view_changed(const struct snap_view *v, const char *base_path, const char *delta_path);
+
+/* Lookups through the delta, then the base. 0, RJH_ENOENT or RJH_EREGISTRY. */
+int snap_view_name(const struct snap_view *v, const char *name, uint32_t *uid_out);
+int snap_view_uid(const struct snap_view *v, uint32_t uid, const char **name_out);
+
+/* Enumeration in name order: start with both positions 0; returns RJH_ENOENT at the end. */
+struct snap_iter {
+	uint32_t b, d;
+};
+int snap_view_next(const struct snap_view *v, struct snap_iter *it, const char **name,
+		   uint32_t *uid);
+
+/* Paths of the pair for a registry. */
+int snap_paths(const char *registry, char *base, char *delta, size_t len);
+
+/* What the writer puts in a header. */
+struct snap_meta {
+	uint64_t generation, base_generation;
+	uint32_t uid_min, uid_max, gid;
+	const char *group;
+	const char *runtime_dir;
+};
+
+struct snap_host {
+	char name[33];
+	uint32_t uid;
+	uint32_t flags;
+};
+
+/*
+ * Writes hosts (sorted by name, unique) to path atomically: PATH.tmp, fsync,
+ * rename. Mode 0644, owned by the caller (root).
+ */
+int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
+	       const struct snap_host *hosts, size_t n, struct rjh_diag *d);
+
+#endif

@@ -1,0 +1,446 @@
+/*
+ * nss_rjh: every enrolled host is an account (passwd) in the hosts group
+ * (group), answered from the NSS snapshot that rjh-admin writes next to the
+ * registry (lib/snap.h). It runs inside every process on the machine, so:
+ * it never prints or logs, never blocks on a writer, keeps no descriptor
+ * open, preserves errno, returns NOTFOUND for names that cannot be hosts
+ * without touching any file, and UNAVAIL when the snapshot is missing,
+ * untrusted or malformed.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <nss.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "name.h"
+#include "snap.h"
+
+/* A change by rjh-admin is seen by a lookup at most this long after it. */
+#define RECHECK_MS 100
+
+#define HOST_SHELL "/usr/sbin/nologin"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The files lookups answer from. Guarded by lock. */
+static struct {
+	bool loaded;
+	struct snap_view view;
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
+	char conf[CFG_PATH_MAX];
+	struct stat conf_st; /* of the config read, st_ino 0 if none */
+	int64_t checked_ms;
+} cur;
+
+/* Enumeration state: its own view, so a refresh does not move it. Guarded by lock. */
+static struct {
+	bool open;
+	struct snap_view view;
+	struct snap_iter it;
+} pwent, grent;
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void atfork_release(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+/* The child inherits the mappings, which stay valid; only the lock needs care. */
+__attribute__((constructor)) static void nss_rjh_init(void)
+{
+	pthread_atfork(atfork_prepare, atfork_release, atfork_release);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Re-reads the config when it changed: it says where the registry, hence the snapshot, is. */
+static int load_conf(void)
+{
+	const char *path = secure_getenv("RJH_CONF");
+	struct rjh_diag d;
+	struct stat st;
+	struct cfg c;
+
+	if (!path || !*path)
+		path = CFG_DEFAULT_PATH;
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st)); /* no config: the defaults */
+	if (cur.base[0] && !strcmp(path, cur.conf) && same_file(&st, &cur.conf_st))
+		return 0;
+	if (cfg_load(path, &c, &d) < 0 || snap_paths(c.registry, cur.base, cur.delta,
+						     sizeof(cur.base)) < 0) {
+		cur.base[0] = '\0';
+		return -1;
+	}
+	snprintf(cur.conf, sizeof(cur.conf), "%s", path);
+	cur.conf_st = st;
+	return 0;
+}
+
+/* Makes cur.view current (re-checked every RECHECK_MS). Call with lock held. */
+static int refresh(void)
+{
+	struct snap_view v;
+	int64_t now = now_ms();
+
+	if (cur.loaded && now - cur.checked_ms < RECHECK_MS && now >= cur.checked_ms)
+		return 0;
+	cur.checked_ms = now;
+	if (load_conf() < 0)
+		goto fail;
+	if (cur.loaded && !snap_view_changed(&cur.view, cur.base, cur.delta))
+		return 0;
+	if (snap_view_map(cur.base, cur.delta, &v) < 0)
+		goto fail;
+	if (cur.loaded)
+		snap_view_unmap(&cur.view);
+	cur.view = v;
+	cur.loaded = true;
+	return 0;
+fail:
+	/* Never answer from a snapshot that is gone or no longer trusted. */
+	if (cur.loaded)
+		snap_view_unmap(&cur.view);
+	cur.loaded = false;
+	return -1;
+}
+
+/* Copies s into the caller's buffer at *pos; NULL if it does not fit. */
+static char *put(char **pos, char *end, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = *pos;
+
+	if ((size_t)(end - p) < n)
+		return NULL;
+	memcpy(p, s, n);
+	*pos = p + n;
+	return p;
+}
+
+static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, uint32_t uid,
+				   struct passwd *pw, char *buf, size_t len, int *errnop)
+{
+	char gecos[64], home[CFG_PATH_MAX + 48];
+	char *pos = buf, *end = buf + len;
+
+	snprintf(gecos, sizeof(gecos), "rjh host %s", name);
+	snprintf(home, sizeof(home), "%s/hosts/%s", h->runtime_dir, name);
+	/* Check the space first: nothing is written into a buffer that is too small. */
+	if (len < strlen(name) + strlen(gecos) + strlen(home) + sizeof(HOST_SHELL) + 5) {
+		*errnop = ERANGE;
+		return NSS_STATUS_TRYAGAIN;
+	}
+	pw->pw_name = put(&pos, end, name);
+	pw->pw_passwd = put(&pos, end, "*"); /* matches no password: no password login, ever */
+	pw->pw_uid = uid;
+	pw->pw_gid = h->gid;
+	pw->pw_gecos = put(&pos, end, gecos);
+	pw->pw_dir = put(&pos, end, home);
+	pw->pw_shell = put(&pos, end, HOST_SHELL);
+	return NSS_STATUS_SUCCESS;
+}
+
+static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf,
+				  size_t len, int *errnop)
+{
+	size_t name_len = strlen(h->group) + 1, align = (uintptr_t)buf % sizeof(char *);
+	size_t skip = align ? sizeof(char *) - align : 0;
+	char *pos;
+
+	/* No members listed: every host has the group as its primary group. */
+	if (len < skip + sizeof(char *) + name_len + 2) {
+		*errnop = ERANGE;
+		return NSS_STATUS_TRYAGAIN;
+	}
+	gr->gr_mem = (char **)(void *)(buf + skip);
+	gr->gr_mem[0] = NULL;
+	pos = buf + skip + sizeof(char *);
+	gr->gr_name = put(&pos, buf + len, h->group);
+	gr->gr_passwd = put(&pos, buf + len, "*");
+	gr->gr_gid = h->gid;
+	return NSS_STATUS_SUCCESS;
+}
+
+static bool uid_in_range(const struct snap_hdr *h, uint32_t uid)
+{
+	return uid >= h->uid_min && uid <= h->uid_max;
+}
+
+enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+				    int *errnop);
+enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+				    int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno, rc;
+	uint32_t uid;
+
+	/* Globs, ~*, upper case, too long: never a host, and no file is touched. */
+	if (!name_is_host(name))
+		return NSS_STATUS_NOTFOUND;
+	pthread_mutex_lock(&lock);
+	if (refresh() < 0) {
+		st = NSS_STATUS_UNAVAIL;
+	} else {
+		rc = snap_view_name(&cur.view, name, &uid);
+		if (rc == 0 && uid_in_range(cur.view.base.hdr, uid))
+			st = fill_passwd(cur.view.base.hdr, name, uid, pw, buf, len, errnop);
+		else if (rc == RJH_EREGISTRY)
+			st = NSS_STATUS_UNAVAIL;
+	}
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
+				    int *errnop);
+enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
+				    int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	const char *name;
+	int saved = errno, rc;
+
+	pthread_mutex_lock(&lock);
+	if (refresh() < 0) {
+		st = NSS_STATUS_UNAVAIL;
+	} else if (uid_in_range(cur.view.base.hdr, uid)) {
+		rc = snap_view_uid(&cur.view, uid, &name);
+		if (rc == 0 && name_is_host(name))
+			st = fill_passwd(cur.view.base.hdr, name, uid, pw, buf, len, errnop);
+		else if (rc == RJH_EREGISTRY)
+			st = NSS_STATUS_UNAVAIL;
+	}
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+/* Opens an enumeration with a view of its own. Call with lock held. */
+static enum nss_status ent_open(bool *open, struct snap_view *v, struct snap_iter *it)
+{
+	if (*open)
+		snap_view_unmap(v);
+	*open = false;
+	memset(it, 0, sizeof(*it));
+	if (refresh() < 0 || snap_view_map(cur.base, cur.delta, v) < 0)
+		return NSS_STATUS_UNAVAIL;
+	*open = true;
+	return NSS_STATUS_SUCCESS;
+}
+
+static void ent_close(bool *open, struct snap_view *v)
+{
+	if (*open)
+		snap_view_unmap(v);
+	*open = false;
+}
+
+enum nss_status _nss_rjh_setpwent(int stayopen);
+enum nss_status _nss_rjh_setpwent(int stayopen)
+{
+	enum nss_status st;
+	int saved = errno;
+
+	(void)stayopen;
+	pthread_mutex_lock(&lock);
+	st = ent_open(&pwent.open, &pwent.view, &pwent.it);
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+enum nss_status _nss_rjh_endpwent(void);
+enum nss_status _nss_rjh_endpwent(void)
+{
+	int saved = errno;
+
+	pthread_mutex_lock(&lock);
+	ent_close(&pwent.open, &pwent.view);
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop);
+enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno, rc;
+
+	pthread_mutex_lock(&lock);
+	if (!pwent.open && ent_open(&pwent.open, &pwent.view, &pwent.it) != NSS_STATUS_SUCCESS) {
+		st = NSS_STATUS_UNAVAIL;
+		goto out;
+	}
+	for (;;) {
+		struct snap_iter at = pwent.it;
+		const char *name;
+		uint32_t uid;
+
+		rc = snap_view_next(&pwent.view, &pwent.it, &name, &uid);
+		if (rc == RJH_ENOENT)
+			break;
+		if (rc < 0) {
+			st = NSS_STATUS_UNAVAIL;
+			break;
+		}
+		if (!name_is_host(name) || !uid_in_range(pwent.view.base.hdr, uid))
+			continue;
+		st = fill_passwd(pwent.view.base.hdr, name, uid, pw, buf, len, errnop);
+		/* Too small a buffer: the caller retries this entry with a bigger one. */
+		if (st == NSS_STATUS_TRYAGAIN)
+			pwent.it = at;
+		break;
+	}
+out:
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+/* group: the hosts group only. */
+
+static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, struct group *gr,
+				    char *buf, size_t len, int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno;
+
+	if (by_name && !name_is_account(name))
+		return NSS_STATUS_NOTFOUND;
+	pthread_mutex_lock(&lock);
+	if (refresh() < 0) {
+		st = NSS_STATUS_UNAVAIL;
+	} else {
+		const struct snap_hdr *h = cur.view.base.hdr;
+
+		if (by_name ? !strcmp(name, h->group) : gid == h->gid)
+			st = fill_group(h, gr, buf, len, errnop);
+	}
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+				    int *errnop);
+enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+				    int *errnop)
+{
+	return group_lookup(true, name, 0, gr, buf, len, errnop);
+}
+
+enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
+				    int *errnop);
+enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
+				    int *errnop)
+{
+	return group_lookup(false, NULL, gid, gr, buf, len, errnop);
+}
+
+enum nss_status _nss_rjh_setgrent(int stayopen);
+enum nss_status _nss_rjh_setgrent(int stayopen)
+{
+	enum nss_status st;
+	int saved = errno;
+
+	(void)stayopen;
+	pthread_mutex_lock(&lock);
+	st = ent_open(&grent.open, &grent.view, &grent.it);
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+enum nss_status _nss_rjh_endgrent(void);
+enum nss_status _nss_rjh_endgrent(void)
+{
+	int saved = errno;
+
+	pthread_mutex_lock(&lock);
+	ent_close(&grent.open, &grent.view);
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop);
+enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno;
+
+	pthread_mutex_lock(&lock);
+	if (!grent.open && ent_open(&grent.open, &grent.view, &grent.it) != NSS_STATUS_SUCCESS) {
+		st = NSS_STATUS_UNAVAIL;
+	} else if (grent.it.b == 0) {
+		/* One entry: the hosts group. it.b marks it as returned. */
+		st = fill_group(grent.view.base.hdr, gr, buf, len, errnop);
+		if (st == NSS_STATUS_SUCCESS)
+			grent.it.b = 1;
+	}
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
+
+/*
+ * A host's only group is its primary group, which initgroups adds itself:
+ * nothing to add, but answering keeps glibc from asking slower modules.
+ */
+enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int *start,
+					long int *size, gid_t **groupsp, long int limit,
+					int *errnop);
+enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int *start,
+					long int *size, gid_t **groupsp, long int limit,
+					int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno;
+	uint32_t uid;
+
+	(void)group;
+	(void)start;
+	(void)size;
+	(void)groupsp;
+	(void)limit;
+	(void)errnop;
+	if (!name_is_host(user))
+		return NSS_STATUS_NOTFOUND;
+	pthread_mutex_lock(&lock);
+	if (refresh() < 0)
+		st = NSS_STATUS_UNAVAIL;
+	else if (snap_view_name(&cur.view, user, &uid) == 0 &&
+		 uid_in_range(cur.view.base.hdr, uid))
+		st = NSS_STATUS_SUCCESS;
+	pthread_mutex_unlock(&lock);
+	errno = saved;
+	return st;
+}
