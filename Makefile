@@ -131,6 +131,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/rjh
 	install -m 0755 $(B)/rjh-admin $(DESTDIR)$(SBINDIR)/rjh-admin
 	install -m 0644 doc/rjh-admin.8 $(DESTDIR)$(MANDIR)/man8/rjh-admin.8
+	install -m 0644 doc/nss_rjh.8 $(DESTDIR)$(MANDIR)/man8/nss_rjh.8
 	install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf.sample
 	test -e $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf || \
 		install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf

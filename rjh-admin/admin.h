@@ -29,6 +29,13 @@ struct admin {
 	struct cfg cfg;
 	struct aud aud;
 	bool audit_warned;
+	/* An identity change for the NSS snapshot, applied by admin_change_commit. */
+	struct {
+		bool set;
+		enum reg_ident_op op;
+		char name[33];
+		uint32_t uid;
+	} ident;
 };
 
 struct admin_cmd {
@@ -82,7 +89,14 @@ int admin_open_ro(struct admin *a, struct reg **r);
 int admin_change_begin(struct admin *a, struct reg **r);
 /* Records rec (events row + kernel record) inside the change. */
 int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec);
-/* Commits; on failure sends a res=failed kernel record for rec. Closes r. */
+/* Notes that the change adds, removes or rewrites identities (names, uids). */
+void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name,
+			   uint32_t uid);
+/*
+ * Brings the NSS snapshot along (if the change touched identities) and
+ * commits; on failure sends a res=failed kernel record for rec and repairs
+ * the snapshot. Closes r.
+ */
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* Rolls back and closes r, returning code. */
 int admin_change_abort(struct admin *a, struct reg *r, int code);

@@ -101,7 +101,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	if (rc == 0)
 		rc = reg_key_add(r, h.id, &k, o.comment, 0, h.created, &d);
 	if (rc == 0)
-		rc = reg_snapshot_sync(r, &a->cfg, REG_IDENT_ADD, h.name, h.uid, &d);
+		admin_change_identity(a, REG_IDENT_ADD, h.name, h.uid);
 	if (rc < 0) {
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;

@@ -144,13 +144,8 @@ static int run_import(struct import *im, char *buf, size_t len, bool skip_invali
 			   im->rejected, im->rejected == 1 ? "" : "s");
 		return admin_change_abort(im->a, im->r, EXIT_INVALID);
 	}
-	if (im->hosts) {
-		struct rjh_diag d = {""};
-
-		rc = reg_snapshot_sync(im->r, &im->a->cfg, REG_IDENT_REBUILD, NULL, 0, &d);
-		if (rc < 0)
-			return admin_change_abort(im->a, im->r, admin_fail_diag(im->a, rc, &d));
-	}
+	if (im->hosts)
+		admin_change_identity(im->a, REG_IDENT_REBUILD, NULL, 0);
 	snprintf(detail, sizeof(detail), "hosts=%zu keys=%zu rejected=%zu", im->hosts, im->keys,
 		 im->rejected);
 	rec.detail = detail;

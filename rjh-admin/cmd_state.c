@@ -90,7 +90,7 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 		if (rc >= 0)
 			snprintf(detail, sizeof(detail), "keys=%d grants_removed=%d", h.nkeys, rc);
 		if (rc >= 0)
-			rc = reg_snapshot_sync(r, &a->cfg, REG_IDENT_DEL, h.name, h.uid, &d);
+			admin_change_identity(a, REG_IDENT_DEL, h.name, h.uid);
 	} else {
 		rc = reg_host_set_disabled(r, h.id, op == OP_REVOKE, (int64_t)time(NULL), &d);
 	}

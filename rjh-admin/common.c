@@ -164,18 +164,62 @@ int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *re
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
+void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name,
+			   uint32_t uid)
+{
+	a->ident.set = true;
+	a->ident.op = op;
+	snprintf(a->ident.name, sizeof(a->ident.name), "%s", name ? name : "");
+	a->ident.uid = uid;
+}
+
+/* After a failed commit, puts the snapshot back in line with the registry. */
+static void repair_snapshot(struct admin *a)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	int rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, &r, &d);
+
+	if (rc == 0)
+		rc = reg_begin(r, &d);
+	if (rc == 0)
+		rc = reg_snapshot_sync(r, &a->cfg, REG_IDENT_REBUILD, NULL, 0, &d);
+	if (rc == 0)
+		rc = reg_commit(r, &d);
+	if (rc < 0)
+		fprintf(stderr, "rjh-admin: %s: warning: the NSS snapshot may be ahead of the "
+				"registry (%s); run 'rjh-admin refresh'\n",
+			a->cmd, d.msg);
+	if (r)
+		reg_rollback(r);
+	reg_close(r);
+}
+
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec)
 {
 	struct rjh_diag d = {""};
-	int rc = reg_commit(r, &d);
+	bool wrote = false;
+	int rc = RJH_OK;
 
+	/* The snapshot is replaced under the write lock, just before the commit (reg.h). */
+	if (a->ident.set) {
+		rc = reg_snapshot_sync(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, &d);
+		wrote = rc == 0;
+	}
+	if (rc == 0)
+		rc = reg_commit(r, &d);
+	else
+		reg_rollback(r);
 	reg_close(r);
 	if (rc < 0) {
 		struct aud_rec failed = *rec;
 
 		failed.success = false;
 		aud_kernel(&a->aud, &failed, NULL);
-		return admin_fail_diag(a, rc, &d);
+		rc = admin_fail_diag(a, rc, &d);
+		if (wrote)
+			repair_snapshot(a);
+		return rc;
 	}
 	return EXIT_OK;
 }

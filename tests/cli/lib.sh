@@ -68,14 +68,18 @@ expect() {
 	fi
 }
 
-# Asserts that $ERR (or $OUT with -o) matches an extended regex.
+# Asserts that $ERR (or $OUT with -o) matches an extended regex (a fixed
+# string with -F, e.g. a fingerprint, whose '+' is not a regex operator).
 match() {
-	local what=$ERR
-	if [ "$1" = -o ]; then
-		what=$OUT
-		shift
-	fi
-	if printf '%s' "$what" | grep -Eq -- "$1"; then
+	local what=$ERR mode=-E
+	while :; do
+		case "$1" in
+		-o) what=$OUT; shift ;;
+		-F) mode=-F; shift ;;
+		*) break ;;
+		esac
+	done
+	if printf '%s' "$what" | grep "$mode" -q -- "$1"; then
 		ok "${2:-output matches /$1/}"
 	else
 		not_ok "${2:-output matches /$1/}: got '${what:0:300}'"
@@ -94,4 +98,83 @@ unchanged() {
 finish() {
 	echo "$TEST_NAME: $PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
+}
+
+# Helpers added for the refusal, lifecycle and robustness tests.
+
+# expect_any "RC..." DESCRIPTION -- COMMAND...: like expect, but any of the
+# listed exit codes passes (the code is kept in $RC).
+expect_any() {
+	local want=$1 desc=$2
+	shift 3
+	OUT=$("$@" 2> "$WORK/.err")
+	RC=$?
+	ERR=$(cat "$WORK/.err")
+	case " $want " in
+	*" $RC "*) ok "$desc" ;;
+	*) not_ok "$desc (exit $RC, wanted one of $want; stderr: ${ERR:0:300})" ;;
+	esac
+}
+
+# has [-o] TEXT [DESCRIPTION]: $ERR (or $OUT with -o) contains TEXT literally.
+has() {
+	local what=$ERR
+	if [ "$1" = -o ]; then
+		what=$OUT
+		shift
+	fi
+	case "$what" in
+	*"$1"*) ok "${2:-output contains '$1'}" ;;
+	*) not_ok "${2:-output contains '$1'}: got '${what:0:300}'" ;;
+	esac
+}
+
+# lacks [-o] TEXT [DESCRIPTION]: $ERR (or $OUT with -o) does not contain TEXT.
+lacks() {
+	local what=$ERR
+	if [ "$1" = -o ]; then
+		what=$OUT
+		shift
+	fi
+	case "$what" in
+	*"$1"*) not_ok "${2:-output lacks '$1'}: got '${what:0:300}'" ;;
+	*) ok "${2:-output lacks '$1'}" ;;
+	esac
+}
+
+# eq GOT WANT DESCRIPTION
+eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3: got '${1:0:300}', wanted '${2:0:300}'"
+	fi
+}
+
+# python3 for JSON checks; the system one starts much faster than a pyenv shim.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+# jtrue DESCRIPTION PYEXPR: $OUT is JSON and the Python expression over it
+# (as d) is true.
+jtrue() {
+	local why
+	if why=$(printf '%s' "$OUT" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if eval(sys.argv[1]) else "false: " + sys.argv[1])' "$2" 2>&1); then
+		ok "$1"
+	else
+		not_ok "$1: $(printf '%s' "$why" | tail -1 | cut -c1-300)"
+	fi
+}
+
+# The SHA256 fingerprint of a public key file, as ssh-keygen prints it.
+fp_of() {
+	ssh-keygen -l -E sha256 -f "$1" | awk '{print $2}'
+}
+
+# sqlite3 against the workspace registry.
+q() {
+	sqlite3 "$WORK/reg/registry.db" "$@"
 }

@@ -13,7 +13,7 @@ match -o "$WORK/run/hosts/host-42/sock/ssh.sock" "enroll prints the socket path 
 match -o "ssh -N .*-R /sock/ssh.sock:localhost:22 host-42@jump.example.com" "enroll prints the tunnel command"
 fp=$(ssh-keygen -l -E sha256 -f "$k" | awk '{print $2}')
 expect 0 "show host-42" -- rjh show host-42
-match -o "$fp" "show lists the key's ssh-keygen fingerprint"
+match -o -F "$fp" "show lists the key's ssh-keygen fingerprint"
 expect 0 "list" -- rjh list
 match -o "^host-42 +1900000000 +active" "list shows the host, its uid and state"
 finish
