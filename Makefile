@@ -41,7 +41,8 @@ TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 20
 
-PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2
+PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys
+AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 
 .PHONY: all deps check unit unit-asan cli fuzz bench install format help clean
 all: $(PROGRAMS) $(TOOLS)
@@ -84,6 +85,10 @@ $(B)/asan/librjh.a: $(ALIB_OBJ)
 
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
+
+# The key helper links SQLite and libc only: it runs twice per login.
+$(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -lsqlite3
 
 # The NSS module: only _nss_rjh_* is exported (nss_rjh/nss_rjh.map).
 $(B)/libnss_rjh.so.2: $(B)/obj/nss_rjh/nss_rjh.o $(B)/librjh.a nss_rjh/nss_rjh.map

@@ -201,22 +201,6 @@ int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
 	return RJH_OK;
 }
 
-bool key_is_fingerprint(const char *s)
-{
-	size_t i;
-
-	if (strncmp(s, "SHA256:", 7) != 0 || strlen(s) != KEY_FP_LEN - 1)
-		return false;
-	for (i = 7; s[i]; i++) {
-		char c = s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/'))
-			return false;
-	}
-	return true;
-}
-
 /* True when the line at p (len bytes to its end) opens a private key. */
 static bool private_header(const char *p, size_t len)
 {
