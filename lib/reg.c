@@ -949,8 +949,8 @@ static bool same_meta(const struct snap_hdr *h, const struct snap_meta *m)
  * not fit a delta; the caller then rebuilds.
  */
 static int edit_delta(const struct snap_view *v, const struct snap_meta *m, uint64_t gen_before,
-		      enum reg_ident_op op, const char *name, uint32_t uid,
-		      struct snap_host **out, size_t *n_out)
+		      enum reg_ident_op op, const char *name, uint32_t uid, struct snap_host **out,
+		      size_t *n_out)
 {
 	const struct snap *dl = &v->delta;
 	struct snap_host *h;
@@ -1012,8 +1012,8 @@ stale:
 	return RJH_ENOENT;
 }
 
-int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op,
-		      const char *name, uint32_t uid, struct rjh_diag *d)
+int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
+		      uint32_t uid, struct rjh_diag *d)
 {
 	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], group[64], gbuf[32];
 	uint32_t umin, umax, next, gid;

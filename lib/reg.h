@@ -107,8 +107,8 @@ enum reg_ident_op {
  * race; if the commit then fails, the next change rebuilds them (their
  * generation no longer matches).
  */
-int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op,
-		      const char *name, uint32_t uid, struct rjh_diag *d);
+int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
+		      uint32_t uid, struct rjh_diag *d);
 
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);

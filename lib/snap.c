@@ -90,8 +90,7 @@ bool snap_changed(const struct snap *s, const char *path)
 	       mtime_ns(&st) != s->mtime_ns || (uint64_t)st.st_size != s->size;
 }
 
-int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid,
-	       uint32_t *flags)
+int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid, uint32_t *flags)
 {
 	const struct snap_ent *e;
 	uint32_t off, room;
@@ -354,8 +353,8 @@ static int fill(unsigned char *buf, size_t size, size_t strs_len, enum snap_kind
 		off += l;
 	}
 	return sort_by_uid(hosts, (uint32_t *)(buf + h->uids_off), n) < 0
-		       ? diag_set(d, RJH_ENOMEM, "out of memory")
-		       : RJH_OK;
+		   ? diag_set(d, RJH_ENOMEM, "out of memory")
+		   : RJH_OK;
 }
 
 int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
@@ -370,8 +369,8 @@ int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 		return diag_set(d, RJH_EINVAL, "too many hosts for a snapshot");
 	for (i = 0; i < n; i++)
 		strs_len += strnlen(hosts[i].name, sizeof(hosts[i].name) - 1) + 1;
-	size = sizeof(struct snap_hdr) + n * (sizeof(struct snap_ent) + sizeof(uint32_t)) +
-	       strs_len;
+	size =
+	    sizeof(struct snap_hdr) + n * (sizeof(struct snap_ent) + sizeof(uint32_t)) + strs_len;
 	if (size > SNAP_FILE_MAX || strlen(m->runtime_dir) >= SNAP_RUNTIME_MAX ||
 	    strlen(m->group) >= sizeof(((struct snap_hdr *)0)->group))
 		return diag_set(d, RJH_EINVAL, "snapshot too large");

@@ -25,19 +25,19 @@
 
 #include "err.h"
 
-#define SNAP_MAGIC "RJHSNAP1"
+#define SNAP_MAGIC       "RJHSNAP1"
 #define SNAP_RUNTIME_MAX 256
-#define SNAP_FILE_MAX (256u * 1024 * 1024)
-#define SNAP_DELTA_MAX 4096
+#define SNAP_FILE_MAX    (256u * 1024 * 1024)
+#define SNAP_DELTA_MAX   4096
 
 enum snap_kind { SNAP_BASE = 1, SNAP_DELTA = 2 };
 
 struct snap_hdr {
 	char magic[8];
-	uint32_t version;  /* 1 */
-	uint32_t hdr_size; /* sizeof(struct snap_hdr) */
-	uint32_t kind;     /* enum snap_kind */
-	uint32_t count;    /* entries */
+	uint32_t version;         /* 1 */
+	uint32_t hdr_size;        /* sizeof(struct snap_hdr) */
+	uint32_t kind;            /* enum snap_kind */
+	uint32_t count;           /* entries */
 	uint64_t generation;      /* the registry's identity generation this file reflects */
 	uint64_t base_generation; /* delta: the base it applies to; base: its own generation */
 	uint32_t uid_min, uid_max, gid;
@@ -58,7 +58,8 @@ struct snap_ent {
 	uint32_t flags;
 };
 
-/* One mapped file. Only the header is checked when mapped; each entry is bounds-checked when read. */
+/* One mapped file. Only the header is checked when mapped; each entry is bounds-checked when read.
+ */
 struct snap {
 	const unsigned char *base;
 	size_t len;
@@ -81,8 +82,7 @@ void snap_unmap(struct snap *s);
 bool snap_changed(const struct snap *s, const char *path);
 
 /* Entry i in name order: name, uid and flags, or RJH_EREGISTRY if malformed. */
-int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid,
-	       uint32_t *flags);
+int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid, uint32_t *flags);
 
 /* Index of name, or of the entry with uid; RJH_ENOENT or RJH_EREGISTRY. */
 int snap_find_name(const struct snap *s, const char *name, uint32_t *idx);

@@ -90,8 +90,7 @@ int admin_change_begin(struct admin *a, struct reg **r);
 /* Records rec (events row + kernel record) inside the change. */
 int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* Notes that the change adds, removes or rewrites identities (names, uids). */
-void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name,
-			   uint32_t uid);
+void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid);
 /*
  * Brings the NSS snapshot along (if the change touched identities) and
  * commits; on failure sends a res=failed kernel record for rec and repairs

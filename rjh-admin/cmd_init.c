@@ -165,8 +165,7 @@ static int cmd_refresh(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_refresh = {
-    "refresh", cmd_refresh, "",
-    "Rewrite the NSS snapshot from the registry",
+    "refresh", cmd_refresh, "", "Rewrite the NSS snapshot from the registry",
     "nss_rjh answers from REGISTRY.nss and REGISTRY.nss-delta, which every\n"
     "change keeps up to date. Run this after restoring a registry from a backup,\n"
     "or when 'rjh-admin' warned that the snapshot may be ahead of the registry.\n"};

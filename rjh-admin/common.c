@@ -164,8 +164,7 @@ int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *re
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
-void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name,
-			   uint32_t uid)
+void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid)
 {
 	a->ident.set = true;
 	a->ident.op = op;
@@ -187,8 +186,9 @@ static void repair_snapshot(struct admin *a)
 	if (rc == 0)
 		rc = reg_commit(r, &d);
 	if (rc < 0)
-		fprintf(stderr, "rjh-admin: %s: warning: the NSS snapshot may be ahead of the "
-				"registry (%s); run 'rjh-admin refresh'\n",
+		fprintf(stderr,
+			"rjh-admin: %s: warning: the NSS snapshot may be ahead of the "
+			"registry (%s); run 'rjh-admin refresh'\n",
 			a->cmd, d.msg);
 	if (r)
 		reg_rollback(r);

@@ -133,8 +133,8 @@ static void test_random_changes_match_registry(void **state)
 
 		if (pick < 6 && nlive < 400) {
 			/* Names in random order, so the delta inserts everywhere. */
-			snprintf(live[nlive], sizeof(live[nlive]), "h%05u-%u", rand_r(&seed) % 100000,
-				 next_name++);
+			snprintf(live[nlive], sizeof(live[nlive]), "h%05u-%u",
+				 rand_r(&seed) % 100000, next_name++);
 			change(REG_IDENT_ADD, live[nlive++], NULL);
 		} else if (pick < 9 && nlive > 0) {
 			size_t i = rand_r(&seed) % nlive;
@@ -209,7 +209,7 @@ static void test_reader_refuses(void **state)
 	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_OK);
 	snap_unmap(&s);
 	assert_int_equal(snap_map(path, SNAP_DELTA, &s), RJH_EREGISTRY); /* wrong kind */
-	write_file(path, img, len / 2, 0644);                           /* truncated */
+	write_file(path, img, len / 2, 0644);                            /* truncated */
 	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_EREGISTRY);
 	/* Garbage entry offsets: every lookup fails cleanly, none reads outside the file. */
 	for (i = sizeof(struct snap_hdr); i + 4 <= len && i < sizeof(struct snap_hdr) + 4096; i++)
