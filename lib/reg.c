@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,9 +110,8 @@ static int reg_fail(struct reg *r, int src, const char *what, struct rjh_diag *d
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return diag_set(d, RJH_EREGISTRY,
-				"%s: registry is locked by another writer "
-				"(waited %d ms)",
-				path, r ? r->busy_ms : 0);
+				"%s: registry is locked by another process (waited %d ms)", path,
+				r ? r->busy_ms : 0);
 	case SQLITE_CONSTRAINT:
 		return diag_set(d, RJH_EEXIST, "%s: %s", what, msg);
 	case SQLITE_NOTADB:
@@ -203,6 +203,12 @@ static int migrate(struct reg *r, const struct cfg *c, bool create, struct rjh_d
 {
 	int rc, ver = 0, i;
 
+	/* Up to date: no write lock just to find that out (readers use REG_RW too). */
+	rc = pragma_int(r, "PRAGMA user_version", &ver, d);
+	if (rc < 0)
+		return rc;
+	if (!create && ver == reg_schema_version())
+		return RJH_OK;
 	rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
 	if (rc < 0)
 		return rc;
@@ -1012,15 +1018,49 @@ stale:
 	return RJH_ENOENT;
 }
 
-int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
-		      uint32_t uid, struct rjh_diag *d)
+int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d)
 {
-	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], group[64], gbuf[32];
+	char gbuf[32];
+	uint64_t gen = 0;
+
+	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
+		gen = strtoull(gbuf, NULL, 10);
+	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
+	*gen_out = gen + 1;
+	return set_setting(r, "generation", gbuf, d);
+}
+
+/* Holds REGISTRY.nss.lock: one snapshot writer at a time. Returns the fd or <0. */
+static int lock_snapshot(const char *base, struct rjh_diag *d)
+{
+	char path[CFG_PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.lock", base);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return diag_set(d, RJH_ESYS, "cannot open %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return diag_set(d, RJH_ESYS, "cannot lock %s: %s", path, strerror(errno));
+		}
+	}
+	return fd;
+}
+
+/* Writes the snapshot for the registry as this read transaction sees it. Lock held. */
+static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_ident_op op,
+				 const char *name, uint32_t uid, uint64_t gen, const char *base,
+				 const char *delta, struct rjh_diag *d)
+{
+	char group[64], gbuf[32];
 	uint32_t umin, umax, next, gid;
 	struct snap_host *hosts = NULL;
 	struct snap_view v;
 	struct snap_meta m;
-	uint64_t gen = 0;
+	uint64_t now_gen = 0, have_gen = 0;
+	bool mapped;
 	size_t n = 0;
 	int rc;
 
@@ -1028,20 +1068,24 @@ int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op, 
 	if (rc < 0)
 		return rc;
 	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
-		gen = strtoull(gbuf, NULL, 10);
-	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
-	rc = set_setting(r, "generation", gbuf, d);
-	if (rc < 0)
-		return rc;
-	if (snap_paths(r->path, base, delta, sizeof(base)) < 0)
-		return diag_set(d, RJH_EINVAL, "registry path is too long");
-	m = (struct snap_meta){gen + 1, gen + 1, umin, umax, gid, group, c->runtime_dir};
-	rc = RJH_ENOENT;
-	if (op != REG_IDENT_REBUILD && snap_view_map(base, delta, &v) == 0) {
-		rc = edit_delta(&v, &m, gen, op, name, uid, &hosts, &n);
-		m.base_generation = v.base.hdr->generation;
+		now_gen = strtoull(gbuf, NULL, 10);
+	m = (struct snap_meta){now_gen, now_gen, umin, umax, gid, group, c->runtime_dir};
+	mapped = snap_view_map(base, delta, &v) == 0;
+	if (mapped)
+		have_gen = v.have_delta ? v.delta.hdr->generation : v.base.hdr->generation;
+	/* Another writer already wrote this state, or a newer one: never go back. */
+	if (mapped && have_gen >= now_gen && op != REG_IDENT_REBUILD) {
 		snap_view_unmap(&v);
+		return RJH_OK;
 	}
+	rc = RJH_ENOENT;
+	/* Ours is the only change since the snapshot: one edit of the delta. */
+	if (mapped && op != REG_IDENT_REBUILD && now_gen == gen)
+		rc = edit_delta(&v, &m, gen - 1, op, name, uid, &hosts, &n);
+	if (mapped && rc == 0)
+		m.base_generation = v.base.hdr->generation;
+	if (mapped)
+		snap_view_unmap(&v);
 	if (rc == RJH_ENOMEM)
 		return diag_set(d, rc, "out of memory");
 	if (rc == 0) {
@@ -1050,12 +1094,30 @@ int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op, 
 		return rc;
 	}
 	/* Rebuild: the base first, then an empty delta for it (see snap.h). */
-	m.base_generation = gen + 1;
 	rc = read_idents(r, &hosts, &n, d);
 	if (rc == 0)
 		rc = snap_write(base, SNAP_BASE, &m, hosts, n, d);
 	if (rc == 0)
 		rc = snap_write(delta, SNAP_DELTA, &m, NULL, 0, d);
 	free(hosts);
+	return rc;
+}
+
+int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op,
+			const char *name, uint32_t uid, uint64_t gen, struct rjh_diag *d)
+{
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
+	int fd, rc;
+
+	if (snap_paths(r->path, base, delta, sizeof(base)) < 0)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	fd = lock_snapshot(base, d);
+	if (fd < 0)
+		return fd;
+	rc = reg_begin_read(r, d);
+	if (rc == 0)
+		rc = snapshot_write_locked(r, c, op, name, uid, gen, base, delta, d);
+	reg_end_read(r);
+	close(fd); /* releases the lock */
 	return rc;
 }

@@ -98,17 +98,24 @@ enum reg_ident_op {
 };
 
 /*
- * Brings the NSS snapshot (snap.h) up to date with the registry inside the
- * caller's write transaction, after an identity change. It bumps the
- * registry's identity generation; when the old delta reflects the generation
- * before, the change is one edit of the delta (no scan of 100,000 rows),
- * otherwise base and delta are rebuilt from the hosts table. The files are
- * replaced before the caller commits, under its write lock, so writers never
- * race; if the commit then fails, the next change rebuilds them (their
- * generation no longer matches).
+ * Inside a write transaction that changes identities: bumps the registry's
+ * identity generation and returns the new one, for reg_snapshot_update.
  */
-int reg_snapshot_sync(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
-		      uint32_t uid, struct rjh_diag *d);
+int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d);
+
+/*
+ * After the commit of a change that brought the registry to generation gen,
+ * brings the NSS snapshot (snap.h) along. Snapshot writers take turns on
+ * REGISTRY.nss.lock and each writes the registry as one read transaction
+ * sees it, never older than what is on disk: so the snapshot only moves
+ * forward and never shows anything uncommitted. When this change is the only
+ * one since the snapshot, it is one edit of the small delta (no scan of
+ * 100,000 rows); otherwise base and delta are rebuilt. If a writer dies
+ * between its commit and this, the snapshot lacks the change (hosts do not
+ * resolve: the safe side) until the next change or `rjh-admin refresh`.
+ */
+int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op,
+			const char *name, uint32_t uid, uint64_t gen, struct rjh_diag *d);
 
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);

@@ -92,9 +92,8 @@ int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *re
 /* Notes that the change adds, removes or rewrites identities (names, uids). */
 void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid);
 /*
- * Brings the NSS snapshot along (if the change touched identities) and
- * commits; on failure sends a res=failed kernel record for rec and repairs
- * the snapshot. Closes r.
+ * Commits; on failure sends a res=failed kernel record for rec. Then, if
+ * the change touched identities, brings the NSS snapshot along. Closes r.
  */
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* Rolls back and closes r, returning code. */

@@ -114,6 +114,8 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 		if (snap_paths(a->cfg.registry, path, delta, sizeof(path)) == 0) {
 			unlink(path);
 			unlink(delta);
+			strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
+			unlink(path);
 		}
 		return rc;
 	}

@@ -88,7 +88,7 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 	if (op == OP_REMOVE) {
 		rc = reg_host_remove(r, &h, &d);
 		if (rc >= 0)
-			snprintf(detail, sizeof(detail), "keys=%d grants_removed=%d", h.nkeys, rc);
+			snprintf(detail, sizeof(detail), "active_keys=%d grants_removed=%d", h.nkeys, rc);
 		if (rc >= 0)
 			admin_change_identity(a, REG_IDENT_DEL, h.name, h.uid);
 	} else {

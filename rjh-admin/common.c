@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "name.h"
@@ -113,8 +114,13 @@ int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *o
 
 int admin_open_ro(struct admin *a, struct reg **r)
 {
+	/*
+	 * A registry we may write is opened read-write even to read it: only such
+	 * a connection can roll back the journal of a writer that was killed.
+	 */
+	enum reg_mode mode = access(a->cfg.registry, W_OK) == 0 ? REG_RW : REG_RO;
 	struct rjh_diag d = {""};
-	int rc = reg_open(a->cfg.registry, REG_RO, &a->cfg, ADMIN_BUSY_MS, r, &d);
+	int rc = reg_open(a->cfg.registry, mode, &a->cfg, ADMIN_BUSY_MS, r, &d);
 
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
@@ -172,55 +178,36 @@ void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *na
 	a->ident.uid = uid;
 }
 
-/* After a failed commit, puts the snapshot back in line with the registry. */
-static void repair_snapshot(struct admin *a)
-{
-	struct rjh_diag d = {""};
-	struct reg *r = NULL;
-	int rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, &r, &d);
-
-	if (rc == 0)
-		rc = reg_begin(r, &d);
-	if (rc == 0)
-		rc = reg_snapshot_sync(r, &a->cfg, REG_IDENT_REBUILD, NULL, 0, &d);
-	if (rc == 0)
-		rc = reg_commit(r, &d);
-	if (rc < 0)
-		fprintf(stderr,
-			"rjh-admin: %s: warning: the NSS snapshot may be ahead of the "
-			"registry (%s); run 'rjh-admin refresh'\n",
-			a->cmd, d.msg);
-	if (r)
-		reg_rollback(r);
-	reg_close(r);
-}
-
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec)
 {
 	struct rjh_diag d = {""};
-	bool wrote = false;
+	uint64_t gen = 0;
 	int rc = RJH_OK;
 
-	/* The snapshot is replaced under the write lock, just before the commit (reg.h). */
-	if (a->ident.set) {
-		rc = reg_snapshot_sync(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, &d);
-		wrote = rc == 0;
-	}
+	if (a->ident.set)
+		rc = reg_ident_changed(r, &gen, &d);
 	if (rc == 0)
 		rc = reg_commit(r, &d);
 	else
 		reg_rollback(r);
-	reg_close(r);
 	if (rc < 0) {
 		struct aud_rec failed = *rec;
 
+		reg_close(r);
 		failed.success = false;
 		aud_kernel(&a->aud, &failed, NULL);
-		rc = admin_fail_diag(a, rc, &d);
-		if (wrote)
-			repair_snapshot(a);
-		return rc;
+		return admin_fail_diag(a, rc, &d);
 	}
+	/* The snapshot follows the committed registry; it never runs ahead of it. */
+	if (a->ident.set)
+		rc = reg_snapshot_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen,
+					 &d);
+	reg_close(r);
+	if (rc < 0)
+		return admin_fail(a, rc,
+				  "the change is committed, but the NSS snapshot was not updated "
+				  "(%s); run 'rjh-admin refresh'",
+				  d.msg);
 	return EXIT_OK;
 }
 

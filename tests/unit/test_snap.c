@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/snap.c and reg_snapshot_sync: after every change in a
+ * Unit tests for lib/snap.c and reg_snapshot_update: after every change in a
  * long random sequence of adds, removes and rebuilds, the snapshot pair must
  * answer exactly what the registry's hosts table says, by name, by uid and by
  * enumeration; and the reader must refuse files it cannot trust.
@@ -96,6 +96,7 @@ static void change(enum reg_ident_op op, const char *name, uint32_t *uid_out)
 	struct rjh_diag d = {""};
 	struct reg_host h;
 	struct reg *r = NULL;
+	uint64_t gen;
 
 	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &r, &d), RJH_OK);
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
@@ -107,9 +108,10 @@ static void change(enum reg_ident_op op, const char *name, uint32_t *uid_out)
 	}
 	if (uid_out)
 		*uid_out = op == REG_IDENT_REBUILD ? 0 : h.uid;
-	if (reg_snapshot_sync(r, &conf, op, name, op == REG_IDENT_REBUILD ? 0 : h.uid, &d) != 0)
-		fail_msg("reg_snapshot_sync: %s", d.msg);
+	assert_int_equal(reg_ident_changed(r, &gen, &d), RJH_OK);
 	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	if (reg_snapshot_update(r, &conf, op, name, op == REG_IDENT_REBUILD ? 0 : h.uid, gen, &d) != 0)
+		fail_msg("reg_snapshot_update: %s", d.msg);
 	reg_close(r);
 }
 
@@ -118,14 +120,16 @@ static void test_random_changes_match_registry(void **state)
 	struct rjh_diag d = {""};
 	struct reg *r = NULL;
 	char live[400][33];
+	uint64_t gen;
 	size_t nlive = 0, step;
 	unsigned seed = 12345, next_name = 0;
 
 	(void)state;
 	assert_int_equal(reg_open(regpath, REG_CREATE, &conf, 2000, &r, &d), RJH_OK);
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
-	assert_int_equal(reg_snapshot_sync(r, &conf, REG_IDENT_REBUILD, NULL, 0, &d), RJH_OK);
+	assert_int_equal(reg_ident_changed(r, &gen, &d), RJH_OK);
 	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	assert_int_equal(reg_snapshot_update(r, &conf, REG_IDENT_REBUILD, NULL, 0, gen, &d), RJH_OK);
 	reg_close(r);
 	check_matches();
 	for (step = 0; step < 600; step++) {
@@ -168,6 +172,40 @@ static void test_foreign_delta_ignored(void **state)
 	snap_view_unmap(&v);
 	/* The next change notices the mismatch and rebuilds both. */
 	change(REG_IDENT_ADD, "zz-third", NULL);
+	check_matches();
+}
+
+/* Two writers commit, then update the snapshot in the other order: it must not go back. */
+static void test_snapshot_never_goes_back(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *ra = NULL, *rb = NULL;
+	struct reg_host ha, hb;
+	uint64_t ga, gb;
+	uint32_t uid;
+	struct snap_view v;
+
+	(void)state;
+	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &ra, &d), RJH_OK);
+	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &rb, &d), RJH_OK);
+	assert_int_equal(reg_begin(ra, &d), RJH_OK);
+	assert_int_equal(reg_host_add(ra, "oo-a", NULL, 0, 1, &ha, &d), RJH_OK);
+	assert_int_equal(reg_ident_changed(ra, &ga, &d), RJH_OK);
+	assert_int_equal(reg_commit(ra, &d), RJH_OK);
+	assert_int_equal(reg_begin(rb, &d), RJH_OK);
+	assert_int_equal(reg_host_add(rb, "oo-b", NULL, 0, 1, &hb, &d), RJH_OK);
+	assert_int_equal(reg_ident_changed(rb, &gb, &d), RJH_OK);
+	assert_int_equal(reg_commit(rb, &d), RJH_OK);
+	assert_int_equal(reg_snapshot_update(rb, &conf, REG_IDENT_ADD, "oo-b", hb.uid, gb, &d),
+			 RJH_OK);
+	assert_int_equal(reg_snapshot_update(ra, &conf, REG_IDENT_ADD, "oo-a", ha.uid, ga, &d),
+			 RJH_OK);
+	reg_close(ra);
+	reg_close(rb);
+	assert_int_equal(snap_view_map(basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_name(&v, "oo-a", &uid), RJH_OK);
+	assert_int_equal(snap_view_name(&v, "oo-b", &uid), RJH_OK);
+	snap_view_unmap(&v);
 	check_matches();
 }
 
@@ -233,6 +271,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_random_changes_match_registry),
 	    cmocka_unit_test(test_foreign_delta_ignored),
+	    cmocka_unit_test(test_snapshot_never_goes_back),
 	    cmocka_unit_test(test_reader_refuses),
 	};
 
