@@ -1,7 +1,17 @@
 #include "layout.h"
 
+#include <stdbool.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "name.h"
+#include "util.h"
 
 static int fit(int n, size_t len)
 {
@@ -40,4 +50,157 @@ int layout_tunnel_command(const struct cfg *c, const char *name, char *buf, size
 			    "-o ServerAliveCountMax=3 -R %s:localhost:22 %s@%s",
 			    LAYOUT_CHROOT_SOCKET, name, pub),
 		   len);
+}
+
+/* Removes the entry name in dirfd and everything under it, following no symlink. */
+static int remove_tree_at(int dirfd, const char *name, int depth)
+{
+	struct dirent *e;
+	DIR *dir;
+	int fd, rc = 0;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if ((errno != EISDIR && errno != EPERM) || depth > 16)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc |= remove_tree_at(fd, e->d_name, depth + 1);
+	}
+	closedir(dir);
+	return rc < 0 || unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? -1 : 0;
+}
+
+/*
+ * Opens directory name in dirfd, made if missing, with exactly uid, gid and
+ * mode. Anything else found there (a symlink, a file) is removed first.
+ */
+static int ensure_dir_at(int dirfd, const char *name, uid_t uid, gid_t gid, mode_t mode,
+			 struct rjh_diag *d)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			break;
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			/* On the descriptor: what we checked is what we change. */
+			if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
+				close(fd);
+				return diag_set(d, RJH_ESYS, "cannot set owner and mode of %s: %s",
+						name, strerror(errno));
+			}
+			return fd;
+		}
+		if (errno != ELOOP && errno != ENOTDIR)
+			break;
+		/* A symlink or a file where a directory belongs: not ours to follow. */
+		if (remove_tree_at(dirfd, name, 0) < 0)
+			break;
+	}
+	return diag_set(d, RJH_ESYS, "cannot make directory %s: %s", name, strerror(errno));
+}
+
+/* Opens RUNTIME/hosts (made if missing) and returns its descriptor. */
+static int open_hosts_dir(const struct cfg *c, bool create, struct rjh_diag *d)
+{
+	int rfd, hfd;
+
+	rfd = open(c->runtime_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd < 0 && errno == ENOENT && create) {
+		int rc = util_mkdir_p(c->runtime_dir, 0755, d);
+
+		if (rc < 0)
+			return rc;
+		rfd = open(c->runtime_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (rfd < 0)
+		return diag_set(d, errno == ENOENT ? RJH_ENOENT : RJH_ESYS, "%s: %s",
+				c->runtime_dir, strerror(errno));
+	if (create) {
+		if (fchown(rfd, 0, 0) < 0 || fchmod(rfd, 0755) < 0) {
+			close(rfd);
+			return diag_set(d, RJH_ESYS, "%s: %s", c->runtime_dir, strerror(errno));
+		}
+		hfd = ensure_dir_at(rfd, "hosts", 0, 0, 0755, d);
+	} else {
+		hfd = openat(rfd, "hosts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (hfd < 0)
+			hfd = diag_set(d, errno == ENOENT ? RJH_ENOENT : RJH_ESYS, "%s/hosts: %s",
+				       c->runtime_dir, strerror(errno));
+	}
+	close(rfd);
+	return hfd;
+}
+
+int layout_prepare_host(const struct cfg *c, const char *name, uid_t uid, gid_t gid,
+			struct rjh_diag *d)
+{
+	int hfd, cfd, sfd;
+
+	if (!name_is_host(name))
+		return diag_set(d, RJH_EINVAL, "not a host name");
+	hfd = open_hosts_dir(c, true, d);
+	if (hfd < 0)
+		return hfd;
+	cfd = ensure_dir_at(hfd, name, 0, 0, 0755, d);
+	close(hfd);
+	if (cfd < 0)
+		return cfd;
+	sfd = ensure_dir_at(cfd, "sock", uid, gid, 0700, d);
+	close(cfd);
+	if (sfd < 0)
+		return sfd;
+	close(sfd);
+	return RJH_OK;
+}
+
+int layout_remove_host(const struct cfg *c, const char *name, struct rjh_diag *d)
+{
+	int hfd, rc;
+
+	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
+		return diag_set(d, RJH_EINVAL, "not a directory entry name");
+	hfd = open_hosts_dir(c, false, d);
+	if (hfd == RJH_ENOENT)
+		return RJH_OK;
+	if (hfd < 0)
+		return hfd;
+	rc = remove_tree_at(hfd, name, 0);
+	close(hfd);
+	return rc < 0 ? diag_set(d, RJH_ESYS, "cannot remove %s/hosts/%s: %s", c->runtime_dir, name,
+				 strerror(errno))
+		      : RJH_OK;
+}
+
+int layout_hosts_each(const struct cfg *c, int (*cb)(const char *name, void *ctx), void *ctx,
+		      struct rjh_diag *d)
+{
+	struct dirent *e;
+	DIR *dir;
+	int hfd, rc = 0;
+
+	hfd = open_hosts_dir(c, false, d);
+	if (hfd < 0)
+		return hfd;
+	dir = fdopendir(hfd);
+	if (!dir) {
+		close(hfd);
+		return diag_set(d, RJH_ESYS, "%s/hosts: %s", c->runtime_dir, strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = cb(e->d_name, ctx);
+	}
+	closedir(dir);
+	return rc;
 }

@@ -3,8 +3,10 @@
 #define RJH_LAYOUT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cfg.h"
+#include "err.h"
 
 /* The socket path as the host binds it, inside its ChrootDirectory. */
 #define LAYOUT_CHROOT_SOCKET "/sock/ssh.sock"
@@ -20,5 +22,26 @@ void layout_public_name(const struct cfg *c, char *buf, size_t len);
 
 /* The command a host runs to keep its tunnel up. */
 int layout_tunnel_command(const struct cfg *c, const char *name, char *buf, size_t len);
+
+/*
+ * The runtime tree, the enforcement that a host binds its own name and
+ * nothing else (sshd-facts.md):
+ *   RUNTIME/                 root:root 0755
+ *   RUNTIME/hosts/           root:root 0755
+ *   RUNTIME/hosts/NAME/      root:root 0755  the host's ChrootDirectory
+ *   RUNTIME/hosts/NAME/sock/ UID:GID   0700  the only place the host can write
+ * Creates what is missing and repairs owners and modes. Never follows a
+ * symlink: one planted anywhere in the tree is removed and replaced by a
+ * real directory. Needs root.
+ */
+int layout_prepare_host(const struct cfg *c, const char *name, uid_t uid, gid_t gid,
+			struct rjh_diag *d);
+
+/* Removes RUNTIME/hosts/NAME and everything under it, following no symlink. */
+int layout_remove_host(const struct cfg *c, const char *name, struct rjh_diag *d);
+
+/* Calls cb for every entry of RUNTIME/hosts/ (not . and ..). */
+int layout_hosts_each(const struct cfg *c, int (*cb)(const char *name, void *ctx), void *ctx,
+		      struct rjh_diag *d);
 
 #endif

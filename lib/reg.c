@@ -459,6 +459,11 @@ int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *
 	return rc;
 }
 
+int reg_host_gid(struct reg *r, uint32_t *gid, struct rjh_diag *d)
+{
+	return get_setting_u32(r, "host_gid", gid, d);
+}
+
 static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
@@ -1103,8 +1108,8 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_id
 	return rc;
 }
 
-int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op,
-			const char *name, uint32_t uid, uint64_t gen, struct rjh_diag *d)
+int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
+			uint32_t uid, uint64_t gen, struct rjh_diag *d)
 {
 	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
 	int fd, rc;

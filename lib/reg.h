@@ -114,8 +114,11 @@ int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d);
  * between its commit and this, the snapshot lacks the change (hosts do not
  * resolve: the safe side) until the next change or `rjh-admin refresh`.
  */
-int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op,
-			const char *name, uint32_t uid, uint64_t gen, struct rjh_diag *d);
+int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
+			uint32_t uid, uint64_t gen, struct rjh_diag *d);
+
+/* The hosts group's gid, as init recorded it. */
+int reg_host_gid(struct reg *r, uint32_t *gid, struct rjh_diag *d);
 
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);

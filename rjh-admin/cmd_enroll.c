@@ -80,6 +80,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	struct reg *r = NULL;
 	struct key k = {0};
 	char detail[1200];
+	uint32_t gid = 0;
 	const char *name;
 	int rc, first;
 
@@ -98,6 +99,8 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = reg_host_add(r, name, o.cidrs, o.expires, (int64_t)time(NULL), &h, &d);
+	if (rc == 0)
+		rc = reg_host_gid(r, &gid, &d);
 	if (rc == 0)
 		rc = reg_key_add(r, h.id, &k, o.comment, 0, h.created, &d);
 	if (rc == 0)
@@ -118,7 +121,12 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 		goto out;
 	}
 	rc = admin_change_commit(a, r, &rec);
-	if (rc == 0)
+	if (rc == 0 && layout_prepare_host(&a->cfg, h.name, h.uid, gid, &d) < 0)
+		rc = admin_fail(a, RJH_ESYS,
+				"enrolled %s, but could not make its runtime directory "
+				"(%s); 'rjh-admin runtime' retries",
+				h.name, d.msg);
+	else if (rc == 0)
 		print_next_steps(a, &h, &k);
 out:
 	key_clear(&k);

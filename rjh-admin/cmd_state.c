@@ -5,6 +5,7 @@
 
 #include "admin.h"
 #include "key.h"
+#include "layout.h"
 #include "name.h"
 
 static int cmd_revoke_key(struct admin *a, int argc, char **argv)
@@ -88,7 +89,8 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 	if (op == OP_REMOVE) {
 		rc = reg_host_remove(r, &h, &d);
 		if (rc >= 0)
-			snprintf(detail, sizeof(detail), "active_keys=%d grants_removed=%d", h.nkeys, rc);
+			snprintf(detail, sizeof(detail), "active_keys=%d grants_removed=%d",
+				 h.nkeys, rc);
 		if (rc >= 0)
 			admin_change_identity(a, REG_IDENT_DEL, h.name, h.uid);
 	} else {
@@ -103,7 +105,12 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 	if (rc)
 		return admin_change_abort(a, r, rc);
 	rc = admin_change_commit(a, r, &rec);
-	if (rc == 0 && op == OP_REMOVE)
+	if (rc == 0 && op == OP_REMOVE && layout_remove_host(&a->cfg, h.name, &d) < 0)
+		rc = admin_fail(a, RJH_ESYS,
+				"removed %s, but not its runtime directory (%s); "
+				"'rjh-admin runtime' retries",
+				h.name, d.msg);
+	else if (rc == 0 && op == OP_REMOVE)
 		printf("removed %s (uid %u is retired and never reused)%s%s\n", h.name, h.uid,
 		       detail[0] ? "; " : "", detail);
 	else if (rc == 0)
