@@ -44,7 +44,7 @@ FUZZ_SECONDS ?= 20
 PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys
 AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 
-.PHONY: all deps check unit unit-asan cli fuzz bench install format help clean
+.PHONY: all deps check unit unit-asan cli e2e fuzz bench demo install format help clean
 all: $(PROGRAMS) $(TOOLS)
 
 help:
@@ -52,6 +52,8 @@ help:
 	@echo "make deps       install missing Debian packages (idempotent, needs root)"
 	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (20) each"
+	@echo "make e2e        the end-to-end tests against a real sshd"
+	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
 	@echo "make bench      benchmarks, printed as a table"
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"
 	@echo "make format     apply .clang-format"
@@ -115,6 +117,15 @@ unit-asan: $(AUNITS)
 cli: all
 	@tests/cli/run.sh
 
+# The end-to-end harness: real sshd, hosts in network namespaces (tests/e2e/).
+e2e: all
+	@tests/e2e/run.sh
+
+# A jumphost on loopback, three hosts behind NAT, reached by name.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/e2e/demo.sh
+
 # libFuzzer (clang) over every parser of outside input, FUZZ_SECONDS each.
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
@@ -125,7 +136,7 @@ fuzz: $(FUZZERS)
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit unit-asan cli fuzz
+	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz
 
 bench: deps
 	@$(MAKE) --no-print-directory all
