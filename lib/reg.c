@@ -968,17 +968,17 @@ static int edit_delta(const struct snap_view *v, const struct snap_meta *m, uint
 	uint32_t n, i, at = 0, flags = 0, base_uid = 0, idx;
 	bool in_delta = false, in_base;
 
-	if (!v->have_delta || dl->hdr->generation != gen_before || !same_meta(v->base.hdr, m) ||
-	    !same_meta(dl->hdr, m) || dl->hdr->count >= SNAP_DELTA_MAX)
+	if (!v->have_delta || dl->h.generation != gen_before || !same_meta(&v->base.h, m) ||
+	    !same_meta(&dl->h, m) || dl->h.count >= SNAP_DELTA_MAX)
 		return RJH_ENOENT;
-	n = dl->hdr->count;
+	n = dl->h.count;
 	h = malloc(((size_t)n + 1) * sizeof(*h));
 	if (!h)
 		return RJH_ENOMEM;
 	for (i = 0; i < n; i++) {
-		const char *hn;
+		char hn[SNAP_NAME_SIZE];
 
-		if (snap_entry(dl, i, &hn, &h[i].uid, &h[i].flags) < 0 || !name_is_host(hn))
+		if (snap_entry(dl, i, hn, &h[i].uid, &h[i].flags) < 0 || !name_is_host(hn))
 			goto stale;
 		memcpy(h[i].name, hn, strlen(hn) + 1);
 		if (strcmp(hn, name) < 0)
@@ -990,9 +990,9 @@ static int edit_delta(const struct snap_view *v, const struct snap_meta *m, uint
 	}
 	in_base = snap_find_name(&v->base, name, &idx) == 0;
 	if (in_base) {
-		const char *bn;
+		char bn[SNAP_NAME_SIZE];
 
-		snap_entry(&v->base, idx, &bn, &base_uid, NULL);
+		snap_entry(&v->base, idx, bn, &base_uid, NULL);
 	}
 	if (op == REG_IDENT_ADD) {
 		/* New uids only grow; a name coming back over a tombstone needs a rebuild. */
@@ -1077,7 +1077,7 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_id
 	m = (struct snap_meta){now_gen, now_gen, umin, umax, gid, group, c->runtime_dir};
 	mapped = snap_view_map(base, delta, &v) == 0;
 	if (mapped)
-		have_gen = v.have_delta ? v.delta.hdr->generation : v.base.hdr->generation;
+		have_gen = v.have_delta ? v.delta.h.generation : v.base.h.generation;
 	/* Another writer already wrote this state, or a newer one: never go back. */
 	if (mapped && have_gen >= now_gen && op != REG_IDENT_REBUILD) {
 		snap_view_unmap(&v);
@@ -1088,7 +1088,7 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_id
 	if (mapped && op != REG_IDENT_REBUILD && now_gen == gen)
 		rc = edit_delta(&v, &m, gen - 1, op, name, uid, &hosts, &n);
 	if (mapped && rc == 0)
-		m.base_generation = v.base.hdr->generation;
+		m.base_generation = v.base.h.generation;
 	if (mapped)
 		snap_view_unmap(&v);
 	if (rc == RJH_ENOMEM)

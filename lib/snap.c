@@ -58,14 +58,14 @@ int snap_map(const char *path, enum snap_kind kind, struct snap *s)
 		return RJH_EREGISTRY;
 	s->base = p;
 	s->len = (size_t)st.st_size;
-	s->hdr = p;
-	if (!hdr_valid(s->hdr, s->len, kind)) {
+	memcpy(&s->h, p, sizeof(s->h));
+	if (!hdr_valid(&s->h, s->len, kind)) {
 		snap_unmap(s);
 		return RJH_EREGISTRY;
 	}
-	s->ents = (const struct snap_ent *)(s->base + s->hdr->ents_off);
-	s->uids = (const uint32_t *)(s->base + s->hdr->uids_off);
-	s->strs = (const char *)(s->base + s->hdr->strs_off);
+	s->ents = (const struct snap_ent *)(s->base + s->h.ents_off);
+	s->uids = (const uint32_t *)(s->base + s->h.uids_off);
+	s->strs = (const char *)(s->base + s->h.strs_off);
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->mtime_ns = mtime_ns(&st);
@@ -90,38 +90,40 @@ bool snap_changed(const struct snap *s, const char *path)
 	       mtime_ns(&st) != s->mtime_ns || (uint64_t)st.st_size != s->size;
 }
 
-int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid, uint32_t *flags)
+int snap_entry(const struct snap *s, uint32_t i, char name[SNAP_NAME_SIZE], uint32_t *uid,
+	       uint32_t *flags)
 {
-	const struct snap_ent *e;
-	uint32_t off, room;
+	struct snap_ent e;
+	uint32_t room;
 
-	if (i >= s->hdr->count)
+	if (i >= s->h.count)
 		return RJH_EREGISTRY;
-	e = &s->ents[i];
-	off = e->name_off;
-	/* A name lies wholly inside the string table, NUL included. */
-	if (off >= s->hdr->strs_len)
+	/* Copy, then check the copy: the file may change under the mapping. */
+	memcpy(&e, &s->ents[i], sizeof(e));
+	if (e.name_off >= s->h.strs_len)
 		return RJH_EREGISTRY;
-	room = s->hdr->strs_len - off;
-	if (!memchr(s->strs + off, '\0', room < 34 ? room : 34))
+	room = s->h.strs_len - e.name_off;
+	if (room > SNAP_NAME_SIZE)
+		room = SNAP_NAME_SIZE;
+	memcpy(name, s->strs + e.name_off, room);
+	if (!memchr(name, '\0', room))
 		return RJH_EREGISTRY;
-	*name = s->strs + off;
-	*uid = e->uid;
+	*uid = e.uid;
 	if (flags)
-		*flags = e->flags;
+		*flags = e.flags;
 	return RJH_OK;
 }
 
 int snap_find_name(const struct snap *s, const char *name, uint32_t *idx)
 {
-	uint32_t lo = 0, hi = s->hdr->count;
+	uint32_t lo = 0, hi = s->h.count;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2, uid;
-		const char *n;
+		char n[SNAP_NAME_SIZE];
 		int c;
 
-		if (snap_entry(s, mid, &n, &uid, NULL) < 0)
+		if (snap_entry(s, mid, n, &uid, NULL) < 0)
 			return RJH_EREGISTRY;
 		c = strcmp(name, n);
 		if (c == 0) {
@@ -138,16 +140,17 @@ int snap_find_name(const struct snap *s, const char *name, uint32_t *idx)
 
 int snap_find_uid(const struct snap *s, uint32_t uid, uint32_t *idx)
 {
-	uint32_t lo = 0, hi = s->hdr->count;
+	uint32_t lo = 0, hi = s->h.count;
 
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2, u;
-		const char *n;
+		uint32_t mid = lo + (hi - lo) / 2, u, at;
+		char n[SNAP_NAME_SIZE];
 
-		if (snap_entry(s, s->uids[mid], &n, &u, NULL) < 0)
+		memcpy(&at, &s->uids[mid], sizeof(at));
+		if (snap_entry(s, at, n, &u, NULL) < 0)
 			return RJH_EREGISTRY;
 		if (u == uid) {
-			*idx = s->uids[mid];
+			*idx = at;
 			return RJH_OK;
 		}
 		if (uid < u)
@@ -174,12 +177,18 @@ int snap_view_map(const char *base_path, const char *delta_path, struct snap_vie
 	rc = snap_map(base_path, SNAP_BASE, &v->base);
 	if (rc < 0)
 		return rc;
-	/* A delta for another base is stale: the base it belongs to was replaced. */
-	if (snap_map(delta_path, SNAP_DELTA, &v->delta) == 0) {
-		v->have_delta = v->delta.hdr->base_generation == v->base.hdr->generation;
-		if (!v->have_delta)
-			snap_unmap(&v->delta);
+	rc = snap_map(delta_path, SNAP_DELTA, &v->delta);
+	if (rc == RJH_ENOENT)
+		return RJH_OK;
+	if (rc < 0) {
+		/* It may hold removals: answering from the base alone would bring hosts back. */
+		snap_unmap(&v->base);
+		return rc;
 	}
+	/* A delta for another base is stale: the base it belongs to was replaced. */
+	v->have_delta = v->delta.h.base_generation == v->base.h.generation;
+	if (!v->have_delta)
+		snap_unmap(&v->delta);
 	return RJH_OK;
 }
 
@@ -204,24 +213,24 @@ bool snap_view_changed(const struct snap_view *v, const char *base_path, const c
 
 int snap_view_name(const struct snap_view *v, const char *name, uint32_t *uid_out)
 {
+	char n[SNAP_NAME_SIZE];
 	uint32_t idx, flags;
-	const char *n;
 	int rc;
 
 	if (v->have_delta) {
 		rc = snap_find_name(&v->delta, name, &idx);
 		if (rc == 0) {
-			rc = snap_entry(&v->delta, idx, &n, uid_out, &flags);
+			rc = snap_entry(&v->delta, idx, n, uid_out, &flags);
 			return rc < 0 ? rc : (flags & SNAP_DELETED) ? RJH_ENOENT : RJH_OK;
 		}
 		if (rc != RJH_ENOENT)
 			return rc;
 	}
 	rc = snap_find_name(&v->base, name, &idx);
-	return rc < 0 ? rc : snap_entry(&v->base, idx, &n, uid_out, NULL);
+	return rc < 0 ? rc : snap_entry(&v->base, idx, n, uid_out, NULL);
 }
 
-int snap_view_uid(const struct snap_view *v, uint32_t uid, const char **name_out)
+int snap_view_uid(const struct snap_view *v, uint32_t uid, char name_out[SNAP_NAME_SIZE])
 {
 	uint32_t idx, u, flags;
 	int rc;
@@ -239,24 +248,25 @@ int snap_view_uid(const struct snap_view *v, uint32_t uid, const char **name_out
 	return rc < 0 ? rc : snap_entry(&v->base, idx, name_out, &u, NULL);
 }
 
-int snap_view_next(const struct snap_view *v, struct snap_iter *it, const char **name,
+int snap_view_next(const struct snap_view *v, struct snap_iter *it, char name[SNAP_NAME_SIZE],
 		   uint32_t *uid)
 {
-	uint32_t nb = v->base.hdr->count, nd = v->have_delta ? v->delta.hdr->count : 0;
+	uint32_t nb = v->base.h.count, nd = v->have_delta ? v->delta.h.count : 0;
 
 	while (it->b < nb || it->d < nd) {
-		const char *bn = NULL, *dn = NULL;
+		char bn[SNAP_NAME_SIZE], dn[SNAP_NAME_SIZE];
 		uint32_t bu = 0, du = 0, df = 0;
+		bool hb = it->b < nb, hd = it->d < nd;
 		int c;
 
-		if (it->b < nb && snap_entry(&v->base, it->b, &bn, &bu, NULL) < 0)
+		if (hb && snap_entry(&v->base, it->b, bn, &bu, NULL) < 0)
 			return RJH_EREGISTRY;
-		if (it->d < nd && snap_entry(&v->delta, it->d, &dn, &du, &df) < 0)
+		if (hd && snap_entry(&v->delta, it->d, dn, &du, &df) < 0)
 			return RJH_EREGISTRY;
-		c = !bn ? 1 : !dn ? -1 : strcmp(bn, dn);
+		c = !hb ? 1 : !hd ? -1 : strcmp(bn, dn);
 		if (c < 0) {
 			it->b++;
-			*name = bn;
+			memcpy(name, bn, SNAP_NAME_SIZE);
 			*uid = bu;
 			return RJH_OK;
 		}
@@ -265,7 +275,7 @@ int snap_view_next(const struct snap_view *v, struct snap_iter *it, const char *
 			it->b++;
 		it->d++;
 		if (!(df & SNAP_DELETED)) {
-			*name = dn;
+			memcpy(name, dn, SNAP_NAME_SIZE);
 			*uid = du;
 			return RJH_OK;
 		}

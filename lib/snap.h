@@ -58,12 +58,21 @@ struct snap_ent {
 	uint32_t flags;
 };
 
-/* One mapped file. Only the header is checked when mapped; each entry is bounds-checked when read.
+/* Room for a host name and its NUL, as readers copy it out of a mapping. */
+#define SNAP_NAME_SIZE 34
+
+/*
+ * One mapped file. The header is checked and copied when mapped, so bounds
+ * never come from the live file; each entry is copied out and checked when
+ * read, so a file overwritten in place yields errors, not wild reads.
+ * NB. truncating a mapped file in place still raises SIGBUS in readers, as
+ * for any mmap'd file (ld.so.cache too): rjh-admin only ever renames new
+ * files into place, and so must anyone else.
  */
 struct snap {
 	const unsigned char *base;
 	size_t len;
-	const struct snap_hdr *hdr;
+	struct snap_hdr h; /* the checked copy: bounds never come from the live file */
 	const struct snap_ent *ents;
 	const uint32_t *uids;
 	const char *strs;
@@ -81,8 +90,9 @@ void snap_unmap(struct snap *s);
 /* True when the file at path is no longer the one s maps (or cannot be checked). */
 bool snap_changed(const struct snap *s, const char *path);
 
-/* Entry i in name order: name, uid and flags, or RJH_EREGISTRY if malformed. */
-int snap_entry(const struct snap *s, uint32_t i, const char **name, uint32_t *uid, uint32_t *flags);
+/* Entry i in name order: its name (copied), uid and flags, or RJH_EREGISTRY if malformed. */
+int snap_entry(const struct snap *s, uint32_t i, char name[SNAP_NAME_SIZE], uint32_t *uid,
+	       uint32_t *flags);
 
 /* Index of name, or of the entry with uid; RJH_ENOENT or RJH_EREGISTRY. */
 int snap_find_name(const struct snap *s, const char *name, uint32_t *idx);
@@ -94,20 +104,24 @@ struct snap_view {
 	bool have_delta;
 };
 
-/* Maps the pair. The base is required; a missing or foreign delta is ignored. */
+/*
+ * Maps the pair. The base is required. A missing delta, or one for another
+ * base, is ignored; any other trouble with it (untrusted, malformed) is an
+ * error, since it may hold removals.
+ */
 int snap_view_map(const char *base_path, const char *delta_path, struct snap_view *v);
 void snap_view_unmap(struct snap_view *v);
 bool snap_view_changed(const struct snap_view *v, const char *base_path, const char *delta_path);
 
 /* Lookups through the delta, then the base. 0, RJH_ENOENT or RJH_EREGISTRY. */
 int snap_view_name(const struct snap_view *v, const char *name, uint32_t *uid_out);
-int snap_view_uid(const struct snap_view *v, uint32_t uid, const char **name_out);
+int snap_view_uid(const struct snap_view *v, uint32_t uid, char name_out[SNAP_NAME_SIZE]);
 
 /* Enumeration in name order: start with both positions 0; returns RJH_ENOENT at the end. */
 struct snap_iter {
 	uint32_t b, d;
 };
-int snap_view_next(const struct snap_view *v, struct snap_iter *it, const char **name,
+int snap_view_next(const struct snap_view *v, struct snap_iter *it, char name[SNAP_NAME_SIZE],
 		   uint32_t *uid);
 
 /* Paths of the pair for a registry. */

@@ -142,8 +142,9 @@ static char *put(char **pos, char *end, const char *s)
 	return p;
 }
 
+/* NSS_STATUS_TRYAGAIN when buf is too small; the caller reports ERANGE (see done()). */
 static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, uint32_t uid,
-				   struct passwd *pw, char *buf, size_t len, int *errnop)
+				   struct passwd *pw, char *buf, size_t len)
 {
 	char gecos[64], home[CFG_PATH_MAX + 48];
 	char *pos = buf, *end = buf + len;
@@ -151,10 +152,8 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 	snprintf(gecos, sizeof(gecos), "rjh host %s", name);
 	snprintf(home, sizeof(home), "%s/hosts/%s", h->runtime_dir, name);
 	/* Check the space first: nothing is written into a buffer that is too small. */
-	if (len < strlen(name) + strlen(gecos) + strlen(home) + sizeof(HOST_SHELL) + 5) {
-		*errnop = ERANGE;
+	if (len < strlen(name) + strlen(gecos) + strlen(home) + sizeof(HOST_SHELL) + 5)
 		return NSS_STATUS_TRYAGAIN;
-	}
 	pw->pw_name = put(&pos, end, name);
 	pw->pw_passwd = put(&pos, end, "*"); /* matches no password: no password login, ever */
 	pw->pw_uid = uid;
@@ -166,17 +165,15 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 }
 
 static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf,
-				  size_t len, int *errnop)
+				  size_t len)
 {
 	size_t name_len = strlen(h->group) + 1, align = (uintptr_t)buf % sizeof(char *);
 	size_t skip = align ? sizeof(char *) - align : 0;
 	char *pos;
 
 	/* No members listed: every host has the group as its primary group. */
-	if (len < skip + sizeof(char *) + name_len + 2) {
-		*errnop = ERANGE;
+	if (len < skip + sizeof(char *) + name_len + 2)
 		return NSS_STATUS_TRYAGAIN;
-	}
 	gr->gr_mem = (char **)(void *)(buf + skip);
 	gr->gr_mem[0] = NULL;
 	pos = buf + skip + sizeof(char *);
@@ -184,6 +181,18 @@ static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, ch
 	gr->gr_passwd = put(&pos, buf + len, "*");
 	gr->gr_gid = h->gid;
 	return NSS_STATUS_SUCCESS;
+}
+
+/*
+ * Every entry point ends here: the caller's errno comes back untouched, and
+ * only then is ERANGE reported, since glibc passes &errno as errnop.
+ */
+static enum nss_status done(enum nss_status st, int saved_errno, int *errnop)
+{
+	errno = saved_errno;
+	if (st == NSS_STATUS_TRYAGAIN)
+		*errnop = ERANGE;
+	return st;
 }
 
 static bool uid_in_range(const struct snap_hdr *h, uint32_t uid)
@@ -208,14 +217,13 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 		st = NSS_STATUS_UNAVAIL;
 	} else {
 		rc = snap_view_name(&cur.view, name, &uid);
-		if (rc == 0 && uid_in_range(cur.view.base.hdr, uid))
-			st = fill_passwd(cur.view.base.hdr, name, uid, pw, buf, len, errnop);
+		if (rc == 0 && uid_in_range(&cur.view.base.h, uid))
+			st = fill_passwd(&cur.view.base.h, name, uid, pw, buf, len);
 		else if (rc == RJH_EREGISTRY)
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	errno = saved;
-	return st;
+	return done(st, saved, errnop);
 }
 
 enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
@@ -224,22 +232,21 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 				    int *errnop)
 {
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	const char *name;
+	char name[SNAP_NAME_SIZE];
 	int saved = errno, rc;
 
 	pthread_mutex_lock(&lock);
 	if (refresh() < 0) {
 		st = NSS_STATUS_UNAVAIL;
-	} else if (uid_in_range(cur.view.base.hdr, uid)) {
-		rc = snap_view_uid(&cur.view, uid, &name);
+	} else if (uid_in_range(&cur.view.base.h, uid)) {
+		rc = snap_view_uid(&cur.view, uid, name);
 		if (rc == 0 && name_is_host(name))
-			st = fill_passwd(cur.view.base.hdr, name, uid, pw, buf, len, errnop);
+			st = fill_passwd(&cur.view.base.h, name, uid, pw, buf, len);
 		else if (rc == RJH_EREGISTRY)
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	errno = saved;
-	return st;
+	return done(st, saved, errnop);
 }
 
 /* Opens an enumeration with a view of its own. Call with lock held. */
@@ -301,19 +308,19 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	}
 	for (;;) {
 		struct snap_iter at = pwent.it;
-		const char *name;
+		char name[SNAP_NAME_SIZE];
 		uint32_t uid;
 
-		rc = snap_view_next(&pwent.view, &pwent.it, &name, &uid);
+		rc = snap_view_next(&pwent.view, &pwent.it, name, &uid);
 		if (rc == RJH_ENOENT)
 			break;
 		if (rc < 0) {
 			st = NSS_STATUS_UNAVAIL;
 			break;
 		}
-		if (!name_is_host(name) || !uid_in_range(pwent.view.base.hdr, uid))
+		if (!name_is_host(name) || !uid_in_range(&pwent.view.base.h, uid))
 			continue;
-		st = fill_passwd(pwent.view.base.hdr, name, uid, pw, buf, len, errnop);
+		st = fill_passwd(&pwent.view.base.h, name, uid, pw, buf, len);
 		/* Too small a buffer: the caller retries this entry with a bigger one. */
 		if (st == NSS_STATUS_TRYAGAIN)
 			pwent.it = at;
@@ -321,8 +328,7 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	}
 out:
 	pthread_mutex_unlock(&lock);
-	errno = saved;
-	return st;
+	return done(st, saved, errnop);
 }
 
 /* group: the hosts group only. */
@@ -339,14 +345,13 @@ static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, s
 	if (refresh() < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else {
-		const struct snap_hdr *h = cur.view.base.hdr;
+		const struct snap_hdr *h = &cur.view.base.h;
 
 		if (by_name ? !strcmp(name, h->group) : gid == h->gid)
-			st = fill_group(h, gr, buf, len, errnop);
+			st = fill_group(h, gr, buf, len);
 	}
 	pthread_mutex_unlock(&lock);
-	errno = saved;
-	return st;
+	return done(st, saved, errnop);
 }
 
 enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
@@ -402,13 +407,12 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
 		st = NSS_STATUS_UNAVAIL;
 	} else if (grent.it.b == 0) {
 		/* One entry: the hosts group. it.b marks it as returned. */
-		st = fill_group(grent.view.base.hdr, gr, buf, len, errnop);
+		st = fill_group(&grent.view.base.h, gr, buf, len);
 		if (st == NSS_STATUS_SUCCESS)
 			grent.it.b = 1;
 	}
 	pthread_mutex_unlock(&lock);
-	errno = saved;
-	return st;
+	return done(st, saved, errnop);
 }
 
 /*
@@ -431,16 +435,14 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	(void)size;
 	(void)groupsp;
 	(void)limit;
-	(void)errnop;
 	if (!name_is_host(user))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
 	if (refresh() < 0)
 		st = NSS_STATUS_UNAVAIL;
 	else if (snap_view_name(&cur.view, user, &uid) == 0 &&
-		 uid_in_range(cur.view.base.hdr, uid))
+		 uid_in_range(&cur.view.base.h, uid))
 		st = NSS_STATUS_SUCCESS;
 	pthread_mutex_unlock(&lock);
-	errno = saved;
-	return st;
+	return done(st, saved, errnop);
 }

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char path[] = "fuzz-snap.input";
 	struct snap_view v = {0};
 	struct snap_iter it = {0, 0};
-	const char *name;
+	char name[SNAP_NAME_SIZE];
 	uint32_t uid;
 	int fd, n = 0;
 
@@ -27,9 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same bytes as a base with no delta: every reader entry point must stay in bounds. */
 	if (snap_map(path, SNAP_BASE, &v.base) == 0) {
 		(void)snap_view_name(&v, "host-1", &uid);
-		(void)snap_view_uid(&v, 1900000001, &name);
-		while (n++ < 1000 && snap_view_next(&v, &it, &name, &uid) == 0)
-			if (!memchr(name, '\0', 34))
+		(void)snap_view_uid(&v, 1900000001, name);
+		while (n++ < 1000 && snap_view_next(&v, &it, name, &uid) == 0)
+			if (!memchr(name, '\0', SNAP_NAME_SIZE))
 				abort();
 		snap_unmap(&v.base);
 	}

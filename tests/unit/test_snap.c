@@ -60,7 +60,7 @@ static void check_matches(void)
 	struct snap_iter it = {0, 0};
 	sqlite3 *db;
 	sqlite3_stmt *s;
-	const char *name;
+	char name[SNAP_NAME_SIZE];
 	uint32_t uid, n_enum = 0, n_rows = 0;
 
 	assert_int_equal(snap_view_map(basepath, deltapath, &v), RJH_OK);
@@ -75,15 +75,15 @@ static void check_matches(void)
 		n_rows++;
 		assert_int_equal(snap_view_name(&v, rn, &uid), RJH_OK);
 		assert_int_equal(uid, ru);
-		assert_int_equal(snap_view_uid(&v, ru, &name), RJH_OK);
+		assert_int_equal(snap_view_uid(&v, ru, name), RJH_OK);
 		assert_string_equal(name, rn);
 		/* Enumeration yields the same rows in the same (name) order. */
-		assert_int_equal(snap_view_next(&v, &it, &name, &uid), RJH_OK);
+		assert_int_equal(snap_view_next(&v, &it, name, &uid), RJH_OK);
 		assert_string_equal(name, rn);
 		assert_int_equal(uid, ru);
 		n_enum++;
 	}
-	assert_int_equal(snap_view_next(&v, &it, &name, &uid), RJH_ENOENT);
+	assert_int_equal(snap_view_next(&v, &it, name, &uid), RJH_ENOENT);
 	assert_int_equal(n_enum, n_rows);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
@@ -110,7 +110,8 @@ static void change(enum reg_ident_op op, const char *name, uint32_t *uid_out)
 		*uid_out = op == REG_IDENT_REBUILD ? 0 : h.uid;
 	assert_int_equal(reg_ident_changed(r, &gen, &d), RJH_OK);
 	assert_int_equal(reg_commit(r, &d), RJH_OK);
-	if (reg_snapshot_update(r, &conf, op, name, op == REG_IDENT_REBUILD ? 0 : h.uid, gen, &d) != 0)
+	if (reg_snapshot_update(r, &conf, op, name, op == REG_IDENT_REBUILD ? 0 : h.uid, gen, &d) !=
+	    0)
 		fail_msg("reg_snapshot_update: %s", d.msg);
 	reg_close(r);
 }
@@ -129,7 +130,8 @@ static void test_random_changes_match_registry(void **state)
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
 	assert_int_equal(reg_ident_changed(r, &gen, &d), RJH_OK);
 	assert_int_equal(reg_commit(r, &d), RJH_OK);
-	assert_int_equal(reg_snapshot_update(r, &conf, REG_IDENT_REBUILD, NULL, 0, gen, &d), RJH_OK);
+	assert_int_equal(reg_snapshot_update(r, &conf, REG_IDENT_REBUILD, NULL, 0, gen, &d),
+			 RJH_OK);
 	reg_close(r);
 	check_matches();
 	for (step = 0; step < 600; step++) {
@@ -255,12 +257,12 @@ static void test_reader_refuses(void **state)
 	write_file(path, img, len, 0644);
 	if (snap_map(path, SNAP_BASE, &s) == RJH_OK) {
 		uint32_t idx, u, f;
-		const char *n;
+		char n[SNAP_NAME_SIZE];
 
 		(void)snap_find_name(&s, "host-1", &idx);
 		(void)snap_find_uid(&s, 1900000001, &idx);
-		for (i = 0; i < s.hdr->count && i < 1000; i++)
-			(void)snap_entry(&s, (uint32_t)i, &n, &u, &f);
+		for (i = 0; i < s.h.count && i < 1000; i++)
+			(void)snap_entry(&s, (uint32_t)i, n, &u, &f);
 		snap_unmap(&s);
 	}
 	free(img);
