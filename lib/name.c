@@ -36,9 +36,18 @@ int name_check_host(const char *s, struct rjh_diag *d)
 	return RJH_OK;
 }
 
+/* The same rules as name_check_host without a message: the NSS module's fast path. */
 bool name_is_host(const char *s)
 {
-	return name_check_host(s, NULL) == RJH_OK;
+	size_t i;
+
+	if (!s || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 1; s[i]; i++) {
+		if (i >= NAME_HOST_MAX || !host_char(s[i]) || (s[i] == '.' && s[i - 1] == '.'))
+			return false;
+	}
+	return true;
 }
 
 bool name_is_account(const char *s)

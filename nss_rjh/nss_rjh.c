@@ -146,21 +146,33 @@ static char *put(char **pos, char *end, const char *s)
 static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, uint32_t uid,
 				   struct passwd *pw, char *buf, size_t len)
 {
-	char gecos[64], home[CFG_PATH_MAX + 48];
-	char *pos = buf, *end = buf + len;
+	static const char gecos[] = "rjh host ", hosts[] = "/hosts/";
+	size_t nl = strlen(name), rl = strnlen(h->runtime_dir, sizeof(h->runtime_dir));
+	char *p = buf;
 
-	snprintf(gecos, sizeof(gecos), "rjh host %s", name);
-	snprintf(home, sizeof(home), "%s/hosts/%s", h->runtime_dir, name);
 	/* Check the space first: nothing is written into a buffer that is too small. */
-	if (len < strlen(name) + strlen(gecos) + strlen(home) + sizeof(HOST_SHELL) + 5)
+	if (len < 2 * (nl + 1) + 2 + (sizeof(gecos) - 1) + rl + (sizeof(hosts) - 1) + nl + 1 +
+			sizeof(HOST_SHELL))
 		return NSS_STATUS_TRYAGAIN;
-	pw->pw_name = put(&pos, end, name);
-	pw->pw_passwd = put(&pos, end, "*"); /* matches no password: no password login, ever */
+	pw->pw_name = p;
+	memcpy(p, name, nl + 1);
+	p += nl + 1;
+	pw->pw_passwd = p; /* "*" matches no password: no password login, ever */
+	memcpy(p, "*", 2);
+	p += 2;
+	pw->pw_gecos = p;
+	memcpy(p, gecos, sizeof(gecos) - 1);
+	memcpy(p + sizeof(gecos) - 1, name, nl + 1);
+	p += sizeof(gecos) - 1 + nl + 1;
+	pw->pw_dir = p; /* RUNTIME/hosts/NAME: the host's chroot */
+	memcpy(p, h->runtime_dir, rl);
+	memcpy(p + rl, hosts, sizeof(hosts) - 1);
+	memcpy(p + rl + sizeof(hosts) - 1, name, nl + 1);
+	p += rl + sizeof(hosts) - 1 + nl + 1;
+	pw->pw_shell = p;
+	memcpy(p, HOST_SHELL, sizeof(HOST_SHELL));
 	pw->pw_uid = uid;
 	pw->pw_gid = h->gid;
-	pw->pw_gecos = put(&pos, end, gecos);
-	pw->pw_dir = put(&pos, end, home);
-	pw->pw_shell = put(&pos, end, HOST_SHELL);
 	return NSS_STATUS_SUCCESS;
 }
 
