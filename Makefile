@@ -140,7 +140,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bench/run.sh
+	@rc=0; bench/run.sh || rc=1; bash bench/nss.sh || rc=1; exit $$rc
 
 # The parts later issues add are installed when they are built.
 install: all
