@@ -50,6 +50,14 @@ read -r show10_us _ < <("$TIMEIT" "$RUNS" "$ADMIN" -c "$W/r10/rjh.conf" show hos
 read -r show_us _ < <("$TIMEIT" "$RUNS" "$ADMIN" -c "$W/r100k/rjh.conf" show host-50000)
 read -r help_us _ < <("$TIMEIT" "$RUNS" "$ADMIN" --version)
 
+# The key helper, as sshd calls it (%u %f), twice per login.
+AKC="$TOP/build/rjh-authorized-keys"
+fp10=$(sqlite3 "$W/r10/registry.db" "SELECT fingerprint FROM keys k JOIN hosts h ON h.id = k.host_id WHERE h.name = 'host-5'")
+fp100k=$(sqlite3 "$W/r100k/registry.db" "SELECT fingerprint FROM keys k JOIN hosts h ON h.id = k.host_id WHERE h.name = 'host-50000'")
+read -r akc10_us _ < <("$TIMEIT" 101 "$AKC" --config "$W/r10/rjh.conf" -- host-5 "$fp10")
+read -r akc_us _ < <("$TIMEIT" 101 "$AKC" --config "$W/r100k/rjh.conf" -- host-50000 "$fp100k")
+read -r true_us _ < <("$TIMEIT" 101 /bin/true)
+
 echo
 echo "rjh-admin on $(nproc) cores; median wall time per command"
 printf '| %-42s | %5s | %10s | %-9s | %-6s |\n' benchmark runs median target result
@@ -60,4 +68,7 @@ row "enroll, registry of 10 (for comparison)"   "-"       "$enroll10_us" "" "$RU
 row "show, registry of 100,000"                 "<= 10 ms" "$show_us" 10000 "$RUNS"
 row "show, registry of 10 (for comparison)"     "-"       "$show10_us" "" "$RUNS"
 row "rjh-admin --version (process start floor)" "-"       "$help_us" "" "$RUNS"
+row "rjh-authorized-keys USER FP, 10 keys"       "<= 2 ms" "$akc10_us" 2000 101
+row "rjh-authorized-keys USER FP, 100,000 keys"  "<= 2 ms" "$akc_us" 2000 101
+row "/bin/true (any process start, this machine)" "-"     "$true_us" "" 101
 exit $FAILED

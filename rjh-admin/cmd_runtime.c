@@ -129,7 +129,7 @@ static int cmd_sshd_config(struct admin *a, int argc, char **argv)
 	       "Match Group %s\n"
 	       "\t# Keys come from the registry, and only the host's own.\n"
 	       "\tAuthorizedKeysFile none\n"
-	       "\tAuthorizedKeysCommand %s --config %s %%u %%f %%t %%k\n"
+	       "\tAuthorizedKeysCommand %s --config %s -- %%u %%f %%t %%k\n"
 	       "\tAuthorizedKeysCommandUser %s\n"
 	       "\tAuthenticationMethods publickey\n"
 	       "\tPasswordAuthentication no\n"

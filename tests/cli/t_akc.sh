@@ -1,0 +1,69 @@
+# rjh-authorized-keys, sshd's AuthorizedKeysCommand: only a host's own active
+# keys, nothing (exit 0) for anything else, and fail closed (non-zero, no
+# output) when the registry cannot be read or trusted or the arguments are bad.
+. "$(dirname "$0")/lib.sh"
+AKC="$TOP/build/rjh-authorized-keys"
+write_conf
+rjh init > /dev/null
+ka=$(newkey a)
+kb=$(newkey b)
+kc=$(newkey c)
+rjh enroll host-a "$ka" --from 10.1.0.0/16,2001:db8::/32 > /dev/null
+rjh enroll host-b "$kb" --expires 2999-01-01 > /dev/null
+rjh add-key host-a "$kc" > /dev/null
+fpa=$(fp_of "$ka")
+fpb=$(fp_of "$kb")
+fpc=$(fp_of "$kc")
+akc() { "$AKC" --config "$WORK/rjh.conf" "$@"; }
+b64() { cut -d' ' -f2 "$1"; }
+
+expect 0 "USER only: every active key of host-a" -- akc host-a
+eq "$(printf '%s\n' "$OUT" | wc -l)" 2 "two lines for host-a's two keys"
+match -o -F "restrict,port-forwarding,from=\"10.1.0.0/16,2001:db8::/32\" ssh-ed25519 $(b64 "$ka") rjh host=host-a key=" \
+	"the line carries restrict,port-forwarding, from= and names the host"
+expect 0 "host-a with its own fingerprint and key" -- akc host-a "$fpa" ssh-ed25519 "$(b64 "$ka")"
+eq "$(printf '%s\n' "$OUT" | wc -l)" 1 "exactly one line"
+match -o -F "$(b64 "$ka")" "it is host-a's key"
+expect 0 "host-b's expiry becomes expiry-time (UTC)" -- akc host-b "$fpb"
+match -o -F 'expiry-time="29990101235959Z"' "expiry-time is the host's expiry, in UTC"
+
+# Nothing, exit 0.
+for c in "a user that is not an rjh host|root" "a name that cannot be a host|-- -oProxyCommand=x" \
+	"a host that does not exist|host-zz" "the key of another host|host-b $fpa" \
+	"a fingerprint with another key's blob|host-a $fpa ssh-ed25519 $(b64 "$kc")" \
+	"a fingerprint with the wrong type|host-a $fpa ecdsa-sha2-nistp256 $(b64 "$ka")"; do
+	# shellcheck disable=SC2086
+	expect 0 "nothing for ${c%%|*}" -- akc ${c#*|}
+	eq "$OUT" "" "no output for ${c%%|*}"
+done
+rjh revoke-key "$fpc" > /dev/null
+expect 0 "a revoked key" -- akc host-a "$fpc"
+eq "$OUT" "" "no output for a revoked key"
+sqlite3 "$WORK/reg/registry.db" "UPDATE keys SET expires = strftime('%s','now') - 5 WHERE fingerprint = '$fpa'"
+expect 0 "an expired key (expiry written into the registry)" -- akc host-a "$fpa"
+eq "$OUT" "" "no output for an expired key"
+rjh revoke host-b > /dev/null
+expect 0 "a disabled host" -- akc host-b
+eq "$OUT" "" "no output for a disabled host"
+
+# Fail closed. A user name that looks like an option (sshd-config puts -- before %u).
+expect 1 "-oProxyCommand=x without -- is refused as an option" -- akc -oProxyCommand=x
+eq "$OUT" "" "no output for an option-like user name"
+expect 1 "no arguments" -- akc
+expect 1 "a malformed fingerprint" -- akc host-b notafingerprint
+expect 1 "three positional arguments" -- akc host-b "$fpb" ssh-ed25519
+expect 2 "a missing registry" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/none.db" host-b
+eq "$OUT" "" "no output when the registry is missing"
+head -c 50000 /dev/urandom > "$WORK/corrupt.db"
+expect 2 "a corrupt registry" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/corrupt.db" host-b
+eq "$OUT" "" "no output from a corrupt registry"
+mkdir -m 0777 "$WORK/open"
+cp "$WORK/reg/registry.db" "$WORK/open/registry.db"
+expect 2 "a registry in a world-writable directory" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/open/registry.db" host-b
+eq "$OUT" "" "no output from an untrusted registry"
+chmod 0666 "$WORK/reg/registry.db"
+expect 2 "a world-writable registry" -- akc host-b
+chmod 0640 "$WORK/reg/registry.db"
+RJH_CONF=/nonexistent expect 0 "the environment is not consulted (RJH_CONF ignored)" -- akc host-a
+if journalctl -n 0 > /dev/null 2>&1; then :; fi
+finish
