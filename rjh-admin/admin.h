@@ -87,8 +87,6 @@ int admin_open_ro(struct admin *a, struct reg **r);
  * available), opens the registry read-write and begins a write transaction.
  */
 int admin_change_begin(struct admin *a, struct reg **r);
-/* Records rec (events row + kernel record) inside the change. */
-int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* Notes that the change adds, removes or rewrites identities (names, uids). */
 void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid);
 /*
@@ -96,6 +94,8 @@ void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *na
  * the change touched identities, brings the NSS snapshot along. Closes r.
  */
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec);
+/* The end of every change: record rec, then commit (or roll back if recording failed). */
+int admin_change_finish(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* Rolls back and closes r, returning code. */
 int admin_change_abort(struct admin *a, struct reg *r, int code);
 

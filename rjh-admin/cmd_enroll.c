@@ -115,12 +115,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	rec.host_uid = h.uid;
 	rec.fp = k.fp;
 	rec.detail = detail;
-	rc = admin_change_record(a, r, &rec);
-	if (rc) {
-		rc = admin_change_abort(a, r, rc);
-		goto out;
-	}
-	rc = admin_change_commit(a, r, &rec);
+	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0 && layout_prepare_host(&a->cfg, h.name, h.uid, gid, &d) < 0)
 		rc = admin_fail(a, RJH_ESYS,
 				"enrolled %s, but could not make its runtime directory "
@@ -169,12 +164,7 @@ static int cmd_add_key(struct admin *a, int argc, char **argv)
 	rec.host_uid = h.uid;
 	rec.fp = k.fp;
 	rec.detail = detail;
-	rc = admin_change_record(a, r, &rec);
-	if (rc) {
-		rc = admin_change_abort(a, r, rc);
-		goto out;
-	}
-	rc = admin_change_commit(a, r, &rec);
+	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0)
 		printf("added key %s to %s (%d active key%s)\n", k.fp, h.name, h.nkeys + 1,
 		       h.nkeys ? "s" : "");

@@ -36,10 +36,7 @@ static int grant_change(struct admin *a, int argc, char **argv, bool add)
 		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 	snprintf(detail, sizeof(detail), "principal=%s pattern=%s", who, pat);
 	rec.detail = detail;
-	rc = admin_change_record(a, r, &rec);
-	if (rc)
-		return admin_change_abort(a, r, rc);
-	rc = admin_change_commit(a, r, &rec);
+	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0)
 		printf("%s %s %s %s\n", add ? "granted" : "ungranted", who,
 		       add ? "access to" : "on", pat);

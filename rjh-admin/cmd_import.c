@@ -149,10 +149,7 @@ static int run_import(struct import *im, char *buf, size_t len, bool skip_invali
 	snprintf(detail, sizeof(detail), "hosts=%zu keys=%zu rejected=%zu", im->hosts, im->keys,
 		 im->rejected);
 	rec.detail = detail;
-	rc = admin_change_record(im->a, im->r, &rec);
-	if (rc)
-		return admin_change_abort(im->a, im->r, rc);
-	rc = admin_change_commit(im->a, im->r, &rec);
+	rc = admin_change_finish(im->a, im->r, &rec);
 	if (rc == 0)
 		printf("imported %zu host%s with %zu key%s from %s%s%zu line%s skipped\n",
 		       im->hosts, im->hosts == 1 ? "" : "s", im->keys, im->keys == 1 ? "" : "s",

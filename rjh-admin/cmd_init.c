@@ -102,10 +102,8 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 	admin_change_identity(a, REG_IDENT_REBUILD, NULL, 0);
 	if (rc < 0)
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
-	else if ((rc = admin_change_record(a, r, &rec)) != 0)
-		rc = admin_change_abort(a, r, rc);
 	else
-		rc = admin_change_commit(a, r, &rec);
+		rc = admin_change_finish(a, r, &rec);
 	if (rc) {
 		/* We created these files: leave nothing half-initialised behind. */
 		unlink(a->cfg.registry);
@@ -157,10 +155,7 @@ static int cmd_refresh(struct admin *a, int argc, char **argv)
 	if (rc)
 		return rc;
 	admin_change_identity(a, REG_IDENT_REBUILD, NULL, 0);
-	rc = admin_change_record(a, r, &rec);
-	if (rc)
-		return admin_change_abort(a, r, rc);
-	rc = admin_change_commit(a, r, &rec);
+	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0 && snap_paths(a->cfg.registry, base, delta, sizeof(base)) == 0)
 		printf("rewrote the NSS snapshot %s and %s\n", base, delta);
 	return rc;

@@ -46,10 +46,7 @@ static int cmd_revoke_key(struct admin *a, int argc, char **argv)
 	rec.host = k.host;
 	rec.host_uid = h.uid;
 	rec.fp = fp;
-	rc = admin_change_record(a, r, &rec);
-	if (rc)
-		return admin_change_abort(a, r, rc);
-	rc = admin_change_commit(a, r, &rec);
+	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0)
 		printf("revoked key %s of %s (%d active key%s left)\n", fp, k.host, h.nkeys - 1,
 		       h.nkeys == 2 ? "" : "s");
@@ -101,10 +98,7 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 	rec.host = h.name;
 	rec.host_uid = h.uid;
 	rec.detail = detail;
-	rc = admin_change_record(a, r, &rec);
-	if (rc)
-		return admin_change_abort(a, r, rc);
-	rc = admin_change_commit(a, r, &rec);
+	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0 && op == OP_REMOVE && layout_remove_host(&a->cfg, h.name, &d) < 0)
 		rc = admin_fail(a, RJH_ESYS,
 				"removed %s, but not its runtime directory (%s); "

@@ -161,7 +161,8 @@ int admin_change_begin(struct admin *a, struct reg **r)
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
-int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec)
+/* Records rec (events row + kernel record) inside the change. */
+static int admin_change_record(struct admin *a, struct reg *r, const struct aud_rec *rec)
 {
 	struct rjh_diag d = {""};
 	int rc = aud_record(&a->aud, r, rec, &d);
@@ -209,6 +210,13 @@ int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *re
 				  "(%s); run 'rjh-admin refresh'",
 				  d.msg);
 	return EXIT_OK;
+}
+
+int admin_change_finish(struct admin *a, struct reg *r, const struct aud_rec *rec)
+{
+	int rc = admin_change_record(a, r, rec);
+
+	return rc ? admin_change_abort(a, r, rc) : admin_change_commit(a, r, rec);
 }
 
 int admin_change_abort(struct admin *a, struct reg *r, int code)
