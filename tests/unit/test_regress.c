@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,43 @@ static void test_reg_key_missing_host(void **state)
 	rmdir(dir);
 }
 
+/* An older registry (here: schema 0, before 001) upgrades when opened read-write, not read-only. */
+static void test_reg_upgrade(void **state)
+{
+	char dir[] = "/tmp/rjh-upgrade.XXXXXX", path[128], sql[64];
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct cfg c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/old.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", REG_APP_ID);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cfg_defaults(&c);
+	assert_int_equal(reg_open(path, REG_RO, &c, 1000, &r, &d), RJH_EREGISTRY);
+	assert_non_null(strstr(d.msg, "needs an upgrade"));
+	assert_int_equal(reg_open(path, REG_RW, &c, 1000, &r, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), reg_schema_version());
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM hosts", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(reg_open(path, REG_RO, &c, 1000, &r, &d), RJH_OK);
+	reg_close(r);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +223,7 @@ int main(void)
 	    cmocka_unit_test(test_time_strict),
 	    cmocka_unit_test(test_cfg_values),
 	    cmocka_unit_test(test_reg_key_missing_host),
+	    cmocka_unit_test(test_reg_upgrade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
