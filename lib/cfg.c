@@ -25,6 +25,7 @@ void cfg_defaults(struct cfg *c)
 	c->host_gid = 1899999999u;
 	c->rsa_min_bits = 3072;
 	c->audit = CFG_AUDIT_BEST_EFFORT;
+	snprintf(c->keys_user, sizeof(c->keys_user), "rjh");
 }
 
 const char *cfg_audit_name(enum cfg_audit a)
@@ -138,6 +139,13 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 			return -1;
 		return 0;
 	}
+	if (!strcmp(k, "keys_user")) {
+		*why = "must be a valid user name ([a-z_][a-z0-9._-]*, at most 32 characters)";
+		if (!name_is_account(v))
+			return -1;
+		snprintf(c->keys_user, sizeof(c->keys_user), "%s", v);
+		return 0;
+	}
 	if (!strcmp(k, "public_name")) {
 		*why = "must be a DNS name or an IPv4 or IPv6 address";
 		return set_hostname(c->public_name, sizeof(c->public_name), v);
@@ -160,10 +168,10 @@ static char *trim(char *s)
 
 int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, struct rjh_diag *d)
 {
-	static const char *const keys[] = {"registry",     "runtime_dir", "uid_min",
-					   "uid_max",      "host_group",  "host_gid",
-					   "rsa_min_bits", "audit",       "public_name"};
-	enum { K_UID_MIN = 2, K_UID_MAX = 3, K_HOST_GID = 5, K_N = 9 };
+	static const char *const keys[] = {"registry",    "runtime_dir", "uid_min",      "uid_max",
+					   "host_group",  "host_gid",    "rsa_min_bits", "audit",
+					   "public_name", "keys_user"};
+	enum { K_UID_MIN = 2, K_UID_MAX = 3, K_HOST_GID = 5, K_N = 10 };
 	unsigned line_of[K_N] = {0}, lineno = 0, at;
 	size_t pos = 0;
 	char *buf, *line;

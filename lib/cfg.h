@@ -24,6 +24,7 @@ struct cfg {
 	uint32_t rsa_min_bits;          /* rsa_min_bits = 3072 */
 	enum cfg_audit audit;           /* audit = best-effort | required | off */
 	char public_name[254];          /* public_name: the jumphost's DNS name */
+	char keys_user[33];             /* keys_user = rjh: sshd's AuthorizedKeysCommandUser */
 	char source[CFG_PATH_MAX];      /* the file that was read, or "" for defaults */
 };
 

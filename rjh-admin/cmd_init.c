@@ -59,6 +59,27 @@ static int make_dir(struct admin *a, const char *path)
 	return EXIT_OK;
 }
 
+/*
+ * The key helper runs as keys_user and must read the registry (0640): give
+ * the file to that user's group, or say how to create the user.
+ */
+static void give_to_keys_user(struct admin *a)
+{
+	char buf[16384];
+	struct passwd pw, *pwp = NULL;
+
+	if (getpwnam_r(a->cfg.keys_user, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) {
+		printf("  note: no user '%s' for sshd's AuthorizedKeysCommand yet; create it with\n"
+		       "    adduser --system --group --no-create-home --home /nonexistent %s\n"
+		       "  then: chgrp %s %s\n",
+		       a->cfg.keys_user, a->cfg.keys_user, a->cfg.keys_user, a->cfg.registry);
+		return;
+	}
+	if (chown(a->cfg.registry, 0, pw.pw_gid) < 0)
+		fprintf(stderr, "rjh-admin: init: warning: cannot give %s to group %u: %s\n",
+			a->cfg.registry, (unsigned)pw.pw_gid, strerror(errno));
+}
+
 static int cmd_init(struct admin *a, int argc, char **argv)
 {
 	const char *umin = NULL, *umax = NULL;
@@ -117,6 +138,7 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 		}
 		return rc;
 	}
+	give_to_keys_user(a);
 	snprintf(path, sizeof(path), "%s/hosts", a->cfg.runtime_dir);
 	rc = make_dir(a, a->cfg.runtime_dir);
 	if (rc == 0)

@@ -106,7 +106,7 @@ static int cmd_runtime(struct admin *a, int argc, char **argv)
 
 static int cmd_sshd_config(struct admin *a, int argc, char **argv)
 {
-	const char *helper = RJH_LIBEXECDIR "/rjh-authorized-keys", *user = "rjh";
+	const char *helper = RJH_LIBEXECDIR "/rjh-authorized-keys", *user = a->cfg.keys_user;
 	const struct admin_opt opts[] = {
 	    {"helper", &helper, NULL}, {"keys-user", &user, NULL}, {0}};
 	char conf[4096];
@@ -169,7 +169,7 @@ const struct admin_cmd admin_cmd_sshd_config = {
     "Print the sshd drop-in for /etc/ssh/sshd_config.d/rjh.conf",
     "Options:\n"
     "  --helper PATH      the key helper (default " RJH_LIBEXECDIR "/rjh-authorized-keys)\n"
-    "  --keys-user NAME   its AuthorizedKeysCommandUser (default rjh)\n\n"
+    "  --keys-user NAME   its AuthorizedKeysCommandUser (default: keys_user, rjh)\n\n"
     "A 'Match Group' block for the hosts group, beside the operator's own config:\n"
     "keys from the registry, a chroot per host, remote Unix-socket forwarding\n"
     "only, no TTY, X11, agent or tunnel, and dead tunnels noticed.\n"};
