@@ -1,0 +1,118 @@
+#!/bin/bash
+# make demo: a jumphost (a real sshd with the rjh drop-in), three hosts
+# behind NAT that keep their tunnels up, and a client on the jumphost that
+# reaches each of them by name. Runs in private namespaces (tests/e2e/lib.sh)
+# and leaves nothing behind.
+TEST_NAME=demo
+. "$(dirname "$0")/lib.sh"
+
+HOSTS="berlin lisbon oslo"
+started=$(date +%s)
+
+if [ -t 1 ]; then
+	B=$'\e[1m' D=$'\e[2m' N=$'\e[0m'
+else
+	B='' D='' N=''
+fi
+section() { printf '\n%s== %s ==%s\n' "$B" "$*" "$N"; }
+note() { printf '%s   %s%s\n' "$D" "$*" "$N"; }
+# Shows a command as it runs (PROMPT), then its output, indented.
+show() {
+	local prompt=$1
+	shift
+	printf '%s%s%s %s\n' "$B" "$prompt" "$N" "$*"
+}
+indent() { sed 's/^/    /'; }
+fail() {
+	printf '\nDEMO FAILED: %s\n' "$*"
+	FAIL=1
+	exit 1
+}
+
+section "rjh demo: a jumphost, three hosts behind NAT, reached by name"
+note "Everything runs in private mount, network and PID namespaces; nothing on"
+note "this machine changes, and it is all gone when the demo ends."
+e2e_setup
+
+section "1. The jumphost"
+show 'jumphost#' rjh-admin init
+indent < "$WORK/init.out"
+note "registry: $(stat -c '%A %U:%G' "$REG"); the key helper reads it as user $KEYS_USER"
+show 'jumphost#' "rjh-admin sshd-config --helper $AKC --keys-user $KEYS_USER" \
+	"> /etc/ssh/sshd_config.d/rjh.conf"
+grep -v '^#' "$WORK/etc/sshd_config.d/rjh.conf" | grep -v '^[[:space:]]*#' | indent
+show 'jumphost#' "sshd -D ...    ${D}(the system's sshd_config with the drop-in; PAM service rjh-sshd)$N"
+start_jumphost
+note "listening on $JUMP_ADDR:22 (for the hosts) and 127.0.0.1:22"
+
+section "2. Three hosts, each behind its own NAT router"
+for h in $HOSTS; do
+	host_up "$h"
+	note "$h: sshd on ${HOST_ADDR[$h]}:22, NAT to ${HOST_PUBLIC[$h]}; the jumphost has no route to it"
+done
+for h in $HOSTS; do
+	new_key "$h" > /dev/null || fail "key for $h"
+done
+for h in $HOSTS; do
+	extra=()
+	# One host pinned to the address its NAT gives it.
+	[ "$h" = oslo ] && extra=(--from "${HOST_PUBLIC[$h]}/32")
+	show 'jumphost#' rjh-admin enroll "$h" "$h.pub" "${extra[@]}"
+	rjh enroll "$h" "$WORK/keys/$h.pub" "${extra[@]}" > "$WORK/hosts/$h/enroll.out" 2>&1 ||
+		fail "enroll $h: $(cat "$WORK/hosts/$h/enroll.out")"
+	indent < "$WORK/hosts/$h/enroll.out"
+	grep -E '^ +ssh -N ' "$WORK/hosts/$h/enroll.out" | sed 's/^ *//' > "$WORK/hosts/$h/tunnel.cmd"
+done
+
+section "3. Each host runs the tunnel command enroll printed"
+for h in $HOSTS; do
+	show "$h#" "ssh -i $h.key$(cut -c4- "$WORK/hosts/$h/tunnel.cmd")"
+	tunnel_up "$h" || fail "the tunnel of $h did not come up"
+	note "up: $(stat -c '%A %U:%G %n' "$(sock_of "$h")")"
+done
+
+section "4. The registry"
+show 'jumphost#' rjh-admin list
+rjh list | indent
+
+section "5. A client on the jumphost reaches each host by name"
+note "ssh config: ProxyCommand nc -U $RUNTIME/hosts/%n/sock/ssh.sock"
+for h in $HOSTS; do
+	show 'jumphost$' ssh "$h" hostname
+	out=$(reach "$h" hostname 2>&1) || fail "ssh $h: $out"
+	echo "$out" | indent
+	[ "$out" = "$h" ] || fail "ssh $h printed '$out'"
+done
+show 'jumphost$' nc -z -w 2 "${HOST_ADDR[berlin]}" 22
+if out=$(nc -z -w 2 "${HOST_ADDR[berlin]}" 22 2>&1); then
+	fail "the jumphost reached berlin's sshd directly"
+fi
+echo "${out:-(no answer: nc exit 1)}" | indent
+note "berlin's own address is not reachable: only its tunnel leads there"
+
+section "6. A host cannot take another host's name"
+show 'berlin#' "ssh -N -o ExitOnForwardFailure=yes -R /../lisbon/sock/ssh.sock:localhost:22 berlin@$JUMP_ADDR"
+try_tunnel berlin berlin berlin -N -o ExitOnForwardFailure=yes \
+	-R /../lisbon/sock/ssh.sock:localhost:22
+[ "$TRY" = up ] && fail "berlin bound lisbon's socket"
+grep -E 'Error|denied' "$TRY_LOG" | indent
+note "ssh ${TRY/exit/exited}; berlin is chrooted to $RUNTIME/hosts/berlin and may write only sock/"
+show 'jumphost$' ssh lisbon hostname
+out=$(reach lisbon hostname 2>&1) || fail "ssh lisbon after the attempt: $out"
+echo "$out" | indent
+[ "$out" = lisbon ] || fail "lisbon's socket now leads to '$out'"
+
+section "7. The audit trail so far (rjh-admin export --json: events)"
+show 'jumphost#' "rjh-admin export --json    ${D}(its events, as a table)$N"
+rjh export --json > "$WORK/export.json" || fail "export"
+/usr/bin/python3 - "$WORK/export.json" <<- 'EOF' | indent
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	print("%-20s  %-12s  %-8s  %-7s  %s" % ("TIME", "OP", "HOST", "RESULT", "DETAIL"))
+	for e in d["events"]:
+	    print("%-20s  %-12s  %-8s  %-7s  %s" % (e["time"], e["op"], e["host"] or "-",
+	                                            e["result"], e["detail"] or ""))
+EOF
+
+section "Done in $(($(date +%s) - started)) s; tearing everything down"
+TEARDOWN_REPORT=1
