@@ -3,6 +3,7 @@
 set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/assert.sh"
 ADMIN="$TOP/build/rjh-admin"
 GENKEYS="$TOP/build/tools/gen-keys"
 WORK=$(mktemp -d /tmp/rjh-cli.XXXXXX)
@@ -116,40 +117,6 @@ expect_any() {
 	esac
 }
 
-# has [-o] TEXT [DESCRIPTION]: $ERR (or $OUT with -o) contains TEXT literally.
-has() {
-	local what=$ERR
-	if [ "$1" = -o ]; then
-		what=$OUT
-		shift
-	fi
-	case "$what" in
-	*"$1"*) ok "${2:-output contains '$1'}" ;;
-	*) not_ok "${2:-output contains '$1'}: got '${what:0:300}'" ;;
-	esac
-}
-
-# lacks [-o] TEXT [DESCRIPTION]: $ERR (or $OUT with -o) does not contain TEXT.
-lacks() {
-	local what=$ERR
-	if [ "$1" = -o ]; then
-		what=$OUT
-		shift
-	fi
-	case "$what" in
-	*"$1"*) not_ok "${2:-output lacks '$1'}: got '${what:0:300}'" ;;
-	*) ok "${2:-output lacks '$1'}" ;;
-	esac
-}
-
-# eq GOT WANT DESCRIPTION
-eq() {
-	if [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3: got '${1:0:300}', wanted '${2:0:300}'"
-	fi
-}
 
 # python3 for JSON checks; the system one starts much faster than a pyenv shim.
 PY=python3
