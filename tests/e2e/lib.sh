@@ -4,7 +4,7 @@
 #
 # Everything runs in private mount, network and PID namespaces of its own (the
 # script re-executes itself under `unshare`), so nothing outside changes:
-#   /run, /tmp            fresh tmpfs; the workspace is /run/rjh-e2e and the
+#   /run, /tmp            fresh tmpfs (/tmp kept when the tree is under it); the workspace is /run/rjh-e2e and the
 #                         runtime tree /run/rjh
 #   /etc                  read-only, with bind mounts of test copies of passwd
 #                         and group (plus the key helper's user `rjh`),
@@ -299,8 +299,16 @@ path_is_root_only() {
 }
 
 e2e_mounts() {
+	# A fresh /run and /tmp, unless the tree under test lives there (a CI clone
+	# in /tmp): hiding it would hide the binaries being tested.
+	case "$TOP/" in
+	/run/*) echo "e2e: the source tree must not live under /run" >&2; return 1 ;;
+	esac
 	mount -t tmpfs -o mode=0755,size=64m rjh-e2e-run /run || return 1
-	mount -t tmpfs -o mode=1777,size=64m rjh-e2e-tmp /tmp || return 1
+	case "$TOP/" in
+	/tmp/*) ;;
+	*) mount -t tmpfs -o mode=1777,size=64m rjh-e2e-tmp /tmp || return 1 ;;
+	esac
 	mkdir -m 0755 /run/sshd "$WORK" "$WORK/etc" "$WORK/bin" "$WORK/jump" "$WORK/hosts" \
 		"$WORK/keys" "$WORK/client" "$WORK/etc/sshd_config.d" || return 1
 	cp /etc/passwd /etc/group "$WORK/etc/" || return 1

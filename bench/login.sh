@@ -1,0 +1,349 @@
+#!/bin/bash
+# Login benchmark through the real sshd, printed as one table measured in one
+# run: how long a host's `ssh -N -R SOCK:localhost:22` takes until its socket
+# exists on the jumphost, and how much CPU sshd spends on that login, for
+#   rjh with 10 enrolled keys, rjh with 100,000 enrolled keys, and
+#   the classic single shared account whose ~/.ssh/authorized_keys holds the
+#   same 100,000 keys (the host's key last), or only the host's key (the
+#   floor: sshd itself).
+# It runs inside the e2e harness (tests/e2e/lib.sh): private mount, network
+# and PID namespaces, the system sshd as the jumphost, the host in a network
+# namespace behind NAT. Its EXIT trap ends everything and deletes the
+# namespaces.
+#
+# Per login (build into the workspace from the C source below, `probe`):
+#   time   from fork of ssh until the socket exists (inotify on its directory,
+#          with a 1 ms poll as a fallback);
+#   CPU    the listener sshd's cutime+cstime (its reaped children: the per
+#          connection monitor, the pre-auth and the user child, and the
+#          AuthorizedKeysCommand the monitor runs) plus its own utime+stime,
+#          read before the ssh starts and after the tunnel was killed and the
+#          listener reaped every child of that connection. Clock ticks (10 ms
+#          at CLK_TCK 100): the median is coarse, the mean (total / logins)
+#          is not.
+# The rjh rows come first (10 keys); then 9 hosts are removed, 100,000
+# imported, and the rjh@100k, classic@100k and floor logins take turns.
+# LOGINS (default 25) per case, after one discarded warm-up login each.
+# Exits 1 if a target is missed, 2 if the benchmark could not run.
+TEST_NAME=bench-login
+LOGINS=${LOGINS:-25}
+if [ "${RJH_E2E_INNER:-}" = "" ]; then
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	[ "$(id -u)" = 0 ] || { echo "login.sh: needs root (namespaces, sshd)" >&2; exit 2; }
+	for f in rjh-admin rjh-authorized-keys libnss_rjh.so.2 tools/gen-keys; do
+		[ -e "$top/build/$f" ] || { echo "login.sh: build/$f missing: run make" >&2; exit 2; }
+	done
+	command -v cc > /dev/null || { echo "login.sh: needs cc" >&2; exit 2; }
+fi
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+set -o pipefail
+
+# Setup failures: exit 2, after the harness's teardown (the EXIT trap).
+die() {
+	echo "$TEST_NAME: could not run: $*" >&2
+	if [ -s "$JUMP_LOG" ]; then
+		echo "    jumphost sshd log (tail):" >&2
+		jump_log_since 0 30 >&2
+	fi
+	exit 2
+}
+trap 'echo "$TEST_NAME: interrupted" >&2; exit 2' INT TERM HUP
+
+GENKEYS=$TOP/build/tools/gen-keys
+HOST=bench-host
+TICK=$(getconf CLK_TCK)
+
+write_probe() {
+	cat > "$WORK/probe.c" << 'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* utime stime cutime cstime (stat fields 14-17) of PID, in clock ticks. */
+static int cpu(const char *pid, long long v[4])
+{
+	char path[64], buf[4096], *p;
+	FILE *f;
+	size_t n;
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	if (!(p = strrchr(buf, ')')))
+		return -1;
+	return sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
+		&v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -1;
+}
+
+/* Waits (up to SECS) until PID has no child left, zombies included. */
+static int no_children(const char *pid, double secs)
+{
+	char path[96], buf[256];
+	double end = now() + secs;
+	snprintf(path, sizeof path, "/proc/%s/task/%s/children", pid, pid);
+	for (;;) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n;
+		if (fd < 0)
+			return -1;
+		n = read(fd, buf, sizeof buf);
+		close(fd);
+		if (n == 0)
+			return 0;
+		if (now() > end)
+			return -1;
+		usleep(1000);
+	}
+}
+
+static int is_sock(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* probe NETNS SOCK LISTENER_PID SSH ARGS...: removes SOCK, starts SSH ARGS in
+ * network namespace NETNS, waits for SOCK, kills the ssh, waits until the
+ * listener reaped the connection; prints "US TICKS_CHILDREN TICKS_SELF". */
+int main(int argc, char **argv)
+{
+	long long a[4], b[4];
+	char dir[4096], ev[4096];
+	int in, ns, st;
+	pid_t pid;
+	double t0, t1, end;
+	struct pollfd pfd;
+
+	if (argc < 5)
+		return 2;
+	snprintf(dir, sizeof dir, "%s", argv[2]);
+	if (unlink(argv[2]) < 0 && errno != ENOENT)
+		return perror("probe: unlink"), 2;
+	if (no_children(argv[3], 10) < 0)
+		return fprintf(stderr, "probe: sshd still serves an older connection\n"), 2;
+	if ((ns = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0)
+		return perror(argv[1]), 2;
+	if ((in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0 ||
+		inotify_add_watch(in, dirname(dir), IN_CREATE | IN_MOVED_TO) < 0)
+		return perror("probe: inotify"), 2;
+	if (cpu(argv[3], a) < 0)
+		return fprintf(stderr, "probe: no sshd %s\n", argv[3]), 2;
+	t0 = now();
+	pid = fork();
+	if (pid == 0) {
+		if (setns(ns, CLONE_NEWNET) < 0)
+			_exit(126);
+		execvp(argv[4], argv + 4);
+		_exit(127);
+	}
+	if (pid < 0)
+		return perror("probe: fork"), 2;
+	end = t0 + 20;
+	pfd.fd = in;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (is_sock(argv[2]))
+			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			fprintf(stderr, "probe: ssh ended (status %d) without the socket\n", st);
+			return 1;
+		}
+		if (now() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			fprintf(stderr, "probe: no socket in 20 s\n");
+			return 1;
+		}
+		if (poll(&pfd, 1, 1) > 0)
+			while (read(in, ev, sizeof ev) > 0)
+				;
+	}
+	t1 = now();
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	if (no_children(argv[3], 10) < 0)
+		return fprintf(stderr, "probe: sshd did not end the connection\n"), 1;
+	if (cpu(argv[3], b) < 0)
+		return 2;
+	printf("%.0f %lld %lld\n", (t1 - t0) * 1e6, b[2] + b[3] - a[2] - a[3],
+		b[0] + b[1] - a[0] - a[1]);
+	return 0;
+}
+EOF
+	cc -O2 -Wall -o "$WORK/bin/probe" "$WORK/probe.c"
+}
+
+# classic_account NAME UID: a shared "tunnel" account as the classic setup
+# has it, in the namespace's copy of /etc/passwd, home $WORK/classic/NAME with
+# .ssh/authorized_keys and socks/ (its own, for the socket).
+classic_account() {
+	local d=$WORK/classic/$1
+	echo "$1:*:$2:$2:classic tunnel account (bench):$d:/bin/sh" >> "$WORK/etc/passwd"
+	echo "$1:x:$2:" >> "$WORK/etc/group"
+	mkdir -p "$d/.ssh" "$d/socks"
+	chmod 0755 "$d"
+	chmod 0700 "$d/.ssh" "$d/socks"
+	chown -R "$2:$2" "$d"
+}
+
+free_id() {
+	local u
+	for u in $(seq 2900 2999); do
+		if ! getent passwd "$u" > /dev/null && ! getent group "$u" > /dev/null &&
+			! grep -q ":$u:" "$WORK/etc/passwd" "$WORK/etc/group"; then
+			echo "$u"
+			return 0
+		fi
+	done
+	return 1
+}
+
+setup() {
+	local u
+	e2e_setup
+	# The harness's 64 MiB tmpfs is too small for a registry of 100,000 hosts
+	# (~50 MB) beside the authorized_keys files: this namespace's mount only.
+	mount -o remount,size=1g /run || die "remount /run"
+	write_probe || die "compiling the probe"
+	mkdir -m 0755 "$WORK/classic" "$WORK/sets"
+	u=$(free_id) || die "no free uid"
+	classic_account tunnel "$u"
+	u=$(free_id) || die "no free uid"
+	classic_account tunnel1 "$u"
+	cat > "$WORK/etc/sshd_config.d/classic.conf" <<- EOF
+		# The classic setup: one shared account, keys in its authorized_keys.
+		Match User tunnel,tunnel1
+		    AuthorizedKeysFile .ssh/authorized_keys
+		    AuthenticationMethods publickey
+		    StreamLocalBindUnlink yes
+		    PermitTTY no
+		    X11Forwarding no
+		    ForceCommand /usr/sbin/nologin
+	EOF
+	chmod 0644 "$WORK/etc/sshd_config.d/classic.conf"
+
+	echo "keys: 9 and 100,000 generated..." >&2
+	"$GENKEYS" 9 h- > "$WORK/sets/keys9" && "$GENKEYS" 100000 h- > "$WORK/sets/keys100k" ||
+		die "gen-keys"
+	rjh import "$WORK/sets/keys9" > /dev/null || die "import 9 keys"
+	start_jumphost
+	host_up "$HOST"
+	enroll "$HOST"
+	KEY=$WORK/keys/$HOST
+	{ cat "$WORK/sets/keys100k" "$KEY.pub"; } > "$WORK/classic/tunnel/.ssh/authorized_keys"
+	cp "$KEY.pub" "$WORK/classic/tunnel1/.ssh/authorized_keys"
+	for u in tunnel tunnel1; do
+		chown "$u:$u" "$WORK/classic/$u/.ssh/authorized_keys"
+		chmod 0600 "$WORK/classic/$u/.ssh/authorized_keys"
+	done
+	NETNS_PATH=/run/netns/${HOST_NS[$HOST]}
+	read -ra TUNNEL_CMD < "$WORK/hosts/$HOST/tunnel.cmd"
+}
+
+# login CASE: one measured login; appends "US TICKS" to $WORK/res.CASE.
+login() {
+	local user sock remote opts r
+	opts=("${TUNNEL_CMD[@]:1:${#TUNNEL_CMD[@]}-2}")
+	case $1 in
+	rjh*)
+		user=$HOST
+		sock=$(sock_of "$HOST")
+		;;
+	classic100k)
+		user=tunnel
+		sock=$WORK/classic/tunnel/socks/ssh.sock
+		opts=(-N -o ExitOnForwardFailure=yes -R "$sock:localhost:22")
+		;;
+	floor)
+		user=tunnel1
+		sock=$WORK/classic/tunnel1/socks/ssh.sock
+		opts=(-N -o ExitOnForwardFailure=yes -R "$sock:localhost:22")
+		;;
+	esac
+	r=$("$WORK/bin/probe" "$NETNS_PATH" "$sock" "$JUMP_PID" ssh -F "$WORK/tunnel_config" \
+		-i "$KEY" -o BatchMode=yes -o ExitOnForwardFailure=yes "${opts[@]}" \
+		"$user@$JUMP_ADDR" 2> "$WORK/probe.err") || die "login ($1): $(cat "$WORK/probe.err")"
+	[ "${2:-}" = warmup ] && return 0
+	read -r us tc ts <<< "$r"
+	echo "$us $((tc + ts))" >> "$WORK/res.$1"
+}
+
+commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<< "$1"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# stats CASE: sets MED_MS (time), CPU_MED_MS, CPU_MEAN_MS, N.
+stats() {
+	N=$(wc -l < "$WORK/res.$1")
+	MED_MS=$(awk '{ print $1 / 1000 }' "$WORK/res.$1" | median)
+	CPU_MED_MS=$(awk -v t="$TICK" '{ print $2 * 1000 / t }' "$WORK/res.$1" | median)
+	CPU_MEAN_MS=$(awk -v t="$TICK" '{ s += $2 } END { printf "%.2f", s * 1000 / t / NR }' "$WORK/res.$1")
+	declare -g "T_$1=$MED_MS" "C_$1=$CPU_MEAN_MS"
+}
+
+FAILED=0
+line() { printf '| %-54s | %6s | %10s | %10s | %10s | %-8s | %-6s |\n' "$@"; }
+crow() { # crow NAME CASE
+	stats "$2"
+	line "$1" "$N" "$(printf '%.1f ms' "$MED_MS")" "$(printf '%.0f ms' "$CPU_MED_MS")" \
+		"$(printf '%.2f ms' "$CPU_MEAN_MS")" - -
+}
+rrow() { # rrow NAME A B OP LIMIT
+	local r v
+	r=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 999) }')
+	v=$(awk -v r="$r" -v op="$4" -v l="$5" 'BEGIN { print ((op == "<=" ? r <= l : r >= l) ? "ok" : "MISSED") }')
+	[ "$v" = ok ] || FAILED=1
+	line "$1" "" "${r}x" "" "" "$4 ${5}x" "$v"
+}
+
+setup
+echo "measuring: $LOGINS logins of rjh with 10 keys..." >&2
+login rjh10 warmup
+for ((i = 0; i < LOGINS; i++)); do login rjh10; done
+
+echo "100,000 keys into the registry..." >&2
+for i in $(seq 1 9); do rjh remove "h-$i" > /dev/null || die "remove h-$i"; done
+rjh import "$WORK/sets/keys100k" > /dev/null || die "import 100,000 keys"
+nkeys=$(sqlite3 "$REG" 'SELECT count(*) FROM keys' 2> /dev/null || echo '?')
+nclassic=$(wc -l < "$WORK/classic/tunnel/.ssh/authorized_keys")
+echo "measuring: rjh@100k, classic@100k and the floor, $LOGINS logins each, taking turns..." >&2
+for c in rjh100k classic100k floor; do login "$c" warmup; done
+for ((i = 0; i < LOGINS; i++)); do
+	for c in rjh100k classic100k floor; do login "$c"; done
+done
+
+echo
+echo "sshd login cost ($(/usr/sbin/sshd -V 2>&1 | head -1 | cut -d, -f1), $(nproc) cores): ssh -N -R from" \
+	"a host behind NAT until its socket exists; sshd CPU per login (listener + reaped children," \
+	"clock tick $((1000 / TICK)) ms); medians over the logins, CPU also as the mean"
+line case logins "to listen" "CPU med" "CPU mean" target result
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..56})" "--------" "------------" \
+	"------------" "------------" "----------" "--------"
+crow "1. rjh, 10 keys (registry)" rjh10
+crow "2. rjh, $(commas "$nkeys") keys (registry)" rjh100k
+crow "3. classic account, $(commas "$nclassic") keys (host's key last)" classic100k
+crow "4. classic account, 1 key (floor: sshd itself)" floor
+rrow "time: rjh@100k / floor (medians)" "$T_rjh100k" "$T_floor" "<=" 1.1
+rrow "sshd CPU: rjh@100k / floor (means)" "$C_rjh100k" "$C_floor" "<=" 1.1
+rrow "sshd CPU: classic@100k / rjh@100k (means)" "$C_classic100k" "$C_rjh100k" ">=" 2
+exit $FAILED
