@@ -102,12 +102,12 @@ $(B)/tools/%: tests/tools/%.c $(B)/librjh.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/librjh.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/librjh.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS) -lcmocka
-$(B)/asan/tests/%: tests/unit/%.c $(B)/asan/librjh.a
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/librjh.a $(LIBS) -lcmocka
+$(B)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/asan/librjh.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -o $@ $^ $(LIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -o $@ $< $(B)/asan/librjh.a $(LIBS) -lcmocka
 
 unit: $(UNITS)
 	@tests/run-units.sh $(UNITS)

@@ -15,28 +15,18 @@
 #include <unistd.h>
 
 #include "cfg.h"
-
-static char tmpdir[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+#include "tmpdir.h"
 
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rjh-test-cfg-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir_make("cfg");
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove();
 }
 
 /* Writes text to tmpdir/name with exactly this owner and mode; the path goes to path_out. */

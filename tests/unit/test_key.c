@@ -20,10 +20,9 @@
 #include <unistd.h>
 
 #include "key.h"
+#include "tmpdir.h"
 
 #define COMMENT "rjh test key"
-
-static char tmpdir[64];
 
 /* Keys generated once for the whole group. */
 static const struct gen_key {
@@ -108,14 +107,6 @@ static void b64_decode(const char *s, struct blob *b)
 	}
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void path_of(const char *name, char *out, size_t len)
 {
 	assert_true((size_t)snprintf(out, len, "%s/%s", tmpdir, name) < len);
@@ -142,8 +133,7 @@ static int group_setup(void **state)
 	size_t i;
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rjh-test-key-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (tmpdir_make("key") < 0)
 		return -1;
 	for (i = 0; i < NGEN; i++) {
 		if (!run("ssh-keygen -q -N '' %s -C '" COMMENT "' -f %s/%s </dev/null >/dev/null",
@@ -160,7 +150,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove();
 }
 
 static void write_file(const char *name, const void *data, size_t len)

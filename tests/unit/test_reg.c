@@ -20,31 +20,21 @@
 #include "cfg.h"
 #include "key.h"
 #include "reg.h"
+#include "tmpdir.h"
 
 #define NOW     1773563445
 #define BUSY_MS 2000
 
-static char tmpdir[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rjh-test-reg-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir_make("reg");
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove();
 }
 
 static void path_of(const char *name, char *out, size_t len)

@@ -23,23 +23,15 @@
 #include "cfg.h"
 #include "reg.h"
 #include "snap.h"
+#include "tmpdir.h"
 
-static char tmpdir[64], regpath[128], basepath[160], deltapath[160];
+static char regpath[128], basepath[160], deltapath[160];
 static struct cfg conf;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rjh-test-snap-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (tmpdir_make("snap") < 0)
 		return -1;
 	snprintf(regpath, sizeof(regpath), "%s/r.db", tmpdir);
 	cfg_defaults(&conf);
@@ -50,7 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove();
 }
 
 /* Compares the mapped pair with the hosts table: every row found, and nothing else. */
