@@ -82,8 +82,8 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)getuid());
 	if (rec->detail && *rec->detail && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", rec->detail);
-	if (audit_log_user_message(a->fd, rec->type, msg, NULL, NULL, NULL, rec->success ? 1 : 0) <=
-	    0) {
+	if (audit_log_user_message(a->fd, rec->type, msg, NULL, rec->addr, NULL,
+				   rec->success ? 1 : 0) <= 0) {
 		set_why(a, "the kernel refused the audit record", strerror(errno));
 		if (a->mode == CFG_AUDIT_REQUIRED)
 			return diag_set(d, RJH_EAUDIT, "%s", a->why);
@@ -106,6 +106,7 @@ static uint32_t login_uid(void)
 
 int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 {
+	char detail[768];
 	struct reg_event e = {
 	    .time = (int64_t)time(NULL),
 	    .type = audit_msg_type_to_name(rec->type),
@@ -120,6 +121,12 @@ int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 
 	if (!e.type)
 		e.type = "UNKNOWN";
+	/* The kernel record carries addr= as its own field; the row keeps it in detail. */
+	if (rec->addr) {
+		snprintf(detail, sizeof(detail), "addr=%s%s%s", rec->addr,
+			 rec->detail && *rec->detail ? " " : "", rec->detail ? rec->detail : "");
+		e.detail = detail;
+	}
 	return reg_event_add(r, &e, d);
 }
 

@@ -21,6 +21,7 @@ struct aud_rec {
 	const char *host;  /* a validated host name, or NULL */
 	uint32_t host_uid; /* 0: none */
 	const char *fp;    /* a validated fingerprint, or NULL */
+	const char *addr;  /* the remote address (libaudit's addr=), or NULL */
 	/* Space-separated key=value tokens built only from validated values. */
 	const char *detail;
 	bool success;

@@ -164,6 +164,31 @@ int layout_prepare_host(const struct cfg *c, const char *name, uid_t uid, gid_t 
 	return RJH_OK;
 }
 
+int layout_open_hosts_dir(const struct cfg *c, struct rjh_diag *d)
+{
+	return open_hosts_dir(c, false, d);
+}
+
+int layout_open_sock_dir(const struct cfg *c, const char *name, struct rjh_diag *d)
+{
+	int hfd, cfd, sfd;
+
+	if (!name_is_host(name))
+		return diag_set(d, RJH_EINVAL, "not a host name");
+	hfd = open_hosts_dir(c, false, d);
+	if (hfd < 0)
+		return hfd;
+	cfd = openat(hfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sfd = cfd < 0 ? -1 : openat(cfd, "sock", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		sfd = diag_set(d, errno == ENOENT ? RJH_ENOENT : RJH_ESYS, "%s/hosts/%s/sock: %s",
+			       c->runtime_dir, name, strerror(errno));
+	if (cfd >= 0)
+		close(cfd);
+	close(hfd);
+	return sfd;
+}
+
 int layout_remove_host(const struct cfg *c, const char *name, struct rjh_diag *d)
 {
 	int hfd, rc;

@@ -10,6 +10,8 @@
 
 /* The socket path as the host binds it, inside its ChrootDirectory. */
 #define LAYOUT_CHROOT_SOCKET "/sock/ssh.sock"
+/* Its name inside the socket directory. */
+#define LAYOUT_SOCKET_NAME "ssh.sock"
 
 /* RUNTIME/hosts/NAME: the host's root-owned chroot directory. */
 int layout_host_dir(const struct cfg *c, const char *name, char *buf, size_t len);
@@ -36,6 +38,15 @@ int layout_tunnel_command(const struct cfg *c, const char *name, char *buf, size
  */
 int layout_prepare_host(const struct cfg *c, const char *name, uid_t uid, gid_t gid,
 			struct rjh_diag *d);
+
+/* Opens RUNTIME/hosts, following no symlink. Returns the descriptor, RJH_ENOENT or RJH_ESYS. */
+int layout_open_hosts_dir(const struct cfg *c, struct rjh_diag *d);
+
+/*
+ * Opens RUNTIME/hosts/NAME/sock without following a symlink anywhere below
+ * RUNTIME. Returns the descriptor, RJH_ENOENT if a part is missing, or RJH_ESYS.
+ */
+int layout_open_sock_dir(const struct cfg *c, const char *name, struct rjh_diag *d);
 
 /* Removes RUNTIME/hosts/NAME and everything under it, following no symlink. */
 int layout_remove_host(const struct cfg *c, const char *name, struct rjh_diag *d);

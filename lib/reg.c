@@ -15,6 +15,11 @@
 #include "snap.h"
 #include "util.h"
 
+/* The columns row_session reads, in its order. */
+#define SESSION_COLS                                                                               \
+	"id, host, uid, fingerprint, source_addr, sshd_pid, sshd_start, started, ended, "          \
+	"end_reason"
+
 /* Every statement rjh runs, prepared once per connection. */
 enum q {
 	Q_SETTING_GET,
@@ -37,6 +42,12 @@ enum q {
 	Q_SESSION_LAST,
 	Q_IDENTS,
 	Q_SESSIONS,
+	Q_SESSIONS_HOST,
+	Q_SESSIONS_OPEN,
+	Q_SESSION_OPEN,
+	Q_SESSION_END,
+	Q_SESSION_END_PID,
+	Q_PRESENCE,
 	Q_EVENT_ADD,
 	Q_EVENTS,
 	Q_COUNT_
@@ -74,11 +85,27 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_GRANT_ADD] = "INSERT INTO grants(principal, pattern, created) VALUES (?1, ?2, ?3)",
     [Q_GRANT_DEL] = "DELETE FROM grants WHERE principal = ?1 AND pattern = ?2",
     [Q_GRANTS] = "SELECT principal, pattern, created FROM grants ORDER BY principal, pattern",
-    [Q_SESSION_LAST] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
-		       "FROM sessions WHERE host = ?1 ORDER BY started DESC, id DESC LIMIT 1",
+    [Q_SESSION_LAST] = "SELECT " SESSION_COLS " FROM sessions WHERE host = ?1 "
+		       "ORDER BY started DESC, id DESC LIMIT 1",
     [Q_IDENTS] = "SELECT name, uid FROM hosts ORDER BY name",
-    [Q_SESSIONS] = "SELECT host, fingerprint, source_addr, sshd_pid, started, ended "
-		   "FROM sessions ORDER BY id",
+    [Q_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions ORDER BY id",
+    [Q_SESSIONS_HOST] = "SELECT " SESSION_COLS " FROM sessions WHERE host = ?1 "
+			"ORDER BY started DESC, id DESC LIMIT ?2",
+    [Q_SESSIONS_OPEN] = "SELECT " SESSION_COLS " FROM sessions WHERE host = ?1 AND ended IS NULL "
+			"ORDER BY id",
+    [Q_SESSION_OPEN] = "INSERT INTO sessions(host, uid, fingerprint, source_addr, sshd_pid, "
+		       "sshd_start, started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_SESSION_END] = "UPDATE sessions SET ended = ?2, end_reason = ?3 "
+		      "WHERE id = ?1 AND ended IS NULL",
+    [Q_SESSION_END_PID] = "UPDATE sessions SET ended = ?3, end_reason = ?4 "
+			  "WHERE host = ?1 AND sshd_pid = ?2 AND ended IS NULL",
+    /* Every host and its newest session: one index probe per host (sessions_host). */
+    [Q_PRESENCE] = "SELECT h.id, h.name, h.uid, h.state, h.created, h.updated, h.source_cidrs, "
+		   "h.expires, (SELECT count(*) FROM keys k WHERE k.host_id = h.id AND "
+		   "k.revoked IS NULL), s.id, s.host, s.uid, s.fingerprint, s.source_addr, "
+		   "s.sshd_pid, s.sshd_start, s.started, s.ended, s.end_reason FROM hosts h "
+		   "LEFT JOIN sessions s ON s.id = (SELECT id FROM sessions WHERE host = h.name "
+		   "ORDER BY started DESC, id DESC LIMIT 1) ORDER BY h.name",
     [Q_EVENTS] = "SELECT time, type, op, actor_uid, actor_auid, host, fingerprint, result, "
 		 "detail FROM events ORDER BY id",
     [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
@@ -798,27 +825,31 @@ int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *
 	return rc;
 }
 
-static void row_session(sqlite3_stmt *s, struct reg_session *out)
+/* Reads the SESSION_COLS that start at column c0. */
+static void row_session(sqlite3_stmt *s, int c0, struct reg_session *out)
 {
 	memset(out, 0, sizeof(*out));
-	copy_col(out->host, sizeof(out->host), s, 0);
-	copy_col(out->fp, sizeof(out->fp), s, 1);
-	copy_col(out->source, sizeof(out->source), s, 2);
-	out->pid = sqlite3_column_int64(s, 3);
-	out->started = sqlite3_column_int64(s, 4);
-	out->ended = sqlite3_column_int64(s, 5);
+	out->id = sqlite3_column_int64(s, c0);
+	copy_col(out->host, sizeof(out->host), s, c0 + 1);
+	out->uid = (uint32_t)sqlite3_column_int64(s, c0 + 2);
+	copy_col(out->fp, sizeof(out->fp), s, c0 + 3);
+	copy_col(out->source, sizeof(out->source), s, c0 + 4);
+	out->pid = sqlite3_column_int64(s, c0 + 5);
+	out->pid_start = sqlite3_column_int64(s, c0 + 6);
+	out->started = sqlite3_column_int64(s, c0 + 7);
+	out->ended = sqlite3_column_int64(s, c0 + 8);
+	copy_col(out->end_reason, sizeof(out->end_reason), s, c0 + 9);
 }
 
-int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_diag *d)
+/* Steps s (bound by the caller) and calls cb for each session row. */
+static int sessions_walk(struct reg *r, sqlite3_stmt *s, reg_session_cb cb, void *ctx,
+			 struct rjh_diag *d)
 {
 	struct reg_session se;
 	int rc = RJH_OK, src;
-	sqlite3_stmt *s = stmt(r, Q_SESSIONS, d, &rc);
 
-	if (!s)
-		return rc;
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		row_session(s, &se);
+		row_session(s, 0, &se);
 		rc = cb(&se, ctx);
 		if (rc < 0)
 			break;
@@ -827,6 +858,82 @@ int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_di
 		rc = reg_fail(r, src, "list sessions", d);
 	done(s);
 	return rc;
+}
+
+int reg_sessions_host_each(struct reg *r, const char *host, bool open_only, int limit,
+			   reg_session_cb cb, void *ctx, struct rjh_diag *d)
+{
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, open_only ? Q_SESSIONS_OPEN : Q_SESSIONS_HOST, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	if (!open_only)
+		sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
+	return sessions_walk(r, s, cb, ctx, d);
+}
+
+int reg_session_open(struct reg *r, const struct reg_session *se, int64_t *id_out,
+		     struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SESSION_OPEN, d, &rc);
+
+	*id_out = 0;
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, se->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, se->uid);
+	if (se->fp[0])
+		sqlite3_bind_text(s, 3, se->fp, -1, SQLITE_STATIC);
+	if (se->source[0])
+		sqlite3_bind_text(s, 4, se->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, se->pid);
+	if (se->pid_start)
+		sqlite3_bind_int64(s, 6, se->pid_start);
+	sqlite3_bind_int64(s, 7, se->started);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "record presence", d);
+	*id_out = sqlite3_last_insert_rowid(r->db);
+	return RJH_OK;
+}
+
+int reg_session_end(struct reg *r, int64_t id, const char *host, int64_t pid, int64_t now,
+		    const char *reason, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, id ? Q_SESSION_END : Q_SESSION_END_PID, d, &rc);
+
+	if (!s)
+		return rc;
+	if (id) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, pid);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
+	}
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "end presence", d);
+	return sqlite3_changes(r->db) > 0 ? RJH_OK : RJH_ENOENT;
+}
+
+int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_diag *d)
+{
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_SESSIONS, d, &rc);
+
+	if (!s)
+		return rc;
+	return sessions_walk(r, s, cb, ctx, d);
 }
 
 int reg_session_last(struct reg *r, const char *host, struct reg_session *out, struct rjh_diag *d)
@@ -839,12 +946,37 @@ int reg_session_last(struct reg *r, const char *host, struct reg_session *out, s
 	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
-		row_session(s, out);
+		row_session(s, 0, out);
 	} else if (src == SQLITE_DONE) {
 		rc = RJH_ENOENT;
 	} else {
 		rc = reg_fail(r, src, "read sessions", d);
 	}
+	done(s);
+	return rc;
+}
+
+int reg_presence_each(struct reg *r, reg_presence_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_session se;
+	struct reg_host h;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_PRESENCE, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		bool have = sqlite3_column_type(s, 9) != SQLITE_NULL;
+
+		row_host(s, &h);
+		if (have)
+			row_session(s, 9, &se);
+		rc = cb(&h, have ? &se : NULL, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list presence", d);
 	done(s);
 	return rc;
 }

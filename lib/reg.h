@@ -49,10 +49,15 @@ struct reg_grant {
 };
 
 struct reg_session {
+	int64_t id;
 	char host[33];
-	char fp[KEY_FP_LEN];
-	char source[64];
-	int64_t pid, started, ended;
+	uint32_t uid;
+	char fp[KEY_FP_LEN]; /* "" when unknown */
+	char source[64];     /* "" when unknown */
+	int64_t pid;         /* the sshd process that holds the session */
+	int64_t pid_start;   /* its start time (/proc/PID/stat field 22), 0 if unknown */
+	int64_t started, ended;
+	char end_reason[8]; /* "closed", "stale" or "" */
 };
 
 struct reg_event {
@@ -154,6 +159,26 @@ int reg_session_last(struct reg *r, const char *host, struct reg_session *out, s
 
 typedef int (*reg_session_cb)(const struct reg_session *s, void *ctx);
 int reg_sessions_each(struct reg *r, reg_session_cb cb, void *ctx, struct rjh_diag *d);
+/* A host's sessions, newest first (at most limit; 0: all), or only those not ended, oldest first.
+ */
+int reg_sessions_host_each(struct reg *r, const char *host, bool open_only, int limit,
+			   reg_session_cb cb, void *ctx, struct rjh_diag *d);
+/* Inserts an open session (host, uid, fp, source, pid, pid_start, started); sets *id_out. */
+int reg_session_open(struct reg *r, const struct reg_session *se, int64_t *id_out,
+		     struct rjh_diag *d);
+/*
+ * Ends session id (reason "closed" or "stale"), or with id 0 the open
+ * sessions of host held by sshd pid. RJH_ENOENT when nothing was open.
+ */
+int reg_session_end(struct reg *r, int64_t id, const char *host, int64_t pid, int64_t now,
+		    const char *reason, struct rjh_diag *d);
+
+/*
+ * Every host, sorted by name, with its newest session (s is NULL when it
+ * never had one), in one query: presence across the fleet.
+ */
+typedef int (*reg_presence_cb)(const struct reg_host *h, const struct reg_session *s, void *ctx);
+int reg_presence_each(struct reg *r, reg_presence_cb cb, void *ctx, struct rjh_diag *d);
 
 /* Events: the registry's mirror of audit records. */
 int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d);

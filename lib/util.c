@@ -316,3 +316,52 @@ const char *util_safe(const char *s, char *buf, size_t len)
 	buf[i] = '\0';
 	return buf;
 }
+
+/* Parses an address literal into 16 bytes (IPv4 as its mapped IPv6 form). */
+static bool addr_bin(const char *s, unsigned char bin[16])
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (inet_pton(AF_INET, s, bin + 12) == 1) {
+		memcpy(bin, mapped, sizeof(mapped));
+		return true;
+	}
+	return inet_pton(AF_INET6, s, bin) == 1;
+}
+
+bool util_cidrs_match(const char *cidrs, const char *addr)
+{
+	unsigned char a[16], net[16];
+	const char *p = cidrs;
+
+	if (!addr || !addr_bin(addr, a))
+		return false;
+	while (*p) {
+		char tok[INET6_ADDRSTRLEN + 8];
+		size_t tl = strcspn(p, ",");
+		char *slash;
+		uint32_t prefix, bit;
+
+		if (tl < sizeof(tok)) {
+			memcpy(tok, p, tl);
+			tok[tl] = '\0';
+			slash = strchr(tok, '/');
+			if (slash)
+				*slash = '\0';
+			if (slash && util_parse_u32(slash + 1, &prefix) == 0 &&
+			    addr_bin(tok, net)) {
+				if (!strchr(tok, ':'))
+					prefix += 96;
+				for (bit = 0; bit < prefix && bit < 128; bit++)
+					if ((a[bit / 8] ^ net[bit / 8]) & (0x80 >> (bit % 8)))
+						break;
+				if (bit == prefix)
+					return true;
+			}
+		}
+		p += tl;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}

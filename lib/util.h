@@ -58,6 +58,12 @@ void util_fmt_time(int64_t t, char *buf, size_t len);
 int util_parse_cidrs(const char *s, char *out, size_t outlen, struct rjh_diag *d);
 
 /*
+ * True when address literal addr (IPv4, IPv6, or IPv4-mapped IPv6) lies in
+ * one of the canonical CIDRs util_parse_cidrs wrote. False for anything that
+ * is not an address literal (e.g. a host name from sshd's UseDNS).
+ */
+bool util_cidrs_match(const char *cidrs, const char *addr);
+/*
  * Copies at most len - 1 bytes of untrusted s into buf for a message,
  * replacing anything but printable ASCII with '?'. Returns buf.
  */

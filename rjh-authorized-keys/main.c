@@ -24,6 +24,7 @@
 #include "cfg.h"
 #include "key.h"
 #include "name.h"
+#include "policy.h"
 #include "reg.h"
 #include "util.h"
 
@@ -66,7 +67,7 @@ static int print_key(const struct reg_key *k, void *ctx)
 	int64_t exp = earliest(k->expires, q->host->expires);
 	char when[32] = "";
 
-	if (k->revoked || (k->expires && k->expires <= q->now))
+	if (!policy_key_active(k, q->now))
 		return 0;
 	if (q->fp && strcmp(q->fp, k->fp) != 0)
 		return 0;
@@ -81,9 +82,9 @@ static int print_key(const struct reg_key *k, void *ctx)
 		strftime(when, sizeof(when), "%Y%m%d%H%M%SZ", &tm);
 	}
 	fprintf(q->out, "restrict,port-forwarding%s%s%s%s%s%s %s %s rjh host=%s key=%lld\n",
-	       q->host->cidrs[0] ? ",from=\"" : "", q->host->cidrs, q->host->cidrs[0] ? "\"" : "",
-	       when[0] ? ",expiry-time=\"" : "", when, when[0] ? "\"" : "", k->type, k->b64,
-	       q->host->name, (long long)k->id);
+		q->host->cidrs[0] ? ",from=\"" : "", q->host->cidrs, q->host->cidrs[0] ? "\"" : "",
+		when[0] ? ",expiry-time=\"" : "", when, when[0] ? "\"" : "", k->type, k->b64,
+		q->host->name, (long long)k->id);
 	return ferror(q->out) ? RJH_ENOMEM : 0;
 }
 
@@ -178,7 +179,7 @@ int main(int argc, char **argv)
 		rc = reg_host_get(r, q.user, &h, &d);
 		if (rc == RJH_ENOENT) {
 			rc = RJH_OK; /* not an rjh host: print nothing */
-		} else if (rc == 0 && !h.disabled && !(h.expires && h.expires <= q.now)) {
+		} else if (rc == 0 && !policy_host_refusal(&h, q.now, NULL)) {
 			q.host = &h;
 			rc = reg_keys_each(r, h.id, print_key, &q, &d);
 		}

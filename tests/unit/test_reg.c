@@ -19,6 +19,7 @@
 
 #include "cfg.h"
 #include "key.h"
+#include "migrations.h"
 #include "reg.h"
 #include "tmpdir.h"
 
@@ -79,6 +80,24 @@ static int pragma_of(const char *name, const char *pragma)
 
 	path_of(name, path, sizeof(path));
 	snprintf(sql, sizeof(sql), "PRAGMA %s", pragma);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The integer a one-row query gives on a file, read with plain SQLite. */
+static int count_of(const char *name, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char path[128];
+	int v;
+
+	path_of(name, path, sizeof(path));
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -744,6 +763,296 @@ static void test_misc_reads(void **state)
 	reg_close(NULL);
 }
 
+/* An open session of host as pam_rjh records it: sshd pid and its start time, at started. */
+static int64_t open_session(struct reg *r, const char *host, uint32_t uid, int64_t pid,
+			    int64_t started)
+{
+	struct reg_session se = {.uid = uid, .pid = pid, .pid_start = pid * 10, .started = started};
+	struct rjh_diag d = {""};
+	int64_t id = -1;
+
+	snprintf(se.host, sizeof(se.host), "%s", host);
+	snprintf(se.fp, sizeof(se.fp), "SHA256:fp-%lld", (long long)pid);
+	snprintf(se.source, sizeof(se.source), "192.0.2.%lld", (long long)(pid % 250));
+	if (reg_session_open(r, &se, &id, &d) != RJH_OK)
+		fail_msg("reg_session_open(%s): %s", host, d.msg);
+	assert_true(id > 0);
+	return id;
+}
+
+/* Collects what a reg_session_cb walk sees. */
+struct seen {
+	int n, stop_at;
+	int64_t id[16], started[16];
+};
+
+static int see_session(const struct reg_session *s, void *vctx)
+{
+	struct seen *v = vctx;
+
+	if (v->n == v->stop_at)
+		return RJH_ERANGE;
+	assert_true(v->n < 16);
+	v->id[v->n] = s->id;
+	v->started[v->n] = s->started;
+	v->n++;
+	return 0;
+}
+
+static void test_session_open_end(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("sessions.db", NULL);
+	struct reg_session se = {.uid = 7, .pid = 100, .started = NOW}, s;
+	int64_t id, id2, id3;
+	struct seen v;
+	char sql[128];
+
+	(void)state;
+	/* Unknown fingerprint, source and start time are stored as NULL and read back empty. */
+	snprintf(se.host, sizeof(se.host), "web-1");
+	assert_int_equal(reg_session_open(r, &se, &id, &d), RJH_OK);
+	assert_true(id > 0);
+	assert_int_equal(reg_session_last(r, "web-1", &s, &d), RJH_OK);
+	assert_int_equal(s.id, id);
+	assert_string_equal(s.host, "web-1");
+	assert_int_equal(s.uid, 7);
+	assert_string_equal(s.fp, "");
+	assert_string_equal(s.source, "");
+	assert_int_equal(s.pid, 100);
+	assert_int_equal(s.pid_start, 0);
+	assert_int_equal(s.started, NOW);
+	assert_int_equal(s.ended, 0);
+	assert_string_equal(s.end_reason, "");
+
+	/* A later one is the newest, with every field. */
+	id2 = open_session(r, "web-1", 7, 200, NOW + 10);
+	assert_int_equal(reg_session_last(r, "web-1", &s, &d), RJH_OK);
+	assert_int_equal(s.id, id2);
+	assert_string_equal(s.fp, "SHA256:fp-200");
+	assert_string_equal(s.source, "192.0.2.200");
+	assert_int_equal(s.pid_start, 2000);
+
+	/* By id, with a reason; once only. */
+	assert_int_equal(reg_session_end(r, id, NULL, 0, NOW + 5, "stale", &d), RJH_OK);
+	assert_int_equal(reg_session_end(r, id, NULL, 0, NOW + 6, "closed", &d), RJH_ENOENT);
+	assert_int_equal(reg_session_end(r, 999999, NULL, 0, NOW + 6, "closed", &d), RJH_ENOENT);
+	assert_int_equal(reg_count(r, "sessions"), 2);
+
+	/* By host and sshd pid: that host's open rows of that pid only. */
+	id3 = open_session(r, "web-2", 8, 200, NOW + 20);
+	assert_int_equal(reg_session_end(r, 0, "web-1", 999, NOW + 30, "closed", &d), RJH_ENOENT);
+	assert_int_equal(reg_session_end(r, 0, "web-1", 200, NOW + 30, "closed", &d), RJH_OK);
+	assert_int_equal(reg_session_end(r, 0, "web-1", 200, NOW + 31, "closed", &d), RJH_ENOENT);
+	assert_int_equal(reg_session_last(r, "web-1", &s, &d), RJH_OK);
+	assert_int_equal(s.id, id2);
+	assert_int_equal(s.ended, NOW + 30);
+	assert_string_equal(s.end_reason, "closed");
+	assert_int_equal(reg_session_last(r, "web-2", &s, &d), RJH_OK);
+	assert_int_equal(s.id, id3);
+	assert_int_equal(s.ended, 0);
+
+	/* Nothing of web-1 is open now; the first one kept its own end. */
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", true, 0, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 0);
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", false, 0, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 2);
+	assert_int_equal(v.id[1], id);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM sessions WHERE id = %lld AND ended = %d "
+		 "AND end_reason = 'stale'",
+		 (long long)id, NOW + 5);
+	assert_int_equal(count_of("sessions.db", sql), 1);
+	/* A reason the schema does not know is refused and ends nothing. */
+	assert_true(reg_session_end(r, id3, NULL, 0, NOW + 40, "bogus", &d) < 0);
+	assert_int_equal(reg_session_last(r, "web-2", &s, &d), RJH_OK);
+	assert_int_equal(s.ended, 0);
+	reg_close(r);
+}
+
+static void test_sessions_host_each(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("history.db", NULL);
+	/* Started times out of row order, so that id order would give another answer. */
+	static const int64_t at[] = {30, 10, 50, 20, 40};
+	int64_t ids[5];
+	struct seen v;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		ids[i] = open_session(r, "web-1", 7, 100 + i, NOW + at[i]);
+	open_session(r, "web-2", 8, 300, NOW + 99);
+	assert_int_equal(reg_session_end(r, ids[2], NULL, 0, NOW + 60, "closed", &d), RJH_OK);
+	assert_int_equal(reg_session_end(r, ids[3], NULL, 0, NOW + 60, "stale", &d), RJH_OK);
+
+	/* Newest first, at most limit. */
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", false, 3, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.id[0], ids[2]);
+	assert_int_equal(v.id[1], ids[4]);
+	assert_int_equal(v.id[2], ids[0]);
+
+	/* 0: all of this host's, none of another's. */
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", false, 0, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 5);
+	for (i = 1; i < v.n; i++)
+		assert_true(v.started[i - 1] > v.started[i]);
+
+	/* Only the open ones, oldest row first; the limit does not apply. */
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", true, 1, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.id[0], ids[0]);
+	assert_int_equal(v.id[1], ids[1]);
+	assert_int_equal(v.id[2], ids[4]);
+
+	/* A host never seen; a callback that stops the walk. */
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-9", false, 0, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 0);
+	v = (struct seen){.stop_at = 2};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", false, 0, see_session, &v, &d),
+			 RJH_ERANGE);
+	assert_int_equal(v.n, 2);
+	/* The statement was reset: the next walk starts over. */
+	v = (struct seen){.stop_at = -1};
+	assert_int_equal(reg_sessions_host_each(r, "web-1", false, 2, see_session, &v, &d), RJH_OK);
+	assert_int_equal(v.id[0], ids[2]);
+	reg_close(r);
+}
+
+/* Collects what reg_presence_each sees. */
+struct presence_seen {
+	int n;
+	char names[8][33];
+	int64_t session_id[8]; /* 0: none */
+	int nkeys[8];
+};
+
+static int see_presence(const struct reg_host *h, const struct reg_session *s, void *vctx)
+{
+	struct presence_seen *v = vctx;
+
+	assert_true(v->n < 8);
+	snprintf(v->names[v->n], sizeof(v->names[v->n]), "%s", h->name);
+	v->session_id[v->n] = s ? s->id : 0;
+	v->nkeys[v->n] = h->nkeys;
+	if (s)
+		assert_string_equal(s->host, h->name);
+	v->n++;
+	return 0;
+}
+
+static void test_presence_each(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("presence.db", NULL);
+	struct presence_seen v = {0};
+	struct reg_host h;
+	int64_t newest, ended_newest;
+	struct key k;
+
+	(void)state;
+	add_host(r, "web-2");
+	add_host(r, "web-1");
+	add_host(r, "db-1");
+	assert_int_equal(reg_host_get(r, "web-1", &h, &d), RJH_OK);
+	make_key(9, &k);
+	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
+	key_clear(&k);
+	/* web-1: the newest by start time, not by row id. */
+	open_session(r, "web-1", 1, 10, NOW + 10);
+	newest = open_session(r, "web-1", 1, 11, NOW + 30);
+	open_session(r, "web-1", 1, 12, NOW + 20);
+	/* web-2: ended rows count too; a removed host's history is not listed. */
+	ended_newest = open_session(r, "web-2", 2, 20, NOW + 40);
+	assert_int_equal(reg_session_end(r, ended_newest, NULL, 0, NOW + 50, "closed", &d), RJH_OK);
+	open_session(r, "gone-1", 3, 30, NOW + 60);
+
+	assert_int_equal(reg_presence_each(r, see_presence, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_string_equal(v.names[0], "db-1");
+	assert_string_equal(v.names[1], "web-1");
+	assert_string_equal(v.names[2], "web-2");
+	assert_int_equal(v.session_id[0], 0);
+	assert_int_equal(v.session_id[1], newest);
+	assert_int_equal(v.session_id[2], ended_newest);
+	assert_int_equal(v.nkeys[0], 0);
+	assert_int_equal(v.nkeys[1], 1);
+	reg_close(r);
+}
+
+/* A registry at schema 1 (sql/001 only) with a host and a session, as rjh 0.1 wrote it. */
+static void make_v1(const char *name)
+{
+	char sql[256];
+
+	assert_true(reg_migrations_count >= 2);
+	assert_int_equal(reg_migrations[0].version, 1);
+	sql_on(name, reg_migrations[0].sql);
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA user_version = 1; PRAGMA application_id = %d; INSERT INTO settings "
+		 "VALUES ('uid_min', '5000'), ('uid_max', '6000'), ('next_uid', '5001'), "
+		 "('host_group', 'rjh-hosts'), ('host_gid', '4999');",
+		 REG_APP_ID);
+	sql_on(name, sql);
+	sql_on(name, "INSERT INTO hosts VALUES (1, 'web-1', 5000, 'active', 1, 1, NULL, NULL);"
+		     "INSERT INTO sessions(host, uid, fingerprint, source_addr, sshd_pid, started) "
+		     "VALUES ('web-1', 5000, 'SHA256:old', '192.0.2.1', 42, 1000);");
+}
+
+static void test_upgrade_v1(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	struct reg_session s;
+	struct reg_host h;
+	int64_t id;
+
+	(void)state;
+	make_v1("v1.db");
+	assert_int_equal(pragma_of("v1.db", "user_version"), 1);
+	/* Read-only cannot upgrade, so it refuses. */
+	assert_int_equal(open_reg("v1.db", REG_RO, &r, &d), RJH_EREGISTRY);
+	assert_null(r);
+	assert_non_null(strstr(d.msg, "needs an upgrade"));
+	assert_int_equal(pragma_of("v1.db", "user_version"), 1);
+
+	assert_int_equal(open_reg("v1.db", REG_RW, &r, &d), RJH_OK);
+	assert_int_equal(pragma_of("v1.db", "user_version"), reg_schema_version());
+	/* What schema 1 held is all there; the new columns read as unknown. */
+	assert_int_equal(reg_host_get(r, "web-1", &h, &d), RJH_OK);
+	assert_int_equal(h.uid, 5000);
+	assert_int_equal(reg_session_last(r, "web-1", &s, &d), RJH_OK);
+	assert_string_equal(s.fp, "SHA256:old");
+	assert_int_equal(s.pid, 42);
+	assert_int_equal(s.pid_start, 0);
+	assert_int_equal(s.ended, 0);
+	assert_string_equal(s.end_reason, "");
+	/* And the new ones work on it. */
+	assert_int_equal(reg_session_end(r, s.id, NULL, 0, 2000, "stale", &d), RJH_OK);
+	id = open_session(r, "web-1", 5000, 43, 3000);
+	assert_int_equal(reg_session_last(r, "web-1", &s, &d), RJH_OK);
+	assert_int_equal(s.id, id);
+	assert_int_equal(s.pid_start, 430);
+	reg_close(r);
+
+	/* Upgraded once: read-only opens it now, and the open-session index is there. */
+	assert_int_equal(open_reg("v1.db", REG_RO, &r, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "sessions"), 2);
+	reg_close(r);
+	assert_int_equal(count_of("v1.db",
+				  "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+				  "AND name = 'sessions_open'"),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +1072,10 @@ int main(void)
 	    cmocka_unit_test(test_remove_host_grants),
 	    cmocka_unit_test(test_rollback),
 	    cmocka_unit_test(test_misc_reads),
+	    cmocka_unit_test(test_session_open_end),
+	    cmocka_unit_test(test_sessions_host_each),
+	    cmocka_unit_test(test_presence_each),
+	    cmocka_unit_test(test_upgrade_v1),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
