@@ -41,8 +41,9 @@ TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 20
 
-PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys
+PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys $(B)/pam_rjh.so
 AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
+PAM_SRC := $(wildcard pam_rjh/*.c)
 
 .PHONY: all deps check unit unit-asan cli e2e fuzz bench demo install format help clean
 all: $(PROGRAMS) $(TOOLS)
@@ -92,6 +93,12 @@ $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 $(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -lsqlite3
 
+# The PAM module: only pam_sm_* is exported (pam_rjh/pam_rjh.map).
+$(B)/pam_rjh.so: $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a pam_rjh/pam_rjh.map
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -shared -Wl,--version-script=pam_rjh/pam_rjh.map \
+		-Wl,--no-undefined -o $@ $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a \
+		-lsqlite3 -laudit -lpam
+
 # The NSS module: only _nss_rjh_* is exported (nss_rjh/nss_rjh.map).
 $(B)/libnss_rjh.so.2: $(B)/obj/nss_rjh/nss_rjh.o $(B)/librjh.a nss_rjh/nss_rjh.map
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -shared -Wl,-soname,libnss_rjh.so.2 \
@@ -101,6 +108,16 @@ $(B)/libnss_rjh.so.2: $(B)/obj/nss_rjh/nss_rjh.o $(B)/librjh.a nss_rjh/nss_rjh.m
 $(B)/tools/%: tests/tools/%.c $(B)/librjh.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
+
+# Drives a PAM service through real libpam, as sshd would (tests/cli/t_pam.sh).
+$(B)/tools/pam-run: tests/tools/pam-run.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(LDHARDEN) -o $@ $< -lpam
+
+# The tests' /dev/log (tests/e2e/lib.sh, tests/devlog.sh) needs libc only.
+$(B)/tools/syslog-sink: tests/tools/syslog-sink.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(LDHARDEN) -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/librjh.a
 	@mkdir -p $(@D)
@@ -149,6 +166,7 @@ install: all
 	install -m 0755 $(B)/rjh-admin $(DESTDIR)$(SBINDIR)/rjh-admin
 	install -m 0644 doc/rjh-admin.8 $(DESTDIR)$(MANDIR)/man8/rjh-admin.8
 	install -m 0644 doc/nss_rjh.8 $(DESTDIR)$(MANDIR)/man8/nss_rjh.8
+	install -m 0644 doc/pam_rjh.8 $(DESTDIR)$(MANDIR)/man8/pam_rjh.8
 	install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf.sample
 	test -e $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf || \
 		install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf
@@ -166,7 +184,7 @@ install: all
 		install -m 0755 $(B)/rjh-connect $(DESTDIR)$(BINDIR)/rjh-connect; fi
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
+	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] pam_rjh/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
 
 clean:
 	rm -rf $(B)

@@ -1,0 +1,484 @@
+/*
+ * pam_rjh: account and session for rjh hosts, inside sshd.
+ *
+ *   account  required pam_rjh.so [conf=/etc/rjh/rjh.conf] [audit=...] [debug]
+ *   session  required pam_rjh.so [conf=/etc/rjh/rjh.conf] [audit=...] [debug]
+ *
+ * Account: an enrolled host may log in while it is active, not expired, and
+ * PAM_RHOST lies in its source CIDRs (if it has any). Session open: the key
+ * sshd accepted (SSH_AUTH_INFO_0) must be one of the host's active keys;
+ * then the host's socket directory is repaired, a presence row written and
+ * AUDIT_USER_START op=rjh-tunnel recorded. Any failure fails the session,
+ * and sshd then refuses every forward. Session close ends the row, records
+ * AUDIT_USER_END and removes the socket unless a newer tunnel listens on it.
+ *
+ * Every account that cannot be an rjh host (not a host name, unknown, or a
+ * uid outside rjh's range) gets PAM_IGNORE before any file is opened.
+ */
+#include <errno.h>
+#include <libaudit.h>
+#include <pwd.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "aud.h"
+#include "cfg.h"
+#include "layout.h"
+#include "name.h"
+#include "policy.h"
+#include "presence.h"
+#include "reg.h"
+
+/* A reader or a presence writer waits this long for the registry lock. */
+#define PAM_RJH_BUSY_MS 10000
+/* Where the open session's id and key wait for close_session. */
+#define PAM_RJH_DATA "pam_rjh_session"
+
+struct host_ctx {
+	pam_handle_t *pamh;
+	struct pam_rjh_args args;
+	struct cfg cfg;
+	const char *user;
+	const char *rhost; /* PAM_RHOST, or NULL */
+	uid_t uid;
+	int64_t now;
+	int deny; /* what this phase returns when it refuses */
+};
+
+/* What close_session needs from open_session. */
+struct open_session {
+	int64_t id;
+	char fp[KEY_FP_LEN];
+};
+
+#define DEBUG(x, ...)                                                                              \
+	do {                                                                                       \
+		if ((x)->args.debug)                                                               \
+			pam_syslog((x)->pamh, LOG_DEBUG, __VA_ARGS__);                             \
+	} while (0)
+
+/*
+ * Decides whether this account is rjh's. Returns PAM_SUCCESS with x filled
+ * for a host account, PAM_IGNORE for every other account, or x->deny when it
+ * is one of rjh's uids but the module cannot make a decision.
+ */
+static int classify(struct host_ctx *x, int argc, const char **argv)
+{
+	const struct passwd *pw;
+	const void *item = NULL;
+	struct rjh_diag d = {""};
+	int bad_args, cfg_rc;
+
+	bad_args = pam_rjh_args_parse(argc, argv, &x->args);
+	if (pam_get_user(x->pamh, &x->user, NULL) != PAM_SUCCESS || !x->user ||
+	    !name_is_host(x->user))
+		return PAM_IGNORE;
+	pw = pam_modutil_getpwnam(x->pamh, x->user);
+	if (!pw)
+		return PAM_IGNORE;
+	x->uid = pw->pw_uid;
+	cfg_rc = cfg_load(x->args.conf, &x->cfg, &d);
+	if (cfg_rc < 0)
+		cfg_defaults(&x->cfg);
+	if (x->uid < x->cfg.uid_min || x->uid > x->cfg.uid_max)
+		return PAM_IGNORE;
+	if (bad_args < 0) {
+		pam_syslog(x->pamh, LOG_ERR, "host %s refused: unknown module argument '%s'",
+			   x->user, x->args.bad);
+		return x->deny;
+	}
+	if (cfg_rc < 0) {
+		pam_syslog(x->pamh, LOG_ERR, "host %s refused: %s", x->user, d.msg);
+		return x->deny;
+	}
+	if (x->args.audit_set)
+		x->cfg.audit = x->args.audit;
+	if (pam_get_item(x->pamh, PAM_RHOST, &item) == PAM_SUCCESS && item && *(const char *)item)
+		x->rhost = item;
+	x->now = (int64_t)time(NULL);
+	return PAM_SUCCESS;
+}
+
+/* Opens the registry; on failure logs why and returns NULL. */
+static struct reg *open_registry(struct host_ctx *x, enum reg_mode mode)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+
+	if (reg_open(x->cfg.registry, mode, &x->cfg, PAM_RJH_BUSY_MS, &r, &d) < 0) {
+		pam_syslog(x->pamh, LOG_ERR, "host %s refused: registry unavailable: %s", x->user,
+			   d.msg);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * Reads host x->user and checks it may log in now. Returns PAM_SUCCESS with
+ * *h filled, or x->deny with *why set.
+ */
+static int admit(struct host_ctx *x, struct reg *r, struct reg_host *h, const char **why)
+{
+	struct rjh_diag d = {""};
+	int rc = reg_host_get(r, x->user, h, &d);
+
+	*why = NULL;
+	if (rc == RJH_ENOENT)
+		*why = "not enrolled";
+	else if (rc < 0)
+		*why = "registry unavailable";
+	else if (h->uid != x->uid)
+		*why = "uid does not match the registry";
+	else
+		*why = policy_host_refusal(h, x->now, x->rhost ? x->rhost : "");
+	if (rc < 0 && rc != RJH_ENOENT)
+		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
+	return *why ? x->deny : PAM_SUCCESS;
+}
+
+/*
+ * Writes rec to the kernel, and with r (a read-write registry outside any
+ * transaction) to the events table too. Returns 0 or an rjh error code.
+ */
+static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
+{
+	struct rjh_diag d = {""};
+	struct aud a;
+	int rc;
+
+	rc = aud_open(&a, x->cfg.audit, &d);
+	if (rc == 0 && r) {
+		rc = reg_begin(r, &d);
+		if (rc == 0)
+			rc = aud_event(r, rec, &d);
+		rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
+	}
+	if (rc == 0)
+		rc = aud_kernel(&a, rec, &d);
+	if (rc < 0)
+		pam_syslog(x->pamh, LOG_ERR, "host %s: cannot record %s: %s", x->user, rec->op,
+			   d.msg);
+	else if (a.why[0] && x->cfg.audit == CFG_AUDIT_BEST_EFFORT)
+		DEBUG(x, "audit: %s", a.why);
+	aud_close(&a);
+	return rc;
+}
+
+/* Logs and audits a refused account, and returns x->deny. */
+static int refuse_account(struct host_ctx *x, const struct reg_host *h, const char *why)
+{
+	struct aud_rec rec = {
+	    .type = AUDIT_USER_ACCT,
+	    .op = "rjh-login",
+	    .host = x->user,
+	    .host_uid = (uint32_t)x->uid,
+	    .addr = x->rhost,
+	    .success = false,
+	};
+	char *reason = audit_encode_nv_string("reason", why, 0);
+	struct reg *r;
+
+	pam_syslog(x->pamh, LOG_NOTICE, "host %s from %s refused: %s", x->user,
+		   x->rhost ? x->rhost : "?", why);
+	rec.detail = reason;
+	/* The events row only for a host the registry knows: nothing else can flood it. */
+	r = h && h->id ? open_registry(x, REG_RW) : NULL;
+	record(x, r, &rec);
+	reg_close(r);
+	free(reason);
+	return x->deny;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct host_ctx x = {.pamh = pamh, .deny = PAM_PERM_DENIED};
+	struct reg_host h = {0};
+	const char *why;
+	struct reg *r;
+	int rc;
+
+	(void)flags;
+	rc = classify(&x, argc, argv);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	r = open_registry(&x, REG_RO);
+	if (!r)
+		return refuse_account(&x, NULL, "registry unavailable");
+	rc = admit(&x, r, &h, &why);
+	reg_close(r);
+	if (rc != PAM_SUCCESS)
+		return refuse_account(&x, &h, why);
+	DEBUG(&x, "host %s from %s: account ok", x.user, x.rhost ? x.rhost : "?");
+	return PAM_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- session */
+
+struct key_match {
+	const char *type, *b64;
+	int64_t now;
+	char fp[KEY_FP_LEN]; /* set when an active key of the host matched */
+};
+
+static int match_key(const struct reg_key *k, void *ctx)
+{
+	struct key_match *m = ctx;
+
+	if (policy_key_active(k, m->now) && strcmp(k->type, m->type) == 0 &&
+	    strcmp(k->b64, m->b64) == 0)
+		snprintf(m->fp, sizeof(m->fp), "%s", k->fp);
+	return 0;
+}
+
+/*
+ * Checks the keys sshd accepted (SSH_AUTH_INFO_0: one "publickey TYPE B64"
+ * line per key) against host h's active keys. Every public key used must be
+ * one of them, and there must be at least one. Sets fp to the first.
+ */
+static const char *check_auth_info(struct host_ctx *x, struct reg *r, const struct reg_host *h,
+				   char *fp, size_t fplen)
+{
+	const char *info = pam_getenv(x->pamh, "SSH_AUTH_INFO_0");
+	char *copy, *line, *save = NULL;
+	const char *why = NULL;
+	struct rjh_diag d = {""};
+	int keys = 0;
+
+	if (!info || !*info)
+		return "no SSH_AUTH_INFO_0 (sshd must run with UsePAM and publickey)";
+	copy = strdup(info);
+	if (!copy)
+		return "out of memory";
+	for (line = strtok_r(copy, "\n", &save); line && !why; line = strtok_r(NULL, "\n", &save)) {
+		struct key_match m = {.now = x->now};
+		char *ls = NULL, *method = strtok_r(line, " ", &ls);
+
+		if (!method || strcmp(method, "publickey") != 0)
+			continue;
+		m.type = strtok_r(NULL, " ", &ls);
+		m.b64 = strtok_r(NULL, " ", &ls);
+		if (!m.type || !m.b64)
+			why = "malformed SSH_AUTH_INFO_0";
+		else if (reg_keys_each(r, h->id, match_key, &m, &d) < 0)
+			why = "registry unavailable";
+		else if (!m.fp[0])
+			why = "the key sshd accepted is not an active key of this host";
+		else if (keys++ == 0)
+			snprintf(fp, fplen, "%s", m.fp);
+	}
+	free(copy);
+	if (!why && !keys)
+		why = "SSH_AUTH_INFO_0 names no public key";
+	return why;
+}
+
+struct stale_ctx {
+	int64_t ids[64];
+	int n;
+};
+
+/* Collects the host's open sessions whose sshd is gone. */
+static int collect_stale(const struct reg_session *s, void *ctx)
+{
+	struct stale_ctx *st = ctx;
+
+	if (st->n < (int)(sizeof(st->ids) / sizeof(st->ids[0])) && !pres_session_alive(s))
+		st->ids[st->n++] = s->id;
+	return 0;
+}
+
+/* Reads what the session needs, in one read transaction. Returns NULL or why not. */
+static const char *session_read(struct host_ctx *x, struct reg *r, struct reg_host *h,
+				uint32_t *gid, char *fp, size_t fplen, struct stale_ctx *stale)
+{
+	struct rjh_diag d = {""};
+	const char *why = NULL;
+
+	if (reg_begin_read(r, &d) < 0)
+		return "registry unavailable";
+	if (admit(x, r, h, &why) == PAM_SUCCESS)
+		why = check_auth_info(x, r, h, fp, fplen);
+	if (!why && reg_host_gid(r, gid, &d) < 0)
+		why = "registry unavailable";
+	if (!why && reg_sessions_host_each(r, x->user, true, 0, collect_stale, stale, &d) < 0)
+		why = "registry unavailable";
+	reg_end_read(r);
+	return why;
+}
+
+/* Ends stale rows and writes the new one with its events row, in one short transaction. */
+static int session_write(struct host_ctx *x, struct reg *r, const struct stale_ctx *stale,
+			 const struct reg_session *se, const struct aud_rec *rec, int64_t *id,
+			 struct rjh_diag *d)
+{
+	int i, rc = reg_begin(r, d);
+
+	for (i = 0; rc == 0 && i < stale->n; i++) {
+		rc = reg_session_end(r, stale->ids[i], NULL, 0, x->now, "stale", d);
+		if (rc == RJH_ENOENT)
+			rc = RJH_OK;
+	}
+	if (rc == 0)
+		rc = reg_session_open(r, se, id, d);
+	if (rc == 0)
+		rc = aud_event(r, rec, d);
+	return rc == 0 ? reg_commit(r, d) : (reg_rollback(r), rc);
+}
+
+static void free_open_session(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* The detail of a tunnel record: socket="PATH", encoded as audit needs. */
+static char *socket_detail(const struct host_ctx *x)
+{
+	char path[CFG_PATH_MAX + 64];
+
+	if (layout_socket_path(&x->cfg, x->user, path, sizeof(path)) < 0)
+		return NULL;
+	return audit_encode_nv_string("socket", path, 0);
+}
+
+/* Opens the session: policy, key, directory, presence, audit. Returns NULL or why not. */
+static const char *session_open(struct host_ctx *x, struct reg *r)
+{
+	struct reg_session se = {.uid = (uint32_t)x->uid, .pid = getpid(), .started = x->now};
+	struct aud_rec rec = {.type = AUDIT_USER_START, .op = "rjh-tunnel", .success = true};
+	struct stale_ctx stale = {.n = 0};
+	struct open_session *os = NULL;
+	struct rjh_diag d = {""};
+	struct reg_host h = {0};
+	const char *why;
+	char *detail = NULL;
+	struct aud a;
+	uint32_t gid;
+
+	why = session_read(x, r, &h, &gid, se.fp, sizeof(se.fp), &stale);
+	if (why)
+		return why;
+	if (layout_prepare_host(&x->cfg, x->user, x->uid, gid, &d) < 0) {
+		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
+		return "cannot prepare the socket directory";
+	}
+	snprintf(se.host, sizeof(se.host), "%s", x->user);
+	snprintf(se.source, sizeof(se.source), "%s", x->rhost ? x->rhost : "");
+	se.pid_start = pres_pid_start(se.pid);
+	detail = socket_detail(x);
+	os = calloc(1, sizeof(*os));
+	rec.host = x->user;
+	rec.host_uid = (uint32_t)x->uid;
+	rec.fp = se.fp;
+	rec.addr = x->rhost;
+	rec.detail = detail;
+	why = !detail || !os ? "out of memory" : NULL;
+	if (!why && aud_open(&a, x->cfg.audit, &d) < 0)
+		why = "audit = required and kernel audit is unavailable";
+	else if (!why) {
+		if (session_write(x, r, &stale, &se, &rec, &os->id, &d) < 0)
+			why = "cannot record presence";
+		else if (aud_kernel(&a, &rec, &d) < 0)
+			why = "cannot write the audit record (audit = required)";
+		aud_close(&a);
+	}
+	free(detail);
+	if (!why) {
+		snprintf(os->fp, sizeof(os->fp), "%s", se.fp);
+		if (pam_set_data(x->pamh, PAM_RJH_DATA, os, free_open_session) == PAM_SUCCESS)
+			os = NULL;
+		DEBUG(x, "host %s from %s: tunnel session open, key %s, %d stale rows ended",
+		      x->user, se.source, se.fp, stale.n);
+	} else if (d.msg[0]) {
+		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
+	}
+	free(os);
+	return why;
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct host_ctx x = {.pamh = pamh, .deny = PAM_SESSION_ERR};
+	const char *why;
+	struct reg *r;
+	int rc;
+
+	(void)flags;
+	rc = classify(&x, argc, argv);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	r = open_registry(&x, REG_RW);
+	why = r ? session_open(&x, r) : "registry unavailable";
+	reg_close(r);
+	if (!why)
+		return PAM_SUCCESS;
+	pam_syslog(pamh, LOG_NOTICE, "host %s from %s: tunnel refused: %s", x.user,
+		   x.rhost ? x.rhost : "?", why);
+	return PAM_SESSION_ERR;
+}
+
+/* Ends this sshd's presence row and writes its events row, in one short transaction. */
+static int session_end(struct host_ctx *x, struct reg *r, const struct open_session *os,
+		       const struct aud_rec *rec, struct rjh_diag *d)
+{
+	int rc = reg_begin(r, d);
+
+	if (rc == 0) {
+		rc = reg_session_end(r, os ? os->id : 0, x->user, getpid(), x->now, "closed", d);
+		if (rc == RJH_ENOENT) /* ended as stale by a newer session, or never opened */
+			rc = RJH_OK;
+	}
+	if (rc == 0)
+		rc = aud_event(r, rec, d);
+	return rc == 0 ? reg_commit(r, d) : (reg_rollback(r), rc);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct host_ctx x = {.pamh = pamh, .deny = PAM_SESSION_ERR};
+	struct aud_rec rec = {.type = AUDIT_USER_END, .op = "rjh-tunnel", .success = true};
+	const struct open_session *os = NULL;
+	struct rjh_diag d = {""};
+	char *detail;
+	struct reg *r;
+	struct aud a;
+	int rc;
+
+	(void)flags;
+	rc = classify(&x, argc, argv);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (pam_get_data(pamh, PAM_RJH_DATA, (const void **)&os) != PAM_SUCCESS)
+		os = NULL;
+	/* Whatever the registry says: a socket nobody listens on is gone. */
+	if (pres_remove_stale_socket(&x.cfg, x.user, &d) < 0)
+		pam_syslog(pamh, LOG_ERR, "host %s: %s", x.user, d.msg);
+	rec.host = x.user;
+	rec.host_uid = (uint32_t)x.uid;
+	rec.fp = os && os->fp[0] ? os->fp : NULL;
+	rec.addr = x.rhost;
+	detail = socket_detail(&x);
+	rec.detail = detail;
+	rc = aud_open(&a, x.cfg.audit, &d);
+	r = rc == 0 ? open_registry(&x, REG_RW) : NULL;
+	if (r)
+		rc = session_end(&x, r, os, &rec, &d);
+	if (rc == 0)
+		rc = aud_kernel(&a, &rec, &d);
+	if (rc < 0)
+		pam_syslog(pamh, LOG_ERR, "host %s: cannot end presence: %s", x.user, d.msg);
+	aud_close(&a);
+	reg_close(r);
+	free(detail);
+	DEBUG(&x, "host %s: tunnel session closed", x.user);
+	return rc < 0 || !r ? PAM_SESSION_ERR : PAM_SUCCESS;
+}
