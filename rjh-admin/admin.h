@@ -9,6 +9,7 @@
 #include "aud.h"
 #include "cfg.h"
 #include "err.h"
+#include "presence.h"
 #include "reg.h"
 
 /* Documented exit codes (rjh-admin.8). */
@@ -108,5 +109,23 @@ int admin_print_json(struct json_t *j);
 
 /* Formats a time for tables: ISO 8601 UTC, or "-" for 0. */
 const char *admin_time(int64_t t, char buf[32]);
+
+/* The JSON of every read command (cmd_show.c): a time as admin_time, or null for 0. */
+struct json_t *admin_json_time(int64_t t);
+/* A string, or null when s is NULL or empty. */
+struct json_t *admin_json_str(const char *s);
+/* A host's state at time now: "active", "disabled" or "expired". */
+const char *admin_host_state(const struct reg_host *h, int64_t now);
+
+/* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (cmd_status.c). */
+struct admin_tunnels {
+	struct pres_listeners l;
+	int hosts_fd; /* -1: no runtime tree, so no host is up */
+};
+int admin_tunnels_open(struct admin *a, struct admin_tunnels *t, struct rjh_diag *d);
+void admin_tunnels_close(struct admin_tunnels *t);
+/* "up", "down" or "stale" for host name, whose newest session is s (NULL: none). */
+const char *admin_tunnel_state(const struct admin_tunnels *t, const char *name,
+			       const struct reg_session *s);
 
 #endif

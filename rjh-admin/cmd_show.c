@@ -4,24 +4,29 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "key.h"
 #include "name.h"
+#include "util.h"
 
-static json_t *jtime(int64_t t)
+/* How many of a host's sessions show lists, newest first. */
+#define SHOW_HISTORY 20
+
+json_t *admin_json_time(int64_t t)
 {
 	char buf[32];
 
 	return t ? json_string(admin_time(t, buf)) : json_null();
 }
 
-static json_t *jstr_or_null(const char *s)
+json_t *admin_json_str(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
 }
 
-static const char *host_state(const struct reg_host *h, int64_t now)
+const char *admin_host_state(const struct reg_host *h, int64_t now)
 {
 	if (h->disabled)
 		return "disabled";
@@ -35,13 +40,34 @@ static const char *key_state(const struct reg_key *k, int64_t now)
 	return k->expires && k->expires <= now ? "expired" : "active";
 }
 
-static json_t *presence_json(const struct reg_session *s, bool have)
+/*
+ * The kernel's word on a host's tunnel ("up", "down", "stale"), as status
+ * gives it, or "unknown" without t (not root: the socket directories are
+ * the hosts' own).
+ */
+static const char *tunnel_state(const struct admin_tunnels *t, const char *name,
+				const struct reg_session *s, bool have)
+{
+	return t ? admin_tunnel_state(t, name, have ? s : NULL) : "unknown";
+}
+
+/* Opens the kernel's view for list and show when root; NULL otherwise. */
+static struct admin_tunnels *tunnels_open(struct admin *a, struct admin_tunnels *t)
+{
+	struct rjh_diag d = {""};
+
+	return geteuid() == 0 && admin_tunnels_open(a, t, &d) == 0 ? t : NULL;
+}
+
+/* state, and the newest session: since (started), ended, source, fingerprint. */
+static json_t *presence_json(const char *state, const struct reg_session *s, bool have)
 {
 	if (!have)
-		return json_pack("{s:b}", "up", 0);
-	return json_pack("{s:b,s:o,s:o,s:o,s:o}", "up", s->ended == 0, "since", jtime(s->started),
-			 "ended", jtime(s->ended), "source", jstr_or_null(s->source), "fingerprint",
-			 jstr_or_null(s->fp));
+		return json_pack("{s:s,s:b}", "state", state, "up", strcmp(state, "up") == 0);
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:o}", "state", state, "up",
+			 strcmp(state, "up") == 0, "since", admin_json_time(s->started), "ended",
+			 admin_json_time(s->ended), "source", admin_json_str(s->source),
+			 "fingerprint", admin_json_str(s->fp));
 }
 
 static json_t *host_json(const struct reg_host *h, int64_t now)
@@ -53,17 +79,18 @@ static json_t *host_json(const struct reg_host *h, int64_t now)
 	for (c = strtok_r(cidrs, ",", &save); c; c = strtok_r(NULL, ",", &save))
 		json_array_append_new(from, json_string(c));
 	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:i}", "name", h->name, "uid",
-			 (json_int_t)h->uid, "state", host_state(h, now), "created",
-			 jtime(h->created), "updated", jtime(h->updated), "expires",
-			 jtime(h->expires), "from", from, "active_keys", h->nkeys);
+			 (json_int_t)h->uid, "state", admin_host_state(h, now), "created",
+			 admin_json_time(h->created), "updated", admin_json_time(h->updated),
+			 "expires", admin_json_time(h->expires), "from", from, "active_keys",
+			 h->nkeys);
 }
 
 static json_t *key_json(const struct reg_key *k, int64_t now, bool with_blob)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "fingerprint", k->fp, "type",
 			      k->type, "comment", k->comment, "state", key_state(k, now), "created",
-			      jtime(k->created), "expires", jtime(k->expires), "revoked",
-			      jtime(k->revoked));
+			      admin_json_time(k->created), "expires", admin_json_time(k->expires),
+			      "revoked", admin_json_time(k->revoked));
 
 	if (j && with_blob)
 		json_object_set_new(j, "key", json_string(k->b64));
@@ -73,40 +100,44 @@ static json_t *key_json(const struct reg_key *k, int64_t now, bool with_blob)
 /* list */
 
 struct list_ctx {
+	const struct admin_tunnels *tunnels; /* NULL: presence unknown */
 	struct reg *r;
 	json_t *arr;
 	int64_t now;
 };
 
-static void presence_text(struct reg *r, const char *host, char *buf, size_t len)
+static void presence_text(const char *state, const struct reg_session *s, bool have, char *buf,
+			  size_t len)
 {
-	struct reg_session s;
-	char t[32];
+	char t[32], src[64];
 
-	if (reg_session_last(r, host, &s, NULL) != 0)
-		snprintf(buf, len, "never");
-	else if (s.ended == 0)
-		snprintf(buf, len, "up since %s from %s", admin_time(s.started, t), s.source);
+	if (!have)
+		snprintf(buf, len, "%s, never connected", state);
+	else if (s->ended == 0)
+		snprintf(buf, len, "%s, session since %s from %s", state, admin_time(s->started, t),
+			 util_safe(s->source, src, sizeof(src)));
 	else
-		snprintf(buf, len, "down since %s", admin_time(s.ended, t));
+		snprintf(buf, len, "%s since %s", state, admin_time(s->ended, t));
 }
 
 static int list_one(const struct reg_host *h, void *vctx)
 {
 	struct list_ctx *ctx = vctx;
 	struct reg_session s;
-	char t[32], pres[128];
+	char t[32], pres[160];
+	bool have = reg_session_last(ctx->r, h->name, &s, NULL) == 0;
+	const char *state = tunnel_state(ctx->tunnels, h->name, &s, have);
 
 	if (ctx->arr) {
 		json_t *j = host_json(h, ctx->now);
-		bool have = reg_session_last(ctx->r, h->name, &s, NULL) == 0;
 
-		json_object_set_new(j, "presence", presence_json(&s, have));
+		json_object_set_new(j, "presence", presence_json(state, &s, have));
 		return json_array_append_new(ctx->arr, j) == 0 ? 0 : RJH_ENOMEM;
 	}
-	presence_text(ctx->r, h->name, pres, sizeof(pres));
-	printf("%-32s %-10u %-8s %4d  %-20s %-18s %s\n", h->name, h->uid, host_state(h, ctx->now),
-	       h->nkeys, admin_time(h->expires, t), h->cidrs[0] ? h->cidrs : "any", pres);
+	presence_text(state, &s, have, pres, sizeof(pres));
+	printf("%-32s %-10u %-8s %4d  %-20s %-18s %s\n", h->name, h->uid,
+	       admin_host_state(h, ctx->now), h->nkeys, admin_time(h->expires, t),
+	       h->cidrs[0] ? h->cidrs : "any", pres);
 	return 0;
 }
 
@@ -115,6 +146,7 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 	bool json = false;
 	const struct admin_opt opts[] = {{"json", NULL, &json}, {0}};
 	struct list_ctx ctx = {.now = (int64_t)time(NULL)};
+	struct admin_tunnels t;
 	struct rjh_diag d = {""};
 	int rc, first;
 
@@ -124,6 +156,7 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 	rc = admin_open_ro(a, &ctx.r);
 	if (rc)
 		return rc;
+	ctx.tunnels = tunnels_open(a, &t);
 	if (json)
 		ctx.arr = json_array();
 	else
@@ -134,6 +167,8 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 		rc = reg_hosts_each(ctx.r, list_one, &ctx, &d);
 	reg_end_read(ctx.r);
 	reg_close(ctx.r);
+	if (ctx.tunnels)
+		admin_tunnels_close(&t);
 	if (rc < 0) {
 		json_decref(ctx.arr);
 		return admin_fail_diag(a, rc, &d);
@@ -144,10 +179,27 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 /* show */
 
 struct show_ctx {
-	json_t *keys, *grants;
+	json_t *keys, *grants, *sessions;
 	const char *host;
 	int64_t now;
 };
+
+/* One session of a host's history (export adds the host). */
+static json_t *session_json(const struct reg_session *s)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "started", admin_json_time(s->started),
+			 "ended", admin_json_time(s->ended), "end_reason",
+			 admin_json_str(s->end_reason), "source", admin_json_str(s->source),
+			 "fingerprint", admin_json_str(s->fp), "sshd_pid",
+			 s->pid ? json_integer(s->pid) : json_null());
+}
+
+static int show_session(const struct reg_session *s, void *vctx)
+{
+	struct show_ctx *ctx = vctx;
+
+	return json_array_append_new(ctx->sessions, session_json(s)) ? RJH_ENOMEM : 0;
+}
 
 static int show_key(const struct reg_key *k, void *vctx)
 {
@@ -168,6 +220,39 @@ static int show_grant(const struct reg_grant *g, void *vctx)
 		   : 0;
 }
 
+/* A JSON string or "-" for null; untrusted text made printable in buf. */
+static const char *text_or_dash(json_t *v, char *buf, size_t len)
+{
+	return json_is_string(v) ? util_safe(json_string_value(v), buf, len) : "-";
+}
+
+/* The history: started, ended, why, from, key, sshd pid; "open" while not ended. */
+static void show_sessions_text(json_t *sessions)
+{
+	char src[64], fp[KEY_FP_LEN], why[16], pid[24];
+	size_t i;
+	json_t *v;
+
+	printf("sessions:  newest first, at most %d\n", SHOW_HISTORY);
+	if (json_array_size(sessions) == 0)
+		printf("  (none)\n");
+	json_array_foreach(sessions, i, v)
+	{
+		json_t *ended = json_object_get(v, "ended"), *p = json_object_get(v, "sshd_pid");
+
+		snprintf(pid, sizeof(pid), "%lld", (long long)json_integer_value(p));
+		printf("  %-20s  %-20s  %-6s  %-15s  %s  sshd %s\n",
+		       json_string_value(json_object_get(v, "started")),
+		       json_is_null(ended) ? "-" : json_string_value(ended),
+		       json_is_null(ended)
+			   ? "open"
+			   : text_or_dash(json_object_get(v, "end_reason"), why, sizeof(why)),
+		       text_or_dash(json_object_get(v, "source"), src, sizeof(src)),
+		       text_or_dash(json_object_get(v, "fingerprint"), fp, sizeof(fp)),
+		       json_is_null(p) ? "-" : pid);
+	}
+}
+
 static void show_text(json_t *j)
 {
 	size_t i;
@@ -186,15 +271,15 @@ static void show_text(json_t *j)
 	json_array_foreach(json_object_get(j, "from"), i, v)
 	    printf("%s%s", i ? ", " : "", json_string_value(v));
 	v = json_object_get(j, "presence");
-	if (json_is_true(json_object_get(v, "up")))
-		printf("\npresence:  up since %s from %s\n",
+	printf("\npresence:  %s", json_string_value(json_object_get(v, "state")));
+	if (!json_object_get(v, "since"))
+		printf(", never connected\n");
+	else if (json_is_null(json_object_get(v, "ended")))
+		printf(", session since %s from %s\n",
 		       json_string_value(json_object_get(v, "since")),
 		       json_string_value(json_object_get(v, "source")));
-	else if (json_object_get(v, "ended"))
-		printf("\npresence:  down since %s\n",
-		       json_string_value(json_object_get(v, "ended")));
 	else
-		printf("\npresence:  never connected\n");
+		printf(" since %s\n", json_string_value(json_object_get(v, "ended")));
 	printf("keys:\n");
 	json_array_foreach(json_object_get(j, "keys"), i, v)
 	{
@@ -216,6 +301,7 @@ static void show_text(json_t *j)
 	json_array_foreach(json_object_get(j, "grants"), i, v)
 	    printf("  %s via %s\n", json_string_value(json_object_get(v, "principal")),
 		   json_string_value(json_object_get(v, "pattern")));
+	show_sessions_text(json_object_get(j, "sessions"));
 }
 
 static int cmd_show(struct admin *a, int argc, char **argv)
@@ -242,6 +328,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	ctx.host = argv[first];
 	ctx.keys = json_array();
 	ctx.grants = json_array();
+	ctx.sessions = json_array();
 	rc = reg_begin_read(r, &d);
 	if (rc == 0)
 		rc = reg_host_get(r, argv[first], &h, &d);
@@ -249,18 +336,26 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		rc = reg_keys_each(r, h.id, show_key, &ctx, &d);
 	if (rc == 0)
 		rc = reg_grants_each(r, show_grant, &ctx, &d);
+	if (rc == 0)
+		rc = reg_sessions_host_each(r, h.name, false, SHOW_HISTORY, show_session, &ctx, &d);
 	if (rc == 0) {
 		bool have = reg_session_last(r, h.name, &s, NULL) == 0;
+		struct admin_tunnels t, *tp = tunnels_open(a, &t);
 
 		j = host_json(&h, ctx.now);
-		json_object_set_new(j, "presence", presence_json(&s, have));
+		json_object_set_new(j, "presence",
+				    presence_json(tunnel_state(tp, h.name, &s, have), &s, have));
+		if (tp)
+			admin_tunnels_close(tp);
 		json_object_set(j, "keys", ctx.keys);
 		json_object_set(j, "grants", ctx.grants);
+		json_object_set(j, "sessions", ctx.sessions);
 	}
 	reg_end_read(r);
 	reg_close(r);
 	json_decref(ctx.keys);
 	json_decref(ctx.grants);
+	json_decref(ctx.sessions);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
 	if (json)
@@ -306,9 +401,9 @@ static int export_grant(const struct reg_grant *g, void *vctx)
 {
 	struct export_ctx *ctx = vctx;
 
-	return json_array_append_new(ctx->grants,
-				     json_pack("{s:s,s:s,s:o}", "principal", g->principal,
-					       "pattern", g->pattern, "created", jtime(g->created)))
+	return json_array_append_new(ctx->grants, json_pack("{s:s,s:s,s:o}", "principal",
+							    g->principal, "pattern", g->pattern,
+							    "created", admin_json_time(g->created)))
 		   ? RJH_ENOMEM
 		   : 0;
 }
@@ -318,10 +413,12 @@ static int export_session(const struct reg_session *s, void *vctx)
 	struct export_ctx *ctx = vctx;
 
 	return json_array_append_new(
-		   ctx->sessions, json_pack("{s:s,s:o,s:o,s:I,s:o,s:o}", "host", s->host,
-					    "fingerprint", jstr_or_null(s->fp), "source",
-					    jstr_or_null(s->source), "sshd_pid", (json_int_t)s->pid,
-					    "started", jtime(s->started), "ended", jtime(s->ended)))
+		   ctx->sessions,
+		   json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "host", s->host, "fingerprint",
+			     admin_json_str(s->fp), "source", admin_json_str(s->source), "sshd_pid",
+			     (json_int_t)s->pid, "sshd_start", (json_int_t)s->pid_start, "started",
+			     admin_json_time(s->started), "ended", admin_json_time(s->ended),
+			     "end_reason", admin_json_str(s->end_reason)))
 		   ? RJH_ENOMEM
 		   : 0;
 }
@@ -332,12 +429,14 @@ static int export_event(const struct reg_event *e, void *vctx)
 
 	return json_array_append_new(
 		   ctx->events,
-		   json_pack(
-		       "{s:o,s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}", "time", jtime(e->time), "type",
-		       e->type, "op", e->op, "actor_uid", (json_int_t)e->actor_uid, "actor_auid",
-		       e->actor_auid == (uint32_t)-1 ? json_null() : json_integer(e->actor_auid),
-		       "host", jstr_or_null(e->host), "fingerprint", jstr_or_null(e->fp), "result",
-		       e->success ? "success" : "failed", "detail", jstr_or_null(e->detail)))
+		   json_pack("{s:o,s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}", "time",
+			     admin_json_time(e->time), "type", e->type, "op", e->op, "actor_uid",
+			     (json_int_t)e->actor_uid, "actor_auid",
+			     e->actor_auid == (uint32_t)-1 ? json_null()
+							   : json_integer(e->actor_auid),
+			     "host", admin_json_str(e->host), "fingerprint", admin_json_str(e->fp),
+			     "result", e->success ? "success" : "failed", "detail",
+			     admin_json_str(e->detail)))
 		   ? RJH_ENOMEM
 		   : 0;
 }
@@ -409,7 +508,8 @@ const struct admin_cmd admin_cmd_show = {
     "Show one host: keys with fingerprints, state, expiry, grants, presence",
     "Options:\n"
     "  --json   stable machine output\n\n"
-    "Grants are those whose pattern matches NAME.\n"};
+    "Grants are those whose pattern matches NAME. Sessions are the host's last\n"
+    "20 tunnel sessions, newest first, as pam_rjh recorded them.\n"};
 
 const struct admin_cmd admin_cmd_export = {
     "export", cmd_export, "--json", "Print the whole registry as JSON",

@@ -1,0 +1,267 @@
+/*
+ * rjh-admin status: whose tunnel is up right now. The kernel decides (is a
+ * process listening on the host's socket?); the sessions table that pam_rjh
+ * keeps adds since when, from where and with which key.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "layout.h"
+#include "name.h"
+#include "presence.h"
+#include "util.h"
+
+/* One host as the registry showed it, copied out so that the read transaction stays short. */
+struct status_row {
+	char name[33];
+	const char *account; /* admin_host_state */
+	bool have;           /* s is the host's newest session */
+	struct reg_session s;
+};
+
+struct status_rows {
+	struct status_row *v;
+	size_t n, cap;
+	int64_t now;
+};
+
+/* What one line reports. */
+struct status_view {
+	const char *state;           /* "up", "down" or "stale" */
+	const struct reg_session *s; /* the session FROM and KEY describe, or NULL */
+	int64_t since, last_seen;    /* 0: unknown */
+	int64_t pid;                 /* the sshd of the open session, 0: none */
+};
+
+static int add_row(const struct reg_host *h, const struct reg_session *s, void *vctx)
+{
+	struct status_rows *rows = vctx;
+	struct status_row *row;
+
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? rows->cap * 2 : 256;
+		struct status_row *nv = realloc(rows->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return RJH_ENOMEM;
+		rows->v = nv;
+		rows->cap = cap;
+	}
+	row = &rows->v[rows->n++];
+	snprintf(row->name, sizeof(row->name), "%s", h->name);
+	row->account = admin_host_state(h, rows->now);
+	row->have = s != NULL;
+	if (s)
+		row->s = *s;
+	return RJH_OK;
+}
+
+/* The named hosts, in the order given; RJH_ENOENT names the first one not enrolled. */
+static int read_named(struct reg *r, char **names, int n, struct status_rows *rows,
+		      struct rjh_diag *d)
+{
+	struct reg_session s;
+	struct reg_host h;
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc = reg_host_get(r, names[i], &h, d);
+		if (rc < 0)
+			return rc;
+		rc = reg_session_last(r, h.name, &s, d);
+		if (rc < 0 && rc != RJH_ENOENT)
+			return rc;
+		rc = add_row(&h, rc == 0 ? &s : NULL, rows);
+		if (rc < 0)
+			return rc;
+	}
+	return RJH_OK;
+}
+
+/* Reads every host (n == 0) or the named ones, in one read transaction. */
+static int read_rows(struct admin *a, char **names, int n, struct status_rows *rows)
+{
+	struct rjh_diag d = {""};
+	struct reg *r;
+	int rc;
+
+	rc = admin_open_ro(a, &r);
+	if (rc)
+		return rc;
+	rc = reg_begin_read(r, &d);
+	if (rc == 0 && n > 0)
+		rc = read_named(r, names, n, rows, &d);
+	else if (rc == 0)
+		rc = reg_presence_each(r, add_row, rows, &d);
+	reg_end_read(r);
+	reg_close(r);
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+int admin_tunnels_open(struct admin *a, struct admin_tunnels *t, struct rjh_diag *d)
+{
+	int rc;
+
+	t->l.v = NULL;
+	t->l.n = 0;
+	t->hosts_fd = layout_open_hosts_dir(&a->cfg, d);
+	if (t->hosts_fd == RJH_ENOENT)
+		t->hosts_fd = -1; /* no runtime tree: no host is up */
+	else if (t->hosts_fd < 0)
+		return t->hosts_fd;
+	rc = pres_listeners_load(&t->l, d);
+	if (rc < 0)
+		admin_tunnels_close(t);
+	return rc;
+}
+
+void admin_tunnels_close(struct admin_tunnels *t)
+{
+	pres_listeners_free(&t->l);
+	if (t->hosts_fd >= 0)
+		close(t->hosts_fd);
+	t->hosts_fd = -1;
+}
+
+/*
+ * Up is the kernel's word: a listener on the socket. Down with the newest
+ * session still open is stale when its sshd is gone (crashed; pam_rjh ends
+ * the row at the host's next login). Only open rows of hosts that are down
+ * cost a look at /proc.
+ */
+const char *admin_tunnel_state(const struct admin_tunnels *t, const char *name,
+			       const struct reg_session *s)
+{
+	if (t->hosts_fd >= 0 &&
+	    pres_socket_state_at(t->hosts_fd, name, &t->l) == PRES_SOCK_LISTENING)
+		return "up";
+	return s && s->ended == 0 && !pres_session_alive(s) ? "stale" : "down";
+}
+
+/*
+ * SINCE, FROM and KEY are the newest session's: when up, only if it is open
+ * (else pam_rjh is not in the stack and they are unknown).
+ */
+static void judge(const struct admin_tunnels *k, const struct status_row *row, int64_t now,
+		  struct status_view *v)
+{
+	const struct reg_session *s = row->have ? &row->s : NULL;
+	bool open = s && s->ended == 0;
+
+	memset(v, 0, sizeof(*v));
+	v->state = admin_tunnel_state(k, row->name, s);
+	if (strcmp(v->state, "up") == 0) {
+		v->last_seen = now;
+		if (open) {
+			v->s = s;
+			v->since = s->started;
+			v->pid = s->pid;
+		}
+		return;
+	}
+	v->s = s;
+	if (s)
+		v->last_seen = s->ended ? s->ended : s->started;
+	if (open)
+		v->pid = s->pid;
+}
+
+static json_t *view_json(const struct status_row *row, const struct status_view *v)
+{
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s}", "host", row->name, "state", v->state,
+			 "since", admin_json_time(v->since), "from",
+			 admin_json_str(v->s ? v->s->source : NULL), "fingerprint",
+			 admin_json_str(v->s ? v->s->fp : NULL), "last_seen",
+			 admin_json_time(v->last_seen), "sshd_pid",
+			 v->pid ? json_integer(v->pid) : json_null(), "account", row->account);
+}
+
+static void view_text(const struct status_row *row, const struct status_view *v)
+{
+	char since[32], seen[32], src[64];
+	const char *fp = v->s && v->s->fp[0] ? v->s->fp : "-";
+
+	util_safe(v->s && v->s->source[0] ? v->s->source : "-", src, sizeof(src));
+	printf("%-32s %-5s %-20s %-15s %-50s %-20s %s\n", row->name, v->state,
+	       admin_time(v->since, since), src, fp, admin_time(v->last_seen, seen), row->account);
+}
+
+/* Asks the kernel about every row and prints them; EXIT_OK or an exit code. */
+static int report(struct admin *a, const struct status_rows *rows, bool json)
+{
+	struct admin_tunnels k;
+	struct rjh_diag d = {""};
+	struct status_view v;
+	json_t *arr = NULL;
+	size_t i;
+	int rc;
+
+	rc = admin_tunnels_open(a, &k, &d);
+	if (rc < 0)
+		return admin_fail_diag(a, rc, &d);
+	if (json)
+		arr = json_array();
+	else
+		printf("%-32s %-5s %-20s %-15s %-50s %-20s %s\n", "HOST", "STATE", "SINCE", "FROM",
+		       "KEY", "LAST-SEEN", "ACCOUNT");
+	for (i = 0; i < rows->n; i++) {
+		judge(&k, &rows->v[i], rows->now, &v);
+		if (!json)
+			view_text(&rows->v[i], &v);
+		else if (json_array_append_new(arr, view_json(&rows->v[i], &v)) < 0)
+			break;
+	}
+	admin_tunnels_close(&k);
+	if (!json)
+		return EXIT_OK;
+	if (i < rows->n) {
+		json_decref(arr);
+		return admin_fail(a, RJH_ENOMEM, "out of memory");
+	}
+	return admin_print_json(json_pack("{s:o}", "hosts", arr));
+}
+
+static int cmd_status(struct admin *a, int argc, char **argv)
+{
+	bool json = false;
+	const struct admin_opt opts[] = {{"json", NULL, &json}, {0}};
+	struct status_rows rows = {.now = (int64_t)time(NULL)};
+	struct rjh_diag d = {""};
+	int rc, first, i;
+
+	rc = admin_args(a, argc, argv, opts, 0, argc, &first);
+	if (rc >= 0)
+		return rc;
+	for (i = first; i < argc; i++) {
+		rc = name_check_host(argv[i], &d);
+		if (rc < 0)
+			return admin_fail_diag(a, rc, &d);
+	}
+	/* NB. Without root every socket directory (the host's, 0700) is unreadable: all "down". */
+	if (geteuid() != 0)
+		return admin_fail(a, RJH_ESYS,
+				  "must run as root: the hosts' socket directories are readable "
+				  "by root and the host only");
+	rc = read_rows(a, argv + first, argc - first, &rows);
+	if (rc == EXIT_OK)
+		rc = report(a, &rows, json);
+	free(rows.v);
+	return rc;
+}
+
+const struct admin_cmd admin_cmd_status = {
+    "status", cmd_status, "[--json] [NAME...]",
+    "Show whose tunnel is up now: since when, from where, with which key",
+    "Options:\n"
+    "  --json   stable machine output: {\"hosts\": [...]}\n\n"
+    "Every host sorted by name, or the NAMEs given. STATE is the kernel's answer:\n"
+    "up while a process listens on the host's socket, down otherwise; stale\n"
+    "when the host's newest session is still open in the registry but its sshd\n"
+    "is gone (pam_rjh ends it at the host's next login). SINCE, FROM and KEY\n"
+    "describe the live session (for a host that is down: its last one);\n"
+    "LAST-SEEN is now for a host that is up. Needs root.\n"};
