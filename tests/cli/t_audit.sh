@@ -3,21 +3,15 @@
 # refuses changes when the kernel will not take records; best-effort warns.
 . "$(dirname "$0")/lib.sh"
 
-status() { auditctl -s | awk -v k="$1" '$1 == k {print $2}'; }
-prev_enabled=$(status enabled)
-prev_pid=$(status pid)
+. "$TOP/tests/auditd.sh"
+prev_enabled=$(auditd_status enabled)
+prev_pid=$(auditd_status pid)
 if [ -z "$prev_enabled" ] || [ "$prev_enabled" = 2 ]; then
 	not_ok "kernel audit must be present and not locked (auditctl -s: enabled=${prev_enabled:-none})"
 	finish
 	exit 1
 fi
-AUDITD_PID=
-restore() {
-	[ -n "$AUDITD_PID" ] && kill "$AUDITD_PID" 2>/dev/null && wait "$AUDITD_PID" 2>/dev/null
-	auditctl -e "$prev_enabled" >/dev/null
-	rm -rf "$WORK"
-}
-trap restore EXIT
+trap 'auditd_stop; auditctl -e "$prev_enabled" > /dev/null; rm -rf "$WORK"' EXIT
 
 write_conf "audit = required"
 k=$(newkey a)
@@ -42,33 +36,11 @@ else
 fi
 
 # 2. A real auditd, logging into the workspace.
-mkdir -p "$WORK/audit/plugins"
-cat > "$WORK/audit/auditd.conf" <<EOC
-local_events = yes
-write_logs = yes
-log_file = $WORK/audit/audit.log
-log_format = ENRICHED
-flush = SYNC
-max_log_file = 8
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-plugin_dir = $WORK/audit/plugins
-end_of_event_timeout = 2
-EOC
-chmod 600 "$WORK/audit/auditd.conf"
-auditd -n -s enable -c "$WORK/audit" > "$WORK/auditd.out" 2>&1 &
-AUDITD_PID=$!
-for _ in $(seq 50); do
-	[ "$(status pid)" = "$AUDITD_PID" ] && break
-	sleep 0.1
-done
-[ "$(status pid)" = "$AUDITD_PID" ] && ok "auditd is running and registered" ||
-	not_ok "auditd did not start: $(cat "$WORK/auditd.out")"
+if auditd_start "$WORK/audit"; then
+	ok "auditd is running and registered"
+else
+	not_ok "auditd did not start: $AUDIT_WHY"
+fi
 
 expect 0 "enroll succeeds with audit required and auditd running" -- rjh enroll host-1 "$k"
 [ -z "$ERR" ] && ok "no audit warning when audit works" || not_ok "unexpected stderr: $ERR"

@@ -10,6 +10,14 @@
 #                         and group (plus the key helper's user `rjh`),
 #                         nsswitch.conf (`files rjh`), pam.d (service
 #                         rjh-sshd) and ssh/sshd_config.d (the rjh drop-in)
+#   /dev                  a tmpfs holding bind mounts of the real null, zero,
+#                         full, random, urandom, tty and shm, the fd and std*
+#                         links, a devpts of its own (ptmx -> pts/ptmx), and
+#                         /dev/log: build/tools/syslog-sink appends every
+#                         syslog(3) message to $SYSLOG ($WORK/syslog), one line
+#                         each, "<PRI>" prefix kept (authpriv.err is <83>).
+#                         syslog_mark, then syslog_since, gives what was logged
+#                         in between.
 #   network               the script's own namespace is the jumphost side:
 #                         lo and a bridge at 10.77.0.1/24. Host N lives in
 #                         netns rjh-e2e-PID-hN at 10.77.N.2 behind router
@@ -24,6 +32,7 @@ set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/tests/assert.sh"
+. "$TOP/tests/devlog.sh"
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 
 if [ "${RJH_E2E_INNER:-}" != "$TOP" ]; then
@@ -31,19 +40,30 @@ if [ "${RJH_E2E_INNER:-}" != "$TOP" ]; then
 		echo "$TEST_NAME: must run as root (namespaces, sshd, chroot)" >&2
 		exit 1
 	fi
-	for tool in unshare setpriv ip ss iptables nc pgrep ssh ssh-keygen ssh-agent sftp \
+	for tool in unshare setpriv ip ss iptables nc pgrep logger ssh ssh-keygen ssh-agent sftp \
 		/usr/sbin/sshd; do
 		if ! command -v "$tool" > /dev/null; then
 			echo "$TEST_NAME: $tool is missing (make deps)" >&2
 			exit 1
 		fi
 	done
-	for f in rjh-admin rjh-authorized-keys libnss_rjh.so.2; do
+	for f in rjh-admin rjh-authorized-keys libnss_rjh.so.2 pam_rjh.so tools/syslog-sink; do
 		if [ ! -e "$TOP/build/$f" ]; then
 			echo "$TEST_NAME: build/$f is missing (run make)" >&2
 			exit 1
 		fi
 	done
+	# auditd of our own, from here: the kernel takes audit control only from
+	# the initial PID namespace. Its log lives in build/, which the test sees.
+	. "$TOP/tests/auditd.sh"
+	e2e_audit_dir=$(mktemp -d "$TOP/build/.e2e-audit.XXXXXX") || exit 1
+	trap 'auditd_stop; rm -rf "$e2e_audit_dir"' EXIT
+	if auditd_start "$e2e_audit_dir"; then
+		export RJH_E2E_AUDIT_LOG=$AUDIT_LOG
+	else
+		echo "$TEST_NAME: no auditd of its own ($AUDIT_WHY): audit checks will fail" >&2
+		export RJH_E2E_AUDIT_LOG=
+	fi
 	# A PID namespace too: if the test dies without its EXIT trap (kill -9),
 	# the kernel still ends every process it started.
 	RJH_E2E_INNER=$TOP RJH_E2E_ID=$$ unshare --mount --net --pid --fork --mount-proc \
@@ -58,6 +78,8 @@ if [ "${RJH_E2E_INNER:-}" != "$TOP" ]; then
 		kill -0 "$e2e_unshare" 2> /dev/null || exit $e2e_rc
 	done
 fi
+. "$TOP/tests/auditd.sh"
+AUDIT_LOG=${RJH_E2E_AUDIT_LOG:-/nonexistent}
 
 ADMIN=$TOP/build/rjh-admin
 HELPER=$TOP/build/rjh-authorized-keys
@@ -69,6 +91,7 @@ JUMP_ADDR=10.77.0.1
 NS=rjh-e2e-${RJH_E2E_ID:-$$}
 JUMP_SSHD=$WORK/bin/rjh-sshd
 JUMP_LOG=$WORK/jump/sshd.log
+SYSLOG=$WORK/syslog
 PASS=0
 FAIL=0
 LOG_MARK=0
@@ -316,15 +339,8 @@ e2e_mounts() {
 	printf 'passwd: files rjh\ngroup: files rjh\nshadow: files\nhosts: files\n' \
 		> "$WORK/etc/nsswitch.conf"
 	cp -a /etc/pam.d "$WORK/etc/pam.d" || return 1
-	# sshd's PAM service is the name it runs under: $JUMP_SSHD.
-	cat > "$WORK/etc/pam.d/rjh-sshd" <<- 'EOF'
-		# rjh e2e: the jumphost's sshd. Keys only; account and session as Debian's sshd.
-		auth     required pam_deny.so
-		@include common-account
-		@include common-session
-		password required pam_deny.so
-	EOF
-	chmod 0644 "$WORK/etc/"* "$WORK/etc/pam.d/rjh-sshd"
+	pam_stack on || return 1
+	chmod 0644 "$WORK/etc/"*
 	mount --bind "$WORK/etc/passwd" /etc/passwd &&
 		mount --bind "$WORK/etc/group" /etc/group &&
 		mount --bind "$WORK/etc/nsswitch.conf" /etc/nsswitch.conf &&
@@ -335,12 +351,29 @@ e2e_mounts() {
 	ln -s /usr/sbin/sshd "$JUMP_SSHD"
 }
 
+# pam_stack on|off: sshd's PAM service (the name it runs under, $JUMP_SSHD)
+# is Debian's /etc/pam.d/sshd, with pam_rjh added after common-account and
+# common-session (on) or not (off). libpam reads it at each connection, so a
+# change applies to the next login without restarting sshd.
+pam_stack() {
+	local so="$TOP/build/pam_rjh.so conf=$CONF"
+	if [ "$1" = on ]; then
+		sed -e "s|^@include common-account\$|&\naccount    required     $so|" \
+			-e "s|^@include common-session\$|&\nsession    required     $so|" \
+			/etc/pam.d/sshd
+	else
+		cat /etc/pam.d/sshd
+	fi > "$WORK/etc/pam.d/rjh-sshd.new" && chmod 0644 "$WORK/etc/pam.d/rjh-sshd.new" &&
+		mv "$WORK/etc/pam.d/rjh-sshd.new" "$WORK/etc/pam.d/rjh-sshd" || return 1
+	[ "$1" = off ] || [ "$(grep -c pam_rjh "$WORK/etc/pam.d/rjh-sshd")" = 2 ]
+}
+
 # The registry, its config and the sshd drop-in.
 e2e_registry() {
 	cat > "$CONF" <<- EOF
 		registry = $REG
 		runtime_dir = $RUNTIME
-		audit = off
+		audit = best-effort
 		public_name = $JUMP_ADDR
 	EOF
 	chmod 0644 "$CONF"
@@ -398,6 +431,7 @@ e2e_ssh_configs() {
 
 e2e_setup() {
 	e2e_mounts || die "mounts"
+	devlog_start "$SYSLOG" || die "syslog-sink on /dev/log"
 	export LD_LIBRARY_PATH=$TOP/build RJH_CONF=$CONF
 	export HOME=$WORK/client
 	e2e_registry || die "registry: $(cat "$WORK/init.out" 2> /dev/null)"
@@ -418,6 +452,11 @@ JUMP_OPTS=(-o "HostKey=$WORK/jump/ssh_host_ed25519_key" -o "PidFile=$WORK/jump/s
 # The jumphost's sshd (the system's sshd_config with the rjh drop-in) on
 # $JUMP_ADDR:22 and 127.0.0.1:22.
 start_jumphost() {
+	local ms
+	# The MaxStartups that sshd-config recommends (a comment in the drop-in).
+	ms=$(sed -n 's/^#   MaxStartups //p' "$WORK/etc/sshd_config.d/rjh.conf")
+	[ -n "$ms" ] || die "the drop-in recommends no MaxStartups"
+	JUMP_OPTS+=(-o "MaxStartups=$ms")
 	ip link add rjhbr0 type bridge && ip addr add "$JUMP_ADDR/24" dev rjhbr0 &&
 		ip link set rjhbr0 up || die "jumphost bridge"
 	"$JUMP_SSHD" -t "${JUMP_OPTS[@]}" || die "sshd -t on the jumphost config"
@@ -529,6 +568,10 @@ in_host() {
 
 sock_of() {
 	echo "$RUNTIME/hosts/$1/sock/ssh.sock"
+}
+
+sock_ino() {
+	stat -c %i "$(sock_of "$1")" 2> /dev/null
 }
 
 # ---------------------------------------------------------------- tunnels

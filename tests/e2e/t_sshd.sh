@@ -14,8 +14,18 @@ tval() {
 	printf '%s\n' "$OUT" | awk -v k="$1" '$1 == k { sub(/^[^ ]+ /, ""); print; exit }'
 }
 
-sock_ino() {
-	stat -c %i "$(sock_of "$1")" 2> /dev/null
+# The key helper's lines in syslog since syslog_mark.
+akc_syslog() {
+	syslog_since | grep -F ' rjh-authorized-keys['
+}
+
+# akc_logged REASON: since syslog_mark the key helper logged exactly one line,
+# at authpriv.err (<83>: facility 10 * 8 + severity 3), and it says REASON.
+akc_logged() {
+	OUT=$(akc_syslog)
+	eq "$(grep -c . <<< "$OUT")" 1 "the key helper logged one line: ${OUT:0:200}"
+	eq "${OUT:0:4}" "<83>" "at authpriv.err (<83>)"
+	has -o "$1" "it says: $1"
 }
 
 # ---------------------------------------------------------------------------
@@ -269,11 +279,40 @@ new_key stranger > /dev/null
 	rjh enable host-d > /dev/null || die "enable host-d"
 	try_accepted "host-d logs in again once re-enabled" host-a host-d host-d $P
 
-	# Fail closed: a registry the helper (user rjh) cannot read lets no host in.
+	# Fail closed: a registry the helper (user rjh) cannot read, trust, parse
+	# or find lets no host in, and the helper logs why to authpriv.
+	syslog_mark
 	chgrp root "$REG"
 	try_refused "no login while the key helper cannot read the registry" host-b host-b host-b $P
 	chgrp "$KEYS_GROUP" "$REG"
+	akc_logged "$REG: cannot open registry"
+	syslog_mark
+	chmod 0660 "$REG"
+	try_refused "no login while the registry is writable by its group" host-b host-b host-b $P
+	chmod 0640 "$REG"
+	akc_logged "registry $REG is not a root-owned file writable only by root"
+	syslog_mark
+	chmod 0775 "${REG%/*}"
+	try_refused "no login while the registry's directory is writable by its group" \
+		host-b host-b host-b $P
+	chmod 0755 "${REG%/*}"
+	akc_logged "registry directory ${REG%/*} is not root-owned and writable only by root"
+	syslog_mark
+	cp -p "$REG" "$WORK/registry.good"
+	printf 'not a database\n' > "$REG"
+	try_refused "no login while the registry is corrupt" host-b host-b host-b $P
+	cp -p "$WORK/registry.good" "$REG"
+	akc_logged "$REG: registry is corrupt or not a database"
+	syslog_mark
+	mv "$REG" "$WORK/registry.good"
+	try_refused "no login while the registry is missing" host-b host-b host-b $P
+	mv "$WORK/registry.good" "$REG"
+	akc_logged "registry $REG: No such file or directory"
+	syslog_mark
 	try_accepted "logins work again once it can" host-b host-b host-b $P
+	eq "$(akc_syslog)" "" "the key helper logs nothing for a login it allows"
+	OUT=$(syslog_since)
+	has -o "session opened for user host-b" "while sshd's own syslog lines for it arrived"
 
 	rjh remove host-d > /dev/null || die "remove host-d"
 	try_refused "a removed host (rjh-admin remove)" host-a host-d host-d $P
@@ -299,9 +338,11 @@ for spec in "host-rsa rsa 3072" "host-ecdsa ecdsa 256" "$long ed25519" "host.b_1
 		not_ok "enroll $1 with a ${2} key"
 		continue
 	fi
-	try_accepted "$1 (${2}${3:+ $3}) logs in and binds its socket" host-a "$1" "$1" \
-		-N -o ExitOnForwardFailure=yes -R /sock/ssh.sock:localhost:22
+	# Checked while the tunnel is up: pam_rjh removes the socket when it ends.
+	try_tunnel host-a "$1" "$1" -N -o ExitOnForwardFailure=yes -R /sock/ssh.sock:localhost:22
+	eq "$TRY" up "$1 (${2}${3:+ $3}) logs in and binds its socket"
 	owner_mode "$(sock_of "$1")" "$1:rjh-hosts 600 socket" "$1's socket is its own"
+	stop "$TRY_PID"
 done
 
 # ---------------------------------------------------------------------------
