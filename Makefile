@@ -41,9 +41,11 @@ TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 20
 
-PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys $(B)/pam_rjh.so
+PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys $(B)/pam_rjh.so \
+	$(B)/rjh-connect
 AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 PAM_SRC := $(wildcard pam_rjh/*.c)
+CONNECT_SRC := $(wildcard rjh-connect/*.c)
 
 .PHONY: all deps check unit unit-asan cli e2e fuzz bench demo install format help clean
 all: $(PROGRAMS) $(TOOLS)
@@ -92,6 +94,10 @@ $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 # The key helper links SQLite and libc only: it runs twice per login.
 $(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -lsqlite3
+
+# rjh-connect is installed setuid root (rjh-connect(8)); it links no crypto.
+$(B)/rjh-connect: $(CONNECT_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -lsqlite3 -laudit
 
 # The PAM module: only pam_sm_* is exported (pam_rjh/pam_rjh.map).
 $(B)/pam_rjh.so: $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a pam_rjh/pam_rjh.map
@@ -180,11 +186,12 @@ install: all
 		install -d -m 0755 $(DESTDIR)$(LIBEXECDIR) && \
 		install -m 0755 $(B)/rjh-authorized-keys $(DESTDIR)$(LIBEXECDIR)/rjh-authorized-keys; fi
 	if [ -e $(B)/rjh-connect ]; then \
-		install -d -m 0755 $(DESTDIR)$(BINDIR) && \
-		install -m 0755 $(B)/rjh-connect $(DESTDIR)$(BINDIR)/rjh-connect; fi
+		install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 && \
+		install -m 4755 $(B)/rjh-connect $(DESTDIR)$(BINDIR)/rjh-connect && \
+		install -m 0644 doc/rjh-connect.1 $(DESTDIR)$(MANDIR)/man1/rjh-connect.1; fi
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] pam_rjh/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
+	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] pam_rjh/*.[ch] rjh-connect/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
 
 clean:
 	rm -rf $(B)

@@ -37,8 +37,15 @@
 #include "presence.h"
 #include "reg.h"
 
-/* A reader or a presence writer waits this long for the registry lock. */
-#define PAM_RJH_BUSY_MS 10000
+/*
+ * How long the account check waits for the registry lock, and how long a
+ * presence write does. A whole fleet reconnecting queues its presence
+ * writes one commit after another; failing one would cost that host its
+ * forwards until it reconnects, so a writer waits long. sshd puts no limit
+ * on the session phase; hosts restart their tunnel anyway.
+ */
+#define PAM_RJH_READ_BUSY_MS  10000
+#define PAM_RJH_WRITE_BUSY_MS 60000
 /* Where the open session's id and key wait for close_session. */
 #define PAM_RJH_DATA "pam_rjh_session"
 
@@ -113,7 +120,8 @@ static struct reg *open_registry(struct host_ctx *x, enum reg_mode mode)
 	struct rjh_diag d = {""};
 	struct reg *r = NULL;
 
-	if (reg_open(x->cfg.registry, mode, &x->cfg, PAM_RJH_BUSY_MS, &r, &d) < 0) {
+	if (reg_open(x->cfg.registry, mode, &x->cfg,
+		     mode == REG_RO ? PAM_RJH_READ_BUSY_MS : PAM_RJH_WRITE_BUSY_MS, &r, &d) < 0) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s refused: registry unavailable: %s", x->user,
 			   d.msg);
 		return NULL;
@@ -172,6 +180,24 @@ static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
 	return rc;
 }
 
+/* why as one audit token (letters and digits, '-' for every other run), so audit keeps it readable.
+ */
+static void reason_token(const char *why, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *why && n + 1 < len; why++) {
+		bool word = (*why >= 'a' && *why <= 'z') || (*why >= 'A' && *why <= 'Z') ||
+			    (*why >= '0' && *why <= '9');
+
+		if (word)
+			buf[n++] = *why;
+		else if (n && buf[n - 1] != '-')
+			buf[n++] = '-';
+	}
+	buf[n] = '\0';
+}
+
 /* Logs and audits a refused account, and returns x->deny. */
 static int refuse_account(struct host_ctx *x, const struct reg_host *h, const char *why)
 {
@@ -183,11 +209,13 @@ static int refuse_account(struct host_ctx *x, const struct reg_host *h, const ch
 	    .addr = x->rhost,
 	    .success = false,
 	};
-	char *reason = audit_encode_nv_string("reason", why, 0);
+	char token[96], *reason;
 	struct reg *r;
 
 	pam_syslog(x->pamh, LOG_NOTICE, "host %s from %s refused: %s", x->user,
 		   x->rhost ? x->rhost : "?", why);
+	reason_token(why, token, sizeof(token));
+	reason = audit_encode_nv_string("reason", token, 0);
 	rec.detail = reason;
 	/* The events row only for a host the registry knows: nothing else can flood it. */
 	r = h && h->id ? open_registry(x, REG_RW) : NULL;

@@ -16,6 +16,8 @@ check_file /usr/share/man/man8/pam_rjh.8 644
 check_file "/lib/$(gcc -print-multiarch)/libnss_rjh.so.2" 644
 check_file "/lib/$(gcc -print-multiarch)/security/pam_rjh.so" 644
 check_file /usr/libexec/rjh/rjh-authorized-keys 755
+check_file /usr/bin/rjh-connect 4755
+check_file /usr/share/man/man1/rjh-connect.1 644
 check_file /etc/rjh/rjh.conf 644
 check_file /etc/rjh/rjh.conf.sample 644
 # The installed sample config is accepted as it is (every key at its default).
