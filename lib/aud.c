@@ -73,8 +73,11 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 			   ? diag_set(d, RJH_EAUDIT, "%s", a->why[0] ? a->why : "no audit")
 			   : RJH_OK;
 	n = snprintf(msg, sizeof(msg), "op=%s", rec->op);
+	if (rec->user)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " acct=\"%s\"", rec->user);
 	if (rec->host)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " acct=\"%s\"", rec->host);
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s=\"%s\"",
+			      rec->user ? "rjh_host" : "acct", rec->host);
 	if (rec->host_uid)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " id=%u", rec->host_uid);
 	if (rec->fp)

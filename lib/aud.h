@@ -16,9 +16,11 @@ struct aud {
 };
 
 struct aud_rec {
-	int type;          /* AUDIT_USER_MGMT, AUDIT_USER_START, ... */
-	const char *op;    /* "rjh-enroll", ... */
-	const char *host;  /* a validated host name, or NULL */
+	int type;         /* AUDIT_USER_MGMT, AUDIT_USER_START, ... */
+	const char *op;   /* "rjh-enroll", ... */
+	const char *user; /* the acting account (acct=), e.g. rjh-connect's caller, or NULL */
+	const char
+	    *host; /* a validated host name (acct=, or rjh_host= when user is set), or NULL */
 	uint32_t host_uid; /* 0: none */
 	const char *fp;    /* a validated fingerprint, or NULL */
 	const char *addr;  /* the remote address (libaudit's addr=), or NULL */

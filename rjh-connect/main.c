@@ -1,0 +1,460 @@
+/*
+ * rjh-connect HOST: a client's hop on the jumphost. Checks that the caller
+ * (the real uid) has a grant for HOST, audits, and relays stdin/stdout to
+ * HOST's socket until the host's side ends.
+ *
+ *   ProxyCommand ssh JUMPHOST rjh-connect %h
+ *
+ * Under ForceCommand it reads HOST from SSH_ORIGINAL_COMMAND ("HOST" or
+ * "rjh-connect HOST").
+ *
+ * Privileges (rjh-connect(8)): installed setuid root, because the host
+ * sockets are reachable by root and the host only, the registry is not
+ * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. As
+ * root it only reads the registry, connects to the one socket and writes the
+ * opening record. Then it forks: the child drops to the caller's uid and gid
+ * for good and runs the relay; the parent holds no client data (its stdin
+ * and stdout are /dev/null), waits, and writes the closing record with the
+ * byte counts the child reports.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libaudit.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aud.h"
+#include "cfg.h"
+#include "layout.h"
+#include "name.h"
+#include "policy.h"
+#include "reg.h"
+#include "relay.h"
+#include "util.h"
+
+/* Exit codes, documented in rjh-connect(8). */
+enum {
+	RC_OK = 0,
+	RC_USAGE = 1, /* bad arguments or host name */
+	RC_NOT_ENROLLED = 2,
+	RC_DISABLED = 3, /* disabled or expired */
+	RC_NO_GRANT = 4,
+	RC_OFFLINE = 5,
+	RC_REGISTRY = 6, /* registry unavailable */
+	RC_INTERNAL = 7, /* not installed setuid root, out of memory, relay error */
+};
+
+#define CONNECT_BUSY_MS 5000
+#define MAX_GROUPS      256
+#define ENV_MAX         256
+
+struct conn {
+	char host[33];
+	uid_t host_uid; /* from the registry: the only owner its socket may have */
+	char user[33];
+	uid_t uid;
+	gid_t gid;
+	char addr[INET6_ADDRSTRLEN + 1]; /* the client, from SSH_CONNECTION, or "" */
+	char *group_names[MAX_GROUPS];
+	size_t ngroups;
+	struct cfg cfg;
+	struct aud aud;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rjh-connect: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Copies environment variable name (at most ENV_MAX bytes) into buf; "" if absent or too long. */
+static void env_copy(const char *name, char *buf, size_t len)
+{
+	const char *v = getenv(name);
+
+	buf[0] = '\0';
+	if (v && strlen(v) < len)
+		memcpy(buf, v, strlen(v) + 1);
+}
+
+/* fds 0-2 must exist, so that no socket or registry ends up as stdout. */
+static int sane_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The host to reach: argv[1], or SSH_ORIGINAL_COMMAND under ForceCommand.
+ * Fills c->host; RC_OK or RC_USAGE.
+ */
+static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
+{
+	char copy[ENV_MAX], *tok[3] = {0}, *save = NULL;
+	const char *name = NULL;
+	int n = 0;
+
+	if (argc == 2) {
+		name = argv[1];
+	} else if (argc == 1 && orig[0]) {
+		snprintf(copy, sizeof(copy), "%s", orig);
+		for (char *t = strtok_r(copy, " \t", &save); t && n < 3;
+		     t = strtok_r(NULL, " \t", &save))
+			tok[n++] = t;
+		if (n == 1)
+			name = tok[0];
+		else if (n == 2 && strcmp(tok[0], "rjh-connect") == 0)
+			name = tok[1];
+	}
+	if (!name) {
+		say("usage: rjh-connect HOST (or HOST in SSH_ORIGINAL_COMMAND)");
+		return RC_USAGE;
+	}
+	if (!name_is_host(name)) {
+		char safe[48];
+
+		say("'%s' is not a host name", util_safe(name, safe, sizeof(safe)));
+		return RC_USAGE;
+	}
+	snprintf(c->host, sizeof(c->host), "%s", name);
+	return RC_OK;
+}
+
+/* The client's address from SSH_CONNECTION ("CLIENT PORT SERVER PORT"), if it is one. */
+static void client_addr(const char *conn, struct conn *c)
+{
+	char first[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[16];
+	size_t n = strcspn(conn, " ");
+
+	c->addr[0] = '\0';
+	if (n == 0 || n >= sizeof(first))
+		return;
+	memcpy(first, conn, n);
+	first[n] = '\0';
+	if (inet_pton(AF_INET, first, bin) == 1 || inet_pton(AF_INET6, first, bin) == 1)
+		snprintf(c->addr, sizeof(c->addr), "%s", first);
+}
+
+/* The caller: the real uid, its name and the names of its groups. */
+static int caller(struct conn *c)
+{
+	struct passwd pw, *pwp = NULL;
+	gid_t gids[MAX_GROUPS];
+	int ng = MAX_GROUPS, i;
+	char buf[4096];
+
+	c->uid = getuid();
+	c->gid = getgid();
+	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
+	    strlen(pw.pw_name) >= sizeof(c->user)) {
+		say("cannot tell who you are (uid %u)", (unsigned)c->uid);
+		return RC_INTERNAL;
+	}
+	snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
+	if (getgrouplist(c->user, pw.pw_gid, gids, &ng) < 0)
+		ng = MAX_GROUPS;
+	for (i = 0; i < ng; i++) {
+		struct group gr, *grp = NULL;
+		char gbuf[4096];
+
+		/* A group with a huge member list does not fit: it cannot grant, it is skipped. */
+		if (getgrgid_r(gids[i], &gr, gbuf, sizeof(gbuf), &grp) == 0 && grp) {
+			c->group_names[c->ngroups] = strdup(gr.gr_name);
+			if (c->group_names[c->ngroups])
+				c->ngroups++;
+		}
+	}
+	return RC_OK;
+}
+
+struct grant_ctx {
+	struct policy_caller who;
+	const char *host;
+	bool allowed;
+};
+
+static int grant_cb(const struct reg_grant *g, void *vctx)
+{
+	struct grant_ctx *ctx = vctx;
+
+	if (!ctx->allowed && policy_grant_allows(g, &ctx->who, ctx->host))
+		ctx->allowed = true;
+	return 0;
+}
+
+/* Writes rec (kernel and events row, one transaction). Best effort per rjh.conf's audit. */
+static int record(struct conn *c, const struct aud_rec *rec)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	int rc;
+
+	rc = reg_open(c->cfg.registry, REG_RW, &c->cfg, CONNECT_BUSY_MS, &r, &d);
+	if (rc == 0)
+		rc = reg_begin(r, &d);
+	if (rc == 0) {
+		rc = aud_event(r, rec, &d);
+		rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
+	}
+	reg_close(r);
+	if (rc == 0)
+		rc = aud_kernel(&c->aud, rec, &d);
+	if (rc < 0 && c->cfg.audit == CFG_AUDIT_REQUIRED) {
+		say("cannot write the audit record: %s", d.msg);
+		return rc;
+	}
+	return RJH_OK;
+}
+
+/*
+ * Refuses with message msg and exit code code, after a USER_ACCT res=failed
+ * record whose reason is a token (no spaces, so audit need not hex-encode it).
+ */
+static int refuse(struct conn *c, int code, const char *reason, const char *msg)
+{
+	char *detail = audit_encode_nv_string("reason", reason, 0);
+	struct aud_rec rec = {.type = AUDIT_USER_ACCT,
+			      .op = "rjh-connect",
+			      .user = c->user,
+			      .host = c->host,
+			      .addr = c->addr[0] ? c->addr : NULL,
+			      .detail = detail,
+			      .success = false};
+
+	record(c, &rec);
+	free(detail);
+	say("%s", msg);
+	return code;
+}
+
+/* Decides whether c may reach c->host. RC_OK, or the refusal's exit code (already reported). */
+static int authorize(struct conn *c)
+{
+	struct grant_ctx g = {
+	    .who = {c->user, (const char *const *)c->group_names, c->ngroups},
+	    .host = c->host,
+	};
+	struct rjh_diag d = {""};
+	struct reg_host h;
+	struct reg *r = NULL;
+	char msg[128];
+	const char *why;
+	int rc;
+
+	rc = reg_open(c->cfg.registry, REG_RO, &c->cfg, CONNECT_BUSY_MS, &r, &d);
+	if (rc == 0)
+		rc = reg_begin_read(r, &d);
+	if (rc == 0)
+		rc = reg_host_get(r, c->host, &h, &d);
+	if (rc == 0)
+		rc = reg_grants_each(r, grant_cb, &g, &d);
+	if (r)
+		reg_end_read(r);
+	reg_close(r);
+	if (rc == RJH_ENOENT) {
+		snprintf(msg, sizeof(msg), "%s: not enrolled", c->host);
+		return refuse(c, RC_NOT_ENROLLED, "not-enrolled", msg);
+	}
+	if (rc < 0) {
+		say("registry unavailable");
+		return RC_REGISTRY;
+	}
+	why = policy_host_refusal(&h, (int64_t)time(NULL), NULL);
+	if (why) {
+		snprintf(msg, sizeof(msg), "%s: %s", c->host, why);
+		return refuse(c, RC_DISABLED, why, msg);
+	}
+	c->host_uid = h.uid;
+	if (!g.allowed) {
+		snprintf(msg, sizeof(msg), "no grant for %s on %s", c->user, c->host);
+		return refuse(c, RC_NO_GRANT, "no-grant", msg);
+	}
+	return RC_OK;
+}
+
+/*
+ * Connects to the host's socket as root, following no symlink: the socket
+ * file is opened O_PATH|O_NOFOLLOW inside the sock directory, must be a
+ * socket owned by the host, and is connected through /proc/self/fd.
+ */
+static int connect_host(struct conn *c, int *fd_out)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int dfd, pfd, fd;
+
+	*fd_out = -1;
+	dfd = layout_open_sock_dir(&c->cfg, c->host, NULL);
+	if (dfd < 0)
+		return -1;
+	pfd = openat(dfd, LAYOUT_SOCKET_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (pfd < 0)
+		return -1;
+	if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != c->host_uid) {
+		close(pfd);
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pfd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	close(pfd);
+	*fd_out = fd;
+	return fd < 0 ? -1 : 0;
+}
+
+/* Drops to the caller for good: gid, then uid; no way back, no new privileges. */
+static int drop_privileges(const struct conn *c)
+{
+	uid_t ru, eu, su;
+
+	if (setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
+		return -1;
+	if (getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
+		return -1;
+	if (c->uid != 0 && setuid(0) == 0)
+		return -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/* The child: unprivileged, relays, reports the byte counts on fd report. */
+static void relay_child(const struct conn *c, int sock, int report)
+{
+	struct relay_stats st = {0};
+	int rc;
+
+	if (drop_privileges(c) < 0) {
+		say("cannot drop privileges: %s", strerror(errno));
+		_exit(RC_INTERNAL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, &st);
+	if (write(report, &st, sizeof(st)) != (ssize_t)sizeof(st))
+		rc = -1;
+	_exit(rc == 0 ? RC_OK : RC_INTERNAL);
+}
+
+/* Opens, relays in an unprivileged child, closes: the audit records around it. */
+static int run(struct conn *c, int sock)
+{
+	struct aud_rec rec = {.type = AUDIT_USER_START,
+			      .op = "rjh-connect",
+			      .user = c->user,
+			      .host = c->host,
+			      .addr = c->addr[0] ? c->addr : NULL,
+			      .success = true};
+	struct relay_stats st = {0};
+	char detail[96];
+	int p[2], status = 0, nul;
+	pid_t pid;
+
+	if (record(c, &rec) < 0)
+		return RC_INTERNAL;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return RC_INTERNAL;
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	pid = fork();
+	if (pid < 0)
+		return RC_INTERNAL;
+	if (pid == 0) {
+		close(p[0]);
+		aud_close(&c->aud);
+		relay_child(c, sock, p[1]);
+	}
+	close(p[1]);
+	close(sock);
+	/* The parent keeps no end of the client's stream: EOF must reach sshd. */
+	nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		close(nul);
+	}
+	if (read(p[0], &st, sizeof(st)) != (ssize_t)sizeof(st))
+		memset(&st, 0, sizeof(st));
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	snprintf(detail, sizeof(detail), "bytes_to_host=%llu bytes_from_host=%llu",
+		 (unsigned long long)st.to_host, (unsigned long long)st.from_host);
+	rec.type = AUDIT_USER_END;
+	rec.detail = detail;
+	rec.success = WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
+	record(c, &rec);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
+}
+
+int main(int argc, char **argv)
+{
+	char orig[ENV_MAX], sshconn[ENV_MAX];
+	struct conn c = {0};
+	struct rjh_diag d = {""};
+	int rc, sock;
+
+	/* The environment is the caller's: keep two values, then nothing of it. */
+	env_copy("SSH_ORIGINAL_COMMAND", orig, sizeof(orig));
+	env_copy("SSH_CONNECTION", sshconn, sizeof(sshconn));
+	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
+	    sane_fds() < 0)
+		return RC_INTERNAL;
+	umask(077);
+	if (geteuid() != 0) {
+		say("must be installed setuid root (see rjh-connect(8))");
+		return RC_INTERNAL;
+	}
+	rc = parse_host(argc, argv, orig, &c);
+	if (rc != RC_OK)
+		return rc;
+	client_addr(sshconn, &c);
+	/* Only the system's config: a caller must not point rjh-connect at another registry. */
+	if (cfg_load(CFG_DEFAULT_PATH, &c.cfg, &d) < 0) {
+		say("registry unavailable: %s", d.msg);
+		return RC_REGISTRY;
+	}
+	if (aud_open(&c.aud, c.cfg.audit, &d) < 0) {
+		say("%s", d.msg);
+		return RC_INTERNAL;
+	}
+	rc = caller(&c);
+	if (rc == RC_OK)
+		rc = authorize(&c);
+	if (rc != RC_OK)
+		return rc;
+	if (connect_host(&c, &sock) < 0) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "%s is offline", c.host);
+		return refuse(&c, RC_OFFLINE, "offline", msg);
+	}
+	return run(&c, sock);
+}

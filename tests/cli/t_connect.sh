@@ -1,0 +1,171 @@
+# rjh-connect as installed (setuid root), run by ordinary users against a
+# real registry and host sockets served by a small echo server: grants by
+# user, @group and glob, every refusal with its message and exit code, the
+# relay with half-close, the audit rows, and the attacks on its inputs.
+#
+# Runs in a private mount namespace whose /etc is an overlay (test users and
+# /etc/rjh/rjh.conf live only there): rjh-connect reads nothing but the
+# system's config, so the test gives the namespace one.
+if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
+	if [ -n "${RJH_CONNECT_REEXEC:-}" ]; then
+		echo "t_connect: no private mount namespace; not touching /etc" >&2
+		exit 1
+	fi
+	RJH_CONNECT_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+BG=()
+trap 'for p in "${BG[@]}"; do kill "$p" 2> /dev/null; done; wait 2> /dev/null; umount /etc 2> /dev/null; rm -rf "$WORK"' EXIT
+
+mkdir -p "$WORK/etc-up" "$WORK/etc-work"
+mount -t overlay rjh-etc -o "lowerdir=/etc,upperdir=$WORK/etc-up,workdir=$WORK/etc-work" /etc || {
+	not_ok "cannot overlay /etc in the private namespace"
+	finish
+	exit 1
+}
+groupadd -g 64100 ops && useradd -u 64001 -U -G ops -M -s /bin/sh alice &&
+	useradd -u 64002 -U -M -s /bin/sh bob && useradd -u 64003 -U -M -s /bin/sh carol ||
+	not_ok "test users in the overlay /etc"
+
+write_conf
+mkdir -p /etc/rjh
+cp "$WORK/rjh.conf" /etc/rjh/rjh.conf
+chmod 0644 /etc/rjh/rjh.conf
+rjh init > /dev/null
+rjh enroll host-a "$(newkey a)" > /dev/null
+rjh enroll host-b "$(newkey b)" > /dev/null
+rjh enroll web-1 "$(newkey w)" > /dev/null
+rjh enroll host-d "$(newkey d)" > /dev/null
+rjh revoke host-d > /dev/null
+rjh grant alice host-a > /dev/null
+rjh grant @ops 'web-*' > /dev/null
+rjh grant carol host-b > /dev/null
+
+# The installed form: root-owned, setuid.
+mkdir -m 0755 "$WORK/bin"
+install -m 4755 "$TOP/build/rjh-connect" "$WORK/bin/rjh-connect"
+RC="$WORK/bin/rjh-connect"
+uid_of() { q "SELECT uid FROM hosts WHERE name = '$1'"; }
+sock_of() { echo "$WORK/run/hosts/$1/sock/ssh.sock"; }
+
+# serve NAME: an echo server on NAME's socket, owned by NAME's uid as sshd's
+# would be: it reads until EOF, then answers "got N sha256" and closes.
+serve() {
+	"$PY" - "$(sock_of "$1")" "$(uid_of "$1")" > "$WORK/serve.$1" 2>&1 << 'EOF' &
+import hashlib, os, socket, sys
+path, uid = sys.argv[1], int(sys.argv[2])
+try: os.unlink(path)
+except FileNotFoundError: pass
+s = socket.socket(socket.AF_UNIX); s.bind(path); os.chown(path, uid, -1); os.chmod(path, 0o600)
+s.listen(8); print("up", flush=True)
+while True:
+    c, _ = s.accept(); h = hashlib.sha256(); n = 0
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        h.update(b); n += len(b)
+    c.sendall(b"got %d %s\n" % (n, h.hexdigest().encode())); c.close()
+EOF
+	BG+=($!)
+	for _ in $(seq 50); do [ -s "$WORK/serve.$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+# as USER COMMAND...: COMMAND as USER with USER's groups (a script, for sh -c).
+printf '#!/bin/sh\nu=$1\nshift\nexec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"\n' \
+	> "$WORK/as"
+chmod 755 "$WORK/as"
+as() { "$WORK/as" "$@"; }
+export PATH="$WORK:$PATH"
+serve host-a || not_ok "echo server for host-a"
+serve web-1 || not_ok "echo server for web-1"
+
+echo "# granted callers reach their hosts"
+expect 0 "alice (granted host-a) relays to host-a" -- sh -c "printf hello | as alice $RC host-a"
+eq "$OUT" "got 5 $(printf hello | sha256sum | cut -d' ' -f1)" "the host saw the bytes and EOF (half-close), and its answer came back"
+expect 0 "alice reaches web-1 through @ops and 'web-*'" -- sh -c "printf x | as alice $RC web-1"
+has -o "got 1 " "the answer from web-1"
+head -c 10485760 /dev/urandom > "$WORK/10m"
+expect 0 "10 MiB through the relay" -- sh -c "as alice $RC host-a < $WORK/10m"
+eq "$OUT" "got 10485760 $(sha256sum < "$WORK/10m" | cut -d' ' -f1)" "every byte arrived, in order"
+expect 0 "ForceCommand: the host from SSH_ORIGINAL_COMMAND" -- \
+	sh -c "printf y | SSH_ORIGINAL_COMMAND='rjh-connect host-a' as alice $RC"
+has -o "got 1 " "the answer through SSH_ORIGINAL_COMMAND"
+expect 0 "ForceCommand: a bare host name" -- sh -c "printf y | SSH_ORIGINAL_COMMAND=host-a as alice $RC"
+
+echo "# the audit rows of a connection"
+eq "$(q "SELECT type, op, host, actor_uid, result FROM events WHERE op = 'rjh-connect' ORDER BY id LIMIT 2" | tr '\n' ' ')" \
+	"USER_START|rjh-connect|host-a|64001|success USER_END|rjh-connect|host-a|64001|success " \
+	"USER_START and USER_END, op=rjh-connect, the host and the caller's uid"
+eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' AND type = 'USER_END' ORDER BY id LIMIT 1")" \
+	"bytes_to_host=5 bytes_from_host=$((4 + 2 + 64 + 1))" "the closing row has the byte counts both ways"
+expect 0 "SSH_CONNECTION's client address is recorded" -- \
+	sh -c "printf z | SSH_CONNECTION='192.0.2.33 5555 10.0.0.1 22' as alice $RC host-a"
+eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' ORDER BY id DESC LIMIT 1" | cut -d' ' -f1)" \
+	"addr=192.0.2.33" "addr= from SSH_CONNECTION"
+
+echo "# refusals: a clear line, a distinct exit code, a failed USER_ACCT row"
+n0=$(q "SELECT count(*) FROM events WHERE type = 'USER_ACCT' AND result = 'failed'")
+expect 4 "bob has no grant" -- as bob "$RC" host-a
+eq "$ERR" "rjh-connect: no grant for bob on host-a" "the message names user and host"
+expect 4 "carol's grant is for host-b only" -- as carol "$RC" host-a
+expect 2 "a host that is not enrolled" -- as alice "$RC" host-zz
+eq "$ERR" "rjh-connect: host-zz: not enrolled" "not enrolled"
+expect 3 "a disabled host" -- as alice "$RC" host-d
+eq "$ERR" "rjh-connect: host-d: disabled" "disabled"
+start=$(date +%s%N)
+expect 5 "an offline host (granted, no socket)" -- as carol "$RC" host-b
+eq "$ERR" "rjh-connect: host-b is offline" "offline"
+elapsed=$((($(date +%s%N) - start) / 1000000))
+[ "$elapsed" -lt 1000 ] && ok "offline is reported within 1 s ($elapsed ms)" || not_ok "offline took $elapsed ms"
+eq "$(q "SELECT count(*) FROM events WHERE type = 'USER_ACCT' AND result = 'failed'")" "$((n0 + 5))" \
+	"each refusal wrote a failed USER_ACCT row"
+eq "$(q "SELECT detail FROM events WHERE type = 'USER_ACCT' AND actor_uid = 64002 ORDER BY id DESC LIMIT 1")" \
+	'reason="no-grant"' "the row says why"
+
+echo "# hostile input"
+for bad in ../x -oProxyCommand=x 'host-a/../host-b' '' 'HOST-A' "$(printf 'h%.0s' $(seq 40))"; do
+	expect 1 "refused as a host name: '${bad:0:20}'" -- as alice "$RC" "$bad"
+done
+expect 1 "two hosts" -- as alice "$RC" host-a host-b
+expect 1 "SSH_ORIGINAL_COMMAND with more than a host" -- \
+	sh -c "SSH_ORIGINAL_COMMAND='rjh-connect host-a; id' as alice $RC"
+expect 1 "SSH_ORIGINAL_COMMAND with another command" -- sh -c "SSH_ORIGINAL_COMMAND='nc -U x' as alice $RC"
+expect 1 "a very long SSH_ORIGINAL_COMMAND" -- \
+	sh -c "SSH_ORIGINAL_COMMAND='$(head -c 100000 /dev/zero | tr '\0' a)' as alice $RC"
+# A caller's config or registry is never read: bob's fake registry grants him everything.
+mkdir -p "$WORK/fake"
+printf 'registry = %s/fake/registry.db\nruntime_dir = %s/run\naudit = off\n' "$WORK" "$WORK" > "$WORK/fake/rjh.conf"
+"$ADMIN" -c "$WORK/fake/rjh.conf" init > /dev/null 2>&1
+"$ADMIN" -c "$WORK/fake/rjh.conf" grant bob '*' > /dev/null 2>&1
+expect 4 "RJH_CONF pointing at a fake registry changes nothing" -- \
+	sh -c "RJH_CONF=$WORK/fake/rjh.conf as bob $RC host-a"
+expect 1 "and -c is not an option" -- as bob "$RC" -c "$WORK/fake/rjh.conf" host-a
+expect 7 "not setuid: refuses, and says how it must be installed" -- as alice "$TOP/build/rjh-connect" host-a
+has "setuid root" "the message says setuid root"
+
+echo "# only rjh-connect reaches the sockets"
+expect 1 "alice cannot nc -U host-a's socket herself" -- sh -c "as alice nc -U $(sock_of host-a) < /dev/null"
+has "ermission denied" "permission denied"
+# A symlink where the socket should be is never followed, even to a live socket.
+mv "$(sock_of host-a)" "$WORK/host-a.sock.real"
+ln -s "$(sock_of web-1)" "$(sock_of host-a)"
+expect 5 "a symlink planted at host-a's socket is not followed" -- as alice "$RC" host-a
+rm "$(sock_of host-a)"
+mv "$WORK/host-a.sock.real" "$(sock_of host-a)"
+# A socket owned by another uid is not the host's.
+chown "$(uid_of web-1)" "$(sock_of host-a)"
+expect 5 "a socket not owned by the host is refused" -- as alice "$RC" host-a
+chown "$(uid_of host-a)" "$(sock_of host-a)"
+
+echo "# grants change with the next connection"
+rjh ungrant alice host-a > /dev/null
+expect 4 "after ungrant alice is refused" -- as alice "$RC" host-a
+rjh grant alice 'host-?' > /dev/null
+expect 0 "a glob grant 'host-?' lets her in again" -- sh -c "printf q | as alice $RC host-a"
+
+echo "# registry unavailable"
+mv "$WORK/reg/registry.db" "$WORK/reg.moved"
+expect 6 "a missing registry" -- as alice "$RC" host-a
+eq "$ERR" "rjh-connect: registry unavailable" "registry unavailable"
+mv "$WORK/reg.moved" "$WORK/reg/registry.db"
+finish
