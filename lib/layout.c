@@ -45,10 +45,17 @@ int layout_tunnel_command(const struct cfg *c, const char *name, char *buf, size
 	char pub[256];
 
 	layout_public_name(c, pub, sizeof(pub));
+	return layout_tunnel_command_to(pub, name, NULL, buf, len);
+}
+
+int layout_tunnel_command_to(const char *server, const char *name, const char *extra, char *buf,
+			     size_t len)
+{
 	return fit(snprintf(buf, len,
 			    "ssh -N -o ExitOnForwardFailure=yes -o ServerAliveInterval=30 "
-			    "-o ServerAliveCountMax=3 -R %s:localhost:22 %s@%s",
-			    LAYOUT_CHROOT_SOCKET, name, pub),
+			    "-o ServerAliveCountMax=3 %s%s-R %s:localhost:22 %s@%s",
+			    extra ? extra : "", extra ? " " : "", LAYOUT_CHROOT_SOCKET, name,
+			    server),
 		   len);
 }
 

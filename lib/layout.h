@@ -26,6 +26,14 @@ void layout_public_name(const struct cfg *c, char *buf, size_t len);
 int layout_tunnel_command(const struct cfg *c, const char *name, char *buf, size_t len);
 
 /*
+ * The same command towards server, with extra (space-separated ssh options,
+ * or NULL) before -R: what `rjh-admin host-unit` runs. NB. name, server and
+ * extra must be validated: they end up in a command line and a unit file.
+ */
+int layout_tunnel_command_to(const char *server, const char *name, const char *extra, char *buf,
+			     size_t len);
+
+/*
  * The runtime tree, the enforcement that a host binds its own name and
  * nothing else (sshd-facts.md):
  *   RUNTIME/                 root:root 0755

@@ -20,6 +20,12 @@
 	"id, host, uid, fingerprint, source_addr, sshd_pid, sshd_start, started, ended, "          \
 	"end_reason"
 
+/* The columns row_event reads, in its order. */
+#define EVENT_COLS "time, type, op, actor_uid, actor_auid, host, fingerprint, result, detail"
+
+/* The columns row_host_key reads, in its order, over host_keys hk JOIN hosts h. */
+#define HOST_KEY_COLS "hk.id, hk.host_id, h.name, hk.algorithm, hk.blob, hk.fingerprint, hk.created"
+
 /* Every statement rjh runs, prepared once per connection. */
 enum q {
 	Q_SETTING_GET,
@@ -50,6 +56,15 @@ enum q {
 	Q_PRESENCE,
 	Q_EVENT_ADD,
 	Q_EVENTS,
+	Q_EVENTS_HOST,
+	Q_EVENTS_SINCE,
+	Q_HOST_KEY_ADD,
+	Q_HOST_KEY_OWNER,
+	Q_HOST_KEYS_CLEAR,
+	Q_HOST_KEYS_HOST,
+	Q_HOST_KEYS_ALL,
+	Q_KNOWN_HOSTS,
+	Q_KNOWN_HOSTS_MISSING,
 	Q_COUNT_
 };
 
@@ -106,8 +121,28 @@ static const char *const q_sql[Q_COUNT_] = {
 		   "s.sshd_pid, s.sshd_start, s.started, s.ended, s.end_reason FROM hosts h "
 		   "LEFT JOIN sessions s ON s.id = (SELECT id FROM sessions WHERE host = h.name "
 		   "ORDER BY started DESC, id DESC LIMIT 1) ORDER BY h.name",
-    [Q_EVENTS] = "SELECT time, type, op, actor_uid, actor_auid, host, fingerprint, result, "
-		 "detail FROM events ORDER BY id",
+    [Q_EVENTS] = "SELECT " EVENT_COLS " FROM events ORDER BY id",
+    /* ?2 NULL: anyone. The index (host, time) or (time) already yields time, id order. */
+    [Q_EVENTS_HOST] = "SELECT " EVENT_COLS " FROM events WHERE host = ?1 AND time >= ?3 "
+		      "AND (?2 IS NULL OR actor_uid = ?2 OR actor_auid = ?2) ORDER BY time, id",
+    [Q_EVENTS_SINCE] = "SELECT " EVENT_COLS " FROM events WHERE time >= ?3 "
+		       "AND (?2 IS NULL OR actor_uid = ?2 OR actor_auid = ?2) ORDER BY time, id",
+    [Q_HOST_KEY_ADD] = "INSERT INTO host_keys(host_id, algorithm, blob, fingerprint, created) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_HOST_KEY_OWNER] = "SELECT h.name FROM host_keys hk JOIN hosts h ON h.id = hk.host_id "
+			 "WHERE hk.fingerprint = ?1",
+    [Q_HOST_KEYS_CLEAR] = "DELETE FROM host_keys WHERE host_id = ?1",
+    [Q_HOST_KEYS_HOST] = "SELECT " HOST_KEY_COLS " FROM host_keys hk JOIN hosts h ON "
+			 "h.id = hk.host_id WHERE hk.host_id = ?1 ORDER BY hk.id",
+    [Q_HOST_KEYS_ALL] = "SELECT " HOST_KEY_COLS " FROM host_keys hk JOIN hosts h ON "
+			"h.id = hk.host_id ORDER BY h.name, hk.id",
+    /* The hosts admin_host_state calls active: not disabled, not expired at ?1. */
+    [Q_KNOWN_HOSTS] = "SELECT " HOST_KEY_COLS " FROM hosts h JOIN host_keys hk ON "
+		      "hk.host_id = h.id WHERE h.state = 'active' AND (h.expires IS NULL OR "
+		      "h.expires > ?1) ORDER BY h.name, hk.id",
+    [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE h.state = 'active' AND "
+			      "(h.expires IS NULL OR h.expires > ?1) AND NOT EXISTS "
+			      "(SELECT 1 FROM host_keys hk WHERE hk.host_id = h.id)",
     [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
 		    "fingerprint, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
@@ -639,7 +674,8 @@ int reg_hosts_each(struct reg *r, reg_host_cb cb, void *ctx, struct rjh_diag *d)
 
 int64_t reg_count(struct reg *r, const char *table)
 {
-	static const char *const ok[] = {"hosts", "keys", "grants", "sessions", "events"};
+	static const char *const ok[] = {"hosts",    "keys",   "grants",
+					 "sessions", "events", "host_keys"};
 	char sql[64];
 	sqlite3_stmt *s = NULL;
 	int64_t n = -1;
@@ -823,6 +859,124 @@ int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *
 		rc = reg_fail(r, src, "list grants", d);
 	done(s);
 	return rc;
+}
+
+int reg_host_key_add(struct reg *r, int64_t host_id, const struct key *k, int64_t now,
+		     struct rjh_diag *d)
+{
+	char owner[33] = "";
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_KEY_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, host_id);
+	sqlite3_bind_text(s, 2, k->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, k->b64, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, k->fp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_CONSTRAINT_UNIQUE)
+		return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add host key", d);
+	/* Two UNIQUE constraints: the fingerprint anywhere, or the algorithm on this host. */
+	s = stmt(r, Q_HOST_KEY_OWNER, d, &rc);
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, k->fp, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		copy_col(owner, sizeof(owner), s, 0);
+	done(s);
+	if (owner[0])
+		return diag_set(d, RJH_EEXIST, "host key %s is already recorded for host %s", k->fp,
+				owner);
+	return diag_set(d, RJH_EEXIST, "the host has a %s host key already", k->type);
+}
+
+int reg_host_keys_clear(struct reg *r, int64_t host_id, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_KEYS_CLEAR, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, host_id);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? sqlite3_changes(r->db)
+				  : reg_fail(r, src, "remove host keys", d);
+}
+
+static void row_host_key(sqlite3_stmt *s, struct reg_host_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(s, 0);
+	k->host_id = sqlite3_column_int64(s, 1);
+	copy_col(k->host, sizeof(k->host), s, 2);
+	copy_col(k->type, sizeof(k->type), s, 3);
+	copy_col(k->b64, sizeof(k->b64), s, 4);
+	copy_col(k->fp, sizeof(k->fp), s, 5);
+	k->created = sqlite3_column_int64(s, 6);
+}
+
+/* Steps s (bound by the caller) and calls cb for each host key row. */
+static int host_keys_walk(struct reg *r, sqlite3_stmt *s, reg_host_key_cb cb, void *ctx,
+			  struct rjh_diag *d)
+{
+	struct reg_host_key *k = malloc(sizeof(*k));
+	int rc = RJH_OK, src;
+
+	if (!k) {
+		done(s);
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		row_host_key(s, k);
+		rc = cb(k, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list host keys", d);
+	done(s);
+	free(k);
+	return rc;
+}
+
+int reg_host_keys_each(struct reg *r, int64_t host_id, reg_host_key_cb cb, void *ctx,
+		       struct rjh_diag *d)
+{
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, host_id ? Q_HOST_KEYS_HOST : Q_HOST_KEYS_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	if (host_id)
+		sqlite3_bind_int64(s, 1, host_id);
+	return host_keys_walk(r, s, cb, ctx, d);
+}
+
+int reg_known_hosts_each(struct reg *r, int64_t now, reg_host_key_cb cb, void *ctx,
+			 int64_t *missing_out, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KNOWN_HOSTS_MISSING, d, &rc);
+
+	*missing_out = 0;
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		*missing_out = sqlite3_column_int64(s, 0);
+	done(s);
+	if (src != SQLITE_ROW)
+		return reg_fail(r, src, "count hosts without host keys", d);
+	s = stmt(r, Q_KNOWN_HOSTS, d, &rc);
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	return host_keys_walk(r, s, cb, ctx, d);
 }
 
 /* Reads the SESSION_COLS that start at column c0. */
@@ -1011,26 +1165,34 @@ static const char *col_or_null(sqlite3_stmt *s, int col)
 	return (const char *)sqlite3_column_text(s, col);
 }
 
-int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *d)
+/* Reads the EVENT_COLS of the current row; the strings live until the next step. */
+static void row_event(sqlite3_stmt *s, struct reg_event *e)
+{
+	const char *result;
+
+	e->time = sqlite3_column_int64(s, 0);
+	e->type = col_or_null(s, 1);
+	e->op = col_or_null(s, 2);
+	e->actor_uid = (uint32_t)sqlite3_column_int64(s, 3);
+	e->actor_auid = sqlite3_column_type(s, 4) == SQLITE_NULL
+			    ? (uint32_t)-1
+			    : (uint32_t)sqlite3_column_int64(s, 4);
+	e->host = col_or_null(s, 5);
+	e->fp = col_or_null(s, 6);
+	result = col_or_null(s, 7);
+	e->success = result && !strcmp(result, "success");
+	e->detail = col_or_null(s, 8);
+}
+
+/* Steps s (bound by the caller) and calls cb for each event row. */
+static int events_walk(struct reg *r, sqlite3_stmt *s, reg_event_cb cb, void *ctx,
+		       struct rjh_diag *d)
 {
 	struct reg_event e;
 	int rc = RJH_OK, src;
-	sqlite3_stmt *s = stmt(r, Q_EVENTS, d, &rc);
 
-	if (!s)
-		return rc;
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		e.time = sqlite3_column_int64(s, 0);
-		e.type = col_or_null(s, 1);
-		e.op = col_or_null(s, 2);
-		e.actor_uid = (uint32_t)sqlite3_column_int64(s, 3);
-		e.actor_auid = sqlite3_column_type(s, 4) == SQLITE_NULL
-				   ? (uint32_t)-1
-				   : (uint32_t)sqlite3_column_int64(s, 4);
-		e.host = col_or_null(s, 5);
-		e.fp = col_or_null(s, 6);
-		e.success = !strcmp(col_or_null(s, 7), "success");
-		e.detail = col_or_null(s, 8);
+		row_event(s, &e);
 		rc = cb(&e, ctx);
 		if (rc < 0)
 			break;
@@ -1039,6 +1201,30 @@ int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *
 		rc = reg_fail(r, src, "list events", d);
 	done(s);
 	return rc;
+}
+
+int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *d)
+{
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_EVENTS, d, &rc);
+
+	return s ? events_walk(r, s, cb, ctx, d) : rc;
+}
+
+int reg_events_find(struct reg *r, const struct reg_event_filter *f, reg_event_cb cb, void *ctx,
+		    struct rjh_diag *d)
+{
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, f->host ? Q_EVENTS_HOST : Q_EVENTS_SINCE, d, &rc);
+
+	if (!s)
+		return rc;
+	if (f->host)
+		sqlite3_bind_text(s, 1, f->host, -1, SQLITE_STATIC);
+	if (f->uid >= 0)
+		sqlite3_bind_int64(s, 2, f->uid);
+	sqlite3_bind_int64(s, 3, f->since);
+	return events_walk(r, s, cb, ctx, d);
 }
 
 /* Every host, sorted by name, into a new array. */

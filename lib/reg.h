@@ -60,6 +60,17 @@ struct reg_session {
 	char end_reason[8]; /* "closed", "stale" or "" */
 };
 
+/* One of a host's own sshd host keys (what its clients pin). */
+struct reg_host_key {
+	int64_t id;
+	int64_t host_id;
+	char host[33];
+	char type[40];
+	char b64[KEY_B64_MAX + 1];
+	char fp[KEY_FP_LEN];
+	int64_t created;
+};
+
 struct reg_event {
 	int64_t time;
 	const char *type; /* audit record type name, e.g. "USER_MGMT" */
@@ -147,6 +158,27 @@ typedef int (*reg_key_cb)(const struct reg_key *k, void *ctx);
 /* host_id 0 walks every key. */
 int reg_keys_each(struct reg *r, int64_t host_id, reg_key_cb cb, void *ctx, struct rjh_diag *d);
 
+/*
+ * Host keys. Adds one of host_id's sshd host keys: RJH_EEXIST (naming the
+ * owner) if the fingerprint is recorded for any host, or if the host has a
+ * host key of that algorithm already.
+ */
+int reg_host_key_add(struct reg *r, int64_t host_id, const struct key *k, int64_t now,
+		     struct rjh_diag *d);
+/* Deletes every host key of host_id; returns how many there were. */
+int reg_host_keys_clear(struct reg *r, int64_t host_id, struct rjh_diag *d);
+typedef int (*reg_host_key_cb)(const struct reg_host_key *k, void *ctx);
+/* A host's host keys in the order recorded; host_id 0 walks every host's, sorted by host name. */
+int reg_host_keys_each(struct reg *r, int64_t host_id, reg_host_key_cb cb, void *ctx,
+		       struct rjh_diag *d);
+/*
+ * The host keys of every host that may log in at now (active, not expired),
+ * sorted by host name, for clients' known_hosts; *missing_out counts such
+ * hosts with no host key recorded.
+ */
+int reg_known_hosts_each(struct reg *r, int64_t now, reg_host_key_cb cb, void *ctx,
+			 int64_t *missing_out, struct rjh_diag *d);
+
 /* Grants. */
 int reg_grant_add(struct reg *r, const char *principal, const char *pattern, int64_t now,
 		  struct rjh_diag *d);
@@ -185,5 +217,18 @@ int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d);
 /* Walks events oldest first; the strings live until the callback returns. */
 typedef int (*reg_event_cb)(const struct reg_event *e, void *ctx);
 int reg_events_each(struct reg *r, reg_event_cb cb, void *ctx, struct rjh_diag *d);
+
+/* Which events reg_events_find walks. */
+struct reg_event_filter {
+	const char *host; /* NULL: any host */
+	int64_t uid;      /* -1: anyone; else actor_uid or actor_auid (the login uid) is uid */
+	int64_t since;    /* events at or after this time; 0: from the start */
+};
+/*
+ * The events f selects, oldest first (by time, then as recorded), through the
+ * events_host index with a host, the events_time index without.
+ */
+int reg_events_find(struct reg *r, const struct reg_event_filter *f, reg_event_cb cb, void *ctx,
+		    struct rjh_diag *d);
 
 #endif

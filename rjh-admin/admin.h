@@ -103,6 +103,14 @@ int admin_change_abort(struct admin *a, struct reg *r, int code);
 /* Validates a host name fully: syntax, and not a system account or group. */
 int admin_check_host_name(struct admin *a, const char *name);
 
+/*
+ * Reads an sshd host public key file (cmd_hostkey.c): one key, checked like
+ * a login key, and not a security-key type. EXIT_OK, or the exit code after
+ * saying why.
+ */
+struct key;
+int admin_read_host_key(struct admin *a, const char *path, struct key *k);
+
 /* Prints j (and takes it) as indented JSON; EXIT_OK or EXIT_SYSTEM. */
 struct json_t;
 int admin_print_json(struct json_t *j);

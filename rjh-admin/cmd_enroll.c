@@ -52,7 +52,8 @@ static int read_key(struct admin *a, const char *path, struct key *k)
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
-static void print_next_steps(struct admin *a, const struct reg_host *h, const struct key *k)
+static void print_next_steps(struct admin *a, const struct reg_host *h, const struct key *k,
+			     const struct key *hk)
 {
 	char sock[CFG_PATH_MAX + 64], cmd[512];
 
@@ -62,23 +63,30 @@ static void print_next_steps(struct admin *a, const struct reg_host *h, const st
 	       "Next steps:\n"
 	       "  The host binds %s inside its chroot; on this jumphost that is\n"
 	       "    %s\n"
-	       "  On %s, keep this tunnel up (for example from a systemd unit):\n"
+	       "  On %s, keep this tunnel up:\n"
 	       "    %s\n",
 	       h->name, h->uid, k->fp, LAYOUT_CHROOT_SOCKET, sock, h->name, cmd);
+	printf("  'rjh-admin host-unit %s' prints a systemd unit that does, with the\n"
+	       "  jumphost's host key pinned.\n",
+	       h->name);
+	if (hk)
+		printf("  Clients pin its host key %s ('rjh-admin known-hosts').\n", hk->fp);
 }
 
 static int cmd_enroll(struct admin *a, int argc, char **argv)
 {
 	struct key_opts o = {0};
+	const char *host_key = NULL;
 	const struct admin_opt opts[] = {{"expires", &o.expires_s, NULL},
 					 {"from", &o.from_s, NULL},
 					 {"comment", &o.comment, NULL},
+					 {"host-key", &host_key, NULL},
 					 {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-enroll", .success = true};
 	struct rjh_diag d = {""};
 	struct reg_host h;
 	struct reg *r = NULL;
-	struct key k = {0};
+	struct key k = {0}, hk = {0};
 	char detail[1200];
 	uint32_t gid = 0;
 	const char *name;
@@ -93,6 +101,8 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 		rc = check_key_opts(a, &o);
 	if (rc == 0)
 		rc = read_key(a, argv[first + 1], &k);
+	if (rc == 0 && host_key)
+		rc = admin_read_host_key(a, host_key, &hk);
 	if (rc)
 		goto out;
 	rc = admin_change_begin(a, &r);
@@ -103,14 +113,16 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 		rc = reg_host_gid(r, &gid, &d);
 	if (rc == 0)
 		rc = reg_key_add(r, h.id, &k, o.comment, 0, h.created, &d);
+	if (rc == 0 && host_key)
+		rc = reg_host_key_add(r, h.id, &hk, h.created, &d);
 	if (rc == 0)
 		admin_change_identity(a, REG_IDENT_ADD, h.name, h.uid);
 	if (rc < 0) {
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "key_type=%s%s%s", k.type, o.cidrs[0] ? " from=" : "",
-		 o.cidrs);
+	snprintf(detail, sizeof(detail), "key_type=%s%s%s%s%s", k.type, o.cidrs[0] ? " from=" : "",
+		 o.cidrs, host_key ? " host_key=" : "", host_key ? hk.fp : "");
 	rec.host = name;
 	rec.host_uid = h.uid;
 	rec.fp = k.fp;
@@ -122,9 +134,10 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 				"(%s); 'rjh-admin runtime' retries",
 				h.name, d.msg);
 	else if (rc == 0)
-		print_next_steps(a, &h, &k);
+		print_next_steps(a, &h, &k, host_key ? &hk : NULL);
 out:
 	key_clear(&k);
+	key_clear(&hk);
 	return rc;
 }
 
@@ -174,13 +187,17 @@ out:
 }
 
 const struct admin_cmd admin_cmd_enroll = {
-    "enroll", cmd_enroll, "NAME KEYFILE [--expires DATE] [--from CIDR[,CIDR...]] [--comment TEXT]",
+    "enroll", cmd_enroll,
+    "NAME KEYFILE [--expires DATE] [--from CIDR[,CIDR...]] [--comment TEXT] [--host-key FILE]",
     "Enroll a host with its public key",
     "Options:\n"
     "  --expires DATE   the host may log in until DATE (YYYY-MM-DD, end of that day\n"
     "                   UTC, or YYYY-MM-DDTHH:MM:SSZ)\n"
     "  --from CIDRS     the host may connect only from these addresses\n"
-    "  --comment TEXT   a note stored with the key (default: the key file's comment)\n\n"
+    "  --comment TEXT   a note stored with the key (default: the key file's comment)\n"
+    "  --host-key FILE  also record the host's own sshd host key (one of its\n"
+    "                   /etc/ssh/ssh_host_*_key.pub) for clients to pin; see\n"
+    "                   set-host-key and known-hosts\n\n"
     "NAME: 1-32 of a-z 0-9 . _ -, starting with a letter, no '..', and not an\n"
     "existing user or group. KEYFILE: exactly one OpenSSH public key (ed25519,\n"
     "ecdsa, sk-ed25519, sk-ecdsa, or RSA of at least rsa_min_bits); never a\n"

@@ -97,6 +97,17 @@ static json_t *key_json(const struct reg_key *k, int64_t now, bool with_blob)
 	return j;
 }
 
+/* One of a host's sshd host keys; export adds the key itself. */
+static json_t *host_key_json(const struct reg_host_key *k, bool with_blob)
+{
+	json_t *j = json_pack("{s:s,s:s,s:o}", "fingerprint", k->fp, "type", k->type, "created",
+			      admin_json_time(k->created));
+
+	if (j && with_blob)
+		json_object_set_new(j, "key", json_string(k->b64));
+	return j;
+}
+
 /* list */
 
 struct list_ctx {
@@ -179,7 +190,7 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 /* show */
 
 struct show_ctx {
-	json_t *keys, *grants, *sessions;
+	json_t *keys, *host_keys, *grants, *sessions;
 	const char *host;
 	int64_t now;
 };
@@ -206,6 +217,13 @@ static int show_key(const struct reg_key *k, void *vctx)
 	struct show_ctx *ctx = vctx;
 
 	return json_array_append_new(ctx->keys, key_json(k, ctx->now, false)) ? RJH_ENOMEM : 0;
+}
+
+static int show_host_key(const struct reg_host_key *k, void *vctx)
+{
+	struct show_ctx *ctx = vctx;
+
+	return json_array_append_new(ctx->host_keys, host_key_json(k, false)) ? RJH_ENOMEM : 0;
 }
 
 static int show_grant(const struct reg_grant *g, void *vctx)
@@ -295,6 +313,13 @@ static void show_text(json_t *j)
 		       json_is_null(rv) ? "" : "  revoked ",
 		       json_is_null(rv) ? "" : json_string_value(rv));
 	}
+	printf("host keys: for clients' known_hosts\n");
+	if (json_array_size(json_object_get(j, "host_keys")) == 0)
+		printf("  (none recorded)\n");
+	json_array_foreach(json_object_get(j, "host_keys"), i, v)
+	    printf("  %s  %s  recorded %s\n", json_string_value(json_object_get(v, "fingerprint")),
+		   json_string_value(json_object_get(v, "type")),
+		   json_string_value(json_object_get(v, "created")));
 	printf("grants:\n");
 	if (json_array_size(json_object_get(j, "grants")) == 0)
 		printf("  (none)\n");
@@ -327,6 +352,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		return rc;
 	ctx.host = argv[first];
 	ctx.keys = json_array();
+	ctx.host_keys = json_array();
 	ctx.grants = json_array();
 	ctx.sessions = json_array();
 	rc = reg_begin_read(r, &d);
@@ -334,6 +360,8 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		rc = reg_host_get(r, argv[first], &h, &d);
 	if (rc == 0)
 		rc = reg_keys_each(r, h.id, show_key, &ctx, &d);
+	if (rc == 0)
+		rc = reg_host_keys_each(r, h.id, show_host_key, &ctx, &d);
 	if (rc == 0)
 		rc = reg_grants_each(r, show_grant, &ctx, &d);
 	if (rc == 0)
@@ -348,12 +376,14 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		if (tp)
 			admin_tunnels_close(tp);
 		json_object_set(j, "keys", ctx.keys);
+		json_object_set(j, "host_keys", ctx.host_keys);
 		json_object_set(j, "grants", ctx.grants);
 		json_object_set(j, "sessions", ctx.sessions);
 	}
 	reg_end_read(r);
 	reg_close(r);
 	json_decref(ctx.keys);
+	json_decref(ctx.host_keys);
 	json_decref(ctx.grants);
 	json_decref(ctx.sessions);
 	if (rc < 0)
@@ -379,6 +409,7 @@ static int export_host(const struct reg_host *h, void *vctx)
 	char id[24];
 
 	json_object_set_new(j, "keys", json_array());
+	json_object_set_new(j, "host_keys", json_array());
 	snprintf(id, sizeof(id), "%lld", (long long)h->id);
 	json_object_set(ctx->byid, id, j);
 	return json_array_append_new(ctx->hosts, j) ? RJH_ENOMEM : 0;
@@ -393,6 +424,19 @@ static int export_key(const struct reg_key *k, void *vctx)
 	snprintf(id, sizeof(id), "%lld", (long long)k->host_id);
 	h = json_object_get(ctx->byid, id);
 	return h && !json_array_append_new(json_object_get(h, "keys"), key_json(k, ctx->now, true))
+		   ? 0
+		   : RJH_ENOMEM;
+}
+
+static int export_host_key(const struct reg_host_key *k, void *vctx)
+{
+	struct export_ctx *ctx = vctx;
+	char id[24];
+	json_t *h;
+
+	snprintf(id, sizeof(id), "%lld", (long long)k->host_id);
+	h = json_object_get(ctx->byid, id);
+	return h && !json_array_append_new(json_object_get(h, "host_keys"), host_key_json(k, true))
 		   ? 0
 		   : RJH_ENOMEM;
 }
@@ -472,6 +516,8 @@ static int cmd_export(struct admin *a, int argc, char **argv)
 	if (rc == 0)
 		rc = reg_keys_each(r, 0, export_key, &ctx, &d);
 	if (rc == 0)
+		rc = reg_host_keys_each(r, 0, export_host_key, &ctx, &d);
+	if (rc == 0)
 		rc = reg_grants_each(r, export_grant, &ctx, &d);
 	if (rc == 0)
 		rc = reg_sessions_each(r, export_session, &ctx, &d);
@@ -508,10 +554,12 @@ const struct admin_cmd admin_cmd_show = {
     "Show one host: keys with fingerprints, state, expiry, grants, presence",
     "Options:\n"
     "  --json   stable machine output\n\n"
-    "Grants are those whose pattern matches NAME. Sessions are the host's last\n"
-    "20 tunnel sessions, newest first, as pam_rjh recorded them.\n"};
+    "Host keys are the host's own sshd host keys (set-host-key). Grants are\n"
+    "those whose pattern matches NAME. Sessions are the host's last 20 tunnel\n"
+    "sessions, newest first, as pam_rjh recorded them.\n"};
 
 const struct admin_cmd admin_cmd_export = {
     "export", cmd_export, "--json", "Print the whole registry as JSON",
-    "Prints settings, hosts with their keys, grants, sessions and events.\n"
+    "Prints settings, hosts with their keys and host keys, grants, sessions and\n"
+    "events.\n"
     "JSON is the only format; --json may be given for clarity.\n"};

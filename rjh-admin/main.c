@@ -22,7 +22,7 @@ static void usage(FILE *f)
 		   "  -V, --version      print the version\n\n"
 		   "Commands:\n");
 	for (c = admin_cmds; *c; c++)
-		fprintf(f, "  %-11s %s\n", (*c)->name, (*c)->summary);
+		fprintf(f, "  %-13s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "\nExit status: 0 ok, 1 usage, 2 invalid input, 3 conflict or not found,\n"
 		   "4 registry or system error. See rjh-admin(8).\n");
 }

@@ -988,6 +988,228 @@ static void test_presence_each(void **state)
 	reg_close(r);
 }
 
+/* Collects what a reg_host_key_cb walk sees. */
+struct hk_seen {
+	int n;
+	char host[8][33], type[8][40], fp[8][KEY_FP_LEN];
+};
+
+static int see_host_key(const struct reg_host_key *k, void *vctx)
+{
+	struct hk_seen *v = vctx;
+
+	assert_true(v->n < 8);
+	snprintf(v->host[v->n], sizeof(v->host[v->n]), "%s", k->host);
+	snprintf(v->type[v->n], sizeof(v->type[v->n]), "%s", k->type);
+	snprintf(v->fp[v->n], sizeof(v->fp[v->n]), "%s", k->fp);
+	assert_true(k->id > 0 && k->host_id > 0);
+	assert_int_equal(k->created, NOW);
+	assert_true(strlen(k->b64) == 68);
+	v->n++;
+	return 0;
+}
+
+static void test_host_keys(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("hostkeys.db", NULL);
+	struct reg_host web1, web2, db1;
+	struct key k1, k2, k3, k4;
+	struct hk_seen v;
+	int64_t missing = -1;
+
+	(void)state;
+	add_host(r, "web-2");
+	add_host(r, "web-1");
+	add_host(r, "db-1");
+	assert_int_equal(reg_host_get(r, "web-1", &web1, &d), RJH_OK);
+	assert_int_equal(reg_host_get(r, "web-2", &web2, &d), RJH_OK);
+	assert_int_equal(reg_host_get(r, "db-1", &db1, &d), RJH_OK);
+	make_key(21, &k1);
+	make_key(22, &k2);
+	make_key(23, &k3);
+	make_key(24, &k4);
+	/* The registry stores what it is given; only its type matters here. */
+	snprintf(k3.type, sizeof(k3.type), "ecdsa-sha2-nistp256");
+
+	assert_int_equal(reg_host_key_add(r, web1.id, &k1, NOW, &d), RJH_OK);
+	assert_int_equal(reg_host_key_add(r, web1.id, &k3, NOW, &d), RJH_OK);
+	/* One host key, one host: the owner is named. */
+	d.msg[0] = '\0';
+	assert_int_equal(reg_host_key_add(r, web2.id, &k1, NOW, &d), RJH_EEXIST);
+	assert_non_null(strstr(d.msg, "already recorded for host web-1"));
+	/* One key per algorithm on a host. */
+	assert_int_equal(reg_host_key_add(r, web1.id, &k2, NOW, &d), RJH_EEXIST);
+	assert_non_null(strstr(d.msg, "has a ssh-ed25519 host key already"));
+	/* A host that does not exist. */
+	assert_true(reg_host_key_add(r, 999999, &k2, NOW, &d) < 0);
+	assert_int_equal(reg_host_key_add(r, web2.id, &k2, NOW, &d), RJH_OK);
+	assert_int_equal(reg_count(r, "host_keys"), 3);
+
+	/* One host's, as recorded; every host's, by host name. */
+	v = (struct hk_seen){0};
+	assert_int_equal(reg_host_keys_each(r, web1.id, see_host_key, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.fp[0], k1.fp);
+	assert_string_equal(v.type[1], "ecdsa-sha2-nistp256");
+	v = (struct hk_seen){0};
+	assert_int_equal(reg_host_keys_each(r, 0, see_host_key, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_string_equal(v.host[0], "web-1");
+	assert_string_equal(v.host[2], "web-2");
+	v = (struct hk_seen){0};
+	assert_int_equal(reg_host_keys_each(r, db1.id, see_host_key, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 0);
+
+	/* known_hosts: active hosts only; db-1 has none. */
+	v = (struct hk_seen){0};
+	assert_int_equal(reg_known_hosts_each(r, NOW, see_host_key, &v, &missing, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(missing, 1);
+	assert_int_equal(reg_host_set_disabled(r, web2.id, true, NOW, &d), RJH_OK);
+	sql_on("hostkeys.db", "UPDATE hosts SET expires = 1773563500 WHERE name = 'db-1'");
+	v = (struct hk_seen){0};
+	assert_int_equal(reg_known_hosts_each(r, NOW, see_host_key, &v, &missing, &d), RJH_OK);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.host[1], "web-1");
+	assert_int_equal(missing, 1);
+	/* At or after its expiry db-1 no longer counts. */
+	assert_int_equal(reg_known_hosts_each(r, 1773563500, see_host_key, &v, &missing, &d),
+			 RJH_OK);
+	assert_int_equal(missing, 0);
+
+	/* Clearing returns how many; the freed key may go to another host. */
+	assert_int_equal(reg_host_keys_clear(r, web1.id, &d), 2);
+	assert_int_equal(reg_host_keys_clear(r, web1.id, &d), 0);
+	assert_int_equal(reg_host_key_add(r, db1.id, &k1, NOW, &d), RJH_OK);
+	/* Removing a host removes its host keys. */
+	assert_int_equal(reg_host_remove(r, &db1, &d), 0);
+	assert_int_equal(reg_count(r, "host_keys"), 1);
+	reg_close(r);
+	key_clear(&k1);
+	key_clear(&k2);
+	key_clear(&k3);
+	key_clear(&k4);
+}
+
+/* Collects what a reg_event_cb walk sees: the time of each event, and stops at stop_at. */
+struct ev_seen {
+	int n, stop_at;
+	int64_t time[16];
+	char op[16][24];
+};
+
+static int see_event(const struct reg_event *e, void *vctx)
+{
+	struct ev_seen *v = vctx;
+
+	if (v->n == v->stop_at)
+		return RJH_ERANGE;
+	assert_true(v->n < 16);
+	v->time[v->n] = e->time;
+	snprintf(v->op[v->n], sizeof(v->op[v->n]), "%s", e->op);
+	v->n++;
+	return 0;
+}
+
+static void add_event(struct reg *r, int64_t t, const char *op, uint32_t uid, uint32_t auid,
+		      const char *host)
+{
+	struct reg_event e = {.time = t,
+			      .type = "USER_START",
+			      .op = op,
+			      .actor_uid = uid,
+			      .actor_auid = auid,
+			      .host = host,
+			      .detail = "addr=192.0.2.1",
+			      .success = true};
+	struct rjh_diag d = {""};
+
+	if (reg_event_add(r, &e, &d) != RJH_OK)
+		fail_msg("reg_event_add: %s", d.msg);
+}
+
+static void test_events_find(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("events.db", NULL);
+	struct reg_event_filter f;
+	struct ev_seen v;
+
+	(void)state;
+	/* Rows out of time order; two at one time keep the order they were recorded in. */
+	add_event(r, 300, "c", 1000, (uint32_t)-1, "web-1");
+	add_event(r, 100, "a", 0, 1000, "web-1");
+	add_event(r, 200, "b", 2000, (uint32_t)-1, "web-2");
+	add_event(r, 300, "d", 2000, 2000, NULL);
+	add_event(r, 400, "e", 0, (uint32_t)-1, "web-1");
+
+	f = (struct reg_event_filter){.host = NULL, .uid = -1, .since = 0};
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 5);
+	assert_string_equal(v.op[0], "a");
+	assert_string_equal(v.op[1], "b");
+	assert_string_equal(v.op[2], "c");
+	assert_string_equal(v.op[3], "d");
+	assert_string_equal(v.op[4], "e");
+
+	/* A host, by time; a host with no events. */
+	f.host = "web-1";
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_string_equal(v.op[0], "a");
+	assert_string_equal(v.op[2], "e");
+	f.host = "web-9";
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 0);
+
+	/* A uid matches the actor or the login uid. */
+	f = (struct reg_event_filter){.host = NULL, .uid = 1000, .since = 0};
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.op[0], "a");
+	assert_string_equal(v.op[1], "c");
+	/* uid 0 is a uid, not "anyone". */
+	f.uid = 0;
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.op[1], "e");
+
+	/* since is inclusive; the filters combine. */
+	f = (struct reg_event_filter){.host = NULL, .uid = -1, .since = 300};
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.time[0], 300);
+	f = (struct reg_event_filter){.host = "web-1", .uid = 1000, .since = 200};
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 1);
+	assert_string_equal(v.op[0], "c");
+
+	/* A callback that stops the walk; the statements were reset for the next one. */
+	f = (struct reg_event_filter){.host = NULL, .uid = -1, .since = 0};
+	v = (struct ev_seen){.stop_at = 1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_ERANGE);
+	f.host = "web-1";
+	v = (struct ev_seen){.stop_at = 1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_ERANGE);
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_find(r, &f, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 3);
+	/* reg_events_each still walks every row, as recorded. */
+	v = (struct ev_seen){.stop_at = -1};
+	assert_int_equal(reg_events_each(r, see_event, &v, &d), RJH_OK);
+	assert_int_equal(v.n, 5);
+	assert_string_equal(v.op[0], "c");
+	reg_close(r);
+}
+
 /* A registry at schema 1 (sql/001 only) with a host and a session, as rjh 0.1 wrote it. */
 static void make_v1(const char *name)
 {
@@ -1051,6 +1273,11 @@ static void test_upgrade_v1(void **state)
 				  "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 				  "AND name = 'sessions_open'"),
 			 1);
+	/* And schema 3's host_keys table and events_time index. */
+	assert_int_equal(count_of("v1.db", "SELECT count(*) FROM sqlite_master WHERE "
+					   "(type = 'table' AND name = 'host_keys') OR "
+					   "(type = 'index' AND name = 'events_time')"),
+			 2);
 }
 
 int main(void)
@@ -1075,6 +1302,8 @@ int main(void)
 	    cmocka_unit_test(test_session_open_end),
 	    cmocka_unit_test(test_sessions_host_each),
 	    cmocka_unit_test(test_presence_each),
+	    cmocka_unit_test(test_host_keys),
+	    cmocka_unit_test(test_events_find),
 	    cmocka_unit_test(test_upgrade_v1),
 	};
 
