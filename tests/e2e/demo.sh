@@ -1,7 +1,8 @@
 #!/bin/bash
-# make demo: a jumphost (a real sshd with the rjh drop-in), three hosts
-# behind NAT that keep their tunnels up, and a client on the jumphost that
-# reaches each of them by name. Runs in private namespaces (tests/e2e/lib.sh)
+# make demo: a jumphost (a real sshd with the rjh drop-in and pam_rjh), three
+# hosts behind NAT that keep their tunnels up, a client laptop whose user
+# reaches each of them by name through rjh-connect, a client without a grant
+# refused, presence and the audit trail. Runs in private namespaces (tests/e2e/lib.sh)
 # and leaves nothing behind.
 TEST_NAME=demo
 . "$(dirname "$0")/lib.sh"
@@ -75,17 +76,42 @@ section "4. The registry"
 show 'jumphost#' rjh-admin list
 rjh list | indent
 
-section "5. A client on the jumphost reaches each host by name"
-note "ssh config: ProxyCommand nc -U $RUNTIME/hosts/%n/sock/ssh.sock"
+section "5. A client laptop reaches each host by name, through rjh-connect"
 for h in $HOSTS; do
-	show 'jumphost$' ssh "$h" hostname
-	out=$(reach "$h" hostname 2>&1) || fail "ssh $h: $out"
+	rjh set-host-key "$h" "$WORK/hosts/$h/ssh_host_ed25519_key.pub" > /dev/null ||
+		fail "set-host-key $h"
+	cat "$WORK/client/alice.pub" "$WORK/client/bob.pub" >> "$WORK/hosts/$h/authorized_keys"
+done
+note "each host's own sshd host key was recorded: rjh-admin set-host-key NAME ssh_host_ed25519_key.pub"
+show 'jumphost#' rjh-admin grant alice "'*'"
+rjh grant alice '*' | indent
+client_up || fail "the laptop's network"
+client_ssh_config alice berlin,lisbon,oslo && client_ssh_config bob berlin,lisbon,oslo ||
+	fail "client ssh configs"
+show 'jumphost#' "rjh-admin client-config --server $JUMP_ADDR --pattern berlin,lisbon,oslo --user alice    ${D}(in alice's ~/.ssh/config)$N"
+rjh client-config --server "$JUMP_ADDR" --pattern 'berlin,lisbon,oslo' --user alice | indent
+show 'jumphost#' "rjh-admin known-hosts    ${D}(alice's ~/.ssh/known_hosts.rjh: no trust-on-first-use prompt)$N"
+rjh known-hosts 2> /dev/null | cut -c1-72 | sed 's/$/.../' | indent
+note "alice's jumphost account runs nothing but rjh-connect (sshd ForceCommand)"
+for h in $HOSTS; do
+	show 'laptop(alice)$' ssh "$h" hostname
+	out=$(laptop alice ssh "$h" hostname 2>&1) || fail "ssh $h: $out"
 	echo "$out" | indent
 	[ "$out" = "$h" ] || fail "ssh $h printed '$out'"
 done
-show 'jumphost$' nc -z -w 2 "${HOST_ADDR[berlin]}" 22
-if out=$(nc -z -w 2 "${HOST_ADDR[berlin]}" 22 2>&1); then
-	fail "the jumphost reached berlin's sshd directly"
+show 'laptop(bob)$' ssh berlin hostname
+if out=$(laptop bob ssh berlin hostname 2>&1); then
+	fail "bob, who has no grant, reached berlin"
+fi
+echo "$out" | indent
+show 'jumphost$' "nc -U $(sock_of berlin)    ${D}(bob, on the jumphost)$N"
+if out=$(setpriv --reuid=bob --regid=bob --init-groups nc -U "$(sock_of berlin)" < /dev/null 2>&1); then
+	fail "bob opened berlin's socket"
+fi
+echo "$out" | indent
+show 'laptop$' nc -z -w 2 "${HOST_ADDR[berlin]}" 22
+if out=$(laptop alice nc -z -w 2 "${HOST_ADDR[berlin]}" 22 2>&1); then
+	fail "the laptop reached berlin's sshd directly"
 fi
 echo "${out:-(no answer: nc exit 1)}" | indent
 note "berlin's own address is not reachable: only its tunnel leads there"
@@ -97,22 +123,28 @@ try_tunnel berlin berlin berlin -N -o ExitOnForwardFailure=yes \
 [ "$TRY" = up ] && fail "berlin bound lisbon's socket"
 grep -E 'Error|denied' "$TRY_LOG" | indent
 note "ssh ${TRY/exit/exited}; berlin is chrooted to $RUNTIME/hosts/berlin and may write only sock/"
-show 'jumphost$' ssh lisbon hostname
-out=$(reach lisbon hostname 2>&1) || fail "ssh lisbon after the attempt: $out"
+show 'laptop(alice)$' ssh lisbon hostname
+out=$(laptop alice ssh lisbon hostname 2>&1) || fail "ssh lisbon after the attempt: $out"
 echo "$out" | indent
 [ "$out" = lisbon ] || fail "lisbon's socket now leads to '$out'"
 
-section "7. The audit trail so far (rjh-admin export --json: events)"
-show 'jumphost#' "rjh-admin export --json    ${D}(its events, as a table)$N"
-rjh export --json > "$WORK/export.json" || fail "export"
-/usr/bin/python3 - "$WORK/export.json" <<- 'EOF' | indent
-	import json, sys
-	d = json.load(open(sys.argv[1]))
-	print("%-20s  %-12s  %-8s  %-7s  %s" % ("TIME", "OP", "HOST", "RESULT", "DETAIL"))
-	for e in d["events"]:
-	    print("%-20s  %-12s  %-8s  %-7s  %s" % (e["time"], e["op"], e["host"] or "-",
-	                                            e["result"], e["detail"] or ""))
-EOF
+section "7. Presence"
+show 'jumphost#' rjh-admin status
+rjh status | cut -c1-140 | indent
+
+section "8. The audit trail"
+show 'jumphost#' "rjh-admin audit --since 1h"
+rjh audit --since 1h 2>&1 | cut -c1-160 | indent
+if [ -s "$AUDIT_LOG" ]; then
+	show 'jumphost#' "ausearch -m USER_START,USER_END,USER_ACCT -i | grep -o 'op=rjh-[a-z]* .*res=[a-z]*'"
+	ausearch -if "$AUDIT_LOG" -m USER_START,USER_END,USER_ACCT -i 2> /dev/null |
+		grep -o "op=rjh-[a-z]* .*res=[a-z]*" | sed -E 's/ (exe|hostname|terminal)=[^ ]*//g' |
+		cut -c1-150 | indent
+	show 'jumphost#' "aureport -u -i --summary"
+	aureport -if "$AUDIT_LOG" -u -i --summary 2> /dev/null | indent
+else
+	note "(no auditd of the demo's own: another one runs on this machine)"
+fi
 
 section "Done in $(($(date +%s) - started)) s; tearing everything down"
 TEARDOWN_REPORT=1

@@ -309,6 +309,30 @@ pick_keys_user() {
 	return 1
 }
 
+# Client accounts on the jumphost, for rjh-connect: alice (in group ops) and
+# bob, uids CLIENT_UID.., with homes under $WORK/home (keys: e2e_clients).
+add_client_accounts() {
+	local u=64001 g=64100
+	while getent passwd "$u" > /dev/null || getent passwd $((u + 1)) > /dev/null ||
+		getent group "$u" > /dev/null || getent group $((u + 1)) > /dev/null ||
+		getent group "$g" > /dev/null; do
+		u=$((u + 10))
+		g=$((g + 10))
+		[ $u -lt 65000 ] || return 1
+	done
+	for n in alice bob ops; do
+		! getent passwd "$n" > /dev/null && ! getent group "$n" > /dev/null || return 1
+	done
+	CLIENT_UID=$u
+	echo "alice:*:$u:$u:rjh e2e client:$WORK/home/alice:/bin/sh" >> "$WORK/etc/passwd"
+	echo "bob:*:$((u + 1)):$((u + 1)):rjh e2e client:$WORK/home/bob:/bin/sh" >> "$WORK/etc/passwd"
+	{
+		echo "alice:x:$u:"
+		echo "bob:x:$((u + 1)):"
+		echo "ops:x:$g:alice"
+	} >> "$WORK/etc/group"
+}
+
 # sshd wants the AuthorizedKeysCommand and every directory above it owned by
 # root and writable by nobody else.
 path_is_root_only() {
@@ -332,10 +356,17 @@ e2e_mounts() {
 	/tmp/*) ;;
 	*) mount -t tmpfs -o mode=1777,size=64m rjh-e2e-tmp /tmp || return 1 ;;
 	esac
+	# /etc as an overlay, so that /etc/rjh/rjh.conf (the only config
+	# rjh-connect reads) can exist here; it is bound to $CONF later.
+	mkdir -p /run/.e2e-etc/up /run/.e2e-etc/work &&
+		mount -t overlay rjh-e2e-etc \
+			-o lowerdir=/etc,upperdir=/run/.e2e-etc/up,workdir=/run/.e2e-etc/work /etc &&
+		mkdir -p -m 0755 /etc/rjh && : > /etc/rjh/rjh.conf || return 1
 	mkdir -m 0755 /run/sshd "$WORK" "$WORK/etc" "$WORK/bin" "$WORK/jump" "$WORK/hosts" \
-		"$WORK/keys" "$WORK/client" "$WORK/etc/sshd_config.d" || return 1
+		"$WORK/keys" "$WORK/client" "$WORK/etc/sshd_config.d" "$WORK/home" || return 1
 	cp /etc/passwd /etc/group "$WORK/etc/" || return 1
 	pick_keys_user || return 1
+	add_client_accounts || return 1
 	printf 'passwd: files rjh\ngroup: files rjh\nshadow: files\nhosts: files\n' \
 		> "$WORK/etc/nsswitch.conf"
 	cp -a /etc/pam.d "$WORK/etc/pam.d" || return 1
@@ -392,6 +423,30 @@ e2e_registry() {
 	"$ADMIN" -c "$CONF" sshd-config --helper "$AKC" --keys-user "$KEYS_USER" \
 		> "$WORK/etc/sshd_config.d/rjh.conf" || return 1
 	chmod 0644 "$WORK/etc/sshd_config.d/rjh.conf"
+	# rjh-connect as installed: setuid root, reading /etc/rjh/rjh.conf.
+	mount --bind "$CONF" /etc/rjh/rjh.conf &&
+		install -m 4755 "$TOP/build/rjh-connect" "$WORK/bin/rjh-connect" || return 1
+}
+
+# The client accounts: their keys, and sshd letting them run rjh-connect only
+# (ForceCommand: SSH_ORIGINAL_COMMAND is "rjh-connect HOST").
+e2e_clients() {
+	local u
+	for u in alice bob; do
+		mkdir -p -m 0700 "$WORK/home/$u/.ssh" &&
+			ssh-keygen -q -N '' -t ed25519 -C "$u" -f "$WORK/client/$u" &&
+			cp "$WORK/client/$u.pub" "$WORK/home/$u/.ssh/authorized_keys" &&
+			chown -R "$u:$u" "$WORK/home/$u" || return 1
+	done
+	cat > "$WORK/etc/sshd_config.d/clients.conf" <<- EOF
+		# rjh e2e: client accounts reach hosts through rjh-connect and nothing else.
+		Match User alice,bob
+		    AuthenticationMethods publickey
+		    ForceCommand $WORK/bin/rjh-connect
+		    PermitTTY no
+		    DisableForwarding yes
+	EOF
+	chmod 0644 "$WORK/etc/sshd_config.d/clients.conf"
 }
 
 # ssh configurations: hosts to the jumphost, and the client to hosts by name.
@@ -436,6 +491,7 @@ e2e_setup() {
 	export HOME=$WORK/client
 	e2e_registry || die "registry: $(cat "$WORK/init.out" 2> /dev/null)"
 	e2e_ssh_configs || die "ssh keys and configs"
+	e2e_clients || die "client accounts"
 	ip link set lo up || die "loopback"
 }
 
@@ -542,6 +598,7 @@ host_up() {
 		PasswordAuthentication no
 		KbdInteractiveAuthentication no
 		AuthorizedKeysFile $dir/authorized_keys
+		Subsystem sftp internal-sftp
 		LogLevel VERBOSE
 	EOF
 	bg pid ip netns exec "$h" unshare --uts -- sh -c \
@@ -572,6 +629,48 @@ sock_of() {
 
 sock_ino() {
 	stat -c %i "$(sock_of "$1")" 2> /dev/null
+}
+
+# ---------------------------------------------------------------- clients
+
+# The laptop: netns $NS-c at 10.77.0.200 on the jumphost's bridge.
+client_up() {
+	ip netns add "$NS-c" && NETNS+=("$NS-c") &&
+		ip link add rjhwc type veth peer name eth0 netns "$NS-c" &&
+		ip link set rjhwc master rjhbr0 up &&
+		ip -n "$NS-c" addr add 10.77.0.200/24 dev eth0 &&
+		ip -n "$NS-c" link set eth0 up && ip -n "$NS-c" link set lo up
+}
+# laptop USER COMMAND...: COMMAND as USER on the laptop, HOME its home.
+laptop() {
+	local u=$1
+	shift
+	ip netns exec "$NS-c" setpriv --reuid="$u" --regid="$u" --init-groups \
+		env HOME="$WORK/home/$u" "$@"
+}
+# client_ssh_config USER [PATTERNS]: the user's ~/.ssh/config: the jumphost, then
+# client-config for PATTERNS (default host-*,web-*).
+client_ssh_config() {
+	local u=$1 h=$WORK/home/$1/.ssh pat=${2:-host-*,web-*}
+	{
+		echo "Host $JUMP_ADDR"
+		echo "    User $u"
+		echo "    IdentityFile $h/id_ed25519"
+		echo "    IdentitiesOnly yes"
+		echo "    UserKnownHostsFile $h/known_hosts"
+		echo "    BatchMode yes"
+		echo "Host ${pat//,/ }"
+		echo "    User root"
+		echo "    IdentityFile $h/id_ed25519"
+		echo "    IdentitiesOnly yes"
+		echo "    BatchMode yes"
+		echo "    LogLevel ERROR"
+		rjh client-config --server "$JUMP_ADDR" --pattern "$pat" --user "$u"
+	} > "$h/config" || return 1
+	cp "$WORK/client/$u" "$h/id_ed25519" &&
+		cp "$WORK/jump/known_hosts" "$h/known_hosts" &&
+		rjh known-hosts > "$h/known_hosts.rjh" 2> /dev/null &&
+		chown -R "$u:$u" "$h" && chmod 0600 "$h/config" "$h/id_ed25519"
 }
 
 # ---------------------------------------------------------------- tunnels
