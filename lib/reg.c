@@ -119,8 +119,10 @@ static const char *const q_sql[Q_COUNT_] = {
 		   "h.expires, (SELECT count(*) FROM keys k WHERE k.host_id = h.id AND "
 		   "k.revoked IS NULL), s.id, s.host, s.uid, s.fingerprint, s.source_addr, "
 		   "s.sshd_pid, s.sshd_start, s.started, s.ended, s.end_reason FROM hosts h "
-		   "LEFT JOIN sessions s ON s.id = (SELECT id FROM sessions WHERE host = h.name "
-		   "ORDER BY started DESC, id DESC LIMIT 1) ORDER BY h.name",
+		   "LEFT JOIN sessions s ON s.id = coalesce((SELECT id FROM sessions WHERE "
+		   "host = h.name AND ended IS NULL ORDER BY started DESC, id DESC LIMIT 1), "
+		   "(SELECT id FROM sessions WHERE host = h.name ORDER BY started DESC, id DESC "
+		   "LIMIT 1)) ORDER BY h.name",
     [Q_EVENTS] = "SELECT " EVENT_COLS " FROM events ORDER BY id",
     /* ?2 NULL: anyone. The index (host, time) or (time) already yields time, id order. */
     [Q_EVENTS_HOST] = "SELECT " EVENT_COLS " FROM events WHERE host = ?1 AND time >= ?3 "

@@ -206,8 +206,10 @@ int reg_session_end(struct reg *r, int64_t id, const char *host, int64_t pid, in
 		    const char *reason, struct rjh_diag *d);
 
 /*
- * Every host, sorted by name, with its newest session (s is NULL when it
- * never had one), in one query: presence across the fleet.
+ * Every host, sorted by name, with its newest open session, else its newest
+ * session (s is NULL when it never had one), in one query: presence across
+ * the fleet. Open first: a refused or short second login must not hide the
+ * session that holds the tunnel.
  */
 typedef int (*reg_presence_cb)(const struct reg_host *h, const struct reg_session *s, void *ctx);
 int reg_presence_each(struct reg *r, reg_presence_cb cb, void *ctx, struct rjh_diag *d);

@@ -82,11 +82,14 @@ ALPHA_SSHD=$SPID
 session alpha "$SPID" "$SSTART" $((T0 + 100))
 listen alpha
 ALPHA_L=$LPID
-# bravo: a tunnel up, but its newest session (by start, not by row id) closed.
+# bravo: a tunnel up; its newest session (a refused or short second login)
+# closed, while two older ones are open: the newest open one (by start, not
+# by row id) is the one shown.
 dead_pid
 session bravo "$DPID" 77 $((T0 + 5))
 session bravo 4242 77 $((T0 + 15)) $((T0 + 20)) closed
 session bravo "$DPID" 77 $((T0 + 10))
+BRAVO_PID=$DPID
 listen bravo
 # charlie: the tunnel went away; its socket file stayed (sshd never unlinks it).
 session charlie 4343 77 $((T0 + 30)) $((T0 + 40)) closed
@@ -119,8 +122,9 @@ seen=$(row alpha | cut -d' ' -f6)
 seen_s=$(date -u -d "$seen" +%s 2> /dev/null || echo 0)
 [ $((now - seen_s)) -le 5 ] && [ $((seen_s - now)) -le 5 ] && ok "alpha was last seen now ($seen)" ||
 	not_ok "alpha's LAST-SEEN is '$seen', not now"
-eq "$(row bravo | cut -d' ' -f1-5,7)" "bravo up - - - active" \
-	"bravo is up by the kernel's word, its newest session closed: since, from and key unknown"
+eq "$(row bravo | cut -d' ' -f1-5,7)" \
+	"bravo up $(iso $((T0 + 10))) 198.51.100.2 $(fp_of "$WORK/keys/bravo.pub") active" \
+	"bravo is up: its newest open session is shown, not the newer closed one"
 [ -S "$(sock charlie)" ] && ok "charlie's socket file is still there" ||
 	not_ok "charlie's socket file is gone: the test does not test a stale file"
 eq "$(row charlie)" \
@@ -142,8 +146,8 @@ jtrue "--json: the states" \
 	"[(h['host'], h['state']) for h in d['hosts']] == [('alpha', 'up'), ('bravo', 'up'), ('charlie', 'down'), ('delta', 'stale'), ('echo', 'stale'), ('foxtrot', 'down'), ('golf', 'down'), ('hotel', 'down')]"
 jtrue "--json: alpha's session, its sshd's pid as an integer" \
 	"[(h['since'], h['from'], h['fingerprint'], h['sshd_pid']) for h in d['hosts'] if h['host'] == 'alpha'] == [('$(iso $((T0 + 100)))', '198.51.100.1', '$(fp_of "$WORK/keys/alpha.pub")', $ALPHA_SSHD)]"
-jtrue "--json: unknowns are null, bravo's last_seen is a time" \
-	"[(h['since'], h['from'], h['fingerprint'], h['sshd_pid'], h['last_seen'][:2]) for h in d['hosts'] if h['host'] == 'bravo'] == [(None, None, None, None, '20')]"
+jtrue "--json: bravo's newest open session and its sshd, last_seen a time" \
+	"[(h['since'], h['from'], h['sshd_pid'], h['last_seen'][:2]) for h in d['hosts'] if h['host'] == 'bravo'] == [('$(iso $((T0 + 10)))', '198.51.100.2', $BRAVO_PID, '20')]"
 jtrue "--json: a host never seen has null everywhere" \
 	"[(h['since'], h['from'], h['last_seen'], h['sshd_pid'], h['account']) for h in d['hosts'] if h['host'] == 'golf'] == [(None, None, None, None, 'disabled')]"
 jtrue "--json: foxtrot's open session names its live sshd" \
