@@ -209,11 +209,17 @@ static int grant_cb(const struct reg_grant *g, void *vctx)
 }
 
 /* Writes rec (kernel and events row, one transaction). Best effort per rjh.conf's audit. */
+/*
+ * Writes rec to the kernel, and mirrors it into the events table. The kernel
+ * record is written whatever became of the mirror (e.g. a policy that keeps
+ * rjh-connect from writing the registry). With audit = required, a failure
+ * of either is an error; otherwise both are best effort.
+ */
 static int record(struct conn *c, const struct aud_rec *rec)
 {
-	struct rjh_diag d = {""};
+	struct rjh_diag d = {""}, dk = {""};
 	struct reg *r = NULL;
-	int rc;
+	int rc, rk;
 
 	rc = reg_open(c->cfg.registry, REG_RW, &c->cfg, CONNECT_BUSY_MS, &r, &d);
 	if (rc == 0)
@@ -223,13 +229,11 @@ static int record(struct conn *c, const struct aud_rec *rec)
 		rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
 	}
 	reg_close(r);
-	if (rc == 0)
-		rc = aud_kernel(&c->aud, rec, &d);
-	if (rc < 0 && c->cfg.audit == CFG_AUDIT_REQUIRED) {
-		say("cannot write the audit record: %s", d.msg);
-		return rc;
-	}
-	return RJH_OK;
+	rk = aud_kernel(&c->aud, rec, &dk);
+	if (c->cfg.audit != CFG_AUDIT_REQUIRED || (rc == 0 && rk == 0))
+		return RJH_OK;
+	say("cannot write the audit record: %s", rk < 0 ? dk.msg : d.msg);
+	return rk < 0 ? rk : rc;
 }
 
 /*
