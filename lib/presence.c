@@ -18,6 +18,7 @@
 #include "name.h"
 
 #define PRES_TCP_LISTEN 10 /* the kernel's TCP_LISTEN, which Unix sockets share */
+#define PRES_DUMP_BUF   32768
 
 static int file_cmp(const void *a, const void *b)
 {
@@ -57,13 +58,12 @@ static int add_listener(struct pres_listeners *l, size_t *cap, const struct nlms
 }
 
 /* Reads the dump replies on fd until NLMSG_DONE. */
-static int read_dump(int fd, struct pres_listeners *l, struct rjh_diag *d)
+static int read_dump(int fd, struct pres_listeners *l, char *buf, size_t len, struct rjh_diag *d)
 {
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	size_t cap = 0;
 
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(fd, buf, len, 0);
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 		int left = (int)n;
 
@@ -73,13 +73,23 @@ static int read_dump(int fd, struct pres_listeners *l, struct rjh_diag *d)
 			return diag_set(d, RJH_ESYS, "socket diagnostics: %s",
 					n < 0 ? strerror(errno) : "no reply");
 		for (; NLMSG_OK(h, (unsigned)left); h = NLMSG_NEXT(h, left)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return RJH_OK;
+			/* A dump cut short says so in DONE's payload: never take it as whole. */
+			if (h->nlmsg_type == NLMSG_DONE) {
+				int err = 0;
+
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
+					memcpy(&err, NLMSG_DATA(h), sizeof(err));
+				return err < 0 ? diag_set(d, RJH_ESYS, "socket diagnostics: %s",
+							  strerror(-err))
+					       : RJH_OK;
+			}
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
 				return diag_set(d, RJH_ESYS, "socket diagnostics: %s",
-						strerror(-e->error));
+						h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e))
+						    ? strerror(-e->error)
+						    : "truncated error");
 			}
 			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && add_listener(l, &cap, h) < 0)
 				return diag_set(d, RJH_ENOMEM, "out of memory");
@@ -100,6 +110,7 @@ int pres_listeners_load(struct pres_listeners *out, struct rjh_diag *d)
 		    .udiag_states = 1u << PRES_TCP_LISTEN,
 		    .udiag_show = UDIAG_SHOW_VFS},
 	};
+	char *buf = NULL; /* malloc: suitably aligned for nlmsghdr; no static state in a module */
 	int fd, rc;
 
 	out->v = NULL;
@@ -109,8 +120,11 @@ int pres_listeners_load(struct pres_listeners *out, struct rjh_diag *d)
 		return diag_set(d, RJH_ESYS, "socket diagnostics: %s", strerror(errno));
 	if (send(fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
 		rc = diag_set(d, RJH_ESYS, "socket diagnostics: %s", strerror(errno));
+	else if (!(buf = malloc(PRES_DUMP_BUF)))
+		rc = diag_set(d, RJH_ENOMEM, "out of memory");
 	else
-		rc = read_dump(fd, out, d);
+		rc = read_dump(fd, out, buf, PRES_DUMP_BUF, d);
+	free(buf);
 	close(fd);
 	if (rc < 0) {
 		pres_listeners_free(out);
@@ -181,10 +195,17 @@ static int remove_if_same(int dfd, const struct stat *old, struct rjh_diag *d)
 		return errno == ENOENT
 			   ? RJH_OK
 			   : diag_set(d, RJH_ESYS, "cannot remove the socket: %s", strerror(errno));
-	if (fstatat(dfd, aside, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (st.st_dev != old->st_dev || st.st_ino != old->st_ino) &&
-	    renameat2(dfd, aside, dfd, LAYOUT_SOCKET_NAME, RENAME_NOREPLACE) == 0)
+	if (fstatat(dfd, aside, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return RJH_OK;
+	if (st.st_dev != old->st_dev || st.st_ino != old->st_ino) {
+		/* A newer socket was bound in between: it goes back. */
+		if (renameat2(dfd, aside, dfd, LAYOUT_SOCKET_NAME, RENAME_NOREPLACE) == 0)
+			return RJH_OK;
+		/* Unless a newer one still is in place: then this one is old too. */
+		if (errno != EEXIST)
+			return diag_set(d, RJH_ESYS, "cannot put back the newer socket: %s",
+					strerror(errno));
+	}
 	/* Ours, or older than one bound since: either way no longer wanted. */
 	if (unlinkat(dfd, aside, 0) < 0 && errno != ENOENT)
 		return diag_set(d, RJH_ESYS, "cannot remove the socket: %s", strerror(errno));

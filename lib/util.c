@@ -349,7 +349,7 @@ bool util_cidrs_match(const char *cidrs, const char *addr)
 			if (slash)
 				*slash = '\0';
 			if (slash && util_parse_u32(slash + 1, &prefix) == 0 &&
-			    addr_bin(tok, net)) {
+			    prefix <= (strchr(tok, ':') ? 128u : 32u) && addr_bin(tok, net)) {
 				if (!strchr(tok, ':'))
 					prefix += 96;
 				for (bit = 0; bit < prefix && bit < 128; bit++)

@@ -13,7 +13,8 @@
  * AUDIT_USER_END and removes the socket unless a newer tunnel listens on it.
  *
  * Every account that cannot be an rjh host (not a host name, unknown, or a
- * uid outside rjh's range) gets PAM_IGNORE before any file is opened.
+ * uid outside rjh's range) gets PAM_IGNORE before the registry is opened:
+ * only rjh.conf (root's, checked) is read to learn the range.
  */
 #include <errno.h>
 #include <libaudit.h>
@@ -36,6 +37,7 @@
 #include "policy.h"
 #include "presence.h"
 #include "reg.h"
+#include "util.h"
 
 /*
  * How long the account check waits for the registry lock, and how long a
@@ -95,7 +97,12 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 	cfg_rc = cfg_load(x->args.conf, &x->cfg, &d);
 	if (cfg_rc < 0)
 		cfg_defaults(&x->cfg);
-	if (x->uid < x->cfg.uid_min || x->uid > x->cfg.uid_max)
+	/*
+	 * Without a usable config the range may be another one: an account
+	 * nss_rjh serves (its GECOS) is still rjh's, and is denied below.
+	 */
+	if ((x->uid < x->cfg.uid_min || x->uid > x->cfg.uid_max) &&
+	    !(cfg_rc < 0 && pw->pw_gecos && strncmp(pw->pw_gecos, "rjh host ", 9) == 0))
 		return PAM_IGNORE;
 	if (bad_args < 0) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s refused: unknown module argument '%s'",
@@ -212,8 +219,10 @@ static int refuse_account(struct host_ctx *x, const struct reg_host *h, const ch
 	char token[96], *reason;
 	struct reg *r;
 
+	char safe[64];
+
 	pam_syslog(x->pamh, LOG_NOTICE, "host %s from %s refused: %s", x->user,
-		   x->rhost ? x->rhost : "?", why);
+		   util_safe(x->rhost ? x->rhost : "?", safe, sizeof(safe)), why);
 	reason_token(why, token, sizeof(token));
 	reason = audit_encode_nv_string("reason", token, 0);
 	rec.detail = reason;
@@ -413,10 +422,16 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 	if (!why && aud_open(&a, x->cfg.audit, &d) < 0)
 		why = "audit = required and kernel audit is unavailable";
 	else if (!why) {
-		if (session_write(x, r, &stale, &se, &rec, &os->id, &d) < 0)
+		if (session_write(x, r, &stale, &se, &rec, &os->id, &d) < 0) {
 			why = "cannot record presence";
-		else if (aud_kernel(&a, &rec, &d) < 0)
+		} else if (aud_kernel(&a, &rec, &d) < 0) {
 			why = "cannot write the audit record (audit = required)";
+			/* sshd will not close a session it was refused: end the row now. */
+			if (reg_begin(r, NULL) == 0) {
+				reg_session_end(r, os->id, NULL, 0, x->now, "closed", NULL);
+				reg_commit(r, NULL);
+			}
+		}
 		aud_close(&a);
 	}
 	free(detail);
@@ -470,16 +485,24 @@ static int session_end(struct host_ctx *x, struct reg *r, const struct open_sess
 	return rc == 0 ? reg_commit(r, d) : (reg_rollback(r), rc);
 }
 
+/* Counts the host's other open sessions whose sshd still runs. */
+static int count_live(const struct reg_session *s, void *ctx)
+{
+	if (pres_session_alive(s))
+		++*(int *)ctx;
+	return 0;
+}
+
 PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct host_ctx x = {.pamh = pamh, .deny = PAM_SESSION_ERR};
 	struct aud_rec rec = {.type = AUDIT_USER_END, .op = "rjh-tunnel", .success = true};
 	const struct open_session *os = NULL;
 	struct rjh_diag d = {""};
+	int rc, rk, live = 0;
 	char *detail;
 	struct reg *r;
 	struct aud a;
-	int rc;
 
 	(void)flags;
 	rc = classify(&x, argc, argv);
@@ -487,26 +510,35 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		return rc;
 	if (pam_get_data(pamh, PAM_RJH_DATA, (const void **)&os) != PAM_SUCCESS)
 		os = NULL;
-	/* Whatever the registry says: a socket nobody listens on is gone. */
-	if (pres_remove_stale_socket(&x.cfg, x.user, &d) < 0)
-		pam_syslog(pamh, LOG_ERR, "host %s: %s", x.user, d.msg);
+	detail = socket_detail(&x);
 	rec.host = x.user;
 	rec.host_uid = (uint32_t)x.uid;
 	rec.fp = os && os->fp[0] ? os->fp : NULL;
 	rec.addr = x.rhost;
-	detail = socket_detail(&x);
 	rec.detail = detail;
-	rc = aud_open(&a, x.cfg.audit, &d);
-	r = rc == 0 ? open_registry(&x, REG_RW) : NULL;
-	if (r)
-		rc = session_end(&x, r, os, &rec, &d);
-	if (rc == 0)
-		rc = aud_kernel(&a, &rec, &d);
-	if (rc < 0)
+	/* The row and its events row; then whether another session of the host lives. */
+	r = open_registry(&x, REG_RW);
+	rc = r ? session_end(&x, r, os, &rec, &d) : RJH_EREGISTRY;
+	if (rc < 0 && r)
 		pam_syslog(pamh, LOG_ERR, "host %s: cannot end presence: %s", x.user, d.msg);
-	aud_close(&a);
+	if (r && reg_sessions_host_each(r, x.user, true, 0, count_live, &live, NULL) < 0)
+		live = 1; /* unknown: keep the socket, a stale one does no harm */
 	reg_close(r);
+	/*
+	 * The socket goes only when nobody listens on it and no other session
+	 * of this host lives: a reconnected host's sshd may have bound its new
+	 * socket and not yet listened.
+	 */
+	if (!live && pres_remove_stale_socket(&x.cfg, x.user, &d) < 0)
+		pam_syslog(pamh, LOG_ERR, "host %s: %s", x.user, d.msg);
+	/* The kernel record whatever became of the registry. */
+	rk = aud_open(&a, x.cfg.audit, &d);
+	if (rk == 0)
+		rk = aud_kernel(&a, &rec, &d);
+	if (rk < 0)
+		pam_syslog(pamh, LOG_ERR, "host %s: cannot write USER_END: %s", x.user, d.msg);
+	aud_close(&a);
 	free(detail);
 	DEBUG(&x, "host %s: tunnel session closed", x.user);
-	return rc < 0 || !r ? PAM_SESSION_ERR : PAM_SUCCESS;
+	return rc < 0 || rk < 0 ? PAM_SESSION_ERR : PAM_SUCCESS;
 }

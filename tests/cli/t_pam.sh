@@ -144,6 +144,16 @@ phase "registry corrupt: root is ignored" "$IGNORED" root acct
 mv "$WORK/reg.saved" "$REG"
 phase "registry back: the host is allowed again" PAM_SUCCESS host-a -r 192.0.2.7 acct
 
+# An unusable rjh.conf: its uid range is unknown, but an account nss_rjh
+# serves is still rjh's and is denied; others are left alone.
+# (nss_rjh reads the good one here: the module's own copy, conf=, is broken.)
+cp "$WORK/rjh.conf" "$WORK/bad.conf"
+echo "no_such_key = 1" >> "$WORK/bad.conf"
+service rjh-badconf "conf=$WORK/bad.conf" audit=off
+phase "an unusable rjh.conf: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2.7 --svc rjh-badconf acct
+phase "an unusable rjh.conf: root is ignored" "$IGNORED" root --svc rjh-badconf acct
+logged "bad.conf:" "syslog names the config problem"
+
 # ------------------------------------------------------------- session
 rm -rf "$RT/hosts/host-a"
 before=$(q "SELECT count(*) FROM sessions")
@@ -171,7 +181,7 @@ eq "$(q "SELECT fingerprint, ended IS NULL FROM sessions ORDER BY id DESC LIMIT 
 	"$(fp_of "$kc")|1" "while open: the row names the second key and has not ended"
 echo >&"${PR[1]}"
 read -r l3 <&"${PR[0]}"
-wait "$PR_PID" 2> /dev/null
+wait "${PR_PID:-}" 2> /dev/null
 eq "$l3" "close: PAM_SUCCESS" "and it closes"
 
 chmod 0777 "$RT/hosts/host-a/sock"
@@ -228,6 +238,18 @@ phase "close while a newer tunnel listens" PAM_SUCCESS host-a -r 192.0.2.7 close
 	not_ok "the listening socket was removed"
 kill "$LPID"
 wait "$LPID" 2> /dev/null
+# A newer session's sshd may have bound its socket and not yet listened: while
+# another session of the host lives, close leaves the socket alone.
+"$PY" -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
+sleep 600 &
+LIVE=$!
+q "INSERT INTO sessions(host, uid, fingerprint, source_addr, sshd_pid, sshd_start, started)
+   VALUES ('host-a', $UIDA, '$fpa', '192.0.2.98', $LIVE, $(awk '{print $22}' /proc/$LIVE/stat), 2)"
+phase "close while another session of the host lives" PAM_SUCCESS host-a -r 192.0.2.7 close
+[ -S "$SOCK" ] && ok "close kept a bound socket while another session lives" ||
+	not_ok "close removed the socket of a live session"
+kill "$LIVE"
+wait "$LIVE" 2> /dev/null
 
 # Concurrency: 500 hosts open their sessions at once.
 "$GENKEYS" 500 storm- > "$WORK/storm.keys"

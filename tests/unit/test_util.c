@@ -281,6 +281,29 @@ static void test_cidrs_limits(void **state)
 	assert_int_equal(util_parse_cidrs("10.0.0.0/8", out, 8, &d), RJH_EINVAL);
 }
 
+/* util_cidrs_match: PAM_RHOST against a host's canonical CIDRs. */
+static void test_cidrs_match(void **state)
+{
+	(void)state;
+	assert_true(util_cidrs_match("10.1.0.0/16", "10.1.2.3"));
+	assert_false(util_cidrs_match("10.1.0.0/16", "10.2.0.1"));
+	assert_true(util_cidrs_match("10.1.0.0/16,2001:db8::/32", "2001:db8::5"));
+	assert_true(util_cidrs_match("10.1.0.0/16", "::ffff:10.1.9.9"));
+	assert_true(util_cidrs_match("192.0.2.7/32", "192.0.2.7"));
+	assert_false(util_cidrs_match("192.0.2.7/32", "192.0.2.8"));
+	assert_true(util_cidrs_match("0.0.0.0/0", "198.51.100.1"));
+	/* Not an address literal (UseDNS), nothing, or garbage: never a match. */
+	assert_false(util_cidrs_match("0.0.0.0/0", "jump.example.com"));
+	assert_false(util_cidrs_match("0.0.0.0/0", NULL));
+	assert_false(util_cidrs_match("0.0.0.0/0", ""));
+	/* A prefix too long for its family (a damaged registry) matches nothing. */
+	assert_false(util_cidrs_match("10.0.0.0/4294967200", "192.0.2.7"));
+	assert_false(util_cidrs_match("10.0.0.0/4294967295", "192.0.2.7"));
+	assert_false(util_cidrs_match("10.0.0.0/33", "10.0.0.0"));
+	assert_false(util_cidrs_match("2001:db8::/129", "2001:db8::"));
+	assert_false(util_cidrs_match("garbage", "10.0.0.1"));
+}
+
 static void test_parse_u32(void **state)
 {
 	static const char *const bad[] = {
@@ -454,13 +477,13 @@ static void test_check_trusted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_time_ok), cmocka_unit_test(test_parse_time_bad),
-	    cmocka_unit_test(test_fmt_time),      cmocka_unit_test(test_time_round_trip),
-	    cmocka_unit_test(test_cidrs_ok),      cmocka_unit_test(test_cidrs_bad),
-	    cmocka_unit_test(test_cidrs_limits),  cmocka_unit_test(test_parse_u32),
-	    cmocka_unit_test(test_next_line),     cmocka_unit_test(test_next_line_null_len),
-	    cmocka_unit_test(test_is_printable),  cmocka_unit_test(test_read_file),
-	    cmocka_unit_test(test_check_trusted),
+	    cmocka_unit_test(test_parse_time_ok),      cmocka_unit_test(test_parse_time_bad),
+	    cmocka_unit_test(test_fmt_time),           cmocka_unit_test(test_time_round_trip),
+	    cmocka_unit_test(test_cidrs_ok),           cmocka_unit_test(test_cidrs_bad),
+	    cmocka_unit_test(test_cidrs_limits),       cmocka_unit_test(test_cidrs_match),
+	    cmocka_unit_test(test_parse_u32),          cmocka_unit_test(test_next_line),
+	    cmocka_unit_test(test_next_line_null_len), cmocka_unit_test(test_is_printable),
+	    cmocka_unit_test(test_read_file),          cmocka_unit_test(test_check_trusted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
