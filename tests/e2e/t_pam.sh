@@ -111,7 +111,8 @@ rjh import "$WORK/storm/all.pub" > "$WORK/storm/import.out" 2>&1 || not_ok "impo
 syslog_mark
 start=$(date +%s.%N)
 for i in $(seq $N); do
-	ssh -F "$WORK/tunnel_config" -i "$WORK/storm/storm-$i" -N -o ExitOnForwardFailure=yes \
+	# A storm is slow to serve on 2 cores: no client gives up on its handshake.
+	ssh -F "$WORK/tunnel_config" -o ConnectTimeout=110 -i "$WORK/storm/storm-$i" -N -o ExitOnForwardFailure=yes \
 		-R /sock/ssh.sock:localhost:22 "storm-$i@$JUMP_ADDR" 2> "$WORK/storm/ssh.$i.log" &
 done
 all_up() { [ "$(rjh status --json 2> /dev/null | "$PY" -c '
