@@ -47,15 +47,16 @@ AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 PAM_SRC := $(wildcard pam_rjh/*.c)
 CONNECT_SRC := $(wildcard rjh-connect/*.c)
 
-.PHONY: all deps check unit unit-asan cli e2e fuzz bench demo install format help clean
+.PHONY: all deps check unit unit-asan cli e2e fuzz selinux bench demo install format help clean
 all: $(PROGRAMS) $(TOOLS)
 
 help:
 	@echo "make            build everything into build/"
 	@echo "make deps       install missing Debian packages (idempotent, needs root)"
-	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz"
+	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz, SELinux"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (20) each"
 	@echo "make e2e        the end-to-end tests against a real sshd"
+	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
 	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
 	@echo "make bench      benchmarks, printed as a table"
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"
@@ -157,9 +158,15 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
 fuzz: $(FUZZERS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
+# The SELinux policy module (selinux/): build/selinux/rjh.pp, installed into a
+# temporary policy store and checked with sesearch and against make install.
+selinux: all
+	@$(MAKE) --no-print-directory -s -C selinux
+	@tests/selinux/run.sh
+
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz
+	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz selinux
 
 bench: deps
 	@$(MAKE) --no-print-directory all

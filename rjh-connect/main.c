@@ -208,7 +208,6 @@ static int grant_cb(const struct reg_grant *g, void *vctx)
 	return 0;
 }
 
-/* Writes rec (kernel and events row, one transaction). Best effort per rjh.conf's audit. */
 /*
  * Writes rec to the kernel, and mirrors it into the events table. The kernel
  * record is written whatever became of the mirror (e.g. a policy that keeps

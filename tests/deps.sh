@@ -4,7 +4,9 @@
 set -eu
 pkgs="gcc make libc6-dev pkg-config libsqlite3-dev sqlite3 libssl-dev libaudit-dev
 auditd libcmocka-dev libjansson-dev openssh-client openssh-server util-linux procps
-iproute2 iptables netcat-openbsd pamtester libpam0g-dev clang-format clang libclang-rt-14-dev"
+iproute2 iptables netcat-openbsd socat pamtester libpam0g-dev clang-format clang libclang-rt-14-dev
+selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
+setools python3"
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
