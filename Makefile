@@ -171,7 +171,7 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@rc=0; bench/run.sh || rc=1; bash bench/nss.sh || rc=1; bash bench/login.sh || rc=1; \
-		bash bench/storm.sh || rc=1; exit $$rc
+		bash bench/storm.sh || rc=1; bash bench/relay.sh || rc=1; exit $$rc
 
 # The parts later issues add are installed when they are built.
 install: all
