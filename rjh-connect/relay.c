@@ -63,6 +63,31 @@ static int fill(struct dir *d)
 	return 0;
 }
 
+/*
+ * Moves what the pipe holds into buf and switches d to copying, for a `to`
+ * that refuses splice only once data is in the pipe (a file opened with
+ * O_APPEND, say). One fill moves at most RELAY_CHUNK, so it fits.
+ */
+static int unpipe(struct dir *d)
+{
+	size_t got = 0;
+
+	if (d->pending > sizeof(d->buf))
+		return -1;
+	while (got < d->pending) {
+		ssize_t n = read(d->pipe[0], d->buf + got, d->pending - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	d->off = 0;
+	copy_mode(d);
+	return 0;
+}
+
 /* Writes what is pending to `to`. Returns 0, or -1 on an error. */
 static int drain(struct dir *d)
 {
@@ -72,7 +97,7 @@ static int drain(struct dir *d)
 		n = splice(d->pipe[0], NULL, d->to, NULL, d->pending,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0 && errno == EINVAL)
-			return -1; /* data already in the pipe: cannot fall back now */
+			return unpipe(d) < 0 ? -1 : drain(d);
 	} else {
 		n = write(d->to, d->buf + d->off, d->pending);
 		if (n > 0)

@@ -87,6 +87,14 @@ has -o "got 1 " "the answer from web-1"
 head -c 10485760 /dev/urandom > "$WORK/10m"
 expect 0 "10 MiB through the relay" -- sh -c "as alice $RC host-a < $WORK/10m"
 eq "$OUT" "got 10485760 $(sha256sum < "$WORK/10m" | cut -d' ' -f1)" "every byte arrived, in order"
+# Ends splice refuses: stdout appended to a file takes data into the pipe and
+# then says EINVAL; stdin a regular file. The relay must copy instead.
+echo first > "$WORK/appended"
+chown alice "$WORK/appended"
+expect 0 "stdout appended to a file (splice refuses it): the relay copies instead" -- \
+	sh -c "as alice sh -c '$RC host-a < $WORK/10m >> $WORK/appended'"
+eq "$(cat "$WORK/appended")" "$(printf 'first\ngot 10485760 %s' "$(sha256sum < "$WORK/10m" | cut -d' ' -f1)")" \
+	"the file kept its first line and got the whole answer after it"
 expect 0 "ForceCommand: the host from SSH_ORIGINAL_COMMAND" -- \
 	sh -c "printf y | SSH_ORIGINAL_COMMAND='rjh-connect host-a' as alice $RC"
 has -o "got 1 " "the answer through SSH_ORIGINAL_COMMAND"
@@ -162,6 +170,25 @@ rjh ungrant alice host-a > /dev/null
 expect 4 "after ungrant alice is refused" -- as alice "$RC" host-a
 rjh grant alice 'host-?' > /dev/null
 expect 0 "a glob grant 'host-?' lets her in again" -- sh -c "printf q | as alice $RC host-a"
+
+echo "# audit = required: without the kernel's audit, nothing connects"
+# Which case runs depends on the machine's kernel audit (off unless an auditd
+# runs). The e2e test has its own auditd and checks that a refused events
+# mirror does not refuse connections.
+if auditctl -s 2> /dev/null | grep -qx 'enabled 0'; then
+	sed -i 's/^audit = off$/audit = required/' /etc/rjh/rjh.conf
+	n0=$(q "SELECT count(*) FROM events WHERE op = 'rjh-connect'")
+	expect 7 "audit = required and the kernel takes no records: refused" -- \
+		sh -c "printf r | as alice $RC host-a"
+	has "audit = required" "the message says why"
+	eq "$(q "SELECT count(*) FROM events WHERE op = 'rjh-connect'")" "$n0" "and nothing was relayed or recorded as a connection"
+	sed -i 's/^audit = required$/audit = off/' /etc/rjh/rjh.conf
+else
+	sed -i 's/^audit = off$/audit = required/' /etc/rjh/rjh.conf
+	expect 0 "audit = required and the kernel takes records: connects" -- \
+		sh -c "printf r | as alice $RC host-a"
+	sed -i 's/^audit = required$/audit = off/' /etc/rjh/rjh.conf
+fi
 
 echo "# registry unavailable"
 mv "$WORK/reg/registry.db" "$WORK/reg.moved"
