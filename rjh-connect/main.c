@@ -211,28 +211,29 @@ static int grant_cb(const struct reg_grant *g, void *vctx)
 /*
  * Writes rec to the kernel, and mirrors it into the events table. The kernel
  * record is written whatever became of the mirror (e.g. a policy that keeps
- * rjh-connect from writing the registry). With audit = required, a failure
- * of either is an error; otherwise both are best effort.
+ * rjh-connect from writing the registry). audit = required is about the
+ * kernel record, as everywhere in rjh: its failure is an error. The mirror
+ * is always best effort, since the SELinux module forbids it.
  */
 static int record(struct conn *c, const struct aud_rec *rec)
 {
 	struct rjh_diag d = {""}, dk = {""};
 	struct reg *r = NULL;
-	int rc, rk;
+	int rk;
 
-	rc = reg_open(c->cfg.registry, REG_RW, &c->cfg, CONNECT_BUSY_MS, &r, &d);
-	if (rc == 0)
-		rc = reg_begin(r, &d);
-	if (rc == 0) {
-		rc = aud_event(r, rec, &d);
-		rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
+	if (reg_open(c->cfg.registry, REG_RW, &c->cfg, CONNECT_BUSY_MS, &r, &d) == 0 &&
+	    reg_begin(r, &d) == 0) {
+		if (aud_event(r, rec, &d) == 0)
+			reg_commit(r, &d);
+		else
+			reg_rollback(r);
 	}
 	reg_close(r);
 	rk = aud_kernel(&c->aud, rec, &dk);
-	if (c->cfg.audit != CFG_AUDIT_REQUIRED || (rc == 0 && rk == 0))
+	if (c->cfg.audit != CFG_AUDIT_REQUIRED || rk == 0)
 		return RJH_OK;
-	say("cannot write the audit record: %s", rk < 0 ? dk.msg : d.msg);
-	return rk < 0 ? rk : rc;
+	say("cannot write the audit record: %s", dk.msg);
+	return rk;
 }
 
 /*
@@ -361,6 +362,8 @@ static void relay_child(const struct conn *c, int sock, int report)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, &st);
+	if (rc < 0)
+		say("relay to %s failed: %s", c->host, strerror(errno));
 	if (write(report, &st, sizeof(st)) != (ssize_t)sizeof(st))
 		rc = -1;
 	_exit(rc == 0 ? RC_OK : RC_INTERNAL);
