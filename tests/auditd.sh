@@ -11,6 +11,12 @@
 #                      waits (5 s) for an `ausearch -m TYPE -i` record
 #                      containing TEXT; prints the records that do
 #
+# The log is RAW, not Debian's default ENRICHED: auditd runs outside the
+# test's mount namespace, so it would resolve uids against the machine's
+# /etc/passwd, which lacks the test's accounts. With RAW, `ausearch -i` and
+# `aureport -i` resolve them when they read, inside the namespace, which is
+# what ENRICHED gives on a real jumphost whose accounts auditd sees.
+#
 # auditd must run in the initial PID namespace (the kernel refuses audit
 # control from any other), so start it before any `unshare --pid`; records
 # sent from inside namespaces still reach it.
@@ -39,7 +45,7 @@ auditd_start() {
 		local_events = yes
 		write_logs = yes
 		log_file = $dir/audit.log
-		log_format = ENRICHED
+		log_format = RAW
 		flush = SYNC
 		max_log_file = 64
 		max_log_file_action = IGNORE

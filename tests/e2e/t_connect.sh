@@ -110,6 +110,9 @@ rec USER_MGMT | grep -q 'op=rjh-enroll' && ok "USER_MGMT op=rjh-enroll" || not_o
 OUT=$(aureport -if "$AUDIT_LOG" -u --summary 2> /dev/null)
 printf '%s\n' "$OUT" | grep -qE "^[0-9]+ +$CLIENT_UID\$" && ok "aureport -u --summary lists alice's auid ($CLIENT_UID)" ||
 	not_ok "aureport -u --summary: $(printf '%s' "$OUT" | tr '\n' ' ' | cut -c1-300)"
+OUT=$(aureport -if "$AUDIT_LOG" -u -i --summary 2> /dev/null)
+printf '%s\n' "$OUT" | grep -qE "^[0-9]+ +alice\$" && ok "aureport -u -i --summary lists alice by name" ||
+	not_ok "aureport -u -i --summary: $(printf '%s' "$OUT" | tr '\n' ' ' | cut -c1-300)"
 expect 0 "aureport --failed reads the log" -- aureport -if "$AUDIT_LOG" --failed
 has -o "Failed Summary Report" "and prints its summary"
 OUT=$(ausearch -if "$AUDIT_LOG" -m USER_ACCT --success no -i 2> /dev/null)
