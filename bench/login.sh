@@ -5,7 +5,11 @@
 #   rjh with 10 enrolled keys, rjh with 100,000 enrolled keys, and
 #   the classic single shared account whose ~/.ssh/authorized_keys holds the
 #   same 100,000 keys (the host's key last), or only the host's key (the
-#   floor: sshd itself).
+#   floor: sshd itself), and
+#   an rjh host whose AuthorizedKeysCommand is a static program that prints
+#   its key line and nothing else: the floor of the mechanism the issue
+#   prescribes (sshd forks and execs the command twice per login), with the
+#   same account (nss_rjh), chroot and forwarding rules as rjh.
 # It runs inside the e2e harness (tests/e2e/lib.sh): private mount, network
 # and PID namespaces, the system sshd as the jumphost, the host in a network
 # namespace behind NAT. Its EXIT trap ends everything and deletes the
@@ -219,6 +223,21 @@ free_id() {
 	return 1
 }
 
+# The command floor: a second rjh host whose key command only prints its line.
+CMDHOST=bench-cmd
+CMDFLOOR=$WORK/libexec-bench/key-line
+
+# write_cmdfloor: compiles CMDFLOOR (static) to print CMDHOST's line as the
+# real helper prints it.
+write_cmdfloor() {
+	local line
+	line=$("$AKC" --config "$CONF" -- "$CMDHOST") && [ -n "$line" ] || return 1
+	printf '#include <unistd.h>\nstatic const char l[] = "%s\\n";\nint main(void) { return write(1, l, sizeof(l) - 1) < 0; }\n' \
+		"$line" > "$WORK/key-line.c"
+	install -d -m 0755 "$WORK/libexec-bench"
+	cc -O2 -static -o "$CMDFLOOR" "$WORK/key-line.c" && chmod 0755 "$CMDFLOOR"
+}
+
 setup() {
 	local u
 	e2e_setup
@@ -242,6 +261,13 @@ setup() {
 		    ForceCommand /usr/sbin/nologin
 	EOF
 	chmod 0644 "$WORK/etc/sshd_config.d/classic.conf"
+	# Read before rjh.conf, so its AuthorizedKeysCommand wins for CMDHOST.
+	cat > "$WORK/etc/sshd_config.d/00-cmdfloor.conf" <<- EOF
+		Match User $CMDHOST
+		    AuthorizedKeysCommand $CMDFLOOR
+		    AuthorizedKeysCommandUser $KEYS_USER
+	EOF
+	chmod 0644 "$WORK/etc/sshd_config.d/00-cmdfloor.conf"
 
 	echo "keys: 9 and 100,000 generated..." >&2
 	"$GENKEYS" 9 h- > "$WORK/sets/keys9" && "$GENKEYS" 100000 h- > "$WORK/sets/keys100k" ||
@@ -250,6 +276,9 @@ setup() {
 	start_jumphost
 	host_up "$HOST"
 	enroll "$HOST"
+	enroll "$CMDHOST"
+	write_cmdfloor || die "compiling the command floor"
+	path_is_root_only "$CMDFLOOR" || die "$CMDFLOOR is not root-only, sshd would refuse it"
 	KEY=$WORK/keys/$HOST
 	{ cat "$WORK/sets/keys100k" "$KEY.pub"; } > "$WORK/classic/tunnel/.ssh/authorized_keys"
 	cp "$KEY.pub" "$WORK/classic/tunnel1/.ssh/authorized_keys"
@@ -263,12 +292,17 @@ setup() {
 
 # login CASE: one measured login; appends "US TICKS" to $WORK/res.CASE.
 login() {
-	local user sock remote opts r
+	local user sock remote opts r key=$KEY
 	opts=("${TUNNEL_CMD[@]:1:${#TUNNEL_CMD[@]}-2}")
 	case $1 in
 	rjh*)
 		user=$HOST
 		sock=$(sock_of "$HOST")
+		;;
+	cmdfloor)
+		user=$CMDHOST
+		sock=$(sock_of "$CMDHOST")
+		key=$WORK/keys/$CMDHOST
 		;;
 	classic100k)
 		user=tunnel
@@ -282,7 +316,7 @@ login() {
 		;;
 	esac
 	r=$("$WORK/bin/probe" "$NETNS_PATH" "$sock" "$JUMP_PID" ssh -F "$WORK/tunnel_config" \
-		-i "$KEY" -o BatchMode=yes -o ExitOnForwardFailure=yes "${opts[@]}" \
+		-i "$key" -o BatchMode=yes -o ExitOnForwardFailure=yes "${opts[@]}" \
 		"$user@$JUMP_ADDR" 2> "$WORK/probe.err") || die "login ($1): $(cat "$WORK/probe.err")"
 	[ "${2:-}" = warmup ] && return 0
 	read -r us tc ts <<< "$r"
@@ -327,9 +361,9 @@ rjh import "$WORK/sets/keys100k" > /dev/null || die "import 100,000 keys"
 nkeys=$(sqlite3 "$REG" 'SELECT count(*) FROM keys' 2> /dev/null || echo '?')
 nclassic=$(wc -l < "$WORK/classic/tunnel/.ssh/authorized_keys")
 echo "measuring: rjh@100k, classic@100k and the floor, $LOGINS logins each, taking turns..." >&2
-for c in rjh100k classic100k floor; do login "$c" warmup; done
+for c in rjh100k classic100k floor cmdfloor; do login "$c" warmup; done
 for ((i = 0; i < LOGINS; i++)); do
-	for c in rjh100k classic100k floor; do login "$c"; done
+	for c in rjh100k classic100k floor cmdfloor; do login "$c"; done
 done
 
 echo
@@ -343,7 +377,15 @@ crow "1. rjh, 10 keys (registry)" rjh10
 crow "2. rjh, $(commas "$nkeys") keys (registry)" rjh100k
 crow "3. classic account, $(commas "$nclassic") keys (host's key last)" classic100k
 crow "4. classic account, 1 key (floor: sshd itself)" floor
+crow "5. rjh host, key command = static print (its floor)" cmdfloor
 rrow "time: rjh@100k / floor (medians)" "$T_rjh100k" "$T_floor" "<=" 1.1
 rrow "sshd CPU: rjh@100k / floor (means)" "$C_rjh100k" "$C_floor" "<=" 1.1
 rrow "sshd CPU: classic@100k / rjh@100k (means)" "$C_classic100k" "$C_rjh100k" ">=" 2
+# Not targets: where the difference to the floor goes.
+info() { # info NAME A B
+	line "$1" "" "$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 999) }')" "" "" - -
+}
+info "time: command floor / floor (the mechanism)" "$T_cmdfloor" "$T_floor"
+info "sshd CPU: command floor / floor (the mechanism)" "$C_cmdfloor" "$C_floor"
+info "sshd CPU: rjh@100k / command floor (the helper)" "$C_rjh100k" "$C_cmdfloor"
 exit $FAILED
