@@ -31,6 +31,9 @@
 #              cores (sshd ~0.24 s and the client ~0.15 s of CPU each): with
 #              one core busy elsewhere the last tunnels of a 500 storm came up
 #              after 200-230 s, so 180 s would count slow tunnels as failed.
+#              When ssh exited, the note adds the kernel's listen-queue
+#              counters (ListenOverflows, ListenDrops, Syncookies*) that moved
+#              during the storm: sshd listens with a backlog of 128.
 #   CPU        the listener sshd's utime+stime+cutime+cstime: itself plus its
 #              reaped children (the per-connection monitor, with its pre-auth
 #              child, the user child and the two AuthorizedKeysCommand runs it
@@ -191,9 +194,21 @@ note() { NOTES+=("$*"); echo "    note: $*" >&2; }
 
 # storm N PAM [warmup]: one storm of N tunnels with pam_rjh on or off.
 # Appends "SECONDS FAILURES CPU_MS_PER_LOGIN PSS_KIB_PER_TUNNEL" to $SD/res.N.PAM.
+# tcpext: the kernel's TCP listen-queue counters of this network namespace
+# (the jumphost's), for the notes on connections that sshd never answered.
+tcpext() {
+	awk '/^TcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) k[i] = $i; h = 1 } else
+		for (i = 2; i <= NF; i++) if (k[i] ~ /^(ListenOverflows|ListenDrops|SyncookiesSent|SyncookiesFailed)$/)
+			printf "%s %s\n", k[i], $i }' /proc/net/netstat
+}
+# tcpext_delta BEFORE AFTER: "name=+n" for each counter that moved.
+tcpext_delta() {
+	awk 'NR == FNR { a[$1] = $2; next } $2 != a[$1] { printf "%s=+%d ", $1, $2 - a[$1] }' <(echo "$1") <(echo "$2")
+}
+
 storm() {
 	local n=$1 pam=$2 i up=0 gone t0 t1 t2 ta tb oa ob secs end pids=() pid pss rss procs ups rows
-	local bad errs load launcher cms launched
+	local bad errs load launcher cms launched qa qb
 	pam_stack "$pam" || die "pam_stack $pam"
 	no_children 60 || die "the listener still serves an older connection"
 	rm -f "$RUNTIME"/hosts/storm-*/sock/ssh.sock
@@ -201,6 +216,7 @@ storm() {
 	syslog_mark
 	oa=$(others_ticks)
 	ta=$(sshd_ticks)
+	qa=$(tcpext)
 	t0=$EPOCHREALTIME
 	end=$((${t0%.*} + STORM_TIMEOUT))
 	rm -f "$SD/pids" "$SD/times"
@@ -231,6 +247,7 @@ storm() {
 		sleep 0.1
 	done
 	t1=$EPOCHREALTIME
+	qb=$(tcpext)
 	secs=$(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", e - s }')
 	gone=0
 	for pid in "${pids[@]}"; do kill -0 "$pid" 2> /dev/null || gone=$((gone + 1)); done
@@ -274,7 +291,7 @@ storm() {
 		grep -E 'pam_rjh|rjh-authorized-keys' | grep -v 'session opened\|session closed' | head -1)"
 	if [ "$gone" -gt 0 ]; then
 		note "$n/$pam: $gone ssh exited; they said: $(cat "$SD"/ssh.*.log | sort | uniq -c | sort -rn |
-			head -3 | tr -s ' \n' ' ')"
+			head -3 | tr -s ' \n' ' '); kernel listen queue: $(tcpext_delta "$qa" "$qb")"
 	fi
 	[ $((n - up)) -le "$gone" ] || note "$n/$pam: $((n - up - gone)) tunnels still connecting after" \
 		"$STORM_TIMEOUT s (status said $ups up a moment later)"
