@@ -87,8 +87,9 @@ has -o "got 1 " "the answer from web-1"
 head -c 10485760 /dev/urandom > "$WORK/10m"
 expect 0 "10 MiB through the relay" -- sh -c "as alice $RC host-a < $WORK/10m"
 eq "$OUT" "got 10485760 $(sha256sum < "$WORK/10m" | cut -d' ' -f1)" "every byte arrived, in order"
-# Ends splice refuses: stdout appended to a file takes data into the pipe and
-# then says EINVAL; stdin a regular file. The relay must copy instead.
+# An end splice refuses late: with stdout appended to a file (O_APPEND) the
+# data is already in the pipe when splice says EINVAL. The relay must move it
+# and copy from then on. (stdin, a regular file, splices fine.)
 echo first > "$WORK/appended"
 chown alice "$WORK/appended"
 expect 0 "stdout appended to a file (splice refuses it): the relay copies instead" -- \
