@@ -39,19 +39,7 @@ if [ "${RJH_E2E_INNER:-}" = "" ]; then
 	done
 	command -v cc > /dev/null || { echo "login.sh: needs cc" >&2; exit 2; }
 fi
-. "$(dirname "$0")/../tests/e2e/lib.sh"
-set -o pipefail
-
-# Setup failures: exit 2, after the harness's teardown (the EXIT trap).
-die() {
-	echo "$TEST_NAME: could not run: $*" >&2
-	if [ -s "$JUMP_LOG" ]; then
-		echo "    jumphost sshd log (tail):" >&2
-		jump_log_since 0 30 >&2
-	fi
-	exit 2
-}
-trap 'echo "$TEST_NAME: interrupted" >&2; exit 2' INT TERM HUP
+. "$(dirname "$0")/lib.sh"
 
 GENKEYS=$TOP/build/tools/gen-keys
 HOST=bench-host

@@ -70,21 +70,7 @@ if [ "${RJH_E2E_INNER:-}" = "" ]; then
 		command -v $t > /dev/null || { echo "relay.sh: needs $t (make deps)" >&2; exit 2; }
 	done
 fi
-. "$(dirname "$0")/../tests/e2e/lib.sh"
-set -o pipefail
-
-die() {
-	echo "$TEST_NAME: could not run: $*" >&2
-	if [ -s "$JUMP_LOG" ]; then
-		echo "    jumphost sshd log (tail):" >&2
-		jump_log_since 0 30 >&2
-	fi
-	exit 2
-}
-for sig in INT TERM HUP; do
-	# shellcheck disable=SC2064
-	trap "echo '$TEST_NAME: interrupted (SIG$sig)' >&2; exit 2" "$sig"
-done
+. "$(dirname "$0")/lib.sh"
 
 RB=$WORK/bin/rb
 CPULOG=$WORK/cpu.log

@@ -80,18 +80,7 @@ if [ "${RJH_E2E_INNER:-}" = "" ]; then
 		command -v "$t" > /dev/null || { echo "storm.sh: needs $t" >&2; exit 2; }
 	done
 fi
-. "$(dirname "$0")/../tests/e2e/lib.sh"
-set -o pipefail
-
-die() {
-	echo "$TEST_NAME: could not run: $*" >&2
-	if [ -s "$JUMP_LOG" ]; then
-		echo "    jumphost sshd log (tail):" >&2
-		jump_log_since 0 30 >&2
-	fi
-	exit 2
-}
-trap 'echo "$TEST_NAME: interrupted" >&2; exit 2' INT TERM HUP
+. "$(dirname "$0")/lib.sh"
 
 TICK=$(getconf CLK_TCK)
 MAXN=0

@@ -28,7 +28,9 @@
 #define SNAP_MAGIC       "RJHSNAP1"
 #define SNAP_RUNTIME_MAX 256
 #define SNAP_FILE_MAX    (256u * 1024 * 1024)
-#define SNAP_DELTA_MAX   4096
+/* The GECOS of every host account nss_rjh serves: this, then the host's name. */
+#define SNAP_GECOS_PREFIX "rjh host "
+#define SNAP_DELTA_MAX    4096
 
 enum snap_kind { SNAP_BASE = 1, SNAP_DELTA = 2 };
 

@@ -146,7 +146,7 @@ static char *put(char **pos, char *end, const char *s)
 static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, uint32_t uid,
 				   struct passwd *pw, char *buf, size_t len)
 {
-	static const char gecos[] = "rjh host ", hosts[] = "/hosts/";
+	static const char gecos[] = SNAP_GECOS_PREFIX, hosts[] = "/hosts/";
 	size_t nl = strlen(name), rl = strnlen(h->runtime_dir, sizeof(h->runtime_dir));
 	char *p = buf;
 

@@ -37,6 +37,7 @@
 #include "policy.h"
 #include "presence.h"
 #include "reg.h"
+#include "snap.h"
 #include "util.h"
 
 /*
@@ -102,7 +103,8 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 	 * nss_rjh serves (its GECOS) is still rjh's, and is denied below.
 	 */
 	if ((x->uid < x->cfg.uid_min || x->uid > x->cfg.uid_max) &&
-	    !(cfg_rc < 0 && pw->pw_gecos && strncmp(pw->pw_gecos, "rjh host ", 9) == 0))
+	    !(cfg_rc < 0 && pw->pw_gecos &&
+	      strncmp(pw->pw_gecos, SNAP_GECOS_PREFIX, sizeof(SNAP_GECOS_PREFIX) - 1) == 0))
 		return PAM_IGNORE;
 	if (bad_args < 0) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s refused: unknown module argument '%s'",
@@ -216,10 +218,8 @@ static int refuse_account(struct host_ctx *x, const struct reg_host *h, const ch
 	    .addr = x->rhost,
 	    .success = false,
 	};
-	char token[96], *reason;
+	char token[96], safe[64], *reason;
 	struct reg *r;
-
-	char safe[64];
 
 	pam_syslog(x->pamh, LOG_NOTICE, "host %s from %s refused: %s", x->user,
 		   util_safe(x->rhost ? x->rhost : "?", safe, sizeof(safe)), why);

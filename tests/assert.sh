@@ -1,5 +1,19 @@
-# Assertions shared by tests/cli/lib.sh and tests/e2e/lib.sh. Each reports
-# through the sourcing library's ok / not_ok.
+# Assertions shared by tests/cli/lib.sh, tests/e2e/lib.sh and
+# tests/selinux/run.sh. Each reports through ok / not_ok, which count into
+# PASS and FAIL; a library may redefine them after sourcing this file (the
+# e2e one adds the jumphost's log to a failure).
+PASS=0
+FAIL=0
+
+ok() {
+	PASS=$((PASS + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	FAIL=$((FAIL + 1))
+	echo "not ok - $*"
+}
 
 # has [-o] TEXT [DESCRIPTION]: $ERR (or $OUT with -o) contains TEXT literally.
 has() {

@@ -9,8 +9,6 @@ GENKEYS="$TOP/build/tools/gen-keys"
 WORK=$(mktemp -d /tmp/rjh-cli.XXXXXX)
 chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
-PASS=0
-FAIL=0
 TEST_NAME=$(basename "$0" .sh)
 
 # Writes $WORK/rjh.conf (root-owned, 0644) for a registry in $WORK; extra
@@ -42,16 +40,6 @@ newkey() {
 # A logical dump of the registry: schema and every row.
 dump() {
 	sqlite3 "$WORK/reg/registry.db" .dump 2>&1
-}
-
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok - $*"
-}
-
-not_ok() {
-	FAIL=$((FAIL + 1))
-	echo "not ok - $*"
 }
 
 # expect RC DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit status,

@@ -22,18 +22,7 @@ PP=${1:-$TOP/build/selinux/rjh.pp}
 SRC=/usr/share/selinux/default
 SUBS=/etc/selinux/default/contexts/files/file_contexts.subs_dist
 NAME=rjhtest
-PASS=0
-FAIL=0
 START=$(date +%s)
-
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok - $*"
-}
-not_ok() {
-	FAIL=$((FAIL + 1))
-	echo "not ok - $*"
-}
 finish() {
 	echo "selinux: $PASS passed, $FAIL failed ($(($(date +%s) - START)) s)"
 	[ "$FAIL" = 0 ]
@@ -62,7 +51,12 @@ fi
 DB=$(basename "$REG")
 
 # tmpfs when there is one: libsemanage writes and fsyncs thousands of files.
-WORK=$(mktemp -d /dev/shm/rjh-selinux.XXXXXX 2> /dev/null || mktemp -d /tmp/rjh-selinux.XXXXXX)
+TMPBASE=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && TMPBASE=/dev/shm
+WORK=$(mktemp -d "$TMPBASE/rjh-selinux.XXXXXX") || {
+	not_ok "cannot create a workspace in $TMPBASE"
+	finish
+}
 trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"
 ROOT=$WORK/root

@@ -1,0 +1,20 @@
+# Shared by the benchmarks that run inside the e2e harness (login.sh,
+# storm.sh, relay.sh): sources tests/e2e/lib.sh (namespaces, jumphost, hosts,
+# teardown in its EXIT trap) and turns its failures into "could not run".
+# Set TEST_NAME before sourcing.
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/lib.sh"
+set -o pipefail
+
+# Setup failures: exit 2, after the harness's teardown (the EXIT trap).
+die() {
+	echo "$TEST_NAME: could not run: $*" >&2
+	if [ -s "$JUMP_LOG" ]; then
+		echo "    jumphost sshd log (tail):" >&2
+		jump_log_since 0 30 >&2
+	fi
+	exit 2
+}
+for sig in INT TERM HUP; do
+	# shellcheck disable=SC2064
+	trap "echo '$TEST_NAME: interrupted (SIG$sig)' >&2; exit 2" "$sig"
+done
