@@ -18,3 +18,17 @@ for sig in INT TERM HUP; do
 	# shellcheck disable=SC2064
 	trap "echo '$TEST_NAME: interrupted (SIG$sig)' >&2; exit 2" "$sig"
 done
+
+# free_id: a uid (and gid) in 2900-2999 that no account or group of the
+# namespace uses yet, for the benchmarks' extra accounts.
+free_id() {
+	local u
+	for u in $(seq 2900 2999); do
+		if ! getent passwd "$u" > /dev/null && ! getent group "$u" > /dev/null &&
+			! grep -q ":$u:" "$WORK/etc/passwd" "$WORK/etc/group"; then
+			echo "$u"
+			return 0
+		fi
+	done
+	return 1
+}

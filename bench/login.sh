@@ -199,18 +199,6 @@ classic_account() {
 	chown -R "$2:$2" "$d"
 }
 
-free_id() {
-	local u
-	for u in $(seq 2900 2999); do
-		if ! getent passwd "$u" > /dev/null && ! getent group "$u" > /dev/null &&
-			! grep -q ":$u:" "$WORK/etc/passwd" "$WORK/etc/group"; then
-			echo "$u"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # The command floor: a second rjh host whose key command only prints its line.
 CMDHOST=bench-cmd
 CMDFLOOR=$WORK/libexec-bench/key-line

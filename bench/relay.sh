@@ -333,18 +333,6 @@ EOF
 	cc -O2 -Wall -o "$RB" "$WORK/rb.c"
 }
 
-free_id() {
-	local u
-	for u in $(seq 2900 2999); do
-		if ! getent passwd "$u" > /dev/null && ! getent group "$u" > /dev/null &&
-			! grep -q ":$u:" "$WORK/etc/passwd" "$WORK/etc/group"; then
-			echo "$u"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # The classic jumphost account: a shell, its own authorized_keys (alice's
 # key, so that the laptop's alice can use it), no ForceCommand.
 carl_account() {
