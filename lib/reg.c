@@ -153,6 +153,7 @@ struct reg {
 	sqlite3 *db;
 	char path[CFG_PATH_MAX];
 	int busy_ms;
+	int ver; /* user_version when opened (check_schema) */
 	sqlite3_stmt *st[Q_COUNT_];
 };
 
@@ -267,11 +268,8 @@ static int migrate(struct reg *r, const struct cfg *c, bool create, struct rjh_d
 {
 	int rc, ver = 0, i;
 
-	/* Up to date: no write lock just to find that out (readers use REG_RW too). */
-	rc = pragma_int(r, "PRAGMA user_version", &ver, d);
-	if (rc < 0)
-		return rc;
-	if (!create && ver == reg_schema_version())
+	/* Up to date (check_schema read it): no write lock just to find that out. */
+	if (!create && r->ver == reg_schema_version())
 		return RJH_OK;
 	rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
 	if (rc < 0)
@@ -317,27 +315,43 @@ out:
 	return rc;
 }
 
-/* Checks that the file is an rjh registry this build understands. */
+/*
+ * Checks that the file is an rjh registry this build understands, and keeps
+ * its schema version in r->ver. Both numbers come from one statement: one
+ * read lock besides the schema's own (every lock is a round of syscalls, and
+ * pam_rjh opens the registry in every login).
+ */
 static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
 {
-	int app = 0, ver = 0, rc;
+	sqlite3_stmt *s = NULL;
+	int app = 0, src;
 
-	rc = pragma_int(r, "PRAGMA application_id", &app, d);
-	if (rc == 0)
-		rc = pragma_int(r, "PRAGMA user_version", &ver, d);
-	if (rc < 0)
-		return rc;
+	src = sqlite3_prepare_v2(r->db,
+				 "SELECT (SELECT application_id FROM pragma_application_id), "
+				 "(SELECT user_version FROM pragma_user_version)",
+				 -1, &s, NULL);
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+		if (src == SQLITE_ROW) {
+			app = sqlite3_column_int(s, 0);
+			r->ver = sqlite3_column_int(s, 1);
+			src = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_OK)
+		return reg_fail(r, src, "read schema", d);
 	if (app != REG_APP_ID)
 		return diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", r->path);
-	if (ver > reg_schema_version())
+	if (r->ver > reg_schema_version())
 		return diag_set(d, RJH_ESCHEMA,
 				"%s: registry schema %d is newer than this rjh understands (%d)",
-				r->path, ver, reg_schema_version());
-	if (ver < reg_schema_version() && mode == REG_RO)
+				r->path, r->ver, reg_schema_version());
+	if (r->ver < reg_schema_version() && mode == REG_RO)
 		return diag_set(
 		    d, RJH_EREGISTRY,
 		    "%s: registry schema %d needs an upgrade to %d (run rjh-admin as root)",
-		    r->path, ver, reg_schema_version());
+		    r->path, r->ver, reg_schema_version());
 	return RJH_OK;
 }
 
