@@ -267,6 +267,17 @@ eq "$(cat "$WORK"/storm.storm-* | sort | uniq -c | awk '{print $1, $2, $3}' | tr
 eq "$(q "SELECT count(*) FROM sessions") " "$((before + 500)) " "500 presence rows, none lost"
 eq "$(syslog_since 0 | grep -c -i 'locked\|busy')" 0 "no lock or busy error in syslog"
 
+# NODELETE: libpam's pam_end leaves pam_rjh and libsqlite3 loaded (sshd's
+# monitor exits next; unloading them first only cost CPU). pam_permit,
+# linked without it, shows that the probe sees an unload.
+OUT=$(timeout 60 "$RUN" -d "$WORK/pam.d" -m pam_rjh.so rjh host-a acct 2>&1)
+has -o "after pam_end: pam_rjh.so mapped" "pam_end leaves pam_rjh.so loaded (NODELETE)"
+OUT=$(timeout 60 "$RUN" -d "$WORK/pam.d" -m libsqlite3 rjh host-a acct 2>&1)
+has -o "after pam_end: libsqlite3 mapped" "and libsqlite3 with it"
+printf 'account required pam_permit.so\n' > "$WORK/pam.d/permit"
+OUT=$(timeout 60 "$RUN" -d "$WORK/pam.d" -m pam_permit.so permit host-a acct 2>&1)
+has -o "after pam_end: pam_permit.so not mapped" "the probe sees pam_end unload a module without NODELETE"
+
 # Only the pam_sm_* entry points are exported.
 eq "$(nm -D --defined-only "$SO" | awk '{print $3}' | sort | tr '\n' ' ')" \
 	"pam_sm_acct_mgmt pam_sm_close_session pam_sm_open_session " "exports exactly the three pam_sm_* symbols"

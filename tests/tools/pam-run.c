@@ -2,13 +2,15 @@
  * pam-run: drives one PAM transaction through the real libpam, the way sshd
  * does, and prints each phase's result by name.
  *
- *   pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... SERVICE USER PHASE...
+ *   pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... [-m LIB] SERVICE USER PHASE...
  *
  * PHASE is acct, open, close or pause (waits for a line on stdin, so a test
  * can act between open and close). -e puts NAME=VALUE into the PAM
  * environment before the phases (sshd's SSH_AUTH_INFO_0). CONFDIR is a
  * directory of service files (pam_start_confdir), /etc/pam.d by default.
- * Prints "PHASE: PAM_NAME" per phase and exits 0 when every phase ran.
+ * Prints "PHASE: PAM_NAME" per phase and exits 0 when every phase ran. With
+ * -m, then prints whether a file whose path contains LIB is still mapped
+ * after pam_end ("after pam_end: LIB mapped" or "not mapped").
  */
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -17,6 +19,21 @@
 #include <unistd.h>
 
 #define MAX_ENV 8
+
+/* True when a mapping of this process has a path containing lib. */
+static int mapped(const char *lib)
+{
+	char line[4096];
+	int found = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, lib) != NULL;
+	fclose(f);
+	return found;
+}
 
 static const char *pam_name(int rc)
 {
@@ -57,22 +74,24 @@ static int no_conv(int n, const struct pam_message **msg, struct pam_response **
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... SERVICE USER "
-			"acct|open|close|pause...\n");
+	fprintf(stderr, "usage: pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... [-m LIB] "
+			"SERVICE USER acct|open|close|pause...\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	const struct pam_conv conv = {no_conv, NULL};
-	const char *confdir = NULL, *rhost = NULL, *env[MAX_ENV];
+	const char *confdir = NULL, *rhost = NULL, *lib = NULL, *env[MAX_ENV];
 	pam_handle_t *pamh = NULL;
 	int nenv = 0, opt, i, rc;
 	char line[64];
 
-	while ((opt = getopt(argc, argv, "+d:r:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:r:e:m:")) != -1) {
 		if (opt == 'd')
 			confdir = optarg;
+		else if (opt == 'm')
+			lib = optarg;
 		else if (opt == 'r')
 			rhost = optarg;
 		else if (opt == 'e' && nenv < MAX_ENV && strchr(optarg, '='))
@@ -113,5 +132,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	pam_end(pamh, rc);
+	if (lib)
+		printf("after pam_end: %s %s\n", lib, mapped(lib) ? "mapped" : "not mapped");
 	return 0;
 }
