@@ -68,10 +68,10 @@
 # each pair, and the table shows each case's best (lowest) time, CPU and
 # memory, failures and restarts summed. STORM_ROUNDS (default 2) sets the
 # rounds: one takes 6-7 minutes on this 2-core VM (1,400 logins, each ~0.2 s
-# of sshd CPU). Two are the default because one round's CPU ratio moved by
-# up to +-6% between runs on a quiet machine, and the first round cost up to
-# 10% more than the second for both stacks; read a MISSED near 1.10 with that
-# in mind. STORM_N (default "200 500") changes the sizes.
+# of sshd CPU). Two are the default because one round's on/off CPU ratio
+# moved between 0.98 and 1.21 across runs on a quiet machine (the clients'
+# CPU, the control, by up to 13% between rounds); read a MISSED near 1.10
+# with that in mind. STORM_N (default "200 500") changes the sizes.
 # Exits 1 if a target is missed, 2 if the benchmark could not run.
 TEST_NAME=bench-storm
 STORM_N=${STORM_N:-200 500}
