@@ -77,10 +77,12 @@ $(B)/asan/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
 
-$(B)/obj/%.o: %.c $(wildcard lib/*.h)
+# Every object depends on the Makefile, so a change of flags (compile or
+# link) rebuilds the objects and relinks everything made from them.
+$(B)/obj/%.o: %.c $(wildcard lib/*.h) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -MMD -c $< -o $@
-$(B)/asan/%.o: %.c $(wildcard lib/*.h)
+$(B)/asan/%.o: %.c $(wildcard lib/*.h) Makefile
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
 
@@ -104,9 +106,8 @@ $(B)/rjh-connect: $(CONNECT_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 # pam_end's dlclose leaves it and libsqlite3 mapped until the process exits.
 # sshd's monitor exits right after pam_end; unmapping both first cost about
 # 3.5 ms of CPU per login with 200 logins at once (pam-run, perf stat), and a
-# long-lived PAM user never unloads libsqlite3's global state mid-run. It
-# depends on the Makefile so that a change of these flags relinks it.
-$(B)/pam_rjh.so: $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a pam_rjh/pam_rjh.map Makefile
+# long-lived PAM user never unloads libsqlite3's global state mid-run.
+$(B)/pam_rjh.so: $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a pam_rjh/pam_rjh.map
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -shared -Wl,--version-script=pam_rjh/pam_rjh.map \
 		-Wl,-z,nodelete -Wl,--no-undefined -o $@ $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a \
 		-lsqlite3 -laudit -lpam

@@ -215,7 +215,7 @@ client() {
 
 # restart_exited NOW: as the host unit does (Restart=always, RestartSec), starts
 # again every client whose ssh exited at least STORM_RESTART s ago. Uses
-# storm's pids, dead and restarts.
+# storm's pids, dead and restarted (every restart's pid).
 restart_exited() {
 	local j
 	for ((j = 0; j < ${#pids[@]}; j++)); do
@@ -227,14 +227,13 @@ restart_exited() {
 			pids[j]=$!
 			restarted+=("$!")
 			dead[j]=
-			restarts=$((restarts + 1))
 		fi
 	done
 }
 
 storm() {
 	local n=$1 pam=$2 i up=0 gone t0 t1 t2 ta tb oa ob secs end pids=() pid pss rss procs ups rows
-	local bad errs load launcher cms launched qa qb dead=() restarted=() restarts=0 rcpu=0
+	local bad errs load launcher cms launched qa qb dead=() restarted=() rcpu=0
 	pam_stack "$pam" || die "pam_stack $pam"
 	no_children 60 || die "the listener still serves an older connection"
 	rm -f "$RUNTIME"/hosts/storm-*/sock/ssh.sock
@@ -310,7 +309,7 @@ storm() {
 	bad=$((n - up))
 	[ "$gone" -gt "$bad" ] && bad=$gone
 	echo "    $n, pam_rjh $pam: $n ssh forked in $launched s, listening ${secs} s, $up up" \
-		"($restarts restarted, $gone ssh exited at the end, status says $ups up)," \
+		"(${#restarted[@]} restarted, $gone ssh exited at the end, status says $ups up)," \
 		"$(echo "$procs" | grep -c .) sshd processes: Pss $((pss / 1024)) MiB, Rss $((rss / 1024)) MiB;" \
 		"sshd CPU $(((tb - ta) * 1000 / TICK)) ms, clients $cms ms per login; other work on the machine: $load cores" >&2
 	[ "${3:-}" = warmup ] && return 0
@@ -323,15 +322,15 @@ storm() {
 	errs=$(syslog_since | grep -E 'pam_rjh|rjh-authorized-keys' | grep -vc 'session opened\|session closed')
 	[ "$errs" = 0 ] || note "$n/$pam: $errs syslog lines from pam_rjh or the key helper, e.g. $(syslog_since |
 		grep -E 'pam_rjh|rjh-authorized-keys' | grep -v 'session opened\|session closed' | head -1)"
-	if [ $((gone + restarts)) -gt 0 ]; then
-		info "$n/$pam: $restarts ssh exited and were restarted ${STORM_RESTART} s later (as the host unit" \
+	if [ $((gone + ${#restarted[@]})) -gt 0 ]; then
+		info "$n/$pam: ${#restarted[@]} ssh exited and were restarted ${STORM_RESTART} s later (as the host unit" \
 			"does), $gone more exited; they said: $(cat "$SD"/ssh.*.log | sort | uniq -c | sort -rn |
 			head -3 | tr -s ' \n' ' '); kernel listen queue: $(tcpext_delta "$qa" "$qb")"
 	fi
 	[ $((n - up)) -le "$gone" ] || note "$n/$pam: $((n - up - gone)) tunnels still connecting after" \
 		"$STORM_TIMEOUT s (status said $ups up a moment later)"
 	echo "$secs $bad $(awk -v d=$((tb - ta)) -v t="$TICK" -v n="$n" 'BEGIN { printf "%.2f", d * 1000 / t / n }') $(
-		awk -v p="$pss" -v u="$up" 'BEGIN { printf "%.0f", (u > 0 ? p / u : 0) }') $load $cms $restarts" >> "$SD/res.$n.$pam"
+		awk -v p="$pss" -v u="$up" 'BEGIN { printf "%.0f", (u > 0 ? p / u : 0) }') $load $cms ${#restarted[@]}" >> "$SD/res.$n.$pam"
 	rm -f "$SD"/ssh.*.log
 }
 

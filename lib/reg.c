@@ -225,15 +225,17 @@ static int exec(struct reg *r, const char *sql, const char *what, struct rjh_dia
 	return src == SQLITE_OK ? RJH_OK : reg_fail(r, src, what, d);
 }
 
-static int pragma_int(struct reg *r, const char *sql, int *out, struct rjh_diag *d)
+/* Reads the first n columns of sql's one row as ints into out[]. Returns 0 or an rjh code. */
+static int read_ints(struct reg *r, const char *sql, int *out, int n, struct rjh_diag *d)
 {
 	sqlite3_stmt *s = NULL;
-	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL);
+	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL), i;
 
 	if (src == SQLITE_OK) {
 		src = sqlite3_step(s);
 		if (src == SQLITE_ROW) {
-			*out = sqlite3_column_int(s, 0);
+			for (i = 0; i < n; i++)
+				out[i] = sqlite3_column_int(s, i);
 			src = SQLITE_OK;
 		}
 	}
@@ -274,7 +276,7 @@ static int migrate(struct reg *r, const struct cfg *c, bool create, struct rjh_d
 	rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
 	if (rc < 0)
 		return rc;
-	rc = pragma_int(r, "PRAGMA user_version", &ver, d);
+	rc = read_ints(r, "PRAGMA user_version", &ver, 1, d);
 	if (rc < 0)
 		goto out;
 	for (i = 0; i < reg_migrations_count; i++) {
@@ -323,25 +325,16 @@ out:
  */
 static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
 {
-	sqlite3_stmt *s = NULL;
-	int app = 0, src;
+	int ids[2] = {0, 0}; /* application_id, user_version */
+	int rc = read_ints(r,
+			   "SELECT (SELECT application_id FROM pragma_application_id), "
+			   "(SELECT user_version FROM pragma_user_version)",
+			   ids, 2, d);
 
-	src = sqlite3_prepare_v2(r->db,
-				 "SELECT (SELECT application_id FROM pragma_application_id), "
-				 "(SELECT user_version FROM pragma_user_version)",
-				 -1, &s, NULL);
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-		if (src == SQLITE_ROW) {
-			app = sqlite3_column_int(s, 0);
-			r->ver = sqlite3_column_int(s, 1);
-			src = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_OK)
-		return reg_fail(r, src, "read schema", d);
-	if (app != REG_APP_ID)
+	if (rc < 0)
+		return rc;
+	r->ver = ids[1];
+	if (ids[0] != REG_APP_ID)
 		return diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", r->path);
 	if (r->ver > reg_schema_version())
 		return diag_set(d, RJH_ESCHEMA,
