@@ -26,6 +26,10 @@ void cfg_defaults(struct cfg *c)
 	c->rsa_min_bits = 3072;
 	c->audit = CFG_AUDIT_BEST_EFFORT;
 	snprintf(c->keys_user, sizeof(c->keys_user), "rjh");
+	c->max_sessions_per_host = 3;
+	c->retention = 90 * 86400;
+	c->runtime_size = 16u << 20;
+	c->runtime_inodes = 1048576;
 }
 
 const char *cfg_audit_name(enum cfg_audit a)
@@ -150,6 +154,31 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 		*why = "must be a DNS name or an IPv4 or IPv6 address";
 		return set_hostname(c->public_name, sizeof(c->public_name), v);
 	}
+	if (!strcmp(k, "max_sessions_per_host")) {
+		*why = "must be a number from 1 to 1000";
+		if (util_parse_u32(v, &n) < 0 || n < 1 || n > 1000)
+			return -1;
+		c->max_sessions_per_host = n;
+		return 0;
+	}
+	if (!strcmp(k, "retention")) {
+		*why = "must be an age of at least one day, such as 90d or 13w";
+		return util_parse_age(v, &c->retention) < 0 || c->retention < 86400 ? -1 : 0;
+	}
+	if (!strcmp(k, "runtime_size")) {
+		*why = "must be a size from 1M to 1G, such as 16M";
+		return util_parse_size(v, &c->runtime_size) < 0 || c->runtime_size < (1u << 20) ||
+			       c->runtime_size > (1u << 30)
+			   ? -1
+			   : 0;
+	}
+	if (!strcmp(k, "runtime_inodes")) {
+		*why = "must be a number from 1024 to 100000000";
+		if (util_parse_u32(v, &n) < 0 || n < 1024 || n > 100000000)
+			return -1;
+		c->runtime_inodes = n;
+		return 0;
+	}
 	*why = NULL;
 	return -1;
 }
@@ -168,10 +197,23 @@ static char *trim(char *s)
 
 int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, struct rjh_diag *d)
 {
-	static const char *const keys[] = {"registry",    "runtime_dir", "uid_min",      "uid_max",
-					   "host_group",  "host_gid",    "rsa_min_bits", "audit",
-					   "public_name", "keys_user"};
-	enum { K_UID_MIN = 2, K_UID_MAX = 3, K_HOST_GID = 5, K_N = 10 };
+	static const char *const keys[] = {
+	    "registry",
+	    "runtime_dir",
+	    "uid_min",
+	    "uid_max",
+	    "host_group",
+	    "host_gid",
+	    "rsa_min_bits",
+	    "audit",
+	    "public_name",
+	    "keys_user",
+	    "max_sessions_per_host",
+	    "retention",
+	    "runtime_size",
+	    "runtime_inodes",
+	};
+	enum { K_UID_MIN = 2, K_UID_MAX = 3, K_HOST_GID = 5, K_N = 14 };
 	unsigned line_of[K_N] = {0}, lineno = 0, at;
 	size_t pos = 0;
 	char *buf, *line;

@@ -25,6 +25,10 @@ struct cfg {
 	enum cfg_audit audit;           /* audit = best-effort | required | off */
 	char public_name[254];          /* public_name: the jumphost's DNS name */
 	char keys_user[33];             /* keys_user = rjh: sshd's AuthorizedKeysCommandUser */
+	uint32_t max_sessions_per_host; /* max_sessions_per_host = 3: live tunnels of one host */
+	int64_t retention;              /* retention = 90d: what prune keeps, in seconds */
+	uint64_t runtime_size;          /* runtime_size = 16M: the runtime tmpfs's size= */
+	uint32_t runtime_inodes;        /* runtime_inodes = 1048576: its nr_inodes= */
 	char source[CFG_PATH_MAX];      /* the file that was read, or "" for defaults */
 };
 

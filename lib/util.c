@@ -211,6 +211,44 @@ bad:
 	    util_safe(s, safe, 40));
 }
 
+/* n (1 to 9 digits) times the scale of the one unit after it; -1 if s is not that shape. */
+static int64_t scaled(const char *s, const char *units, const int64_t *scale, bool unit_optional)
+{
+	size_t n = strspn(s, "0123456789");
+	const char *u;
+
+	if (n == 0 || n > 9)
+		return -1;
+	if (s[n] == '\0')
+		return unit_optional ? strtoll(s, NULL, 10) : -1;
+	u = strchr(units, s[n]);
+	if (!u || s[n + 1] != '\0')
+		return -1;
+	return strtoll(s, NULL, 10) * scale[u - units];
+}
+
+int util_parse_age(const char *s, int64_t *secs_out)
+{
+	static const int64_t secs[] = {1, 60, 3600, 86400, 604800};
+	int64_t v = scaled(s, "smhdw", secs, false);
+
+	if (v < 0)
+		return RJH_EINVAL;
+	*secs_out = v;
+	return RJH_OK;
+}
+
+int util_parse_size(const char *s, uint64_t *bytes_out)
+{
+	static const int64_t mult[] = {1024, 1048576, 1073741824};
+	int64_t v = scaled(s, "kMG", mult, true);
+
+	if (v < 0)
+		return RJH_EINVAL;
+	*bytes_out = (uint64_t)v;
+	return RJH_OK;
+}
+
 void util_fmt_time(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;

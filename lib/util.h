@@ -48,6 +48,18 @@ int util_parse_u32(const char *s, uint32_t *out);
  */
 int util_parse_time(const char *s, int64_t *out, struct rjh_diag *d);
 
+/*
+ * Parses an age: 1 to 9 digits and one unit, s, m, h, d or w (30m, 12h, 7d,
+ * 2w). Sets *secs_out; RJH_EINVAL for anything else.
+ */
+int util_parse_age(const char *s, int64_t *secs_out);
+
+/*
+ * Parses a size: 1 to 9 digits and an optional binary unit k, M or G (64M).
+ * Sets *bytes_out; RJH_EINVAL for anything else.
+ */
+int util_parse_size(const char *s, uint64_t *bytes_out);
+
 /* Formats t as YYYY-MM-DDTHH:MM:SSZ into buf (at least 21 bytes). */
 void util_fmt_time(int64_t t, char *buf, size_t len);
 

@@ -63,13 +63,11 @@ static const char *uid_name(struct name_cache *c, uint32_t uid)
  */
 static int parse_since(const char *s, int64_t now, int64_t *out, struct rjh_diag *d)
 {
-	static const char units[] = "smhdw";
-	static const int64_t secs[] = {1, 60, 3600, 86400, 604800};
-	size_t n = strspn(s, "0123456789");
+	int64_t age;
 	char safe[48];
 
-	if (n > 0 && n <= 9 && s[n] && !s[n + 1] && strchr(units, s[n])) {
-		*out = now - strtoll(s, NULL, 10) * secs[strchr(units, s[n]) - units];
+	if (util_parse_age(s, &age) == 0) {
+		*out = now - age;
 		if (*out < 0)
 			*out = 0;
 		return RJH_OK;

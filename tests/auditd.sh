@@ -19,7 +19,8 @@
 #
 # auditd must run in the initial PID namespace (the kernel refuses audit
 # control from any other), so start it before any `unshare --pid`; records
-# sent from inside namespaces still reach it.
+# sent from inside namespaces still reach it. Runs take turns on
+# /run/lock/rjh-tests-auditd.lock, held until the test's shell exits.
 AUDITD_PID=
 AUDIT_PREV_ENABLED=
 AUDIT_LOG=
@@ -29,6 +30,13 @@ auditd_status() { auditctl -s 2> /dev/null | awk -v k="$1" '$1 == k {print $2}';
 
 auditd_start() {
 	local dir=$1 i
+	# One audit daemon per kernel: test runs side by side (work trees) take turns.
+	mkdir -p /run/lock
+	exec {AUDITD_LOCK_FD}> /run/lock/rjh-tests-auditd.lock
+	if ! flock -w 1800 "$AUDITD_LOCK_FD"; then
+		AUDIT_WHY="another test run held the auditd lock for 30 minutes"
+		return 1
+	fi
 	AUDIT_PREV_ENABLED=$(auditd_status enabled)
 	if [ -z "$AUDIT_PREV_ENABLED" ] || [ "$AUDIT_PREV_ENABLED" = 2 ]; then
 		AUDIT_WHY="kernel audit is absent or locked (enabled=${AUDIT_PREV_ENABLED:-none})"

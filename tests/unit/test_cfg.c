@@ -74,6 +74,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.rsa_min_bits, 3072);
 	assert_int_equal(c.audit, CFG_AUDIT_BEST_EFFORT);
 	assert_string_equal(c.public_name, "");
+	assert_int_equal(c.max_sessions_per_host, 3);
+	assert_int_equal(c.retention, 90 * 86400);
+	assert_int_equal(c.runtime_size, 16u << 20);
+	assert_int_equal(c.runtime_inodes, 1048576);
 	assert_string_equal(c.source, "");
 }
 
@@ -106,7 +110,11 @@ static void test_every_key(void **state)
 			       "host_gid = 1999999999\n"
 			       "rsa_min_bits = 4096\n"
 			       "audit = required\n"
-			       "public_name = Jump.Example.org\n",
+			       "public_name = Jump.Example.org\n"
+			       "max_sessions_per_host = 5\n"
+			       "retention = 13w\n"
+			       "runtime_size = 64M\n"
+			       "runtime_inodes = 200000\n",
 			       &c, &d),
 			 RJH_OK);
 	assert_string_equal(d.msg, "");
@@ -119,6 +127,10 @@ static void test_every_key(void **state)
 	assert_int_equal(c.rsa_min_bits, 4096);
 	assert_int_equal(c.audit, CFG_AUDIT_REQUIRED);
 	assert_string_equal(c.public_name, "Jump.Example.org");
+	assert_int_equal(c.max_sessions_per_host, 5);
+	assert_int_equal(c.retention, 13 * 604800);
+	assert_int_equal(c.runtime_size, 64u << 20);
+	assert_int_equal(c.runtime_inodes, 200000);
 	/* cfg_parse does not know a file name; only cfg_load records one. */
 	assert_string_equal(c.source, "");
 }
@@ -244,6 +256,18 @@ static const struct bad_case bad_cases[] = {
     {"public_name = jump_host.example\n", "test.conf:1: ", "public_name"},
     {"public_name = a b\n", "test.conf:1: ", "public_name"},
     {"public_name = jump=x\n", "test.conf:1: ", "public_name"},
+    {"max_sessions_per_host = 0\n", "test.conf:1: ", "max_sessions_per_host"},
+    {"max_sessions_per_host = 1001\n", "test.conf:1: ", "max_sessions_per_host"},
+    {"max_sessions_per_host = many\n", "test.conf:1: ", "max_sessions_per_host"},
+    {"retention = 90\n", "test.conf:1: ", "retention"},
+    {"retention = 12h\n", "test.conf:1: ", "retention"},
+    {"retention = 1y\n", "test.conf:1: ", "retention"},
+    {"retention = -7d\n", "test.conf:1: ", "retention"},
+    {"runtime_size = 512k\n", "test.conf:1: ", "runtime_size"},
+    {"runtime_size = 2G\n", "test.conf:1: ", "runtime_size"},
+    {"runtime_size = 16MB\n", "test.conf:1: ", "runtime_size"},
+    {"runtime_inodes = 1023\n", "test.conf:1: ", "runtime_inodes"},
+    {"runtime_inodes = 100000001\n", "test.conf:1: ", "runtime_inodes"},
     /* Checks across keys name the later of the lines involved. */
     {"uid_min = 2000000000\nuid_max = 1999999999\n", "test.conf:2: ", "uid_min"},
     {"uid_max = 1999999999\n\nuid_min = 2000000000\n", "test.conf:3: ", "uid_min"},

@@ -363,6 +363,48 @@ static void lines_of(const char *text, char *out, size_t outlen)
 	free(buf);
 }
 
+static void test_parse_age_size(void **state)
+{
+	static const char *const bad_ages[] = {"",    "7",    "d",   "7D",  "7y",
+					       "-7d", "+7d",  " 7d", "7d ", "1234567890s",
+					       "7dd", "0x7d", "7.5d"};
+	static const char *const bad_sizes[] = {"",     "M",    "16m",        "16MB", "-1",
+						" 16M", "16M ", "1234567890", "1.5G", "16T"};
+	uint64_t bytes;
+	int64_t secs;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(util_parse_age("30s", &secs), RJH_OK);
+	assert_int_equal(secs, 30);
+	assert_int_equal(util_parse_age("30m", &secs), RJH_OK);
+	assert_int_equal(secs, 1800);
+	assert_int_equal(util_parse_age("12h", &secs), RJH_OK);
+	assert_int_equal(secs, 43200);
+	assert_int_equal(util_parse_age("7d", &secs), RJH_OK);
+	assert_int_equal(secs, 604800);
+	assert_int_equal(util_parse_age("999999999w", &secs), RJH_OK);
+	assert_int_equal(secs, 999999999LL * 604800);
+	assert_int_equal(util_parse_age("0d", &secs), RJH_OK);
+	assert_int_equal(secs, 0);
+	for (i = 0; i < sizeof(bad_ages) / sizeof(bad_ages[0]); i++) {
+		if (util_parse_age(bad_ages[i], &secs) != RJH_EINVAL)
+			fail_msg("age '%s' was accepted", bad_ages[i]);
+	}
+	assert_int_equal(util_parse_size("4096", &bytes), RJH_OK);
+	assert_int_equal(bytes, 4096);
+	assert_int_equal(util_parse_size("64k", &bytes), RJH_OK);
+	assert_int_equal(bytes, 65536);
+	assert_int_equal(util_parse_size("16M", &bytes), RJH_OK);
+	assert_int_equal(bytes, 16u << 20);
+	assert_int_equal(util_parse_size("2G", &bytes), RJH_OK);
+	assert_int_equal(bytes, 2ULL << 30);
+	for (i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		if (util_parse_size(bad_sizes[i], &bytes) != RJH_EINVAL)
+			fail_msg("size '%s' was accepted", bad_sizes[i]);
+	}
+}
+
 static void test_next_line(void **state)
 {
 	char out[256];
@@ -477,13 +519,14 @@ static void test_check_trusted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_time_ok),      cmocka_unit_test(test_parse_time_bad),
-	    cmocka_unit_test(test_fmt_time),           cmocka_unit_test(test_time_round_trip),
-	    cmocka_unit_test(test_cidrs_ok),           cmocka_unit_test(test_cidrs_bad),
-	    cmocka_unit_test(test_cidrs_limits),       cmocka_unit_test(test_cidrs_match),
-	    cmocka_unit_test(test_parse_u32),          cmocka_unit_test(test_next_line),
-	    cmocka_unit_test(test_next_line_null_len), cmocka_unit_test(test_is_printable),
-	    cmocka_unit_test(test_read_file),          cmocka_unit_test(test_check_trusted),
+	    cmocka_unit_test(test_parse_time_ok), cmocka_unit_test(test_parse_time_bad),
+	    cmocka_unit_test(test_fmt_time),      cmocka_unit_test(test_time_round_trip),
+	    cmocka_unit_test(test_cidrs_ok),      cmocka_unit_test(test_cidrs_bad),
+	    cmocka_unit_test(test_cidrs_limits),  cmocka_unit_test(test_cidrs_match),
+	    cmocka_unit_test(test_parse_u32),     cmocka_unit_test(test_parse_age_size),
+	    cmocka_unit_test(test_next_line),     cmocka_unit_test(test_next_line_null_len),
+	    cmocka_unit_test(test_is_printable),  cmocka_unit_test(test_read_file),
+	    cmocka_unit_test(test_check_trusted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
