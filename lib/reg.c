@@ -65,8 +65,19 @@ enum q {
 	Q_HOST_KEYS_ALL,
 	Q_KNOWN_HOSTS,
 	Q_KNOWN_HOSTS_MISSING,
+	Q_POLICY_GEN,
+	Q_POLICY_CHANGES,
+	Q_POLICY_PRUNE,
+	Q_LOGIN_ALL,
+	Q_LOGIN_ONE,
 	Q_COUNT_
 };
+
+/* The columns row_login reads, in its order: a host, and one of its keys not revoked or NULLs. */
+#define LOGIN_COLS                                                                                 \
+	"h.id, h.name, h.uid, h.state, h.created, h.updated, h.source_cidrs, h.expires, k.id, "    \
+	"k.algorithm, k.blob, k.fingerprint, k.created, k.expires FROM hosts h LEFT JOIN keys k "  \
+	"ON k.host_id = h.id AND k.revoked IS NULL"
 
 static const char *const q_sql[Q_COUNT_] = {
     [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
@@ -145,8 +156,17 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE h.state = 'active' AND "
 			      "(h.expires IS NULL OR h.expires > ?1) AND NOT EXISTS "
 			      "(SELECT 1 FROM host_keys hk WHERE hk.host_id = h.id)",
+    /* The newest policy_log id: pruning keeps the newest row, so ids never go back. */
+    [Q_POLICY_GEN] = "SELECT (SELECT max(id) FROM policy_log), "
+		     "(SELECT value FROM settings WHERE name = 'policy_log_floor')",
+    [Q_POLICY_CHANGES] = "SELECT DISTINCT host FROM policy_log WHERE id > ?1 ORDER BY host",
+    [Q_POLICY_PRUNE] = "DELETE FROM policy_log WHERE id <= ?1 AND id < (SELECT max(id) FROM "
+		       "policy_log)",
+    [Q_LOGIN_ALL] = "SELECT " LOGIN_COLS " ORDER BY h.name, k.id",
+    [Q_LOGIN_ONE] = "SELECT " LOGIN_COLS " WHERE h.name = ?1 ORDER BY k.id",
     [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
-		    "fingerprint, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		    "fingerprint, result, detail, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		    "?9, ?10) ON CONFLICT(origin) WHERE origin IS NOT NULL DO NOTHING",
 };
 
 struct reg {
@@ -262,6 +282,14 @@ static int set_setting_u32(struct reg *r, const char *name, uint32_t v, struct r
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%u", v);
+	return set_setting(r, name, buf, d);
+}
+
+static int set_setting_u64(struct reg *r, const char *name, uint64_t v, struct rjh_diag *d)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
 	return set_setting(r, name, buf, d);
 }
 
@@ -1144,6 +1172,11 @@ int reg_presence_each(struct reg *r, reg_presence_cb cb, void *ctx, struct rjh_d
 	return rc;
 }
 
+int64_t reg_changes(struct reg *r)
+{
+	return sqlite3_changes64(r->db);
+}
+
 int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d)
 {
 	int rc = RJH_OK, src;
@@ -1164,6 +1197,8 @@ int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d)
 	sqlite3_bind_text(s, 8, e->success ? "success" : "failed", -1, SQLITE_STATIC);
 	if (e->detail)
 		sqlite3_bind_text(s, 9, e->detail, -1, SQLITE_STATIC);
+	if (e->origin)
+		sqlite3_bind_text(s, 10, e->origin, -1, SQLITE_STATIC);
 	src = sqlite3_step(s);
 	done(s);
 	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record event", d);
@@ -1236,6 +1271,122 @@ int reg_events_find(struct reg *r, const struct reg_event_filter *f, reg_event_c
 	return events_walk(r, s, cb, ctx, d);
 }
 
+int reg_policy_generation(struct reg *r, uint64_t *gen_out, uint64_t *floor_out, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_POLICY_GEN, d, &rc);
+
+	*gen_out = *floor_out = 0;
+	if (!s)
+		return rc;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		*gen_out = (uint64_t)sqlite3_column_int64(s, 0);
+		*floor_out = (uint64_t)sqlite3_column_int64(s, 1);
+	} else {
+		rc = reg_fail(r, src, "read the policy generation", d);
+	}
+	done(s);
+	return rc;
+}
+
+int reg_policy_changes(struct reg *r, uint64_t since, int (*cb)(const char *host, void *ctx),
+		       void *ctx, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_POLICY_CHANGES, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, (int64_t)since);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = cb((const char *)sqlite3_column_text(s, 0), ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read the policy log", d);
+	done(s);
+	return rc;
+}
+
+int reg_policy_log_prune(struct reg *r, uint64_t upto, struct rjh_diag *d)
+{
+	uint64_t gen, floor;
+	int rc = reg_policy_generation(r, &gen, &floor, d), src;
+	sqlite3_stmt *s;
+
+	if (rc < 0 || upto <= floor)
+		return rc;
+	s = stmt(r, Q_POLICY_PRUNE, d, &rc);
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, (int64_t)upto);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "prune the policy log", d);
+	return set_setting_u64(r, "policy_log_floor", upto, d);
+}
+
+/* Reads the LOGIN_COLS of the current row: the host, and its key unless the host has none. */
+static bool row_login(sqlite3_stmt *s, struct reg_host *h, struct reg_key *k)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(s, 0);
+	copy_col(h->name, sizeof(h->name), s, 1);
+	h->uid = (uint32_t)sqlite3_column_int64(s, 2);
+	h->disabled = strcmp((const char *)sqlite3_column_text(s, 3), "active") != 0;
+	h->created = sqlite3_column_int64(s, 4);
+	h->updated = sqlite3_column_int64(s, 5);
+	copy_col(h->cidrs, sizeof(h->cidrs), s, 6);
+	h->expires = sqlite3_column_int64(s, 7);
+	if (sqlite3_column_type(s, 8) == SQLITE_NULL)
+		return false;
+	/* Field by field: a memset of the whole key (8 KiB) per row cost a rebuild 30%. */
+	k->id = sqlite3_column_int64(s, 8);
+	k->host_id = h->id;
+	memcpy(k->host, h->name, sizeof(k->host));
+	copy_col(k->type, sizeof(k->type), s, 9);
+	copy_col(k->b64, sizeof(k->b64), s, 10);
+	copy_col(k->fp, sizeof(k->fp), s, 11);
+	k->created = sqlite3_column_int64(s, 12);
+	k->expires = sqlite3_column_int64(s, 13);
+	k->comment[0] = '\0';
+	k->revoked = 0;
+	return true;
+}
+
+int reg_login_rows(struct reg *r, const char *name, reg_login_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct reg_host h;
+	struct reg_key *k;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, name ? Q_LOGIN_ONE : Q_LOGIN_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	k = malloc(sizeof(*k));
+	if (!k) {
+		done(s);
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	}
+	if (name)
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		bool have_key = row_login(s, &h, k);
+
+		rc = cb(&h, have_key ? k : NULL, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read hosts and keys", d);
+	done(s);
+	free(k);
+	return rc;
+}
+
 /* Every host, sorted by name, into a new array. */
 static int read_idents(struct reg *r, struct snap_host **out, size_t *n_out, struct rjh_diag *d)
 {
@@ -1258,9 +1409,8 @@ static int read_idents(struct reg *r, struct snap_host **out, size_t *n_out, str
 			}
 			v = nv;
 		}
+		v[n] = (struct snap_host){.uid = (uint32_t)sqlite3_column_int64(s, 1)};
 		copy_col(v[n].name, sizeof(v[n].name), s, 0);
-		v[n].uid = (uint32_t)sqlite3_column_int64(s, 1);
-		v[n].flags = 0;
 		n++;
 	}
 	if (rc == 0 && src != SQLITE_DONE)
@@ -1299,7 +1449,7 @@ static int edit_delta(const struct snap_view *v, const struct snap_meta *m, uint
 	    !same_meta(&dl->h, m) || dl->h.count >= SNAP_DELTA_MAX)
 		return RJH_ENOENT;
 	n = dl->h.count;
-	h = malloc(((size_t)n + 1) * sizeof(*h));
+	h = calloc((size_t)n + 1, sizeof(*h));
 	if (!h)
 		return RJH_ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -1362,25 +1512,6 @@ int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d)
 	return set_setting(r, "generation", gbuf, d);
 }
 
-/* Holds REGISTRY.nss.lock: one snapshot writer at a time. Returns the fd or <0. */
-static int lock_snapshot(const char *base, struct rjh_diag *d)
-{
-	char path[CFG_PATH_MAX + 32];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s.lock", base);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return diag_set(d, RJH_ESYS, "cannot open %s: %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return diag_set(d, RJH_ESYS, "cannot lock %s: %s", path, strerror(errno));
-		}
-	}
-	return fd;
-}
-
 /* Writes the snapshot for the registry as this read transaction sees it. Lock held. */
 static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_ident_op op,
 				 const char *name, uint32_t uid, uint64_t gen, const char *base,
@@ -1401,8 +1532,15 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_id
 		return rc;
 	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
 		now_gen = strtoull(gbuf, NULL, 10);
-	m = (struct snap_meta){now_gen, now_gen, umin, umax, gid, group, c->runtime_dir};
-	mapped = snap_view_map(base, delta, &v) == 0;
+	m = (struct snap_meta){.generation = now_gen,
+			       .base_generation = now_gen,
+			       .uid_min = umin,
+			       .uid_max = umax,
+			       .gid = gid,
+			       .group = group,
+			       .runtime_dir = c->runtime_dir,
+			       .mode = 0644};
+	mapped = snap_view_map(SNAP_BASE, base, delta, &v) == 0;
 	if (mapped)
 		have_gen = v.have_delta ? v.delta.h.generation : v.base.h.generation;
 	/* Another writer already wrote this state, or a newer one: never go back. */
@@ -1438,12 +1576,14 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_id
 int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
 			uint32_t uid, uint64_t gen, struct rjh_diag *d)
 {
-	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], lock[CFG_PATH_MAX + 24];
 	int fd, rc;
 
 	if (snap_paths(r->path, base, delta, sizeof(base)) < 0)
 		return diag_set(d, RJH_EINVAL, "registry path is too long");
-	fd = lock_snapshot(base, d);
+	/* One snapshot writer at a time. */
+	snprintf(lock, sizeof(lock), "%s.lock", base);
+	fd = util_lock_file(lock, d);
 	if (fd < 0)
 		return fd;
 	rc = reg_begin_read(r, d);

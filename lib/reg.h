@@ -77,6 +77,7 @@ struct reg_event {
 	const char *op;   /* e.g. "rjh-enroll" */
 	uint32_t actor_uid, actor_auid;
 	const char *host, *fp, *detail; /* may be NULL */
+	const char *origin; /* a spooled record's "NONCE:LINE" (spool.h); NULL otherwise */
 	bool success;
 };
 
@@ -214,7 +215,30 @@ int reg_session_end(struct reg *r, int64_t id, const char *host, int64_t pid, in
 typedef int (*reg_presence_cb)(const struct reg_host *h, const struct reg_session *s, void *ctx);
 int reg_presence_each(struct reg *r, reg_presence_cb cb, void *ctx, struct rjh_diag *d);
 
-/* Events: the registry's mirror of audit records. */
+/*
+ * The policy generation (sql/004-policy-log.sql): the newest id of the log
+ * of policy changes, and the id up to which the log was pruned.
+ */
+int reg_policy_generation(struct reg *r, uint64_t *gen_out, uint64_t *floor_out,
+			  struct rjh_diag *d);
+/* Calls cb once per host whose policy changed after generation since (NULL: the grants). */
+int reg_policy_changes(struct reg *r, uint64_t since, int (*cb)(const char *host, void *ctx),
+		       void *ctx, struct rjh_diag *d);
+/* Inside a write transaction: forgets the log up to generation upto (a snapshot has it). */
+int reg_policy_log_prune(struct reg *r, uint64_t upto, struct rjh_diag *d);
+
+/*
+ * What the login snapshot holds of each host: cb gets the host (nkeys 0)
+ * and one of its keys not revoked, once per key, in key order; a host
+ * without one comes once, with k NULL. Hosts in name order, or only name.
+ */
+typedef int (*reg_login_cb)(const struct reg_host *h, const struct reg_key *k, void *ctx);
+int reg_login_rows(struct reg *r, const char *name, reg_login_cb cb, void *ctx, struct rjh_diag *d);
+
+/* The rows the last statement changed (0 after an event skipped for its origin). */
+int64_t reg_changes(struct reg *r);
+
+/* Events: the registry's mirror of audit records. One with an origin already there is skipped. */
 int reg_event_add(struct reg *r, const struct reg_event *e, struct rjh_diag *d);
 /* Walks events oldest first; the strings live until the callback returns. */
 typedef int (*reg_event_cb)(const struct reg_event *e, void *ctx);

@@ -22,13 +22,17 @@ static bool hdr_valid(const struct snap_hdr *h, size_t len, enum snap_kind kind)
 	uint64_t ents_end = (uint64_t)h->ents_off + (uint64_t)h->count * sizeof(struct snap_ent);
 	uint64_t uids_end = (uint64_t)h->uids_off + (uint64_t)h->count * sizeof(uint32_t);
 	uint64_t strs_end = (uint64_t)h->strs_off + h->strs_len;
+	uint64_t data_end = (uint64_t)h->data_off + h->data_len;
+	uint64_t extra_end = (uint64_t)h->extra_off + h->extra_len;
 
-	return memcmp(h->magic, SNAP_MAGIC, 8) == 0 && h->version == 1 &&
+	return memcmp(h->magic, SNAP_MAGIC, 8) == 0 && h->version == SNAP_VERSION &&
 	       h->hdr_size == sizeof(*h) && h->kind == (uint32_t)kind && h->file_size == len &&
 	       h->ents_off % 4 == 0 && h->uids_off % 4 == 0 && h->ents_off >= sizeof(*h) &&
 	       ents_end <= len && h->uids_off >= sizeof(*h) && uids_end <= len &&
 	       h->strs_off >= sizeof(*h) && strs_end <= len && h->strs_len > 0 &&
-	       h->uid_min <= h->uid_max && memchr(h->group, '\0', sizeof(h->group)) &&
+	       h->data_off >= sizeof(*h) && data_end <= len && h->extra_off >= sizeof(*h) &&
+	       extra_end <= len && h->uid_min <= h->uid_max &&
+	       memchr(h->group, '\0', sizeof(h->group)) &&
 	       memchr(h->runtime_dir, '\0', sizeof(h->runtime_dir));
 }
 
@@ -66,6 +70,8 @@ int snap_map(const char *path, enum snap_kind kind, struct snap *s)
 	s->ents = (const struct snap_ent *)(s->base + s->h.ents_off);
 	s->uids = (const uint32_t *)(s->base + s->h.uids_off);
 	s->strs = (const char *)(s->base + s->h.strs_off);
+	s->data = s->base + s->h.data_off;
+	s->extra = s->base + s->h.extra_off;
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->mtime_ns = mtime_ns(&st);
@@ -112,6 +118,28 @@ int snap_entry(const struct snap *s, uint32_t i, char name[SNAP_NAME_SIZE], uint
 	if (flags)
 		*flags = e.flags;
 	return RJH_OK;
+}
+
+int snap_entry_data(const struct snap *s, uint32_t i, const unsigned char **p_out, size_t *len_out)
+{
+	struct snap_ent e;
+
+	*p_out = NULL;
+	*len_out = 0;
+	if (i >= s->h.count)
+		return RJH_EREGISTRY;
+	memcpy(&e, &s->ents[i], sizeof(e));
+	if (e.data_off > s->h.data_len || e.data_len > s->h.data_len - e.data_off)
+		return RJH_EREGISTRY;
+	*p_out = s->data + e.data_off;
+	*len_out = e.data_len;
+	return RJH_OK;
+}
+
+void snap_extra(const struct snap *s, const unsigned char **p_out, size_t *len_out)
+{
+	*p_out = s->extra;
+	*len_out = s->h.extra_len;
 }
 
 int snap_find_name(const struct snap *s, const char *name, uint32_t *idx)
@@ -169,15 +197,16 @@ int snap_paths(const char *registry, char *base, char *delta, size_t len)
 	return RJH_OK;
 }
 
-int snap_view_map(const char *base_path, const char *delta_path, struct snap_view *v)
+int snap_view_map(enum snap_kind kind, const char *base_path, const char *delta_path,
+		  struct snap_view *v)
 {
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	rc = snap_map(base_path, SNAP_BASE, &v->base);
+	rc = snap_map(base_path, kind, &v->base);
 	if (rc < 0)
 		return rc;
-	rc = snap_map(delta_path, SNAP_DELTA, &v->delta);
+	rc = snap_map(delta_path, (enum snap_kind)(kind + 1), &v->delta);
 	if (rc == RJH_ENOENT)
 		return RJH_OK;
 	if (rc < 0) {
@@ -211,23 +240,40 @@ bool snap_view_changed(const struct snap_view *v, const char *base_path, const c
 	return stat(delta_path, &st) == 0;
 }
 
-int snap_view_name(const struct snap_view *v, const char *name, uint32_t *uid_out)
+int snap_view_find(const struct snap_view *v, const char *name, const struct snap **s_out,
+		   uint32_t *idx_out)
 {
 	char n[SNAP_NAME_SIZE];
-	uint32_t idx, flags;
+	uint32_t uid, flags;
 	int rc;
 
 	if (v->have_delta) {
-		rc = snap_find_name(&v->delta, name, &idx);
+		rc = snap_find_name(&v->delta, name, idx_out);
 		if (rc == 0) {
-			rc = snap_entry(&v->delta, idx, n, uid_out, &flags);
+			*s_out = &v->delta;
+			rc = snap_entry(&v->delta, *idx_out, n, &uid, &flags);
 			return rc < 0 ? rc : (flags & SNAP_DELETED) ? RJH_ENOENT : RJH_OK;
 		}
 		if (rc != RJH_ENOENT)
 			return rc;
 	}
-	rc = snap_find_name(&v->base, name, &idx);
-	return rc < 0 ? rc : snap_entry(&v->base, idx, n, uid_out, NULL);
+	*s_out = &v->base;
+	return snap_find_name(&v->base, name, idx_out);
+}
+
+uint64_t snap_view_generation(const struct snap_view *v)
+{
+	return v->have_delta ? v->delta.h.generation : v->base.h.generation;
+}
+
+int snap_view_name(const struct snap_view *v, const char *name, uint32_t *uid_out)
+{
+	const struct snap *s;
+	char n[SNAP_NAME_SIZE];
+	uint32_t idx;
+	int rc = snap_view_find(v, name, &s, &idx);
+
+	return rc < 0 ? rc : snap_entry(s, idx, n, uid_out, NULL);
 }
 
 int snap_view_uid(const struct snap_view *v, uint32_t uid, char name_out[SNAP_NAME_SIZE])
@@ -324,17 +370,17 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Fills the file image: header, entries, uid index, strings. */
-static int fill(unsigned char *buf, size_t size, size_t strs_len, enum snap_kind kind,
-		const struct snap_meta *m, const struct snap_host *hosts, size_t n,
-		struct rjh_diag *d)
+/* Fills the file image: header, entries, uid index, strings, data, extra. */
+static int fill(unsigned char *buf, size_t size, size_t strs_len, size_t data_len,
+		enum snap_kind kind, const struct snap_meta *m, const struct snap_host *hosts,
+		size_t n, struct rjh_diag *d)
 {
 	struct snap_hdr *h = (struct snap_hdr *)buf;
 	struct snap_ent *ents;
-	size_t i, off = 1; /* offset 0 is the empty string */
+	size_t i, off = 1, doff = 0; /* string offset 0 is the empty string */
 
 	memcpy(h->magic, SNAP_MAGIC, 8);
-	h->version = 1;
+	h->version = SNAP_VERSION;
 	h->hdr_size = sizeof(*h);
 	h->kind = kind;
 	h->count = (uint32_t)n;
@@ -349,7 +395,13 @@ static int fill(unsigned char *buf, size_t size, size_t strs_len, enum snap_kind
 	h->uids_off = (uint32_t)(h->ents_off + n * sizeof(*ents));
 	h->strs_off = (uint32_t)(h->uids_off + n * sizeof(uint32_t));
 	h->strs_len = (uint32_t)strs_len;
+	h->data_off = (uint32_t)(h->strs_off + strs_len);
+	h->data_len = (uint32_t)data_len;
+	h->extra_off = (uint32_t)(h->data_off + data_len);
+	h->extra_len = (uint32_t)m->extra_len;
 	h->file_size = (uint32_t)size;
+	if (m->extra_len)
+		memcpy(buf + h->extra_off, m->extra, m->extra_len);
 	ents = (struct snap_ent *)(buf + h->ents_off);
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(hosts[i].name) + 1;
@@ -359,8 +411,13 @@ static int fill(unsigned char *buf, size_t size, size_t strs_len, enum snap_kind
 		ents[i].uid = hosts[i].uid;
 		ents[i].name_off = (uint32_t)off;
 		ents[i].flags = hosts[i].flags;
+		ents[i].data_off = (uint32_t)doff;
+		ents[i].data_len = hosts[i].data_len;
 		memcpy(buf + h->strs_off + off, hosts[i].name, l);
+		if (hosts[i].data_len)
+			memcpy(buf + h->data_off + doff, hosts[i].data, hosts[i].data_len);
 		off += l;
+		doff += hosts[i].data_len;
 	}
 	return sort_by_uid(hosts, (uint32_t *)(buf + h->uids_off), n) < 0
 		   ? diag_set(d, RJH_ENOMEM, "out of memory")
@@ -372,16 +429,21 @@ int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 {
 	unsigned char *buf = NULL;
 	char tmp[4096];
-	size_t strs_len = 1, size, i;
+	size_t strs_len = 1, data_len = 0, size, i;
 	int fd = -1, rc;
 
 	if (n > UINT32_MAX / 64)
 		return diag_set(d, RJH_EINVAL, "too many hosts for a snapshot");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		strs_len += strnlen(hosts[i].name, sizeof(hosts[i].name) - 1) + 1;
-	size =
-	    sizeof(struct snap_hdr) + n * (sizeof(struct snap_ent) + sizeof(uint32_t)) + strs_len;
-	if (size > SNAP_FILE_MAX || strlen(m->runtime_dir) >= SNAP_RUNTIME_MAX ||
+		data_len += hosts[i].data_len;
+		if (data_len > SNAP_FILE_MAX)
+			return diag_set(d, RJH_EINVAL, "snapshot too large");
+	}
+	size = sizeof(struct snap_hdr) + n * (sizeof(struct snap_ent) + sizeof(uint32_t)) +
+	       strs_len + data_len + m->extra_len;
+	if (size > SNAP_FILE_MAX || m->extra_len > SNAP_FILE_MAX ||
+	    strlen(m->runtime_dir) >= SNAP_RUNTIME_MAX ||
 	    strlen(m->group) >= sizeof(((struct snap_hdr *)0)->group))
 		return diag_set(d, RJH_EINVAL, "snapshot too large");
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
@@ -389,11 +451,12 @@ int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 	buf = calloc(1, size);
 	if (!buf)
 		return diag_set(d, RJH_ENOMEM, "out of memory");
-	rc = fill(buf, size, strs_len, kind, m, hosts, n, d);
+	rc = fill(buf, size, strs_len, data_len, kind, m, hosts, n, d);
 	if (rc < 0)
 		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || fchmod(fd, 0644) < 0 || write_all(fd, buf, size) < 0 || fsync(fd) < 0) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchown(fd, (uid_t)-1, m->file_gid) < 0 || fchmod(fd, m->mode) < 0 ||
+	    write_all(fd, buf, size) < 0 || fsync(fd) < 0) {
 		rc = diag_set(d, RJH_ESYS, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -1,8 +1,13 @@
 /*
- * The NSS snapshot: read-only, root-written files of host identities (name
- * and uid) and the hosts group, next to the registry. nss_rjh maps them and
- * binary-searches them; they hold nothing /etc/passwd would not show: no
- * keys, grants, sessions or events.
+ * Snapshots: read-only, root-written files next to the registry, mapped and
+ * binary-searched by readers that must never take the registry's lock. Two
+ * pairs share this format:
+ *   - the NSS snapshot (SNAP_BASE/SNAP_DELTA): host identities (name and
+ *     uid) and the hosts group, world-readable, for nss_rjh; it holds nothing
+ *     /etc/passwd would not show: no keys, grants, sessions or events;
+ *   - the login snapshot (SNAP_LOGIN_BASE/SNAP_LOGIN_DELTA, lib/login.h):
+ *     each entry also carries its host's policy and keys as data, and the
+ *     file the grants; readable by root and the key helper's group only.
  *
  * Two files, each replaced atomically (temporary file, fsync, rename), never
  * edited in place:
@@ -22,21 +27,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
 #define SNAP_MAGIC       "RJHSNAP1"
+#define SNAP_VERSION     2
 #define SNAP_RUNTIME_MAX 256
 #define SNAP_FILE_MAX    (256u * 1024 * 1024)
 /* The GECOS of every host account nss_rjh serves: this, then the host's name. */
 #define SNAP_GECOS_PREFIX "rjh host "
 #define SNAP_DELTA_MAX    4096
 
-enum snap_kind { SNAP_BASE = 1, SNAP_DELTA = 2 };
+/* A pair's delta kind is its base kind + 1. */
+enum snap_kind { SNAP_BASE = 1, SNAP_DELTA = 2, SNAP_LOGIN_BASE = 3, SNAP_LOGIN_DELTA = 4 };
 
 struct snap_hdr {
 	char magic[8];
-	uint32_t version;         /* 1 */
+	uint32_t version;         /* SNAP_VERSION */
 	uint32_t hdr_size;        /* sizeof(struct snap_hdr) */
 	uint32_t kind;            /* enum snap_kind */
 	uint32_t count;           /* entries */
@@ -49,6 +57,10 @@ struct snap_hdr {
 	uint32_t uids_off; /* count x uint32_t: indexes into ents, sorted by uid */
 	uint32_t strs_off; /* NUL-terminated names */
 	uint32_t strs_len;
+	uint32_t data_off; /* the entries' data, each at its ent.data_off inside this region */
+	uint32_t data_len;
+	uint32_t extra_off; /* data of the whole file (the login snapshot's grants), or 0 bytes */
+	uint32_t extra_len;
 	uint32_t file_size;
 };
 
@@ -58,6 +70,8 @@ struct snap_ent {
 	uint32_t uid;
 	uint32_t name_off; /* into the string table */
 	uint32_t flags;
+	uint32_t data_off; /* into the data region */
+	uint32_t data_len; /* 0: none */
 };
 
 /* Room for a host name and its NUL, as readers copy it out of a mapping. */
@@ -78,6 +92,7 @@ struct snap {
 	const struct snap_ent *ents;
 	const uint32_t *uids;
 	const char *strs;
+	const unsigned char *data, *extra;
 	uint64_t dev, ino, mtime_ns, size; /* of the file mapped, to notice replacement */
 };
 
@@ -96,6 +111,16 @@ bool snap_changed(const struct snap *s, const char *path);
 int snap_entry(const struct snap *s, uint32_t i, char name[SNAP_NAME_SIZE], uint32_t *uid,
 	       uint32_t *flags);
 
+/*
+ * Entry i's data: *p_out points into the mapping (valid until snap_unmap),
+ * *len_out is 0 when the entry has none. RJH_EREGISTRY if out of bounds.
+ * NB. The bytes live in the file: copy and check each field before use.
+ */
+int snap_entry_data(const struct snap *s, uint32_t i, const unsigned char **p_out, size_t *len_out);
+
+/* The file's extra data, as snap_entry_data. */
+void snap_extra(const struct snap *s, const unsigned char **p_out, size_t *len_out);
+
 /* Index of name, or of the entry with uid; RJH_ENOENT or RJH_EREGISTRY. */
 int snap_find_name(const struct snap *s, const char *name, uint32_t *idx);
 int snap_find_uid(const struct snap *s, uint32_t uid, uint32_t *idx);
@@ -107,13 +132,26 @@ struct snap_view {
 };
 
 /*
- * Maps the pair. The base is required. A missing delta, or one for another
- * base, is ignored; any other trouble with it (untrusted, malformed) is an
- * error, since it may hold removals.
+ * Maps the pair of base kind kind (SNAP_BASE or SNAP_LOGIN_BASE). The base
+ * is required. A missing delta, or one for another base, is ignored; any
+ * other trouble with it (untrusted, malformed) is an error, since it may
+ * hold removals.
  */
-int snap_view_map(const char *base_path, const char *delta_path, struct snap_view *v);
+int snap_view_map(enum snap_kind kind, const char *base_path, const char *delta_path,
+		  struct snap_view *v);
 void snap_view_unmap(struct snap_view *v);
 bool snap_view_changed(const struct snap_view *v, const char *base_path, const char *delta_path);
+
+/*
+ * The entry for name, through the delta, then the base: sets *s_out to the
+ * file it is in and *idx_out to its index. RJH_ENOENT (also for a removed
+ * host) or RJH_EREGISTRY.
+ */
+int snap_view_find(const struct snap_view *v, const char *name, const struct snap **s_out,
+		   uint32_t *idx_out);
+
+/* The generation the pair reflects: the delta's when it applies, else the base's. */
+uint64_t snap_view_generation(const struct snap_view *v);
 
 /* Lookups through the delta, then the base. 0, RJH_ENOENT or RJH_EREGISTRY. */
 int snap_view_name(const struct snap_view *v, const char *name, uint32_t *uid_out);
@@ -126,7 +164,7 @@ struct snap_iter {
 int snap_view_next(const struct snap_view *v, struct snap_iter *it, char name[SNAP_NAME_SIZE],
 		   uint32_t *uid);
 
-/* Paths of the pair for a registry. */
+/* Paths of the NSS pair for a registry. */
 int snap_paths(const char *registry, char *base, char *delta, size_t len);
 
 /* What the writer puts in a header. */
@@ -135,17 +173,23 @@ struct snap_meta {
 	uint32_t uid_min, uid_max, gid;
 	const char *group;
 	const char *runtime_dir;
+	const void *extra; /* the file's extra data, or NULL */
+	size_t extra_len;
+	mode_t mode;    /* of the file: 0644 for NSS, 0640 for login */
+	gid_t file_gid; /* its group (the owner is the writer, root) */
 };
 
 struct snap_host {
 	char name[33];
 	uint32_t uid;
 	uint32_t flags;
+	const void *data; /* the entry's data, or NULL */
+	uint32_t data_len;
 };
 
 /*
  * Writes hosts (sorted by name, unique) to path atomically: PATH.tmp, fsync,
- * rename. Mode 0644, owned by the caller (root).
+ * rename, with m's mode and group, owned by the caller (root).
  */
 int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 	       const struct snap_host *hosts, size_t n, struct rjh_diag *d);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -402,4 +403,52 @@ bool util_cidrs_match(const char *cidrs, const char *addr)
 			p++;
 	}
 	return false;
+}
+
+int util_buf_put(struct util_buf *b, const void *data, size_t n)
+{
+	if (n > SIZE_MAX - b->len)
+		return RJH_ENOMEM;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		unsigned char *np;
+
+		while (cap < b->len + n) {
+			if (cap > SIZE_MAX / 2)
+				return RJH_ENOMEM;
+			cap *= 2;
+		}
+		np = realloc(b->p, cap);
+		if (!np)
+			return RJH_ENOMEM;
+		b->p = np;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return RJH_OK;
+}
+
+void util_buf_free(struct util_buf *b)
+{
+	free(b->p);
+	*b = (struct util_buf){NULL, 0, 0};
+}
+
+int util_lock_file(const char *path, struct rjh_diag *d)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return diag_set(d, RJH_ESYS, "cannot open %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int rc = diag_set(d, RJH_ESYS, "cannot lock %s: %s", path, strerror(errno));
+
+			close(fd);
+			return rc;
+		}
+	}
+	return fd;
 }

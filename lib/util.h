@@ -81,6 +81,22 @@ bool util_cidrs_match(const char *cidrs, const char *addr);
  */
 const char *util_safe(const char *s, char *buf, size_t len);
 
+/*
+ * Opens (creating, 0600) lock file path and waits for its exclusive flock.
+ * Returns the descriptor (closing it releases the lock), or RJH_ESYS.
+ */
+int util_lock_file(const char *path, struct rjh_diag *d);
+
+/* A growable byte buffer: append with util_buf_put, free with util_buf_free. */
+struct util_buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+/* Appends n bytes of data. RJH_ENOMEM (and b unchanged) when it cannot grow. */
+int util_buf_put(struct util_buf *b, const void *data, size_t n);
+void util_buf_free(struct util_buf *b);
+
 /* True when every byte of s is printable ASCII and s is at most max bytes. */
 bool util_is_printable(const char *s, size_t max);
 

@@ -30,6 +30,8 @@ struct admin {
 	struct cfg cfg;
 	struct aud aud;
 	bool audit_warned;
+	/* The change rewrites the whole login snapshot (refresh), not just what it changed. */
+	bool rebuild;
 	/* An identity change for the NSS snapshot, applied by admin_change_commit. */
 	struct {
 		bool set;
@@ -91,14 +93,21 @@ int admin_change_begin(struct admin *a, struct reg **r);
 /* Notes that the change adds, removes or rewrites identities (names, uids). */
 void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid);
 /*
- * Commits; on failure sends a res=failed kernel record for rec. Then, if
- * the change touched identities, brings the NSS snapshot along. Closes r.
+ * Commits; on failure sends a res=failed kernel record for rec. Then brings
+ * the login snapshot along, and the NSS snapshot if the change touched
+ * identities. Closes r.
  */
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* The end of every change: record rec, then commit (or roll back if recording failed). */
 int admin_change_finish(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* Rolls back and closes r, returning code. */
 int admin_change_abort(struct admin *a, struct reg *r, int code);
+
+/*
+ * Mirrors what rjh-connect spooled (lib/spool.h) into the events table, in a
+ * transaction of its own. Best effort: a failure is a warning on stderr.
+ */
+void admin_drain_spool(struct admin *a);
 
 /* Validates a host name fully: syntax, and not a system account or group. */
 int admin_check_host_name(struct admin *a, const char *name);

@@ -221,6 +221,7 @@ static int cmd_audit(struct admin *a, int argc, char **argv)
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return admin_fail(a, RJH_ENOMEM, "out of memory");
+	admin_drain_spool(a);
 	rc = admin_open_ro(a, &r);
 	if (rc) {
 		free(ctx);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "login.h"
 #include "snap.h"
 #include "util.h"
 
@@ -60,24 +61,33 @@ static int make_dir(struct admin *a, const char *path)
 }
 
 /*
- * The key helper runs as keys_user and must read the registry (0640): give
- * the file to that user's group, or say how to create the user.
+ * The key helper runs as keys_user and reads the login snapshot (0640) through
+ * that user's group; without the user, say how to create it.
  */
-static void give_to_keys_user(struct admin *a)
+static void note_keys_user(struct admin *a)
 {
 	char buf[16384];
 	struct passwd pw, *pwp = NULL;
 
-	if (getpwnam_r(a->cfg.keys_user, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) {
-		printf("  note: no user '%s' for sshd's AuthorizedKeysCommand yet; create it with\n"
-		       "    adduser --system --group --no-create-home --home /nonexistent %s\n"
-		       "  then: chgrp %s %s\n",
-		       a->cfg.keys_user, a->cfg.keys_user, a->cfg.keys_user, a->cfg.registry);
+	if (getpwnam_r(a->cfg.keys_user, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
 		return;
-	}
-	if (chown(a->cfg.registry, 0, pw.pw_gid) < 0)
-		fprintf(stderr, "rjh-admin: init: warning: cannot give %s to group %u: %s\n",
-			a->cfg.registry, (unsigned)pw.pw_gid, strerror(errno));
+	printf("  note: no user '%s' for sshd's AuthorizedKeysCommand yet; create it with\n"
+	       "    adduser --system --group --no-create-home --home /nonexistent %s\n"
+	       "  then run 'rjh-admin refresh' (the login snapshot is for its group)\n",
+	       a->cfg.keys_user, a->cfg.keys_user);
+}
+
+/* Removes a snapshot pair of registry and its lock file, which init made. */
+static void remove_pair(int (*paths)(const char *, char *, char *, size_t), const char *registry)
+{
+	char base[CFG_PATH_MAX + 24], delta[CFG_PATH_MAX + 24];
+
+	if (paths(registry, base, delta, sizeof(base)) < 0)
+		return;
+	unlink(base);
+	unlink(delta);
+	strncat(base, ".lock", sizeof(base) - strlen(base) - 1);
+	unlink(base);
 }
 
 static int cmd_init(struct admin *a, int argc, char **argv)
@@ -128,17 +138,11 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 	if (rc) {
 		/* We created these files: leave nothing half-initialised behind. */
 		unlink(a->cfg.registry);
-		char delta[sizeof(path)];
-
-		if (snap_paths(a->cfg.registry, path, delta, sizeof(path)) == 0) {
-			unlink(path);
-			unlink(delta);
-			strncat(path, ".lock", sizeof(path) - strlen(path) - 1);
-			unlink(path);
-		}
+		remove_pair(snap_paths, a->cfg.registry);
+		remove_pair(login_paths, a->cfg.registry);
 		return rc;
 	}
-	give_to_keys_user(a);
+	note_keys_user(a);
 	snprintf(path, sizeof(path), "%s/hosts", a->cfg.runtime_dir);
 	rc = make_dir(a, a->cfg.runtime_dir);
 	if (rc == 0)
@@ -177,9 +181,12 @@ static int cmd_refresh(struct admin *a, int argc, char **argv)
 	if (rc)
 		return rc;
 	admin_change_identity(a, REG_IDENT_REBUILD, NULL, 0);
+	a->rebuild = true;
 	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0 && snap_paths(a->cfg.registry, base, delta, sizeof(base)) == 0)
 		printf("rewrote the NSS snapshot %s and %s\n", base, delta);
+	if (rc == 0 && login_paths(a->cfg.registry, base, delta, sizeof(base)) == 0)
+		printf("rewrote the login snapshot %s and %s\n", base, delta);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /* What every rjh-admin command shares: messages, options, changes. */
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 
 #include "admin.h"
 #include "name.h"
+#include "publish.h"
+#include "spool.h"
 #include "util.h"
 
 int admin_exit_code(int err)
@@ -151,12 +154,14 @@ int admin_change_begin(struct admin *a, struct reg **r)
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
 	rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, r, &d);
-	if (rc == 0) {
+	if (rc == 0)
 		rc = reg_begin(*r, &d);
-		if (rc < 0) {
-			reg_close(*r);
-			*r = NULL;
-		}
+	/* What the login snapshot already has, the policy log may forget. */
+	if (rc == 0)
+		rc = pub_login_prune_log(*r, &a->cfg, &d);
+	if (rc < 0) {
+		admin_change_abort(a, *r, 0);
+		*r = NULL;
 	}
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
@@ -179,14 +184,50 @@ void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *na
 	a->ident.uid = uid;
 }
 
-int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec)
+/*
+ * The snapshots follow the committed registry; they never run ahead of it.
+ * The login snapshot is brought up to date after every change, whatever it
+ * changed: the policy log (sql/004-policy-log.sql) says which hosts to read
+ * again, and after nothing, publishing costs one look at two headers.
+ */
+static int publish(struct admin *a, struct reg *r, uint64_t gen)
 {
 	struct rjh_diag d = {""};
-	uint64_t gen = 0;
 	int rc = RJH_OK;
 
 	if (a->ident.set)
+		rc = reg_snapshot_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen,
+					 &d);
+	if (rc < 0)
+		return admin_fail(a, rc,
+				  "the change is committed, but the NSS snapshot was not updated "
+				  "(%s); run 'rjh-admin refresh'",
+				  d.msg);
+	rc = pub_login(r, &a->cfg, a->rebuild, &d);
+	if (rc < 0)
+		return admin_fail(a, rc,
+				  "the change is committed, but the login snapshot was not updated "
+				  "(%s); run 'rjh-admin refresh'",
+				  d.msg);
+	return EXIT_OK;
+}
+
+int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec)
+{
+	static const int stop[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+	struct rjh_diag d = {""};
+	sigset_t set, old;
+	uint64_t gen = 0;
+	int rc = RJH_OK;
+	size_t i;
+
+	if (a->ident.set)
 		rc = reg_ident_changed(r, &gen, &d);
+	/* No ^C between the commit and the snapshots: a revoke takes effect whole. */
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		sigaddset(&set, stop[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	if (rc == 0)
 		rc = reg_commit(r, &d);
 	else
@@ -194,22 +235,41 @@ int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *re
 	if (rc < 0) {
 		struct aud_rec failed = *rec;
 
-		reg_close(r);
 		failed.success = false;
 		aud_kernel(&a->aud, &failed, NULL);
-		return admin_fail_diag(a, rc, &d);
+		rc = admin_fail_diag(a, rc, &d);
+	} else {
+		rc = publish(a, r, gen);
 	}
-	/* The snapshot follows the committed registry; it never runs ahead of it. */
-	if (a->ident.set)
-		rc = reg_snapshot_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen,
-					 &d);
+	reg_close(r);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+void admin_drain_spool(struct admin *a)
+{
+	struct spool_done done = {{NULL, 0, 0}};
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	int rc, rows = 0;
+
+	/* Only root may write the registry; anyone else reads what is mirrored already. */
+	if (access(a->cfg.registry, W_OK) < 0)
+		return;
+	rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, &r, &d);
+	if (rc == 0)
+		rc = reg_begin(r, &d);
+	if (rc == 0)
+		rc = spool_drain(r, &a->cfg, &done, &rows, &d);
+	if (rc == 0)
+		rc = reg_commit(r, &d);
+	else if (r)
+		reg_rollback(r);
+	spool_finish(&a->cfg, &done, rc == 0);
 	reg_close(r);
 	if (rc < 0)
-		return admin_fail(a, rc,
-				  "the change is committed, but the NSS snapshot was not updated "
-				  "(%s); run 'rjh-admin refresh'",
-				  d.msg);
-	return EXIT_OK;
+		fprintf(stderr, "rjh-admin: %s: warning: spooled audit records not mirrored: %s\n",
+			a->cmd, d.msg);
 }
 
 int admin_change_finish(struct admin *a, struct reg *r, const struct aud_rec *rec)

@@ -17,14 +17,21 @@ match -o -F "$fp" "show lists the key's ssh-keygen fingerprint"
 expect 0 "list" -- rjh list
 match -o "^host-42 +1900000000 +active" "list shows the host, its uid and state"
 
-# init gives the registry to keys_user's group, so the key helper can read it.
+# The key helper (keys_user) reads the login snapshot, through its group;
+# the registry stays root's alone.
 rm -rf "$WORK/reg" "$WORK/run"
 write_conf "keys_user = nobody"
 expect 0 "init with keys_user = nobody" -- rjh init
-eq "$(stat -c '%u %g %a' "$WORK/reg/registry.db")" "0 $(id -g nobody) 640" \
-	"the registry is root's, in nobody's group, mode 0640"
-expect 0 "nobody can read it now" -- setpriv --reuid=65534 --regid="$(id -g nobody)" --clear-groups \
-	sqlite3 -readonly "$WORK/reg/registry.db" "SELECT count(*) FROM hosts"
+eq "$(stat -c '%u %g %a' "$WORK/reg/registry.db")" "0 0 640" \
+	"the registry is root's, in root's group, mode 0640"
+for f in registry.db.login registry.db.login-delta; do
+	eq "$(stat -c '%u %g %a' "$WORK/reg/$f")" "0 $(id -g nobody) 640" \
+		"$f is root's, in nobody's group, mode 0640"
+done
+expect 1 "nobody cannot read the registry" -- setpriv --reuid=65534 --regid="$(id -g nobody)" --clear-groups \
+	cat "$WORK/reg/registry.db"
+expect 0 "nobody can read the login snapshot" -- setpriv --reuid=65534 --regid="$(id -g nobody)" --clear-groups \
+	cat "$WORK/reg/registry.db.login"
 rm -rf "$WORK/reg" "$WORK/run"
 write_conf "keys_user = no-such-user-x"
 expect 0 "init without the keys user still works" -- rjh init

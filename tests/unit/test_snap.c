@@ -55,7 +55,7 @@ static void check_matches(void)
 	char name[SNAP_NAME_SIZE];
 	uint32_t uid, n_enum = 0, n_rows = 0;
 
-	assert_int_equal(snap_view_map(basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v), RJH_OK);
 	assert_int_equal(sqlite3_open_v2(regpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_prepare_v2(db, "SELECT name, uid FROM hosts ORDER BY name", -1, &s, NULL),
@@ -160,7 +160,7 @@ static void test_foreign_delta_ignored(void **state)
 	change(REG_IDENT_REBUILD, NULL, NULL); /* a new base, and a new empty delta */
 	change(REG_IDENT_ADD, "zz-second", NULL);
 	assert_int_equal(rename(saved, deltapath), 0); /* the old delta is back */
-	assert_int_equal(snap_view_map(basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v), RJH_OK);
 	assert_false(v.have_delta);
 	assert_int_equal(snap_view_name(&v, "zz-first", &uid), RJH_OK);
 	snap_view_unmap(&v);
@@ -196,7 +196,7 @@ static void test_snapshot_never_goes_back(void **state)
 			 RJH_OK);
 	reg_close(ra);
 	reg_close(rb);
-	assert_int_equal(snap_view_map(basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v), RJH_OK);
 	assert_int_equal(snap_view_name(&v, "oo-a", &uid), RJH_OK);
 	assert_int_equal(snap_view_name(&v, "oo-b", &uid), RJH_OK);
 	snap_view_unmap(&v);

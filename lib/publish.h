@@ -1,0 +1,35 @@
+/*
+ * Writing the login snapshot (login.h) from the registry: what every writer
+ * does after a commit, and what `rjh-admin refresh` and the boot-time
+ * `rjh-admin runtime` do to catch up.
+ */
+#ifndef RJH_PUBLISH_H
+#define RJH_PUBLISH_H
+
+#include <stdbool.h>
+
+#include "cfg.h"
+#include "err.h"
+#include "reg.h"
+
+/*
+ * Brings the login snapshot up to the registry's policy generation, as one
+ * read transaction of r sees it (r outside any transaction). Publishers take
+ * turns on REGISTRY.login.lock. When the snapshot is at most SNAP_DELTA_MAX
+ * changed hosts behind, it rewrites only the small delta with the hosts the
+ * policy log names, read again; otherwise (or with rebuild, or when the
+ * snapshot is missing, unreadable, from another history or behind the pruned
+ * log) it writes the whole base and an empty delta. Never writes an older
+ * generation than the one in place. Files are root's, mode 0640, group of
+ * c->keys_user (root's when there is no such user).
+ */
+int pub_login(struct reg *r, const struct cfg *c, bool rebuild, struct rjh_diag *d);
+
+/*
+ * Inside a write transaction of r: forgets the policy log up to the
+ * generation the login snapshot already reflects. Best effort: a snapshot
+ * that cannot be read prunes nothing.
+ */
+int pub_login_prune_log(struct reg *r, const struct cfg *c, struct rjh_diag *d);
+
+#endif
