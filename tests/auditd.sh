@@ -28,12 +28,19 @@ AUDIT_WHY=
 
 auditd_status() { auditctl -s 2> /dev/null | awk -v k="$1" '$1 == k {print $2}'; }
 
-auditd_start() {
-	local dir=$1 i
-	# One audit daemon per kernel: test runs side by side (work trees) take turns.
+# One audit daemon per kernel: test runs side by side (work trees) take turns.
+# auditd_start takes the turn; a test that looks at kernel audit before it
+# starts its daemon calls auditd_lock first. Returns 1 after 30 minutes.
+auditd_lock() {
+	[ -n "${AUDITD_LOCK_FD:-}" ] && return 0
 	mkdir -p /run/lock
 	exec {AUDITD_LOCK_FD}> /run/lock/rjh-tests-auditd.lock
-	if ! flock -w 1800 "$AUDITD_LOCK_FD"; then
+	flock -w 1800 "$AUDITD_LOCK_FD"
+}
+
+auditd_start() {
+	local dir=$1 i
+	if ! auditd_lock; then
 		AUDIT_WHY="another test run held the auditd lock for 30 minutes"
 		return 1
 	fi

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 . "$TOP/tests/auditd.sh"
+auditd_lock || not_ok "another test run held the audit daemon for 30 minutes"
 prev_enabled=$(auditd_status enabled)
 prev_pid=$(auditd_status pid)
 if [ -z "$prev_enabled" ] || [ "$prev_enabled" = 2 ]; then
