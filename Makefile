@@ -94,9 +94,9 @@ $(B)/asan/librjh.a: $(ALIB_OBJ)
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
 
-# The key helper links SQLite and libc only: it runs twice per login.
+# The key helper links libc only (it reads the login snapshot): it runs twice per login.
 $(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
-	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -lsqlite3
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^
 
 # rjh-connect is installed setuid root (rjh-connect(8)); it links no crypto.
 $(B)/rjh-connect: $(CONNECT_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a

@@ -6,9 +6,13 @@
  * Prints the authorized_keys lines of USER's own active keys, so that a key
  * can only ever log in as the one host it was enrolled for: with a
  * fingerprint (and key), only the matching key. Prints nothing and exits 0
- * for anything that is not an active rjh host or key. Fails closed: a
- * registry it cannot read or trust, or malformed arguments, print nothing,
+ * for anything that is not an active rjh host or key. Fails closed: a login
+ * snapshot it cannot read or trust, or malformed arguments, print nothing,
  * exit non-zero and log one line to syslog (authpriv).
+ *
+ * It reads the login snapshot (lib/login.h), never the registry: it takes
+ * no lock, so however long it is stopped, no writer waits for it. It does
+ * not link SQLite at all.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,13 +27,10 @@
 
 #include "cfg.h"
 #include "key.h"
+#include "login.h"
 #include "name.h"
 #include "policy.h"
-#include "reg.h"
 #include "util.h"
-
-/* A reader waits this long for a writer; sshd gives the whole command far longer. */
-#define AKC_BUSY_MS 2000
 
 enum { AKC_OK = 0, AKC_USAGE = 1, AKC_FAIL = 2 };
 
@@ -88,30 +89,6 @@ static int print_key(const struct reg_key *k, void *ctx)
 	return ferror(q->out) ? RJH_ENOMEM : 0;
 }
 
-/* The registry must be root's and writable by nobody else, and so must its directory. */
-static int check_trusted(const char *path)
-{
-	char dir[CFG_PATH_MAX];
-	struct stat st;
-	struct rjh_diag d;
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	if (lstat(path, &st) < 0)
-		return fail("registry %s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode) || util_check_trusted(path, st.st_uid, st.st_mode, &d) < 0)
-		return fail("registry %s is not a root-owned file writable only by root", path);
-	if (stat(dir, &st) < 0 || util_check_trusted(dir, st.st_uid, st.st_mode, &d) < 0)
-		return fail("registry directory %s is not root-owned and writable only by root",
-			    dir);
-	return AKC_OK;
-}
-
 static int usage(void)
 {
 	fprintf(stderr, "usage: rjh-authorized-keys [-c CONF] [--db FILE] USER "
@@ -130,8 +107,8 @@ int main(int argc, char **argv)
 	struct query q = {.now = (int64_t)time(NULL)};
 	const char *conf = NULL, *db = NULL;
 	struct rjh_diag d = {""};
+	struct login_view lv;
 	struct reg_host h;
-	struct reg *r = NULL;
 	struct cfg c;
 	char *lines = NULL;
 	size_t len = 0;
@@ -167,26 +144,26 @@ int main(int argc, char **argv)
 		return fail("%s", d.msg);
 	if (db)
 		snprintf(c.registry, sizeof(c.registry), "%s", db);
-	if (check_trusted(c.registry) != AKC_OK)
-		return AKC_FAIL;
+	/* Owner and mode are checked on the descriptors mapped (snap_map). */
+	rc = login_open(&c, &lv, &d);
+	if (rc < 0)
+		return fail("%s", d.msg);
 	q.out = open_memstream(&lines, &len);
-	if (!q.out)
+	if (!q.out) {
+		login_close(&lv);
 		return fail("out of memory");
-	rc = reg_open(c.registry, REG_RO, &c, AKC_BUSY_MS, &r, &d);
-	if (rc == 0)
-		rc = reg_begin_read(r, &d);
-	if (rc == 0) {
-		rc = reg_host_get(r, q.user, &h, &d);
-		if (rc == RJH_ENOENT) {
-			rc = RJH_OK; /* not an rjh host: print nothing */
-		} else if (rc == 0 && !policy_host_refusal(&h, q.now, NULL)) {
-			q.host = &h;
-			rc = reg_keys_each(r, h.id, print_key, &q, &d);
-		}
 	}
-	if (r)
-		reg_end_read(r);
-	reg_close(r);
+	rc = login_host(&lv, q.user, &h);
+	if (rc == RJH_ENOENT) {
+		rc = RJH_OK; /* not an rjh host: print nothing */
+	} else if (rc == 0 && !policy_host_refusal(&h, q.now, NULL)) {
+		q.host = &h;
+		rc = login_keys_each(&lv, q.user, print_key, &q);
+	}
+	if (rc < 0 && !d.msg[0])
+		diag_set(&d, rc, "%s: %s in the login snapshot", q.user,
+			 rc == RJH_ENOMEM ? "out of memory" : "a malformed record");
+	login_close(&lv);
 	if (fclose(q.out) != 0 && rc == 0)
 		rc = diag_set(&d, RJH_ENOMEM, "out of memory");
 	/* Fail closed: sshd sees every line or none. */

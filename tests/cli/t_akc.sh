@@ -1,6 +1,7 @@
 # rjh-authorized-keys, sshd's AuthorizedKeysCommand: only a host's own active
 # keys, nothing (exit 0) for anything else, and fail closed (non-zero, no
-# output) when the registry cannot be read or trusted or the arguments are bad.
+# output) when the login snapshot cannot be read or trusted or the arguments
+# are bad. It reads the login snapshot, never the registry.
 . "$(dirname "$0")/lib.sh"
 AKC="$TOP/build/rjh-authorized-keys"
 write_conf
@@ -40,6 +41,8 @@ rjh revoke-key "$fpc" > /dev/null
 expect 0 "a revoked key" -- akc host-a "$fpc"
 eq "$OUT" "" "no output for a revoked key"
 sqlite3 "$WORK/reg/registry.db" "UPDATE keys SET expires = strftime('%s','now') - 5 WHERE fingerprint = '$fpa'"
+# A raw UPDATE is no rjh-admin change: the next one (here refresh) publishes it.
+rjh refresh > /dev/null
 expect 0 "an expired key (expiry written into the registry)" -- akc host-a "$fpa"
 eq "$OUT" "" "no output for an expired key"
 rjh revoke host-b > /dev/null
@@ -52,18 +55,49 @@ eq "$OUT" "" "no output for an option-like user name"
 expect 1 "no arguments" -- akc
 expect 1 "a malformed fingerprint" -- akc host-b notafingerprint
 expect 1 "three positional arguments" -- akc host-b "$fpb" ssh-ed25519
-expect 2 "a missing registry" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/none.db" host-b
-eq "$OUT" "" "no output when the registry is missing"
-head -c 50000 /dev/urandom > "$WORK/corrupt.db"
-expect 2 "a corrupt registry" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/corrupt.db" host-b
-eq "$OUT" "" "no output from a corrupt registry"
+expect 2 "a registry without a login snapshot" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/none.db" host-b
+eq "$OUT" "" "no output when the login snapshot is missing"
+head -c 50000 /dev/urandom > "$WORK/corrupt.db.login"
+expect 2 "a corrupt login snapshot" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/corrupt.db" host-b
+eq "$OUT" "" "no output from a corrupt login snapshot"
 mkdir -m 0777 "$WORK/open"
-cp "$WORK/reg/registry.db" "$WORK/open/registry.db"
-expect 2 "a registry in a world-writable directory" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/open/registry.db" host-b
-eq "$OUT" "" "no output from an untrusted registry"
-chmod 0666 "$WORK/reg/registry.db"
-expect 2 "a world-writable registry" -- akc host-b
-chmod 0640 "$WORK/reg/registry.db"
+cp -p "$WORK/reg/registry.db.login" "$WORK/reg/registry.db.login-delta" "$WORK/open/"
+expect 2 "a login snapshot in a world-writable directory" -- "$AKC" --config "$WORK/rjh.conf" --db "$WORK/open/registry.db" host-b
+eq "$OUT" "" "no output from an untrusted snapshot"
+chmod 0666 "$WORK/reg/registry.db.login"
+expect 2 "a world-writable login snapshot" -- akc host-b
+chmod 0640 "$WORK/reg/registry.db.login"
+chmod 0666 "$WORK/reg/registry.db.login-delta"
+expect 2 "a world-writable delta (it may hold removals)" -- akc host-b
+chmod 0640 "$WORK/reg/registry.db.login-delta"
+
+# The registry itself is never opened: not when another process holds its
+# lock for as long as it likes, not even when it is gone.
+rjh enable host-b > /dev/null
+expect 0 "host-b's key with the registry exclusively locked by another process" -- \
+	bash -c 'coproc L { sqlite3 "$1" "BEGIN EXCLUSIVE; SELECT 1;" && sleep 30; }
+		read -r _ <&"${L[0]}"; timeout 5 "$2" --config "$3" host-b "$4"; rc=$?
+		kill "$L_PID"; exit $rc' _ "$WORK/reg/registry.db" "$AKC" "$WORK/rjh.conf" "$fpb"
+match -o -F "$(b64 "$kb")" "and the answer is host-b's key"
+mv "$WORK/reg/registry.db" "$WORK/reg/registry.db.away"
+expect 0 "host-b's key with no registry file at all" -- akc host-b "$fpb"
+match -o -F "$(b64 "$kb")" "from the login snapshot alone"
+mv "$WORK/reg/registry.db.away" "$WORK/reg/registry.db"
+if command -v strace > /dev/null; then
+	strace -f -qq -e trace=%file,flock,fcntl -o "$WORK/akc.trace" "$AKC" --config "$WORK/rjh.conf" host-b > /dev/null
+	if grep -q 'registry\.db"' "$WORK/akc.trace" || grep -qE 'flock|F_SETLK' "$WORK/akc.trace"; then
+		not_ok "the helper opened the registry or took a lock: $(grep -E 'registry\.db"|flock|F_SETLK' "$WORK/akc.trace" | head -3)"
+	else
+		ok "the helper neither opens the registry nor takes a lock (strace)"
+	fi
+else
+	not_ok "strace is missing (make deps)"
+fi
+if ldd "$AKC" | grep -q sqlite; then
+	not_ok "the helper links SQLite: $(ldd "$AKC" | grep sqlite)"
+else
+	ok "the helper does not link SQLite"
+fi
 RJH_CONF=/nonexistent expect 0 "the environment is not consulted (RJH_CONF ignored)" -- akc host-a
 if journalctl -n 0 > /dev/null 2>&1; then :; fi
 finish

@@ -47,13 +47,15 @@ try_accepted "a host that expires at $expiry_iso can log in before then" host-a 
 try_accepted "a key that expires at $expiry_iso can log in before then" host-b host-b host-b-soon \
 	-N -o ExitOnForwardFailure=yes -R /sock/probe.sock:localhost:22
 
-eq "$INIT_REG_MODE" "root:$KEYS_GROUP 640" "rjh-admin init gave the registry to the key helper's group"
+owner_mode "$REG" "root:root 640 regular file" "the registry is root's alone"
+owner_mode "$REG.login" "root:$KEYS_GROUP 640 regular file" \
+	"rjh-admin init gave the login snapshot to the key helper's group"
 expect 0 "host-a resolves through nss_rjh" -- getent passwd host-a
 eq "$(echo "$OUT" | cut -d: -f6,7)" "$RUNTIME/hosts/host-a:/usr/sbin/nologin" \
 	"host-a's home is its chroot and its shell nologin"
 expect 0 "id host-a" -- id -gn host-a
 eq "$OUT" rjh-hosts "host-a's primary group is rjh-hosts (sshd's Match Group)"
-expect 0 "the key helper, run as $KEYS_USER, reads the registry" -- \
+expect 0 "the key helper, run as $KEYS_USER, reads the login snapshot" -- \
 	setpriv --reuid="$KEYS_USER" --regid="$KEYS_GROUP" --clear-groups "$AKC" --config "$CONF" host-a
 has -o "$(cut -d' ' -f2 "$WORK/keys/host-a.pub")" "it prints host-a's key"
 
@@ -279,35 +281,36 @@ new_key stranger > /dev/null
 	rjh enable host-d > /dev/null || die "enable host-d"
 	try_accepted "host-d logs in again once re-enabled" host-a host-d host-d $P
 
-	# Fail closed: a registry the helper (user rjh) cannot read, trust, parse
-	# or find lets no host in, and the helper logs why to authpriv.
+	# Fail closed: a login snapshot the helper (user rjh) cannot read, trust,
+	# parse or find lets no host in, and the helper logs why to authpriv.
+	LOGIN=$REG.login
 	syslog_mark
-	chgrp root "$REG"
-	try_refused "no login while the key helper cannot read the registry" host-b host-b host-b $P
-	chgrp "$KEYS_GROUP" "$REG"
-	akc_logged "$REG: cannot open registry"
+	chgrp root "$LOGIN"
+	try_refused "no login while the key helper cannot read the login snapshot" host-b host-b host-b $P
+	chgrp "$KEYS_GROUP" "$LOGIN"
+	akc_logged "$LOGIN or its delta is unreadable or malformed"
 	syslog_mark
-	chmod 0660 "$REG"
-	try_refused "no login while the registry is writable by its group" host-b host-b host-b $P
-	chmod 0640 "$REG"
-	akc_logged "registry $REG is not a root-owned file writable only by root"
+	chmod 0660 "$LOGIN"
+	try_refused "no login while the login snapshot is writable by its group" host-b host-b host-b $P
+	chmod 0640 "$LOGIN"
+	akc_logged "$LOGIN or its delta is not root's, or is writable by group or others"
 	syslog_mark
 	chmod 0775 "${REG%/*}"
-	try_refused "no login while the registry's directory is writable by its group" \
+	try_refused "no login while the snapshot's directory is writable by its group" \
 		host-b host-b host-b $P
 	chmod 0755 "${REG%/*}"
-	akc_logged "registry directory ${REG%/*} is not root-owned and writable only by root"
+	akc_logged "${REG%/*}"
 	syslog_mark
-	cp -p "$REG" "$WORK/registry.good"
-	printf 'not a database\n' > "$REG"
-	try_refused "no login while the registry is corrupt" host-b host-b host-b $P
-	cp -p "$WORK/registry.good" "$REG"
-	akc_logged "$REG: registry is corrupt or not a database"
+	cp -p "$LOGIN" "$WORK/login.good"
+	printf 'not a snapshot\n' > "$LOGIN"
+	try_refused "no login while the login snapshot is corrupt" host-b host-b host-b $P
+	cp -p "$WORK/login.good" "$LOGIN"
+	akc_logged "$LOGIN or its delta is unreadable or malformed"
 	syslog_mark
-	mv "$REG" "$WORK/registry.good"
-	try_refused "no login while the registry is missing" host-b host-b host-b $P
-	mv "$WORK/registry.good" "$REG"
-	akc_logged "registry $REG: No such file or directory"
+	mv "$LOGIN" "$WORK/login.good"
+	try_refused "no login while the login snapshot is missing" host-b host-b host-b $P
+	mv "$WORK/login.good" "$LOGIN"
+	akc_logged "$LOGIN: no login snapshot (run rjh-admin refresh)"
 	syslog_mark
 	try_accepted "logins work again once it can" host-b host-b host-b $P
 	eq "$(akc_syslog)" "" "the key helper logs nothing for a login it allows"
