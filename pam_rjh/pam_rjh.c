@@ -13,8 +13,12 @@
  * AUDIT_USER_END and removes the socket unless a newer tunnel listens on it.
  *
  * Every account that cannot be an rjh host (not a host name, unknown, or a
- * uid outside rjh's range) gets PAM_IGNORE before the registry is opened:
- * only rjh.conf (root's, checked) is read to learn the range.
+ * uid outside rjh's range) gets PAM_IGNORE before the registry is opened.
+ * The range is the one `rjh-admin init` recorded in the registry, as the
+ * login snapshot (lib/login.h) carries it: the one nss_rjh serves, whatever
+ * rjh.conf says. The account check reads the login snapshot only; the
+ * session, which writes presence anyway, checks again against the registry
+ * inside its one write transaction.
  */
 #include <errno.h>
 #include <libaudit.h>
@@ -33,6 +37,7 @@
 #include "aud.h"
 #include "cfg.h"
 #include "layout.h"
+#include "login.h"
 #include "name.h"
 #include "policy.h"
 #include "presence.h"
@@ -56,6 +61,9 @@ struct host_ctx {
 	pam_handle_t *pamh;
 	struct pam_rjh_args args;
 	struct cfg cfg;
+	struct login_view lv; /* mapped by classify for a host account */
+	bool have_lv;
+	bool lv_optional; /* session close: works on without it */
 	const char *user;
 	const char *rhost; /* PAM_RHOST, or NULL */
 	uid_t uid;
@@ -75,17 +83,26 @@ struct open_session {
 			pam_syslog((x)->pamh, LOG_DEBUG, __VA_ARGS__);                             \
 	} while (0)
 
+/* True when pw is an account nss_rjh serves (its GECOS), whatever rjh.conf says. */
+static bool nss_rjh_account(const struct passwd *pw)
+{
+	return pw->pw_gecos &&
+	       strncmp(pw->pw_gecos, SNAP_GECOS_PREFIX, sizeof(SNAP_GECOS_PREFIX) - 1) == 0;
+}
+
 /*
  * Decides whether this account is rjh's. Returns PAM_SUCCESS with x filled
- * for a host account, PAM_IGNORE for every other account, or x->deny when it
- * is one of rjh's uids but the module cannot make a decision.
+ * (and the login snapshot mapped) for a host account, PAM_IGNORE for every
+ * other account, or x->deny when it is one of rjh's uids but the module
+ * cannot make a decision.
  */
 static int classify(struct host_ctx *x, int argc, const char **argv)
 {
 	const struct passwd *pw;
+	const struct snap_hdr *reg;
 	const void *item = NULL;
 	struct rjh_diag d = {""};
-	int bad_args, cfg_rc;
+	int bad_args, rc, lv_rc = 0;
 
 	bad_args = pam_rjh_args_parse(argc, argv, &x->args);
 	if (pam_get_user(x->pamh, &x->user, NULL) != PAM_SUCCESS || !x->user ||
@@ -95,23 +112,32 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 	if (!pw)
 		return PAM_IGNORE;
 	x->uid = pw->pw_uid;
-	cfg_rc = cfg_load(x->args.conf, &x->cfg, &d);
-	if (cfg_rc < 0)
+	rc = cfg_load(x->args.conf, &x->cfg, &d);
+	if (rc < 0)
 		cfg_defaults(&x->cfg);
-	/*
-	 * Without a usable config the range may be another one: an account
-	 * nss_rjh serves (its GECOS) is still rjh's, and is denied below.
-	 */
-	if ((x->uid < x->cfg.uid_min || x->uid > x->cfg.uid_max) &&
-	    !(cfg_rc < 0 && pw->pw_gecos &&
-	      strncmp(pw->pw_gecos, SNAP_GECOS_PREFIX, sizeof(SNAP_GECOS_PREFIX) - 1) == 0))
+	else {
+		lv_rc = login_open(&x->cfg, &x->lv, &d);
+		x->have_lv = lv_rc == 0;
+	}
+	if (rc == 0 && lv_rc == 0) {
+		/* The registry's range, as every component sees it; rjh.conf's only seeds init. */
+		reg = login_settings(&x->lv);
+		if (x->uid < reg->uid_min || x->uid > reg->uid_max)
+			return PAM_IGNORE;
+	} else if (!nss_rjh_account(pw) && (x->uid < x->cfg.uid_min || x->uid > x->cfg.uid_max)) {
+		/*
+		 * No decision possible, and the account is neither nss_rjh's nor in
+		 * the range rjh.conf states (its defaults when rjh.conf itself is
+		 * unusable): not ours, stay out of the way.
+		 */
 		return PAM_IGNORE;
+	}
 	if (bad_args < 0) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s refused: unknown module argument '%s'",
 			   x->user, x->args.bad);
 		return x->deny;
 	}
-	if (cfg_rc < 0) {
+	if (rc < 0 || (lv_rc < 0 && !x->lv_optional)) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s refused: %s", x->user, d.msg);
 		return x->deny;
 	}
@@ -121,6 +147,15 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 		x->rhost = item;
 	x->now = (int64_t)time(NULL);
 	return PAM_SUCCESS;
+}
+
+/* What every phase does last: the mapping goes. */
+static int done(struct host_ctx *x, int rc)
+{
+	if (x->have_lv)
+		login_close(&x->lv);
+	x->have_lv = false;
+	return rc;
 }
 
 /* Opens the registry; on failure logs why and returns NULL. */
@@ -139,26 +174,18 @@ static struct reg *open_registry(struct host_ctx *x, enum reg_mode mode)
 }
 
 /*
- * Reads host x->user and checks it may log in now. Returns PAM_SUCCESS with
- * *h filled, or x->deny with *why set.
+ * Judges host x->user, given what looking it up returned (rc, and h when
+ * rc is 0). Returns NULL when it may log in now, or why not.
  */
-static int admit(struct host_ctx *x, struct reg *r, struct reg_host *h, const char **why)
+static const char *judge(const struct host_ctx *x, int rc, const struct reg_host *h)
 {
-	struct rjh_diag d = {""};
-	int rc = reg_host_get(r, x->user, h, &d);
-
-	*why = NULL;
 	if (rc == RJH_ENOENT)
-		*why = "not enrolled";
-	else if (rc < 0)
-		*why = "registry unavailable";
-	else if (h->uid != x->uid)
-		*why = "uid does not match the registry";
-	else
-		*why = policy_host_refusal(h, x->now, x->rhost ? x->rhost : "");
-	if (rc < 0 && rc != RJH_ENOENT)
-		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
-	return *why ? x->deny : PAM_SUCCESS;
+		return "not enrolled";
+	if (rc < 0)
+		return "registry unavailable";
+	if (h->uid != x->uid)
+		return "uid does not match the registry";
+	return policy_host_refusal(h, x->now, x->rhost ? x->rhost : "");
 }
 
 /*
@@ -239,22 +266,22 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
 	struct host_ctx x = {.pamh = pamh, .deny = PAM_PERM_DENIED};
 	struct reg_host h = {0};
 	const char *why;
-	struct reg *r;
 	int rc;
 
 	(void)flags;
 	rc = classify(&x, argc, argv);
 	if (rc != PAM_SUCCESS)
-		return rc;
-	r = open_registry(&x, REG_RO);
-	if (!r)
-		return refuse_account(&x, NULL, "registry unavailable");
-	rc = admit(&x, r, &h, &why);
-	reg_close(r);
-	if (rc != PAM_SUCCESS)
-		return refuse_account(&x, &h, why);
+		return done(&x, rc);
+	/* The login snapshot, not the registry: no lock a writer would wait for. */
+	rc = login_host(&x.lv, x.user, &h);
+	if (rc < 0 && rc != RJH_ENOENT)
+		pam_syslog(pamh, LOG_ERR, "host %s: its record in the login snapshot is malformed",
+			   x.user);
+	why = judge(&x, rc, &h);
+	if (why)
+		return done(&x, refuse_account(&x, rc == 0 ? &h : NULL, why));
 	DEBUG(&x, "host %s from %s: account ok", x.user, x.rhost ? x.rhost : "?");
-	return PAM_SUCCESS;
+	return done(&x, PAM_SUCCESS);
 }
 
 /* ---------------------------------------------------------------- session */
@@ -317,57 +344,81 @@ static const char *check_auth_info(struct host_ctx *x, struct reg *r, const stru
 	return why;
 }
 
-struct stale_ctx {
-	int64_t ids[64];
-	int n;
+/* The host's open sessions: those whose sshd is gone, and how many live. */
+struct open_rows {
+	int64_t stale[64];
+	int nstale, live;
 };
 
-/* Collects the host's open sessions whose sshd is gone. */
-static int collect_stale(const struct reg_session *s, void *ctx)
+static int collect_open(const struct reg_session *s, void *ctx)
 {
-	struct stale_ctx *st = ctx;
+	struct open_rows *o = ctx;
 
-	if (st->n < (int)(sizeof(st->ids) / sizeof(st->ids[0])) && !pres_session_alive(s))
-		st->ids[st->n++] = s->id;
+	if (pres_session_alive(s))
+		o->live++;
+	else if (o->nstale < (int)(sizeof(o->stale) / sizeof(o->stale[0])))
+		o->stale[o->nstale++] = s->id;
 	return 0;
 }
 
-/* Reads what the session needs, in one read transaction. Returns NULL or why not. */
-static const char *session_read(struct host_ctx *x, struct reg *r, struct reg_host *h,
-				uint32_t *gid, char *fp, size_t fplen, struct stale_ctx *stale)
+/*
+ * The session's one write transaction: the host's policy and key checked
+ * against the registry, its live sessions counted (max_sessions_per_host),
+ * rows of crashed sshds ended as stale, the new row and its events row
+ * written. Returns NULL, or why not (*capped when the cap refused it).
+ */
+static const char *session_txn(struct host_ctx *x, struct reg *r, struct reg_session *se,
+			       const struct aud_rec *rec, int64_t *id, struct open_rows *o,
+			       bool *capped, struct rjh_diag *d)
 {
-	struct rjh_diag d = {""};
-	const char *why = NULL;
+	struct reg_host h;
+	const char *why;
+	int i, rc;
 
-	if (reg_begin_read(r, &d) < 0)
+	*capped = false;
+	if (reg_begin(r, d) < 0)
 		return "registry unavailable";
-	if (admit(x, r, h, &why) == PAM_SUCCESS)
-		why = check_auth_info(x, r, h, fp, fplen);
-	if (!why && reg_host_gid(r, gid, &d) < 0)
+	rc = reg_host_get(r, x->user, &h, d);
+	why = judge(x, rc, &h);
+	if (!why)
+		why = check_auth_info(x, r, &h, se->fp, sizeof(se->fp));
+	if (!why && reg_sessions_host_each(r, x->user, true, 0, collect_open, o, d) < 0)
 		why = "registry unavailable";
-	if (!why && reg_sessions_host_each(r, x->user, true, 0, collect_stale, stale, &d) < 0)
-		why = "registry unavailable";
-	reg_end_read(r);
-	return why;
-}
-
-/* Ends stale rows and writes the new one with its events row, in one short transaction. */
-static int session_write(struct host_ctx *x, struct reg *r, const struct stale_ctx *stale,
-			 const struct reg_session *se, const struct aud_rec *rec, int64_t *id,
-			 struct rjh_diag *d)
-{
-	int i, rc = reg_begin(r, d);
-
-	for (i = 0; rc == 0 && i < stale->n; i++) {
-		rc = reg_session_end(r, stale->ids[i], NULL, 0, x->now, "stale", d);
+	if (!why && o->live >= (int)x->cfg.max_sessions_per_host) {
+		*capped = true;
+		why = "too many sessions (max_sessions_per_host)";
+	}
+	for (i = 0, rc = 0; !why && rc == 0 && i < o->nstale; i++) {
+		rc = reg_session_end(r, o->stale[i], NULL, 0, x->now, "stale", d);
 		if (rc == RJH_ENOENT)
 			rc = RJH_OK;
 	}
-	if (rc == 0)
+	if (!why && rc == 0)
 		rc = reg_session_open(r, se, id, d);
-	if (rc == 0)
+	if (!why && rc == 0)
 		rc = aud_event(r, rec, d);
-	return rc == 0 ? reg_commit(r, d) : (reg_rollback(r), rc);
+	if (!why && rc == 0)
+		rc = reg_commit(r, d);
+	if (!why && rc < 0)
+		why = "cannot record presence";
+	if (why)
+		reg_rollback(r);
+	return why;
+}
+
+/* Audits a tunnel the cap refused (USER_START res=failed reason=max-sessions), and logs it. */
+static void refuse_capped(struct host_ctx *x, struct reg *r, const struct aud_rec *start, int live)
+{
+	struct aud_rec rec = *start;
+	char *reason = audit_encode_nv_string("reason", "max-sessions", 0);
+
+	pam_syslog(x->pamh, LOG_NOTICE,
+		   "host %s: tunnel refused: %d sessions live, max_sessions_per_host is %u",
+		   x->user, live, x->cfg.max_sessions_per_host);
+	rec.success = false;
+	rec.detail = reason;
+	record(x, r, &rec);
+	free(reason);
 }
 
 static void free_open_session(pam_handle_t *pamh, void *data, int status)
@@ -392,19 +443,16 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 {
 	struct reg_session se = {.uid = (uint32_t)x->uid, .pid = getpid(), .started = x->now};
 	struct aud_rec rec = {.type = AUDIT_USER_START, .op = "rjh-tunnel", .success = true};
-	struct stale_ctx stale = {.n = 0};
+	struct open_rows rows = {.nstale = 0};
 	struct open_session *os = NULL;
 	struct rjh_diag d = {""};
-	struct reg_host h = {0};
 	const char *why;
 	char *detail = NULL;
+	bool capped;
 	struct aud a;
-	uint32_t gid;
 
-	why = session_read(x, r, &h, &gid, se.fp, sizeof(se.fp), &stale);
-	if (why)
-		return why;
-	if (layout_prepare_host(&x->cfg, x->user, x->uid, gid, &d) < 0) {
+	/* The hosts group as the registry recorded it (login_settings). */
+	if (layout_prepare_host(&x->cfg, x->user, x->uid, login_settings(&x->lv)->gid, &d) < 0) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
 		return "cannot prepare the socket directory";
 	}
@@ -422,9 +470,10 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 	if (!why && aud_open(&a, x->cfg.audit, &d) < 0)
 		why = "audit = required and kernel audit is unavailable";
 	else if (!why) {
-		if (session_write(x, r, &stale, &se, &rec, &os->id, &d) < 0) {
-			why = "cannot record presence";
-		} else if (aud_kernel(&a, &rec, &d) < 0) {
+		why = session_txn(x, r, &se, &rec, &os->id, &rows, &capped, &d);
+		if (capped)
+			refuse_capped(x, r, &rec, rows.live);
+		else if (!why && aud_kernel(&a, &rec, &d) < 0) {
 			why = "cannot write the audit record (audit = required)";
 			/* sshd will not close a session it was refused: end the row now. */
 			if (reg_begin(r, NULL) == 0) {
@@ -440,7 +489,7 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 		if (pam_set_data(x->pamh, PAM_RJH_DATA, os, free_open_session) == PAM_SUCCESS)
 			os = NULL;
 		DEBUG(x, "host %s from %s: tunnel session open, key %s, %d stale rows ended",
-		      x->user, se.source, se.fp, stale.n);
+		      x->user, se.source, se.fp, rows.nstale);
 	} else if (d.msg[0]) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
 	}
@@ -458,15 +507,15 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	(void)flags;
 	rc = classify(&x, argc, argv);
 	if (rc != PAM_SUCCESS)
-		return rc;
+		return done(&x, rc);
 	r = open_registry(&x, REG_RW);
 	why = r ? session_open(&x, r) : "registry unavailable";
 	reg_close(r);
 	if (!why)
-		return PAM_SUCCESS;
+		return done(&x, PAM_SUCCESS);
 	pam_syslog(pamh, LOG_NOTICE, "host %s from %s: tunnel refused: %s", x.user,
 		   x.rhost ? x.rhost : "?", why);
-	return PAM_SESSION_ERR;
+	return done(&x, PAM_SESSION_ERR);
 }
 
 /* Ends this sshd's presence row and writes its events row, in one short transaction. */
@@ -505,9 +554,11 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	struct aud a;
 
 	(void)flags;
+	/* A row to end and a record to write, even with the login snapshot gone. */
+	x.lv_optional = true;
 	rc = classify(&x, argc, argv);
 	if (rc != PAM_SUCCESS)
-		return rc;
+		return done(&x, rc);
 	if (pam_get_data(pamh, PAM_RJH_DATA, (const void **)&os) != PAM_SUCCESS)
 		os = NULL;
 	detail = socket_detail(&x);
@@ -540,5 +591,5 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	aud_close(&a);
 	free(detail);
 	DEBUG(&x, "host %s: tunnel session closed", x.user);
-	return rc < 0 || rk < 0 ? PAM_SESSION_ERR : PAM_SUCCESS;
+	return done(&x, rc < 0 || rk < 0 ? PAM_SESSION_ERR : PAM_SUCCESS);
 }

@@ -108,6 +108,8 @@ phase "account: a host with CIDRs and no PAM_RHOST" PAM_PERM_DENIED host-b acct
 phase "account: a host with CIDRs and a name as PAM_RHOST" PAM_PERM_DENIED host-b -r jump.example.com acct
 phase "account: a host not yet expired" PAM_SUCCESS host-x -r 192.0.2.7 acct
 q "UPDATE hosts SET expires = strftime('%s','now') - 5 WHERE name = 'host-x'"
+# A raw UPDATE is no rjh-admin change: the next one (refresh) publishes it.
+rjh refresh > /dev/null
 phase "account: an expired host" PAM_PERM_DENIED host-x -r 192.0.2.7 acct
 phase "account: root is not rjh's (PAM_IGNORE)" "$IGNORED" root acct
 phase "account: nobody is not rjh's" "$IGNORED" nobody acct
@@ -130,17 +132,28 @@ phase "account: a uid in rjh's range that is not enrolled" PAM_PERM_DENIED ghost
 logged "host ghost-1 from 192.0.2.7 refused: not enrolled" "syslog: not enrolled"
 umount /etc/passwd
 
-# The registry missing or corrupt: deny in range, ignore outside.
+# The account check reads the login snapshot; the session the registry.
+# Either missing or corrupt: deny in range, ignore outside.
+mv "$REG.login" "$WORK/login.saved"
+phase "login snapshot missing: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2.7 acct
+logged "no login snapshot (run rjh-admin refresh)" "syslog says the login snapshot is missing"
+phase "login snapshot missing: root is ignored" "$IGNORED" root acct
+head -c 65536 /dev/urandom > "$REG.login"
+chmod 0640 "$REG.login"
+phase "login snapshot corrupt: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2.7 acct
+phase "login snapshot corrupt: root is ignored" "$IGNORED" root acct
+mv "$WORK/login.saved" "$REG.login"
 mv "$REG" "$WORK/reg.saved"
-phase "registry missing: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2.7 acct
-phase "registry missing: root is ignored" "$IGNORED" root acct
+phase "registry missing: the account check goes on from the login snapshot" PAM_SUCCESS host-a \
+	-r 192.0.2.7 acct
 phase "registry missing: session open fails for a host" PAM_SESSION_ERR host-a -r 192.0.2.7 \
 	-e "$(info "$ka")" open
 logged "registry unavailable" "syslog says the registry is unavailable"
+phase "registry missing: root is ignored" "$IGNORED" root -e "$(info "$ka")" open
 head -c 65536 /dev/urandom > "$REG"
 chmod 0640 "$REG"
-phase "registry corrupt: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2.7 acct
-phase "registry corrupt: root is ignored" "$IGNORED" root acct
+phase "registry corrupt: session open fails for a host" PAM_SESSION_ERR host-a -r 192.0.2.7 \
+	-e "$(info "$ka")" open
 mv "$WORK/reg.saved" "$REG"
 phase "registry back: the host is allowed again" PAM_SUCCESS host-a -r 192.0.2.7 acct
 
@@ -250,6 +263,43 @@ phase "close while another session of the host lives" PAM_SUCCESS host-a -r 192.
 	not_ok "close removed the socket of a live session"
 kill "$LIVE"
 wait "$LIVE" 2> /dev/null
+
+# max_sessions_per_host: sessions whose sshd lives count (pam-run stands in
+# for sshd: the row records its pid). One more is refused and audited; a
+# session whose process died does not count, so a host reconnecting while
+# its old connection hangs gets in once the hung one is gone or under the cap.
+cp "$WORK/rjh.conf" "$WORK/cap.conf"
+echo "max_sessions_per_host = 2" >> "$WORK/cap.conf"
+service rjh-cap "conf=$WORK/cap.conf" audit=off
+rjh enroll host-cap "$(newkey cap)" > /dev/null
+cap_open() { # cap_open VAR: a session of host-cap held open; its coproc in VAR
+	coproc "$1" { exec "$RUN" -d "$WORK/pam.d" -r 192.0.2.9 -e "$(info "$WORK/keys/cap.pub")" rjh-cap host-cap open pause close; }
+}
+cap_open C1
+read -r l1 <&"${C1[0]}"
+cap_pid1=$C1_PID
+cap_open C2
+read -r l2 <&"${C2[0]}"
+eq "$l1 $l2" "open: PAM_SUCCESS open: PAM_SUCCESS" "two sessions of host-cap open (the cap is 2)"
+phase "a third, while both live, is refused" PAM_SESSION_ERR host-cap -r 192.0.2.9 \
+	-e "$(info "$WORK/keys/cap.pub")" --svc rjh-cap open
+logged "host host-cap: tunnel refused: 2 sessions live, max_sessions_per_host is 2" \
+	"syslog says the cap refused it"
+eq "$(q "SELECT type, result, detail FROM events WHERE host = 'host-cap' AND op = 'rjh-tunnel' AND result = 'failed'")" \
+	"USER_START|failed|addr=192.0.2.9 reason=\"max-sessions\"" "the refusal is in the audit trail with its reason"
+eq "$(q "SELECT count(*) FROM sessions WHERE host = 'host-cap' AND ended IS NULL")" 2 \
+	"and it left no presence row"
+kill -KILL "$cap_pid1"
+wait "$cap_pid1" 2> /dev/null
+phase "one of them dies (a hung connection's sshd gone): the next gets in" PAM_SUCCESS host-cap \
+	-r 192.0.2.9 -e "$(info "$WORK/keys/cap.pub")" --svc rjh-cap open
+eq "$(q "SELECT end_reason FROM sessions WHERE host = 'host-cap' AND sshd_pid = $cap_pid1")" stale \
+	"the dead session's row was ended as stale"
+echo >&"${C2[1]}"
+read -r _ <&"${C2[0]}"
+read -r _ <&"${C2[0]}"
+wait "${C2_PID:-}" 2> /dev/null
+
 
 # Concurrency: 500 hosts open their sessions at once.
 "$GENKEYS" 500 storm- > "$WORK/storm.keys"
