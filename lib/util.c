@@ -11,22 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
-		   struct stat *st_out, struct rjh_diag *d)
+int util_read_fd(int fd, const char *path, size_t max, bool allow_empty, char **buf_out,
+		 size_t *len_out, struct stat *st_out, struct rjh_diag *d)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
-	int fd, rc;
+	int rc;
 
 	*buf_out = NULL;
 	*len_out = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return diag_set(d, RJH_ENOENT, "%s: no such file", path);
-		return diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
-	}
 	if (fstat(fd, &st) < 0) {
 		rc = diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
 		goto out;
@@ -74,6 +68,23 @@ int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_ou
 	rc = RJH_OK;
 out:
 	free(buf);
+	return rc;
+}
+
+int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
+		   struct stat *st_out, struct rjh_diag *d)
+{
+	int fd, rc;
+
+	*buf_out = NULL;
+	*len_out = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return diag_set(d, RJH_ENOENT, "%s: no such file", path);
+		return diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
+	}
+	rc = util_read_fd(fd, path, max, allow_empty, buf_out, len_out, st_out, d);
 	close(fd);
 	return rc;
 }

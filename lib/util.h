@@ -19,6 +19,10 @@
 int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
 		   struct stat *st_out, struct rjh_diag *d);
 
+/* util_read_file on an open descriptor (not closed); path is for messages. */
+int util_read_fd(int fd, const char *path, size_t max, bool allow_empty, char **buf_out,
+		 size_t *len_out, struct stat *st_out, struct rjh_diag *d);
+
 /* Checks that uid/mode describe a file owned by root and not writable by group or others. */
 int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag *d);
 
