@@ -338,6 +338,11 @@ chown 65534 "$WORK/rjh.conf"
 unavail "config (RJH_CONF) owned by nobody"
 chown 0 "$WORK/rjh.conf"
 eq "$(statuses)" "$GOOD" "config fixed: the host resolves again"
+# The directories above it too: whoever may write one may swap the file.
+chmod 0775 "$WORK"
+unavail "the config's directory group-writable"
+chmod 0755 "$WORK"
+eq "$(statuses)" "$GOOD" "directory fixed: the host resolves again"
 
 # A delta for another base is ignored: the base answers.
 expect 0 "enroll old-1" -- rjh enroll old-1 "$(newkey old-1)"
