@@ -285,29 +285,28 @@ out:
 
 int cfg_load(const char *path, struct cfg *c, struct rjh_diag *d)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int rc;
+	int fd, rc;
 
 	cfg_defaults(c);
 	if (!path)
 		path = CFG_DEFAULT_PATH;
-	rc = util_read_file(path, CFG_MAX_SIZE, true, &buf, &len, &st, d);
-	if (rc == RJH_ENOENT)
+	/* The descriptor read is the one checked, and so is every directory above it. */
+	fd = util_open_trusted(path, O_RDONLY, NULL, d);
+	if (fd == RJH_ENOENT)
 		return RJH_OK;
+	rc = fd < 0 ? fd : util_read_fd(fd, path, CFG_MAX_SIZE, true, &buf, &len, NULL, d);
 	if (rc == RJH_EINVAL)
 		rc = RJH_ECONFIG; /* not a regular file, or too big: the message says which */
-	if (rc < 0)
-		return rc;
-	/* st is the fstat of the descriptor we read: no race with a rename. */
-	rc = util_check_trusted(path, st.st_uid, st.st_mode, d);
 	if (rc < 0)
 		goto out;
 	rc = cfg_parse(path, buf, len, c, d);
 	if (rc == 0)
 		snprintf(c->source, sizeof(c->source), "%s", path);
 out:
+	if (fd >= 0)
+		close(fd);
 	free(buf);
 	return rc;
 }

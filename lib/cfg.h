@@ -37,8 +37,10 @@ void cfg_defaults(struct cfg *c);
 
 /*
  * Loads path (CFG_DEFAULT_PATH when NULL) over the defaults. A missing file
- * means the defaults. Returns 0, RJH_ECONFIG with "file:line: reason", or
- * RJH_ETRUST when the file is not root-owned or is group/other-writable.
+ * means the defaults. Returns 0, RJH_ECONFIG with "file:line: reason" (or
+ * not a regular file, or too big), RJH_ETRUST when the file or a directory
+ * above it is not root's alone, or it is a symbolic link (util_open_trusted),
+ * or RJH_ESYS.
  */
 int cfg_load(const char *path, struct cfg *c, struct rjh_diag *d);
 

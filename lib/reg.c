@@ -380,7 +380,17 @@ static int create_file(const char *path, struct rjh_diag *d)
 {
 	int fd, rc;
 
-	rc = util_mkdir_parents(path, 0755, d);
+	/*
+	 * The directories must be root's alone, as reg_open checks them. ENOENT
+	 * comes only after every directory that exists was found so: make the
+	 * missing ones, and check again what was made.
+	 */
+	rc = util_dirs_trusted(path, d);
+	if (rc == RJH_ENOENT) {
+		rc = util_mkdir_parents(path, 0755, d);
+		if (rc == 0)
+			rc = util_dirs_trusted(path, d);
+	}
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
@@ -406,23 +416,26 @@ int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy
 	     struct reg **out, struct rjh_diag *d)
 {
 	struct reg *r;
-	struct stat st;
 	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, src, rc;
 
 	*out = NULL;
 	if (strlen(path) >= CFG_PATH_MAX)
 		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	/*
+	 * SQLite opens by name: the file and every directory above it must be
+	 * root's alone, so that nobody else can swap what that name opens.
+	 */
 	if (mode == REG_CREATE) {
 		rc = create_file(path, d);
 		if (rc < 0)
 			return rc;
-	} else if (stat(path, &st) < 0) {
-		if (errno == ENOENT)
+	} else {
+		rc = util_path_trusted(path, d);
+		if (rc == RJH_ENOENT)
 			return diag_set(d, RJH_EREGISTRY,
 					"%s: registry does not exist (run rjh-admin init)", path);
-		return diag_set(d, RJH_EREGISTRY, "%s: %s", path, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		return diag_set(d, RJH_EREGISTRY, "%s: not a regular file", path);
+		if (rc < 0)
+			return rc == RJH_ETRUST ? rc : RJH_EREGISTRY;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)

@@ -85,7 +85,9 @@ struct reg_event {
  * Opens the registry at path. REG_CREATE makes a new one (mode 0640, parent
  * directories 0755) recording c's uid range and host group. Returns 0 and
  * sets *out, RJH_EREGISTRY (missing, unreadable, corrupt, not an rjh
- * registry, locked), RJH_ESCHEMA (newer), RJH_EEXIST (CREATE over a file).
+ * registry, locked), RJH_ESCHEMA (newer), RJH_EEXIST (CREATE over a file),
+ * RJH_ETRUST (the file or a directory above it, for CREATE a directory, is
+ * not root's alone: util_path_trusted, util_dirs_trusted).
  */
 int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
 	     struct reg **out, struct rjh_diag *d);

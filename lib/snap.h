@@ -98,8 +98,9 @@ struct snap {
 
 /*
  * Maps path read-only; no descriptor stays open. Returns 0, RJH_ENOENT,
- * RJH_ETRUST (not root-owned, or writable by group or others), or
- * RJH_EREGISTRY (unreadable, malformed). Never logs.
+ * RJH_ETRUST (the file, or a directory above it, is not root's alone, or the
+ * file is a symbolic link: util_open_trusted), or RJH_EREGISTRY (unreadable,
+ * not a regular file, malformed). Never logs.
  */
 int snap_map(const char *path, enum snap_kind kind, struct snap *s);
 void snap_unmap(struct snap *s);

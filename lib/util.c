@@ -12,22 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
-int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
-		   struct stat *st_out, struct rjh_diag *d)
+int util_read_fd(int fd, const char *path, size_t max, bool allow_empty, char **buf_out,
+		 size_t *len_out, struct stat *st_out, struct rjh_diag *d)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
-	int fd, rc;
+	int rc;
 
 	*buf_out = NULL;
 	*len_out = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return diag_set(d, RJH_ENOENT, "%s: no such file", path);
-		return diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
-	}
 	if (fstat(fd, &st) < 0) {
 		rc = diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
 		goto out;
@@ -75,6 +69,23 @@ int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_ou
 	rc = RJH_OK;
 out:
 	free(buf);
+	return rc;
+}
+
+int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
+		   struct stat *st_out, struct rjh_diag *d)
+{
+	int fd, rc;
+
+	*buf_out = NULL;
+	*len_out = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return diag_set(d, RJH_ENOENT, "%s: no such file", path);
+		return diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
+	}
+	rc = util_read_fd(fd, path, max, allow_empty, buf_out, len_out, st_out, d);
 	close(fd);
 	return rc;
 }
@@ -88,6 +99,323 @@ int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag
 		return diag_set(d, RJH_ETRUST, "%s: writable by group or others (mode %04o)", path,
 				(unsigned)(mode & 07777));
 	return RJH_OK;
+}
+
+/* Symbolic links one resolution may follow, as the kernel's own limit (MAXSYMLINKS). */
+#define TRUST_MAX_LINKS 40
+
+/*
+ * The state of one walk down a path. The buffers are on the heap: nss_rjh
+ * walks inside other people's threads, whose stacks may be small.
+ */
+struct walk {
+	const char *path;    /* as the caller gave it, for messages */
+	char rest[PATH_MAX]; /* what is still to resolve */
+	char at[PATH_MAX];   /* the directory dfd is, for messages ("" is /) */
+	char link[PATH_MAX]; /* a symbolic link's target, spliced into rest */
+	int dfd;             /* O_PATH descriptor of a checked directory */
+	bool shared;         /* dfd is root's but others may add entries (sticky) */
+	int links;           /* symbolic links followed so far */
+	const char *last;    /* the last component, in rest, once walk_parent returns */
+};
+
+static const char *walk_at(const struct walk *w)
+{
+	return w->at[0] ? w->at : "/";
+}
+
+/*
+ * Takes nfd (a directory, as the walk reached it under the name at already
+ * holds) as the walk's directory if only root can change its entries: owned
+ * by root and not writable by group or others, or root's and sticky, where
+ * others may add entries but not rename or remove root's. Closes nfd on failure.
+ */
+static int walk_enter(struct walk *w, int nfd, struct rjh_diag *d)
+{
+	struct stat st;
+
+	if (fstat(nfd, &st) < 0) {
+		close(nfd);
+		return diag_set(d, RJH_ESYS, "%s: %s: %s", w->path, walk_at(w), strerror(errno));
+	}
+	if (st.st_uid != 0) {
+		close(nfd);
+		return diag_set(d, RJH_ETRUST,
+				"%s: directory %s is owned by uid %u, must be owned by root",
+				w->path, walk_at(w), (unsigned)st.st_uid);
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		close(nfd);
+		return diag_set(d, RJH_ETRUST,
+				"%s: directory %s is writable by group or others (mode %04o)",
+				w->path, walk_at(w), (unsigned)(st.st_mode & 07777));
+	}
+	if (w->dfd >= 0)
+		close(w->dfd);
+	w->dfd = nfd;
+	w->shared = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+	return RJH_OK;
+}
+
+/* Makes the walk start again at the checked root directory. */
+static int walk_root(struct walk *w, struct rjh_diag *d)
+{
+	int nfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	w->at[0] = '\0';
+	if (nfd < 0)
+		return diag_set(d, RJH_ESYS, "%s: /: %s", w->path, strerror(errno));
+	return walk_enter(w, nfd, d);
+}
+
+/* Maps errno from looking up name in the walk's directory to an rjh error. */
+static int walk_errno(const struct walk *w, const char *name, int err, struct rjh_diag *d)
+{
+	if (err == ENOENT)
+		return diag_set(d, RJH_ENOENT, "%s: no such file", w->path);
+	if (err == ENAMETOOLONG)
+		return diag_set(d, RJH_EINVAL, "%s: a file name is too long", w->path);
+	return diag_set(d, RJH_ESYS, "%s: %s/%s: %s", w->path, w->at, name, strerror(err));
+}
+
+/*
+ * Follows the symbolic link nfd, found as name in the walk's directory:
+ * rest becomes its target followed by what was left after it (*next, which
+ * then points at the start of rest again). Closes nfd.
+ */
+static int walk_link(struct walk *w, int nfd, const struct stat *st, const char *name, char **next,
+		     struct rjh_diag *d)
+{
+	size_t left = strlen(*next);
+	ssize_t n;
+	int rc;
+
+	/* In a sticky directory, a link not root's may have been planted by anyone. */
+	if (w->shared && st->st_uid != 0) {
+		rc = diag_set(d, RJH_ETRUST,
+			      "%s: symbolic link %s/%s is owned by uid %u in a directory others "
+			      "may write",
+			      w->path, w->at, name, (unsigned)st->st_uid);
+		goto out;
+	}
+	if (++w->links > TRUST_MAX_LINKS) {
+		rc = diag_set(d, RJH_ESYS, "%s: %s", w->path, strerror(ELOOP));
+		goto out;
+	}
+	/* The link nfd holds, not whatever name points to by now. */
+	n = readlinkat(nfd, "", w->link, sizeof(w->link));
+	if (n < 0) {
+		rc = walk_errno(w, name, errno, d);
+		goto out;
+	}
+	if ((size_t)n >= sizeof(w->link) || (size_t)n + 1 + left >= sizeof(w->rest)) {
+		rc = diag_set(d, RJH_EINVAL, "%s: path is too long once links are followed",
+			      w->path);
+		goto out;
+	}
+	w->link[n] = '\0';
+	/* *next points into rest: move it up first, then put the target before it. */
+	memmove(w->rest + n + 1, *next, left + 1);
+	memcpy(w->rest, w->link, (size_t)n);
+	w->rest[n] = '/';
+	*next = w->rest;
+	rc = w->link[0] == '/' ? walk_root(w, d) : RJH_OK;
+out:
+	close(nfd);
+	return rc;
+}
+
+/*
+ * Steps from the walk's directory into component name (not "." or ""); *next
+ * is what follows it, moved when name is a link.
+ */
+static int walk_step(struct walk *w, const char *name, char **next, struct rjh_diag *d)
+{
+	struct stat st;
+	size_t len = strlen(w->at);
+	int nfd;
+
+	if (!strcmp(name, "..")) {
+		/* The kernel's parent of the directory we hold; checked like any other. */
+		nfd = openat(w->dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (nfd < 0)
+			return walk_errno(w, name, errno, d);
+		while (len > 0 && w->at[len - 1] != '/')
+			len--;
+		w->at[len > 0 ? len - 1 : 0] = '\0';
+		return walk_enter(w, nfd, d);
+	}
+	nfd = openat(w->dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0)
+		return walk_errno(w, name, errno, d);
+	if (fstat(nfd, &st) < 0) {
+		close(nfd);
+		return walk_errno(w, name, errno, d);
+	}
+	if (S_ISLNK(st.st_mode))
+		return walk_link(w, nfd, &st, name, next, d);
+	if (!S_ISDIR(st.st_mode)) {
+		close(nfd);
+		return walk_errno(w, name, ENOTDIR, d);
+	}
+	snprintf(w->at + len, sizeof(w->at) - len, "/%s", name);
+	return walk_enter(w, nfd, d);
+}
+
+/*
+ * Resolves every component of w->path but the last from "/" (a relative
+ * path from the working directory's absolute name), checking every
+ * directory on the way (walk_enter) and following symbolic links only out
+ * of checked directories. On success w->dfd is the last component's
+ * directory and w->last its name, which may be "", "." or "..".
+ */
+static int walk_parent(struct walk *w, struct rjh_diag *d)
+{
+	size_t len = strlen(w->path), cwd_len = 0;
+	char *p, *next;
+	int rc;
+
+	/* An empty path names nothing, as open("") says. */
+	if (len == 0)
+		return diag_set(d, RJH_ENOENT, "empty path: no such file");
+	if (len >= sizeof(w->rest))
+		return diag_set(d, RJH_EINVAL, "%.64s...: path is too long", w->path);
+	if (w->path[0] != '/') {
+		if (!getcwd(w->rest, sizeof(w->rest)))
+			return diag_set(d, RJH_ESYS, "%s: working directory: %s", w->path,
+					strerror(errno));
+		cwd_len = strlen(w->rest);
+		if (cwd_len + 1 + len >= sizeof(w->rest))
+			return diag_set(d, RJH_EINVAL, "%.64s...: path is too long", w->path);
+		w->rest[cwd_len++] = '/';
+	}
+	memcpy(w->rest + cwd_len, w->path, len + 1);
+	rc = walk_root(w, d);
+	p = w->rest;
+	while (rc == RJH_OK) {
+		while (*p == '/')
+			p++;
+		next = strchr(p, '/');
+		if (!next) {
+			w->last = p;
+			return RJH_OK;
+		}
+		*next++ = '\0';
+		if (strcmp(p, ".") != 0)
+			rc = walk_step(w, p, &next, d);
+		p = next;
+	}
+	return rc;
+}
+
+/* Starts a walk of path on the heap (*w_out, for walk_end) and walks to its last component. */
+static int walk_begin(const char *path, struct walk **w_out, struct rjh_diag *d)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+
+	*w_out = w;
+	if (!w)
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	w->path = path;
+	w->dfd = -1;
+	return walk_parent(w, d);
+}
+
+static void walk_end(struct walk *w)
+{
+	if (!w)
+		return;
+	if (w->dfd >= 0)
+		close(w->dfd);
+	free(w);
+}
+
+/* What the last component must be once found: a regular file only root can change. */
+static int walk_file(const struct walk *w, const struct stat *st, struct rjh_diag *d)
+{
+	if (S_ISLNK(st->st_mode))
+		return diag_set(d, RJH_ETRUST, "%s: is a symbolic link, which is not followed",
+				w->path);
+	if (!S_ISREG(st->st_mode))
+		return diag_set(d, RJH_EINVAL, "%s: not a regular file", w->path);
+	return util_check_trusted(w->path, st->st_uid, st->st_mode, d);
+}
+
+/* "", "." and ".." (a path ending in '/', "." or "..") name directories, never a file. */
+static int walk_last_named(const struct walk *w, struct rjh_diag *d)
+{
+	if (!w->last[0] || !strcmp(w->last, ".") || !strcmp(w->last, ".."))
+		return diag_set(d, RJH_EINVAL, "%s: not a regular file", w->path);
+	return RJH_OK;
+}
+
+int util_open_trusted(const char *path, int flags, struct stat *st_out, struct rjh_diag *d)
+{
+	struct walk *w = NULL;
+	struct stat st;
+	int fd = -1, rc;
+
+	if (flags & (O_CREAT | O_TRUNC | O_PATH | O_DIRECTORY | O_TMPFILE))
+		return diag_set(d, RJH_EINVAL, "%s: a trusted file is opened, never created", path);
+	rc = walk_begin(path, &w, d);
+	if (rc == RJH_OK)
+		rc = walk_last_named(w, d);
+	if (rc < 0)
+		goto out;
+	/* O_NONBLOCK: a FIFO must not block the open; on a regular file it changes nothing. */
+	fd = openat(w->dfd, w->last, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	/* ELOOP is O_NOFOLLOW meeting a link; ENXIO a socket, or a device with nothing behind it.
+	 */
+	if (fd < 0 && errno == ELOOP)
+		rc = diag_set(d, RJH_ETRUST, "%s: is a symbolic link, which is not followed", path);
+	else if (fd < 0 && errno == ENXIO)
+		rc = diag_set(d, RJH_EINVAL, "%s: not a regular file", path);
+	else if (fd < 0)
+		rc = walk_errno(w, w->last, errno, d);
+	else if (fstat(fd, &st) < 0)
+		rc = diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
+	else
+		rc = walk_file(w, &st, d);
+	if (rc < 0)
+		goto out;
+	if (st_out)
+		*st_out = st;
+	rc = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	walk_end(w);
+	return rc;
+}
+
+int util_path_trusted(const char *path, struct rjh_diag *d)
+{
+	struct walk *w = NULL;
+	struct stat st;
+	int rc;
+
+	rc = walk_begin(path, &w, d);
+	if (rc == RJH_OK)
+		rc = walk_last_named(w, d);
+	if (rc < 0)
+		goto out;
+	if (fstatat(w->dfd, w->last, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = walk_errno(w, w->last, errno, d);
+	else
+		rc = walk_file(w, &st, d);
+out:
+	walk_end(w);
+	return rc;
+}
+
+int util_dirs_trusted(const char *path, struct rjh_diag *d)
+{
+	struct walk *w = NULL;
+	int rc = walk_begin(path, &w, d);
+
+	walk_end(w);
+	return rc;
 }
 
 char *util_next_line(char *buf, size_t len, size_t *pos, size_t *line_len_out)

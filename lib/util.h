@@ -14,13 +14,60 @@
  * Reads a whole regular file of at most max bytes into a NUL-terminated
  * heap buffer. Returns 0 and sets *buf_out and *len_out, RJH_ENOENT if it does
  * not exist, RJH_EINVAL if it is too big, not a regular file, or empty
- * (when !allow_empty), or RJH_ESYS.
+ * (when !allow_empty), or RJH_ESYS. For files nobody vouches for (a key
+ * named on the command line); see util_open_trusted for the others.
  */
 int util_read_file(const char *path, size_t max, bool allow_empty, char **buf_out, size_t *len_out,
 		   struct stat *st_out, struct rjh_diag *d);
 
+/* util_read_file on an open descriptor (not closed); path is for messages. */
+int util_read_fd(int fd, const char *path, size_t max, bool allow_empty, char **buf_out,
+		 size_t *len_out, struct stat *st_out, struct rjh_diag *d);
+
 /* Checks that uid/mode describe a file owned by root and not writable by group or others. */
 int util_check_trusted(const char *path, uid_t uid, mode_t mode, struct rjh_diag *d);
+
+/*
+ * Opens a file that only root can have written, as OpenSSH's safe_path_fd
+ * checks one. path (a relative one from the working directory's absolute
+ * name) is resolved one component at a time from "/" with O_PATH|O_NOFOLLOW;
+ * every directory passed through must be owned by root and not writable by
+ * group or others, or root's and sticky (like /tmp: others cannot rename or
+ * remove root's entries). A symbolic link is followed only out of such a
+ * directory, and out of a sticky one only if root owns it; at most 40, and
+ * "/" restarts an absolute target. ".." is the kernel's parent of the
+ * directory reached, checked like the others. The last component is opened
+ * in its checked directory with flags (O_RDONLY, say) plus O_NOFOLLOW,
+ * O_NONBLOCK (a FIFO does not block), O_NOCTTY and O_CLOEXEC, and the
+ * descriptor itself must be a regular file owned by root and not writable by
+ * group or others.
+ * Returns the descriptor, with *st_out (if not NULL) its fstat; or
+ * RJH_ETRUST (the sentence names the directory, link or file and why),
+ * RJH_ENOENT (only once every directory that exists on the way was checked),
+ * RJH_EINVAL (not a regular file, path too long, O_CREAT and the like in
+ * flags) or RJH_ESYS (including a loop of links). Never logs.
+ */
+int util_open_trusted(const char *path, int flags, struct stat *st_out, struct rjh_diag *d);
+
+/*
+ * For a file whose reader needs its path, not a descriptor (SQLite opens the
+ * registry by name): checks every directory and link on the way exactly as
+ * util_open_trusted does, and lstat's the last component, which must be a
+ * regular file owned by root and not writable by group or others. That is
+ * enough because every directory from "/" to the file is root's alone: only
+ * root can rename, replace or remove an entry on the way between this check
+ * and the caller's open, and the caller must still refuse a link as the last
+ * component itself (SQLITE_OPEN_NOFOLLOW). Returns 0 or the errors of
+ * util_open_trusted.
+ */
+int util_path_trusted(const char *path, struct rjh_diag *d);
+
+/*
+ * Checks the directories and links above path's last component as
+ * util_open_trusted does, and not the last component itself: for a file
+ * about to be created there. Returns 0 or the errors of util_open_trusted.
+ */
+int util_dirs_trusted(const char *path, struct rjh_diag *d);
 
 /*
  * Splits buf into lines in place: returns the next line (NUL-terminated,

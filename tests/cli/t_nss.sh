@@ -338,6 +338,17 @@ chown 65534 "$WORK/rjh.conf"
 unavail "config (RJH_CONF) owned by nobody"
 chown 0 "$WORK/rjh.conf"
 eq "$(statuses)" "$GOOD" "config fixed: the host resolves again"
+# The directories above them too: whoever may write one may swap the files.
+chmod 0775 "$WORK/reg"
+unavail "the registry's (and snapshot's) directory group-writable"
+chmod 0755 "$WORK/reg"
+chown 65534 "$WORK/reg"
+unavail "the registry's (and snapshot's) directory owned by nobody"
+chown 0 "$WORK/reg"
+chmod 0775 "$WORK"
+unavail "the config's directory group-writable"
+chmod 0755 "$WORK"
+eq "$(statuses)" "$GOOD" "directories fixed: the host resolves again"
 
 # A delta for another base is ignored: the base answers.
 expect 0 "enroll old-1" -- rjh enroll old-1 "$(newkey old-1)"

@@ -167,6 +167,36 @@ phase "an unusable rjh.conf: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2
 phase "an unusable rjh.conf: root is ignored" "$IGNORED" root --svc rjh-badconf acct
 logged "bad.conf:" "syslog names the config problem"
 
+# rjh.conf, or the registry, in a directory that is not root's alone: whoever
+# may write there can swap the file after any check. A host is denied, others
+# are left alone. (nss_rjh reads $WORK/rjh.conf and the snapshot in $WORK/reg.)
+mkdir -m 0755 "$WORK/confdir" "$WORK/regdir"
+cp -p "$REG" "$WORK/regdir/registry.db"
+sed "s|^registry = .*|registry = $WORK/regdir/registry.db|" "$WORK/rjh.conf" > "$WORK/confdir/rjh.conf"
+chmod 0644 "$WORK/confdir/rjh.conf"
+service rjh-dirs "conf=$WORK/confdir/rjh.conf" audit=off
+phase "conf= and registry in root-only directories: a host is allowed" PAM_SUCCESS host-a \
+	-r 192.0.2.7 --svc rjh-dirs acct
+chmod 0775 "$WORK/confdir"
+phase "conf= in a group-writable directory: a host is denied" PAM_PERM_DENIED host-a \
+	-r 192.0.2.7 --svc rjh-dirs acct
+phase "conf= in a group-writable directory: root is ignored" "$IGNORED" root --svc rjh-dirs acct
+phase "conf= in a group-writable directory: session open fails for a host" PAM_SESSION_ERR \
+	host-a -r 192.0.2.7 -e "$(info "$ka")" --svc rjh-dirs open
+logged "host host-a refused: $WORK/confdir/rjh.conf: directory $WORK/confdir is writable by group or others (mode 0775)" \
+	"syslog names the config's directory and why"
+chmod 0755 "$WORK/confdir"
+chown 65534 "$WORK/regdir"
+phase "the registry in a directory owned by nobody: a host is denied" PAM_PERM_DENIED host-a \
+	-r 192.0.2.7 --svc rjh-dirs acct
+phase "the registry in a directory owned by nobody: root is ignored" "$IGNORED" root \
+	--svc rjh-dirs acct
+logged "host host-a refused: registry unavailable: $WORK/regdir/registry.db: directory $WORK/regdir is owned by uid 65534" \
+	"syslog names the registry's directory and why"
+chown 0 "$WORK/regdir"
+phase "both directories root's again: the host is allowed" PAM_SUCCESS host-a -r 192.0.2.7 \
+	--svc rjh-dirs acct
+
 # ------------------------------------------------------------- session
 rm -rf "$RT/hosts/host-a"
 before=$(q "SELECT count(*) FROM sessions")

@@ -1,7 +1,8 @@
 # Commands against registries that are missing, garbage, truncated, from a
 # newer rjh, foreign, unreadable, read-only or locked, and against bad
-# configuration files: a clear error, exit 4 (2 for a config that does not
-# parse), never a crash, and the file left as it was.
+# configuration files, or the directories above either: a clear error, exit 4
+# (2 for a config that does not parse), never a crash, and the file left as it
+# was.
 . "$(dirname "$0")/lib.sh"
 write_conf
 expect 0 "init" -- rjh init
@@ -193,4 +194,40 @@ badconf "a group-writable config" "2 4" "$C.*(writable|mode|0620)"
 chown 65534 "$C"
 badconf "a config owned by nobody" "2 4" "$C.*(owned|owner|root|65534)"
 expect 0 "list works again with the good config" -- rjh list
+
+# The directories above the config and the registry, not only the files: a
+# directory someone else may write lets them swap the file after any check of
+# it. Refused with the directory named and why (exit 4), the registry as it was.
+k5=$(newkey k5)
+mkdir -m 0755 "$WORK/confdir"
+cp -p "$C" "$WORK/confdir/rjh.conf"
+expect 0 "a config in a root-only directory: list works" -- "$ADMIN" -c "$WORK/confdir/rjh.conf" list
+chmod 0775 "$WORK/confdir"
+dump > "$WORK/before"
+for c in "enroll h5 $k5" list; do
+	# shellcheck disable=SC2086
+	expect 4 "a config in a group-writable directory: ${c%% *} exits 4" -- \
+		"$ADMIN" -c "$WORK/confdir/rjh.conf" $c
+	match -F "rjh-admin: ${c%% *}: $WORK/confdir/rjh.conf: directory $WORK/confdir is writable by group or others (mode 0775)" \
+		"a config in a group-writable directory: ${c%% *} names the directory and why"
+done
+unchanged "$WORK/before" "a config in a group-writable directory: registry unchanged"
+chmod 0755 "$WORK/confdir"
+
+mkdir -m 0755 "$WORK/nobodys"
+cp -p "$REG" "$WORK/nobodys/registry.db"
+expect 0 "--db in a root-only directory: list works" -- rjh --db "$WORK/nobodys/registry.db" list
+chown 65534 "$WORK/nobodys"
+sum=$(sha256sum < "$WORK/nobodys/registry.db")
+for c in list "enroll h5 $k5" "revoke h1"; do
+	# shellcheck disable=SC2086
+	expect 4 "--db in a directory owned by nobody: ${c%% *} exits 4" -- \
+		rjh --db "$WORK/nobodys/registry.db" $c
+	match -F "rjh-admin: ${c%% *}: $WORK/nobodys/registry.db: directory $WORK/nobodys is owned by uid 65534, must be owned by root" \
+		"--db in a directory owned by nobody: ${c%% *} names the directory and why"
+done
+eq "$(sha256sum < "$WORK/nobodys/registry.db")" "$sum" \
+	"--db in a directory owned by nobody: the file is byte-for-byte unchanged"
+[ ! -e "$WORK/nobodys/registry.db-journal" ] && ok "--db in a directory owned by nobody: no journal" ||
+	not_ok "--db in a directory owned by nobody: a journal was left"
 finish

@@ -295,11 +295,17 @@ new_key stranger > /dev/null
 	chmod 0640 "$LOGIN"
 	akc_logged "$LOGIN or its delta is not root's, or is writable by group or others"
 	syslog_mark
+	mark=$(stat -c %s "$JUMP_LOG")
 	chmod 0775 "${REG%/*}"
 	try_refused "no login while the snapshot's directory is writable by its group" \
 		host-b host-b host-b $P
 	chmod 0755 "${REG%/*}"
-	akc_logged "${REG%/*}"
+	# The NSS snapshot lies in that directory too and nss_rjh refuses it
+	# first: host-b is no account, so sshd never runs the key helper.
+	eq "$(akc_syslog)" "" "the key helper was not asked: nss_rjh already refused the snapshot"
+	tail -c +$((mark + 1)) "$JUMP_LOG" | grep -q "Invalid user host-b from" &&
+		ok "sshd found no user host-b" ||
+		not_ok "sshd did not log 'Invalid user host-b': $(jump_log_since "$mark" 5)"
 	syslog_mark
 	cp -p "$LOGIN" "$WORK/login.good"
 	printf 'not a snapshot\n' > "$LOGIN"

@@ -397,6 +397,44 @@ static void test_load_untrusted(void **state)
 	expect_untrusted("nobody-ro.conf", 0400, 65534);
 }
 
+/*
+ * A good file in a directory that is not root's alone, or reached through
+ * one, is refused as the file itself would be; so is a link as the file.
+ */
+static void test_load_untrusted_dir(void **state)
+{
+	char dir[128], path[160], link[160];
+	struct rjh_diag d = {""};
+	struct cfg c;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/gw", tmpdir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file("gw/rjh.conf", "audit = off\n", 0644, 0, path, sizeof(path));
+	assert_int_equal(cfg_load(path, &c, &d), RJH_OK);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(cfg_load(path, &c, &d), RJH_ETRUST);
+	assert_non_null(strstr(d.msg, path));
+	assert_non_null(strstr(d.msg, "directory"));
+	assert_int_equal(c.audit, CFG_AUDIT_BEST_EFFORT);
+	assert_string_equal(c.source, "");
+	/* A missing file there is no default either: anyone could put one there next. */
+	snprintf(link, sizeof(link), "%s/missing.conf", dir);
+	assert_int_equal(cfg_load(link, &c, &d), RJH_ETRUST);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chown(dir, 65534, 0), 0);
+	assert_int_equal(cfg_load(path, &c, &d), RJH_ETRUST);
+	assert_non_null(strstr(d.msg, "65534"));
+	assert_int_equal(chown(dir, 0, 0), 0);
+	assert_int_equal(cfg_load(path, &c, &d), RJH_OK);
+
+	snprintf(link, sizeof(link), "%s/link.conf", tmpdir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(cfg_load(link, &c, &d), RJH_ETRUST);
+	assert_non_null(strstr(d.msg, "symbolic link"));
+	assert_string_equal(c.source, "");
+}
+
 /* Not a regular file, or too big: refused, never read as defaults. */
 static void test_load_not_config(void **state)
 {
@@ -432,6 +470,7 @@ int main(void)
 	    cmocka_unit_test(test_load_empty_file),
 	    cmocka_unit_test(test_load_syntax_error),
 	    cmocka_unit_test(test_load_untrusted),
+	    cmocka_unit_test(test_load_untrusted_dir),
 	    cmocka_unit_test(test_load_not_config),
 	};
 

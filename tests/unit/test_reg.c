@@ -318,6 +318,55 @@ static void test_open_missing(void **state)
 	assert_null(r);
 }
 
+/*
+ * SQLite opens the registry by name: a registry whose directory, or any above
+ * it, is not root's alone is refused before SQLite sees the name, and init
+ * creates none there.
+ */
+static void test_open_untrusted(void **state)
+{
+	char dir[128], path[160], link[160];
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	struct cfg c;
+
+	(void)state;
+	cfg_defaults(&c);
+	path_of("nobody", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/r.db", dir);
+	assert_int_equal(reg_open(path, REG_CREATE, &c, BUSY_MS, &r, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(chown(dir, 65534, 0), 0);
+	assert_int_equal(reg_open(path, REG_RO, &c, BUSY_MS, &r, &d), RJH_ETRUST);
+	assert_null(r);
+	assert_non_null(strstr(d.msg, "65534"));
+	assert_int_equal(reg_open(path, REG_RW, &c, BUSY_MS, &r, &d), RJH_ETRUST);
+	assert_null(r);
+	assert_int_equal(chown(dir, 0, 0), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(reg_open(path, REG_RW, &c, BUSY_MS, &r, &d), RJH_ETRUST);
+	assert_non_null(strstr(d.msg, "writable"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	/* The file itself, and a link as the file (SQLite's NOFOLLOW alone said EREGISTRY). */
+	assert_int_equal(chmod(path, 0660), 0);
+	assert_int_equal(reg_open(path, REG_RO, &c, BUSY_MS, &r, &d), RJH_ETRUST);
+	assert_int_equal(chmod(path, 0640), 0);
+	path_of("link.db", link, sizeof(link));
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(reg_open(link, REG_RO, &c, BUSY_MS, &r, &d), RJH_ETRUST);
+	assert_int_equal(reg_open(path, REG_RO, &c, BUSY_MS, &r, &d), RJH_OK);
+	reg_close(r);
+	r = NULL;
+	/* init under a group-writable directory: refused, nothing created. */
+	assert_int_equal(chmod(dir, 0775), 0);
+	snprintf(path, sizeof(path), "%s/sub/new.db", dir);
+	assert_int_equal(reg_open(path, REG_CREATE, &c, BUSY_MS, &r, &d), RJH_ETRUST);
+	assert_null(r);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(chmod(dir, 0755), 0);
+}
+
 static void test_open_garbage(void **state)
 {
 	unsigned char junk[8192], *after;
@@ -1287,6 +1336,7 @@ int main(void)
 	    cmocka_unit_test(test_create_makes_parents),
 	    cmocka_unit_test(test_create_over_existing),
 	    cmocka_unit_test(test_open_missing),
+	    cmocka_unit_test(test_open_untrusted),
 	    cmocka_unit_test(test_open_garbage),
 	    cmocka_unit_test(test_open_foreign_sqlite),
 	    cmocka_unit_test(test_open_newer_schema),

@@ -260,6 +260,53 @@ static void test_reader_refuses(void **state)
 	free(img);
 }
 
+/* A good snapshot in a directory that is not root's alone is refused like a bad file. */
+static void test_reader_refuses_untrusted_dir(void **state)
+{
+	char dir[160], path[200], link[200];
+	unsigned char *img;
+	struct snap s;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	(void)state;
+	assert_int_equal(stat(basepath, &st), 0);
+	len = (size_t)st.st_size;
+	img = malloc(len);
+	assert_non_null(img);
+	fd = open(basepath, O_RDONLY);
+	assert_int_equal(read(fd, img, len), (ssize_t)len);
+	close(fd);
+	snprintf(dir, sizeof(dir), "%s/d", tmpdir);
+	snprintf(path, sizeof(path), "%s/r.db.nss", dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(path, img, len, 0644);
+	free(img);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_OK);
+	snap_unmap(&s);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ETRUST);
+	assert_null(s.base);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(chown(dir, 0, 0), 0);
+	/* A link, as the file or on the way through an untrusted directory. */
+	snprintf(link, sizeof(link), "%s/link.nss", tmpdir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(snap_map(link, SNAP_BASE, &s), RJH_ETRUST);
+	snprintf(link, sizeof(link), "%s/open", tmpdir);
+	assert_int_equal(mkdir(link, 0777), 0);
+	assert_int_equal(chmod(link, 0777), 0);
+	strcat(link, "/to-d");
+	assert_int_equal(symlink(dir, link), 0);
+	strcat(link, "/r.db.nss");
+	assert_int_equal(snap_map(link, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_OK);
+	snap_unmap(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +314,7 @@ int main(void)
 	    cmocka_unit_test(test_foreign_delta_ignored),
 	    cmocka_unit_test(test_snapshot_never_goes_back),
 	    cmocka_unit_test(test_reader_refuses),
+	    cmocka_unit_test(test_reader_refuses_untrusted_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

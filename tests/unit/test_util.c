@@ -1,4 +1,4 @@
-/* Unit tests for lib/util.c: times, CIDR lists, numbers, lines and file reading. */
+/* Unit tests for lib/util.c: times, CIDR lists, numbers, lines, file reading and trust. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,12 +7,14 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "util.h"
 
 #define SENTINEL INT64_C(-4242)
@@ -516,6 +518,282 @@ static void test_check_trusted(void **state)
 	assert_int_equal(util_check_trusted("/x", 65534, S_IFREG | 0400, NULL), RJH_ETRUST);
 }
 
+/*
+ * The tree the trust tests walk, under tmpdir (root's 0700, in root's sticky
+ * /tmp). ok/ is root's 0755; the others are named for what is wrong with them.
+ */
+static int trust_setup(void **state)
+{
+	(void)state;
+	return tmpdir_make("trust");
+}
+
+static int trust_teardown(void **state)
+{
+	(void)state;
+	return tmpdir_remove();
+}
+
+/* tmpdir/rel into buf (PATH_MAX). */
+static const char *in_tmp(const char *rel, char *buf)
+{
+	assert_true((size_t)snprintf(buf, PATH_MAX, "%s/%s", tmpdir, rel) < PATH_MAX);
+	return buf;
+}
+
+static void mk_dir(const char *rel, mode_t mode, uid_t uid)
+{
+	char p[PATH_MAX];
+
+	assert_int_equal(mkdir(in_tmp(rel, p), 0700), 0);
+	assert_int_equal(chown(p, uid, 0), 0);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+static void mk_file(const char *rel, mode_t mode, uid_t uid)
+{
+	char p[PATH_MAX];
+	int fd = open(in_tmp(rel, p), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x\n", 2), 2);
+	assert_int_equal(fchown(fd, uid, 0), 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* A symbolic link tmpdir/rel -> target, owned by uid. */
+static void mk_link(const char *target, const char *rel, uid_t uid)
+{
+	char p[PATH_MAX];
+
+	assert_int_equal(symlink(target, in_tmp(rel, p)), 0);
+	assert_int_equal(lchown(p, uid, 0), 0);
+}
+
+/*
+ * util_open_trusted and util_path_trusted agree on path: both return want
+ * (the descriptor of a regular file for RJH_OK), and the message contains
+ * each of the NULL-terminated words.
+ */
+static void expect_path(const char *path, int want, ...)
+{
+	struct rjh_diag d = {""};
+	struct stat st;
+	const char *w;
+	va_list ap;
+	int fd;
+
+	fd = util_open_trusted(path, O_RDONLY, &st, &d);
+	if (want == RJH_OK) {
+		if (fd < 0)
+			fail_msg("util_open_trusted(%s): %d %s", path, fd, d.msg);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+		assert_int_equal(close(fd), 0);
+	} else if (fd != want) {
+		fail_msg("util_open_trusted(%s): %d, wanted %d (%s)", path, fd, want, d.msg);
+	}
+	va_start(ap, want);
+	while ((w = va_arg(ap, const char *)) != NULL)
+		if (!strstr(d.msg, w))
+			fail_msg("util_open_trusted(%s): '%s' lacks '%s'", path, d.msg, w);
+	va_end(ap);
+	d.msg[0] = '\0';
+	if (util_path_trusted(path, &d) != want)
+		fail_msg("util_path_trusted(%s): %d, wanted %d (%s)", path,
+			 util_path_trusted(path, NULL), want, d.msg);
+	va_start(ap, want);
+	while ((w = va_arg(ap, const char *)) != NULL)
+		if (!strstr(d.msg, w))
+			fail_msg("util_path_trusted(%s): '%s' lacks '%s'", path, d.msg, w);
+	va_end(ap);
+}
+
+/* expect_path for tmpdir/rel. */
+#define EXPECT(rel, want, ...)                                                                     \
+	do {                                                                                       \
+		char p_[PATH_MAX];                                                                 \
+		expect_path(in_tmp(rel, p_), want, ##__VA_ARGS__, NULL);                           \
+	} while (0)
+
+static void test_trusted_file(void **state)
+{
+	char p[PATH_MAX], cwd[PATH_MAX];
+
+	(void)state;
+	mk_dir("ok", 0755, 0);
+	mk_file("ok/f", 0644, 0);
+	mk_file("ok/ro", 0400, 0);
+	mk_file("ok/gr", 0640, 0);
+	EXPECT("ok/f", RJH_OK);
+	EXPECT("ok/ro", RJH_OK);
+	EXPECT("ok/gr", RJH_OK);
+	EXPECT("ok/./f", RJH_OK);
+	EXPECT("ok//f", RJH_OK);
+	EXPECT("ok/../ok/f", RJH_OK);
+	/* Relative to the working directory, whose absolute name is walked. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(in_tmp("ok", p)), 0);
+	expect_path("f", RJH_OK, NULL);
+	expect_path("./f", RJH_OK, NULL);
+	assert_int_equal(chdir(cwd), 0);
+	/* What the file must be. */
+	mk_file("ok/gw", 0664, 0);
+	mk_file("ok/ow", 0646, 0);
+	mk_file("ok/nobody", 0644, 65534);
+	EXPECT("ok/gw", RJH_ETRUST, "ok/gw", "writable", "0664");
+	EXPECT("ok/ow", RJH_ETRUST, "writable");
+	EXPECT("ok/nobody", RJH_ETRUST, "ok/nobody", "65534");
+	EXPECT("ok", RJH_EINVAL, "not a regular file");
+	EXPECT("ok/", RJH_EINVAL, "not a regular file");
+	EXPECT("ok/f/..", RJH_ESYS, "Not a directory");
+	EXPECT("ok/missing", RJH_ENOENT);
+	EXPECT("nodir/f", RJH_ENOENT);
+	EXPECT("ok/f/x", RJH_ESYS, "Not a directory");
+	expect_path("", RJH_ENOENT, NULL);
+	/* Opening is never creating. */
+	assert_int_equal(util_open_trusted(in_tmp("ok/new", p), O_RDWR | O_CREAT, NULL, NULL),
+			 RJH_EINVAL);
+	assert_int_equal(access(p, F_OK), -1);
+}
+
+static void test_trusted_dirs(void **state)
+{
+	char p[PATH_MAX];
+
+	(void)state;
+	mk_dir("gw", 0775, 0);
+	mk_file("gw/f", 0644, 0);
+	mk_dir("gw/sub", 0755, 0);
+	mk_file("gw/sub/f", 0644, 0);
+	mk_dir("nobody", 0755, 65534);
+	mk_file("nobody/f", 0644, 0);
+	mk_dir("ww", 0777, 0);
+	mk_file("ww/f", 0644, 0);
+	mk_dir("sticky", 01777, 0);
+	mk_file("sticky/f", 0644, 0);
+	mk_file("sticky/nobody", 0644, 65534);
+	mk_dir("sticky-nobody", 01777, 65534);
+	mk_file("sticky-nobody/f", 0644, 0);
+	mk_dir("sticky-gw", 01775, 0);
+	mk_file("sticky-gw/f", 0644, 0);
+
+	/* The message names the directory at fault, not only the file. */
+	snprintf(p, sizeof(p), "%s/gw is writable", tmpdir);
+	EXPECT("gw/f", RJH_ETRUST, p, "0775");
+	EXPECT("gw/sub/f", RJH_ETRUST, p);
+	snprintf(p, sizeof(p), "%s/nobody is owned by uid 65534", tmpdir);
+	EXPECT("nobody/f", RJH_ETRUST, p);
+	EXPECT("ww/f", RJH_ETRUST, "0777");
+	/* Root's sticky directories, like /tmp itself: only root moves root's entries. */
+	EXPECT("sticky/f", RJH_OK);
+	EXPECT("sticky-gw/f", RJH_OK);
+	EXPECT("sticky/nobody", RJH_ETRUST, "65534");
+	EXPECT("sticky-nobody/f", RJH_ETRUST, "owned by uid 65534");
+	/* A file about to be created: its directories only. */
+	assert_int_equal(util_dirs_trusted(in_tmp("sticky/new", p), NULL), RJH_OK);
+	assert_int_equal(util_dirs_trusted(in_tmp("gw/new", p), NULL), RJH_ETRUST);
+	assert_int_equal(util_dirs_trusted(in_tmp("gw/sub/new", p), NULL), RJH_ETRUST);
+	assert_int_equal(util_dirs_trusted(in_tmp("nobody/new", p), NULL), RJH_ETRUST);
+	assert_int_equal(util_dirs_trusted(in_tmp("nodir/new", p), NULL), RJH_ENOENT);
+	/* ENOENT only once every directory that exists on the way was checked. */
+	assert_int_equal(util_dirs_trusted(in_tmp("gw/nodir/new", p), NULL), RJH_ETRUST);
+	EXPECT("gw/nodir/f", RJH_ETRUST, "writable");
+	assert_int_equal(util_dirs_trusted(in_tmp("ok/nobody", p), NULL), RJH_OK);
+}
+
+static void test_trusted_links(void **state)
+{
+	char p[PATH_MAX];
+
+	(void)state;
+	/* The last component is never followed, even to a good file. */
+	mk_link("f", "ok/link", 0);
+	EXPECT("ok/link", RJH_ETRUST, "symbolic link");
+	/* Links on the way, out of checked directories: absolute, relative, "..". */
+	mk_link(in_tmp("ok", p), "ok/abs", 0);
+	mk_link("../ok", "ok/rel", 0);
+	mk_link("..", "ok/up", 0);
+	mk_link("abs/rel/up/ok", "ok/chain", 0);
+	EXPECT("ok/abs/f", RJH_OK);
+	EXPECT("ok/rel/f", RJH_OK);
+	EXPECT("ok/up/ok/f", RJH_OK);
+	EXPECT("ok/chain/f", RJH_OK);
+	EXPECT("ok/abs/link", RJH_ETRUST, "symbolic link");
+	/* A link that leads into an untrusted directory: the target is checked too. */
+	mk_link(in_tmp("gw", p), "ok/to-gw", 0);
+	EXPECT("ok/to-gw/f", RJH_ETRUST, "gw is writable");
+	/* A link living in an untrusted directory, even to a good one, is not followed. */
+	mk_link(in_tmp("ok", p), "gw/to-ok", 0);
+	EXPECT("gw/to-ok/f", RJH_ETRUST, "gw is writable");
+	/* In root's sticky directory, only root's links. */
+	mk_link(in_tmp("ok", p), "sticky/root-link", 0);
+	mk_link(in_tmp("ok", p), "sticky/nobody-link", 65534);
+	EXPECT("sticky/root-link/f", RJH_OK);
+	EXPECT("sticky/nobody-link/f", RJH_ETRUST, "nobody-link", "65534");
+}
+
+static void test_trusted_link_limits(void **state)
+{
+	char p[PATH_MAX], name[32], target[32], *longp;
+	size_t i;
+
+	(void)state;
+	/* Loops end with an error, not a hang. */
+	mk_link("loop2", "ok/loop1", 0);
+	mk_link("loop1", "ok/loop2", 0);
+	mk_link("self", "ok/self", 0);
+	EXPECT("ok/loop1/f", RJH_ESYS, "symbolic links");
+	EXPECT("ok/self/f", RJH_ESYS, "symbolic links");
+	/* At most 40 links: ok/n1 -> ... -> ok/n40 -> ok works, one more does not. */
+	for (i = 0; i <= 40; i++) {
+		snprintf(name, sizeof(name), "ok/n%zu", i);
+		snprintf(target, sizeof(target), "n%zu", i + 1);
+		if (i == 40)
+			mk_link(".", name, 0);
+		else
+			mk_link(target, name, 0);
+	}
+	EXPECT("ok/n1/f", RJH_OK);
+	EXPECT("ok/n0/f", RJH_ESYS, "symbolic links");
+	/* Too long: as given, one name, or once a link is spliced in. */
+	longp = malloc(PATH_MAX + 100);
+	assert_non_null(longp);
+	memset(longp, 'a', PATH_MAX + 99);
+	longp[0] = '/';
+	longp[PATH_MAX + 99] = '\0';
+	expect_path(longp, RJH_EINVAL, "too long", NULL);
+	snprintf(longp, PATH_MAX, "%s/ok/", tmpdir);
+	memset(longp + strlen(longp), 'b', NAME_MAX + 1);
+	longp[strlen(tmpdir) + 4 + NAME_MAX + 1] = '\0';
+	strcat(longp, "/f");
+	expect_path(longp, RJH_EINVAL, "too long", NULL);
+	for (i = 0; i + 2 < PATH_MAX - 200; i += 2)
+		memcpy(longp + i, "./", 2);
+	longp[i] = '\0';
+	mk_link(longp, "ok/deep", 0);
+	/* Short names after the link, so that only the splice is too long. */
+	for (i = 0; i + 2 < 300; i += 2)
+		memcpy(p + i, "c/", 2);
+	memcpy(p, "ok/deep/", 8);
+	p[i] = '\0';
+	EXPECT(p, RJH_EINVAL, "once links are followed");
+	free(longp);
+}
+
+/* A FIFO as the file: refused at once, never blocking the open for a writer. */
+static void test_trusted_fifo(void **state)
+{
+	char p[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(mkfifo(in_tmp("ok/fifo", p), 0644), 0);
+	alarm(10); /* a blocked open fails the test instead of hanging it */
+	EXPECT("ok/fifo", RJH_EINVAL, "not a regular file");
+	alarm(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,5 +807,13 @@ int main(void)
 	    cmocka_unit_test(test_check_trusted),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* In order: each adds to the tree the ones after it walk. */
+	const struct CMUnitTest trust[] = {
+	    cmocka_unit_test(test_trusted_file),  cmocka_unit_test(test_trusted_dirs),
+	    cmocka_unit_test(test_trusted_links), cmocka_unit_test(test_trusted_link_limits),
+	    cmocka_unit_test(test_trusted_fifo),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL) |
+	       cmocka_run_group_tests_name("trust", trust, trust_setup, trust_teardown);
 }
