@@ -23,20 +23,10 @@ int login_open(const struct cfg *c, struct login_view *lv, struct rjh_diag *d)
 	memset(lv, 0, sizeof(*lv));
 	if (login_paths(c->registry, base, delta, sizeof(base)) < 0)
 		return diag_set(d, RJH_EINVAL, "registry path is too long");
-	rc = snap_view_map(SNAP_LOGIN_BASE, base, delta, &lv->v);
-	switch (rc) {
-	case RJH_OK:
-		return RJH_OK;
-	case RJH_ENOENT:
+	rc = snap_view_map(SNAP_LOGIN_BASE, base, delta, &lv->v, d);
+	if (rc == RJH_ENOENT)
 		return diag_set(d, rc, "%s: no login snapshot (run rjh-admin refresh)", base);
-	case RJH_ETRUST:
-		return diag_set(d, rc,
-				"%s or its delta is not root's, or is writable by group or others",
-				base);
-	default:
-		return diag_set(d, RJH_EREGISTRY, "%s or its delta is unreadable or malformed",
-				base);
-	}
+	return rc;
 }
 
 void login_close(struct login_view *lv)

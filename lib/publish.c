@@ -316,7 +316,7 @@ static int publish_locked(struct reg *r, const struct cfg *c, bool force, const 
 		rc = read_meta(r, c, gen, &mt, d);
 	if (rc < 0)
 		return rc;
-	mapped = snap_view_map(SNAP_LOGIN_BASE, base, delta, &v) == 0;
+	mapped = snap_view_map(SNAP_LOGIN_BASE, base, delta, &v, NULL) == 0;
 	if (mapped)
 		have = snap_view_generation(&v);
 	/* A snapshot ahead of the registry is another history (a restored backup): rebuild. */

@@ -1553,7 +1553,7 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_id
 			       .group = group,
 			       .runtime_dir = c->runtime_dir,
 			       .mode = 0644};
-	mapped = snap_view_map(SNAP_BASE, base, delta, &v) == 0;
+	mapped = snap_view_map(SNAP_BASE, base, delta, &v, NULL) == 0;
 	if (mapped)
 		have_gen = v.have_delta ? v.delta.h.generation : v.base.h.generation;
 	/* Another writer already wrote this state, or a newer one: never go back. */

@@ -37,32 +37,34 @@ static bool hdr_valid(const struct snap_hdr *h, size_t len, enum snap_kind kind)
 	       memchr(h->runtime_dir, '\0', sizeof(h->runtime_dir));
 }
 
-int snap_map(const char *path, enum snap_kind kind, struct snap *s)
+int snap_map(const char *path, enum snap_kind kind, struct snap *s, struct rjh_diag *d)
 {
 	struct stat st;
 	void *p;
 	int fd;
 
 	memset(s, 0, sizeof(*s));
-	/* The file and every directory above it root's alone; no message: nothing here may log. */
-	fd = util_open_trusted(path, O_RDONLY, &st, NULL);
+	/* The file and every directory above it root's alone. */
+	fd = util_open_trusted(path, O_RDONLY, &st, d);
 	if (fd < 0)
 		return fd == RJH_ENOENT || fd == RJH_ETRUST ? fd : RJH_EREGISTRY;
 	if (st.st_size < (off_t)sizeof(struct snap_hdr) || (uint64_t)st.st_size > SNAP_FILE_MAX) {
 		close(fd);
-		return RJH_EREGISTRY;
+		return diag_set(d, RJH_EREGISTRY, "%s: not a snapshot (size %lld)", path,
+				(long long)st.st_size);
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	/* The mapping keeps the file; no descriptor is left for a daemon to close under us. */
 	close(fd);
 	if (p == MAP_FAILED)
-		return RJH_EREGISTRY;
+		return diag_set(d, RJH_EREGISTRY, "%s: cannot map it", path);
 	s->base = p;
 	s->len = (size_t)st.st_size;
 	memcpy(&s->h, p, sizeof(s->h));
 	if (!hdr_valid(&s->h, s->len, kind)) {
 		snap_unmap(s);
-		return RJH_EREGISTRY;
+		return diag_set(d, RJH_EREGISTRY, "%s: not a snapshot of this kind and version",
+				path);
 	}
 	s->ents = (const struct snap_ent *)(s->base + s->h.ents_off);
 	s->uids = (const uint32_t *)(s->base + s->h.uids_off);
@@ -195,15 +197,15 @@ int snap_paths(const char *registry, char *base, char *delta, size_t len)
 }
 
 int snap_view_map(enum snap_kind kind, const char *base_path, const char *delta_path,
-		  struct snap_view *v)
+		  struct snap_view *v, struct rjh_diag *d)
 {
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	rc = snap_map(base_path, kind, &v->base);
+	rc = snap_map(base_path, kind, &v->base, d);
 	if (rc < 0)
 		return rc;
-	rc = snap_map(delta_path, (enum snap_kind)(kind + 1), &v->delta);
+	rc = snap_map(delta_path, (enum snap_kind)(kind + 1), &v->delta, d);
 	if (rc == RJH_ENOENT)
 		return RJH_OK;
 	if (rc < 0) {

@@ -102,7 +102,7 @@ struct snap {
  * file is a symbolic link: util_open_trusted), or RJH_EREGISTRY (unreadable,
  * not a regular file, malformed). Never logs.
  */
-int snap_map(const char *path, enum snap_kind kind, struct snap *s);
+int snap_map(const char *path, enum snap_kind kind, struct snap *s, struct rjh_diag *d);
 void snap_unmap(struct snap *s);
 
 /* True when the file at path is no longer the one s maps (or cannot be checked). */
@@ -139,7 +139,7 @@ struct snap_view {
  * hold removals.
  */
 int snap_view_map(enum snap_kind kind, const char *base_path, const char *delta_path,
-		  struct snap_view *v);
+		  struct snap_view *v, struct rjh_diag *d);
 void snap_view_unmap(struct snap_view *v);
 bool snap_view_changed(const struct snap_view *v, const char *base_path, const char *delta_path);
 

@@ -114,7 +114,7 @@ static int refresh(void)
 		goto fail;
 	if (cur.loaded && !snap_view_changed(&cur.view, cur.base, cur.delta))
 		return 0;
-	if (snap_view_map(SNAP_BASE, cur.base, cur.delta, &v) < 0)
+	if (snap_view_map(SNAP_BASE, cur.base, cur.delta, &v, NULL) < 0)
 		goto fail;
 	if (cur.loaded)
 		snap_view_unmap(&cur.view);
@@ -268,7 +268,7 @@ static enum nss_status ent_open(bool *open, struct snap_view *v, struct snap_ite
 		snap_view_unmap(v);
 	*open = false;
 	memset(it, 0, sizeof(*it));
-	if (refresh() < 0 || snap_view_map(SNAP_BASE, cur.base, cur.delta, v) < 0)
+	if (refresh() < 0 || snap_view_map(SNAP_BASE, cur.base, cur.delta, v, NULL) < 0)
 		return NSS_STATUS_UNAVAIL;
 	*open = true;
 	return NSS_STATUS_SUCCESS;

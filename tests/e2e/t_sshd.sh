@@ -288,12 +288,12 @@ new_key stranger > /dev/null
 	chgrp root "$LOGIN"
 	try_refused "no login while the key helper cannot read the login snapshot" host-b host-b host-b $P
 	chgrp "$KEYS_GROUP" "$LOGIN"
-	akc_logged "$LOGIN or its delta is unreadable or malformed"
+	akc_logged "Permission denied"
 	syslog_mark
 	chmod 0660 "$LOGIN"
 	try_refused "no login while the login snapshot is writable by its group" host-b host-b host-b $P
 	chmod 0640 "$LOGIN"
-	akc_logged "$LOGIN or its delta is not root's, or is writable by group or others"
+	akc_logged "$LOGIN: writable by group or others (mode 0660)"
 	syslog_mark
 	mark=$(stat -c %s "$JUMP_LOG")
 	chmod 0775 "${REG%/*}"
@@ -311,7 +311,7 @@ new_key stranger > /dev/null
 	printf 'not a snapshot\n' > "$LOGIN"
 	try_refused "no login while the login snapshot is corrupt" host-b host-b host-b $P
 	cp -p "$WORK/login.good" "$LOGIN"
-	akc_logged "$LOGIN or its delta is unreadable or malformed"
+	akc_logged "$LOGIN: not a snapshot"
 	syslog_mark
 	mv "$LOGIN" "$WORK/login.good"
 	try_refused "no login while the login snapshot is missing" host-b host-b host-b $P

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	close(fd);
 	/* The same bytes as a base with no delta: every reader entry point must stay in bounds. */
-	if (snap_map(path, SNAP_BASE, &v.base) == 0) {
+	if (snap_map(path, SNAP_BASE, &v.base, NULL) == 0) {
 		(void)snap_view_name(&v, "host-1", &uid);
 		(void)snap_view_uid(&v, 1900000001, name);
 		while (n++ < 1000 && snap_view_next(&v, &it, name, &uid) == 0)

@@ -55,7 +55,7 @@ static void check_matches(void)
 	char name[SNAP_NAME_SIZE];
 	uint32_t uid, n_enum = 0, n_rows = 0;
 
-	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v, NULL), RJH_OK);
 	assert_int_equal(sqlite3_open_v2(regpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_prepare_v2(db, "SELECT name, uid FROM hosts ORDER BY name", -1, &s, NULL),
@@ -160,7 +160,7 @@ static void test_foreign_delta_ignored(void **state)
 	change(REG_IDENT_REBUILD, NULL, NULL); /* a new base, and a new empty delta */
 	change(REG_IDENT_ADD, "zz-second", NULL);
 	assert_int_equal(rename(saved, deltapath), 0); /* the old delta is back */
-	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v, NULL), RJH_OK);
 	assert_false(v.have_delta);
 	assert_int_equal(snap_view_name(&v, "zz-first", &uid), RJH_OK);
 	snap_view_unmap(&v);
@@ -196,7 +196,7 @@ static void test_snapshot_never_goes_back(void **state)
 			 RJH_OK);
 	reg_close(ra);
 	reg_close(rb);
-	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v), RJH_OK);
+	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v, NULL), RJH_OK);
 	assert_int_equal(snap_view_name(&v, "oo-a", &uid), RJH_OK);
 	assert_int_equal(snap_view_name(&v, "oo-b", &uid), RJH_OK);
 	snap_view_unmap(&v);
@@ -225,7 +225,7 @@ static void test_reader_refuses(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/bad.nss", tmpdir);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ENOENT);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_ENOENT);
 	assert_int_equal(stat(basepath, &st), 0);
 	len = (size_t)st.st_size;
 	img = malloc(len);
@@ -233,21 +233,21 @@ static void test_reader_refuses(void **state)
 	assert_int_equal(read(fd, img, len), (ssize_t)len);
 	close(fd);
 	write_file(path, img, len, 0666);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_ETRUST);
 	write_file(path, img, len, 0644);
 	assert_int_equal(chown(path, 65534, 65534), 0);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_ETRUST);
 	assert_int_equal(chown(path, 0, 0), 0);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_OK);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_OK);
 	snap_unmap(&s);
-	assert_int_equal(snap_map(path, SNAP_DELTA, &s), RJH_EREGISTRY); /* wrong kind */
+	assert_int_equal(snap_map(path, SNAP_DELTA, &s, NULL), RJH_EREGISTRY); /* wrong kind */
 	write_file(path, img, len / 2, 0644);                            /* truncated */
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_EREGISTRY);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_EREGISTRY);
 	/* Garbage entry offsets: every lookup fails cleanly, none reads outside the file. */
 	for (i = sizeof(struct snap_hdr); i + 4 <= len && i < sizeof(struct snap_hdr) + 4096; i++)
 		img[i] = (unsigned char)(i * 131);
 	write_file(path, img, len, 0644);
-	if (snap_map(path, SNAP_BASE, &s) == RJH_OK) {
+	if (snap_map(path, SNAP_BASE, &s, NULL) == RJH_OK) {
 		uint32_t idx, u, f;
 		char n[SNAP_NAME_SIZE];
 
@@ -283,27 +283,27 @@ static void test_reader_refuses_untrusted_dir(void **state)
 	assert_int_equal(mkdir(dir, 0755), 0);
 	write_file(path, img, len, 0644);
 	free(img);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_OK);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_OK);
 	snap_unmap(&s);
 	assert_int_equal(chmod(dir, 0775), 0);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_ETRUST);
 	assert_null(s.base);
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(chown(dir, 65534, 65534), 0);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_ETRUST);
 	assert_int_equal(chown(dir, 0, 0), 0);
 	/* A link, as the file or on the way through an untrusted directory. */
 	snprintf(link, sizeof(link), "%s/link.nss", tmpdir);
 	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(snap_map(link, SNAP_BASE, &s), RJH_ETRUST);
+	assert_int_equal(snap_map(link, SNAP_BASE, &s, NULL), RJH_ETRUST);
 	snprintf(link, sizeof(link), "%s/open", tmpdir);
 	assert_int_equal(mkdir(link, 0777), 0);
 	assert_int_equal(chmod(link, 0777), 0);
 	strcat(link, "/to-d");
 	assert_int_equal(symlink(dir, link), 0);
 	strcat(link, "/r.db.nss");
-	assert_int_equal(snap_map(link, SNAP_BASE, &s), RJH_ETRUST);
-	assert_int_equal(snap_map(path, SNAP_BASE, &s), RJH_OK);
+	assert_int_equal(snap_map(link, SNAP_BASE, &s, NULL), RJH_ETRUST);
+	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_OK);
 	snap_unmap(&s);
 }
 
