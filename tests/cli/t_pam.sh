@@ -167,11 +167,11 @@ phase "an unusable rjh.conf: a host is denied" PAM_PERM_DENIED host-a -r 192.0.2
 phase "an unusable rjh.conf: root is ignored" "$IGNORED" root --svc rjh-badconf acct
 logged "bad.conf:" "syslog names the config problem"
 
-# rjh.conf, or the registry, in a directory that is not root's alone: whoever
-# may write there can swap the file after any check. A host is denied, others
-# are left alone. (nss_rjh reads $WORK/rjh.conf and the snapshot in $WORK/reg.)
+# rjh.conf, or the registry and its login snapshot, in a directory that is
+# not root's alone: whoever may write there can swap the file after any
+# check. A host is denied, others are left alone. (nss_rjh reads $WORK/rjh.conf and the snapshot in $WORK/reg.)
 mkdir -m 0755 "$WORK/confdir" "$WORK/regdir"
-cp -p "$REG" "$WORK/regdir/registry.db"
+cp -p "$REG" "$REG.login" "$REG.login-delta" "$WORK/regdir/"
 sed "s|^registry = .*|registry = $WORK/regdir/registry.db|" "$WORK/rjh.conf" > "$WORK/confdir/rjh.conf"
 chmod 0644 "$WORK/confdir/rjh.conf"
 service rjh-dirs "conf=$WORK/confdir/rjh.conf" audit=off
@@ -191,8 +191,10 @@ phase "the registry in a directory owned by nobody: a host is denied" PAM_PERM_D
 	-r 192.0.2.7 --svc rjh-dirs acct
 phase "the registry in a directory owned by nobody: root is ignored" "$IGNORED" root \
 	--svc rjh-dirs acct
-logged "host host-a refused: registry unavailable: $WORK/regdir/registry.db: directory $WORK/regdir is owned by uid 65534" \
-	"syslog names the registry's directory and why"
+logged "host host-a refused: $WORK/regdir/registry.db.login: directory $WORK/regdir is owned by uid 65534" \
+	"syslog names the login snapshot's directory and why"
+phase "the registry in a directory owned by nobody: session open fails for a host" \
+	PAM_SESSION_ERR host-a -r 192.0.2.7 -e "$(info "$ka")" --svc rjh-dirs open
 chown 0 "$WORK/regdir"
 phase "both directories root's again: the host is allowed" PAM_SUCCESS host-a -r 192.0.2.7 \
 	--svc rjh-dirs acct
