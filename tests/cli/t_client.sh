@@ -477,5 +477,5 @@ eq "$(q "SELECT count(*) FROM host_keys hk WHERE NOT EXISTS (SELECT 1 FROM hosts
 	"its host keys went with it"
 expect 0 "audit --host host-1 after remove" -- rjh audit --host host-1
 has -o "rjh-remove" "its history stays, with the removal"
-eq "$(q 'PRAGMA user_version')" 3 "the registry is at schema 3"
+eq "$(q 'PRAGMA user_version')" 4 "the registry is at schema 4"
 finish

@@ -1273,11 +1273,12 @@ static void test_upgrade_v1(void **state)
 				  "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 				  "AND name = 'sessions_open'"),
 			 1);
-	/* And schema 3's host_keys table and events_time index. */
-	assert_int_equal(count_of("v1.db", "SELECT count(*) FROM sqlite_master WHERE "
-					   "(type = 'table' AND name = 'host_keys') OR "
-					   "(type = 'index' AND name = 'events_time')"),
-			 2);
+	/* And schema 3's host_keys table and events_time index, and schema 4's sessions_ended. */
+	assert_int_equal(count_of("v1.db",
+				  "SELECT count(*) FROM sqlite_master WHERE "
+				  "(type = 'table' AND name = 'host_keys') OR "
+				  "(type = 'index' AND name IN ('events_time', 'sessions_ended'))"),
+			 3);
 }
 
 int main(void)
