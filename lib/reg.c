@@ -65,6 +65,8 @@ enum q {
 	Q_HOST_KEYS_ALL,
 	Q_KNOWN_HOSTS,
 	Q_KNOWN_HOSTS_MISSING,
+	Q_PRUNE_SESSIONS,
+	Q_PRUNE_EVENTS,
 	Q_COUNT_
 };
 
@@ -147,6 +149,10 @@ static const char *const q_sql[Q_COUNT_] = {
 			      "(SELECT 1 FROM host_keys hk WHERE hk.host_id = h.id)",
     [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
 		    "fingerprint, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* Ended rows only, through sessions_ended (schema 4); an open row is never pruned. */
+    [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
+    /* Through events_time (schema 3). */
+    [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
 };
 
 struct reg {
@@ -1234,6 +1240,67 @@ int reg_events_find(struct reg *r, const struct reg_event_filter *f, reg_event_c
 		sqlite3_bind_int64(s, 2, f->uid);
 	sqlite3_bind_int64(s, 3, f->since);
 	return events_walk(r, s, cb, ctx, d);
+}
+
+/* Runs prune statement id for cutoff before; sets *n_out to the rows it deleted. */
+static int prune_one(struct reg *r, enum q id, int64_t before, int64_t *n_out, const char *what,
+		     struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, id, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, before);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, what, d);
+	*n_out = sqlite3_changes64(r->db);
+	return RJH_OK;
+}
+
+int reg_prune(struct reg *r, int64_t before, int64_t *sessions_out, int64_t *events_out,
+	      struct rjh_diag *d)
+{
+	int rc;
+
+	*sessions_out = 0;
+	*events_out = 0;
+	/* Both deletes or neither: the caller commits or rolls back the two together. */
+	if (sqlite3_get_autocommit(r->db))
+		return diag_set(d, RJH_EINVAL, "prune needs a write transaction (reg_begin)");
+	rc = prune_one(r, Q_PRUNE_SESSIONS, before, sessions_out, "prune sessions", d);
+	if (rc == 0)
+		rc = prune_one(r, Q_PRUNE_EVENTS, before, events_out, "prune events", d);
+	return rc;
+}
+
+/* The size of the registry file in bytes. */
+static int file_size(struct reg *r, int64_t *size_out, struct rjh_diag *d)
+{
+	struct stat st;
+
+	if (stat(r->path, &st) < 0)
+		return diag_set(d, RJH_ESYS, "%s: %s", r->path, strerror(errno));
+	*size_out = (int64_t)st.st_size;
+	return RJH_OK;
+}
+
+int reg_vacuum(struct reg *r, int64_t *before_out, int64_t *after_out, struct rjh_diag *d)
+{
+	int rc;
+
+	*before_out = 0;
+	*after_out = 0;
+	if (!sqlite3_get_autocommit(r->db))
+		return diag_set(d, RJH_EINVAL, "VACUUM cannot run inside a transaction");
+	rc = file_size(r, before_out, d);
+	if (rc == 0)
+		rc = exec(r, "VACUUM", "vacuum", d);
+	if (rc == 0)
+		rc = file_size(r, after_out, d);
+	return rc;
 }
 
 /* Every host, sorted by name, into a new array. */
