@@ -70,6 +70,8 @@ enum q {
 	Q_POLICY_PRUNE,
 	Q_LOGIN_ALL,
 	Q_LOGIN_ONE,
+	Q_PRUNE_SESSIONS,
+	Q_PRUNE_EVENTS,
 	Q_COUNT_
 };
 
@@ -167,6 +169,10 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
 		    "fingerprint, result, detail, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 		    "?9, ?10) ON CONFLICT(origin) WHERE origin IS NOT NULL DO NOTHING",
+    /* Ended rows only, through sessions_ended (schema 6); an open row is never pruned. */
+    [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
+    /* Through events_time (schema 3). */
+    [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
 };
 
 struct reg {
@@ -1397,6 +1403,67 @@ int reg_login_rows(struct reg *r, const char *name, reg_login_cb cb, void *ctx, 
 		rc = reg_fail(r, src, "read hosts and keys", d);
 	done(s);
 	free(k);
+	return rc;
+}
+
+/* Runs prune statement id for cutoff before; sets *n_out to the rows it deleted. */
+static int prune_one(struct reg *r, enum q id, int64_t before, int64_t *n_out, const char *what,
+		     struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, id, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, before);
+	src = sqlite3_step(s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, what, d);
+	*n_out = sqlite3_changes64(r->db);
+	return RJH_OK;
+}
+
+int reg_prune(struct reg *r, int64_t before, int64_t *sessions_out, int64_t *events_out,
+	      struct rjh_diag *d)
+{
+	int rc;
+
+	*sessions_out = 0;
+	*events_out = 0;
+	/* Both deletes or neither: the caller commits or rolls back the two together. */
+	if (sqlite3_get_autocommit(r->db))
+		return diag_set(d, RJH_EINVAL, "prune needs a write transaction (reg_begin)");
+	rc = prune_one(r, Q_PRUNE_SESSIONS, before, sessions_out, "prune sessions", d);
+	if (rc == 0)
+		rc = prune_one(r, Q_PRUNE_EVENTS, before, events_out, "prune events", d);
+	return rc;
+}
+
+/* The size of the registry file in bytes. */
+static int file_size(struct reg *r, int64_t *size_out, struct rjh_diag *d)
+{
+	struct stat st;
+
+	if (stat(r->path, &st) < 0)
+		return diag_set(d, RJH_ESYS, "%s: %s", r->path, strerror(errno));
+	*size_out = (int64_t)st.st_size;
+	return RJH_OK;
+}
+
+int reg_vacuum(struct reg *r, int64_t *before_out, int64_t *after_out, struct rjh_diag *d)
+{
+	int rc;
+
+	*before_out = 0;
+	*after_out = 0;
+	if (!sqlite3_get_autocommit(r->db))
+		return diag_set(d, RJH_EINVAL, "VACUUM cannot run inside a transaction");
+	rc = file_size(r, before_out, d);
+	if (rc == 0)
+		rc = exec(r, "VACUUM", "vacuum", d);
+	if (rc == 0)
+		rc = file_size(r, after_out, d);
 	return rc;
 }
 

@@ -259,4 +259,23 @@ struct reg_event_filter {
 int reg_events_find(struct reg *r, const struct reg_event_filter *f, reg_event_cb cb, void *ctx,
 		    struct rjh_diag *d);
 
+/*
+ * Retention, inside the caller's write transaction: deletes the sessions
+ * that ended before `before` and the events whose time is before it, and
+ * sets *sessions_out and *events_out to how many went. A session still open
+ * (ended NULL) stays however old: it may be a live tunnel, and a crashed
+ * sshd's row is ended by the host's next login. RJH_EINVAL outside a
+ * transaction.
+ */
+int reg_prune(struct reg *r, int64_t before, int64_t *sessions_out, int64_t *events_out,
+	      struct rjh_diag *d);
+
+/*
+ * Rewrites the registry without the free pages that deletes leave (VACUUM),
+ * outside any transaction; sets *before_out and *after_out to the file's size
+ * in bytes. NB. Holds the registry's exclusive lock throughout (logins wait)
+ * and needs free space for a copy of the file and a journal as big.
+ */
+int reg_vacuum(struct reg *r, int64_t *before_out, int64_t *after_out, struct rjh_diag *d);
+
 #endif

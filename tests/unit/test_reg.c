@@ -1259,6 +1259,153 @@ static void test_events_find(void **state)
 	reg_close(r);
 }
 
+/* The ids of every session left, in id order, as one string ("1 4 5"). */
+static void session_ids(const char *name, char *out, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char path[128];
+	size_t n = 0;
+
+	path_of(name, path, sizeof(path));
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT id FROM sessions ORDER BY id", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW && n < len)
+		n += (size_t)snprintf(out + n, len - n, "%s%lld", n ? " " : "",
+				      (long long)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* A session of host that started at started and ended at ended (0: still open); its id. */
+static int64_t past_session(struct reg *r, const char *host, int64_t pid, int64_t started,
+			    int64_t ended)
+{
+	struct rjh_diag d = {""};
+	int64_t id = open_session(r, host, 7, pid, started);
+
+	if (ended && reg_session_end(r, id, NULL, 0, ended, "closed", &d) != RJH_OK)
+		fail_msg("reg_session_end: %s", d.msg);
+	return id;
+}
+
+static void test_prune(void **state)
+{
+	const int64_t cut = NOW - 1000;
+	struct rjh_diag d = {""};
+	struct reg *r = create("prune.db", NULL);
+	int64_t ns = -1, ne = -1;
+	char ids[128], want[128];
+	int64_t at, open_old, straddle, after, open_new;
+
+	(void)state;
+	/* Sessions: ended one second before the cutoff and long before go; the rest stay. */
+	past_session(r, "web-1", 101, cut - 5000, cut - 4000);
+	past_session(r, "web-1", 102, cut - 10, cut - 1);
+	at = past_session(r, "web-1", 103, cut - 10, cut);
+	open_old = past_session(r, "web-2", 104, 1, 0);
+	straddle = past_session(r, "web-2", 105, cut - 9000, cut + 1);
+	after = past_session(r, "web-3", 106, cut + 5, cut + 6);
+	open_new = past_session(r, "web-3", 107, NOW, 0);
+	/* Events: before the cutoff go, at and after it stay. */
+	add_event(r, 1, "old", 0, 0, NULL);
+	add_event(r, cut - 1, "just-before", 0, 0, "web-1");
+	add_event(r, cut, "at", 0, 0, "web-1");
+	add_event(r, cut + 1, "after", 0, 0, NULL);
+	add_event(r, NOW, "now", 0, 0, "web-3");
+
+	/* Outside a transaction it refuses and deletes nothing. */
+	assert_int_equal(reg_prune(r, cut, &ns, &ne, &d), RJH_EINVAL);
+	assert_int_equal(ns, 0);
+	assert_int_equal(ne, 0);
+	assert_int_equal(reg_count(r, "sessions"), 7);
+	assert_int_equal(reg_count(r, "events"), 5);
+
+	/* Rolled back: both deletes are undone together. */
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_prune(r, cut, &ns, &ne, &d), RJH_OK);
+	assert_int_equal(ns, 2);
+	assert_int_equal(ne, 2);
+	reg_rollback(r);
+	assert_int_equal(reg_count(r, "sessions"), 7);
+	assert_int_equal(reg_count(r, "events"), 5);
+
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_prune(r, cut, &ns, &ne, &d), RJH_OK);
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	assert_int_equal(ns, 2);
+	assert_int_equal(ne, 2);
+	session_ids("prune.db", ids, sizeof(ids));
+	snprintf(want, sizeof(want), "%lld %lld %lld %lld %lld", (long long)at, (long long)open_old,
+		 (long long)straddle, (long long)after, (long long)open_new);
+	assert_string_equal(ids, want);
+	assert_int_equal(count_of("prune.db", "SELECT count(*) FROM events WHERE op IN "
+					      "('at', 'after', 'now')"),
+			 3);
+	assert_int_equal(reg_count(r, "events"), 3);
+
+	/* Again with the same cutoff: nothing left to remove. */
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_prune(r, cut, &ns, &ne, &d), RJH_OK);
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	assert_int_equal(ns, 0);
+	assert_int_equal(ne, 0);
+
+	/* A cutoff past every row: every ended session and every event; open ones stay. */
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_prune(r, INT64_MAX, &ns, &ne, &d), RJH_OK);
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	assert_int_equal(ns, 3);
+	assert_int_equal(ne, 3);
+	session_ids("prune.db", ids, sizeof(ids));
+	snprintf(want, sizeof(want), "%lld %lld", (long long)open_old, (long long)open_new);
+	assert_string_equal(ids, want);
+	assert_int_equal(reg_count(r, "events"), 0);
+	reg_close(r);
+}
+
+static void test_vacuum(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("vacuum.db", NULL);
+	int64_t before = -1, after = -1, ns, ne, t;
+	char path[128];
+	struct stat st;
+
+	(void)state;
+	path_of("vacuum.db", path, sizeof(path));
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	for (t = 1; t <= 3000; t++)
+		add_event(r, t, "filler", 0, 0, "web-1");
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	add_event(r, NOW, "kept", 0, 0, "web-1");
+
+	/* Not inside a transaction. */
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_vacuum(r, &before, &after, &d), RJH_EINVAL);
+	reg_rollback(r);
+
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_prune(r, NOW, &ns, &ne, &d), RJH_OK);
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	assert_int_equal(ne, 3000);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(reg_vacuum(r, &before, &after, &d), RJH_OK);
+	/* Deletes leave the file as big as it was; VACUUM gives the pages back. */
+	assert_int_equal(before, (int64_t)st.st_size);
+	assert_true(after > 0 && after < before / 2);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((int64_t)st.st_size, after);
+	/* Still the same registry: identity, schema, mode and the row that was kept. */
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(pragma_of("vacuum.db", "application_id"), REG_APP_ID);
+	assert_int_equal(pragma_of("vacuum.db", "user_version"), reg_schema_version());
+	assert_int_equal(count_of("vacuum.db", "SELECT count(*) FROM events WHERE op = 'kept'"), 1);
+	reg_close(r);
+}
+
 /* A registry at schema 1 (sql/001 only) with a host and a session, as rjh 0.1 wrote it. */
 static void make_v1(const char *name)
 {
@@ -1322,11 +1469,12 @@ static void test_upgrade_v1(void **state)
 				  "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 				  "AND name = 'sessions_open'"),
 			 1);
-	/* And schema 3's host_keys table and events_time index. */
-	assert_int_equal(count_of("v1.db", "SELECT count(*) FROM sqlite_master WHERE "
-					   "(type = 'table' AND name = 'host_keys') OR "
-					   "(type = 'index' AND name = 'events_time')"),
-			 2);
+	/* And schema 3's host_keys table and events_time index, and schema 6's sessions_ended. */
+	assert_int_equal(count_of("v1.db",
+				  "SELECT count(*) FROM sqlite_master WHERE "
+				  "(type = 'table' AND name = 'host_keys') OR "
+				  "(type = 'index' AND name IN ('events_time', 'sessions_ended'))"),
+			 3);
 }
 
 int main(void)
@@ -1354,6 +1502,8 @@ int main(void)
 	    cmocka_unit_test(test_presence_each),
 	    cmocka_unit_test(test_host_keys),
 	    cmocka_unit_test(test_events_find),
+	    cmocka_unit_test(test_prune),
+	    cmocka_unit_test(test_vacuum),
 	    cmocka_unit_test(test_upgrade_v1),
 	};
 
