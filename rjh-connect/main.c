@@ -1,17 +1,19 @@
 /*
  * rjh-connect HOST: a client's hop on the jumphost. Checks that the caller
- * (the real uid) has a grant for HOST, audits, and relays stdin/stdout to
- * HOST's socket until the host's side ends.
+ * (the real uid it was started with) has a grant for HOST, audits, and
+ * relays stdin/stdout to HOST's socket until the host's side ends.
  *
  *   ProxyCommand ssh JUMPHOST rjh-connect %h
  *
  * Under ForceCommand it reads HOST from SSH_ORIGINAL_COMMAND ("HOST" or
  * "rjh-connect HOST").
  *
- * Privileges (rjh-connect(8)): installed setuid root, because the host
+ * Privileges (rjh-connect(1)): installed setuid root, because the host
  * sockets are reachable by root and the host only, the registry is not
- * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. As
- * root it only reads the registry, connects to the one socket and writes the
+ * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. First
+ * thing, it records the caller's ids and becomes root through and through
+ * (priv.c), so the caller can no longer signal, stop or kill it. As root it
+ * only reads the registry, connects to the one socket and writes the
  * opening record. Then it forks: the child drops to the caller's uid and gid
  * for good and runs the relay; the parent holds no client data (its stdin
  * and stdout are /dev/null), waits, and writes the closing record with the
@@ -28,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,6 +42,7 @@
 #include "layout.h"
 #include "name.h"
 #include "policy.h"
+#include "priv.h"
 #include "reg.h"
 #include "relay.h"
 #include "util.h"
@@ -65,8 +67,7 @@ struct conn {
 	char host[33];
 	uid_t host_uid; /* from the registry: the only owner its socket may have */
 	char user[33];
-	uid_t uid;
-	gid_t gid;
+	struct priv_caller who;          /* the caller's ids, limits and signal dispositions */
 	char addr[INET6_ADDRSTRLEN + 1]; /* the client, from SSH_CONNECTION, or "" */
 	char *group_names[MAX_GROUPS];
 	size_t ngroups;
@@ -161,7 +162,7 @@ static void client_addr(const char *conn, struct conn *c)
 		snprintf(c->addr, sizeof(c->addr), "%s", first);
 }
 
-/* The caller: the real uid, its name and the names of its groups. */
+/* The caller: the real uid it started with, its name and the names of its groups. */
 static int caller(struct conn *c)
 {
 	struct passwd pw, *pwp = NULL;
@@ -169,11 +170,9 @@ static int caller(struct conn *c)
 	int ng = MAX_GROUPS, i;
 	char buf[4096];
 
-	c->uid = getuid();
-	c->gid = getgid();
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
+	if (getpwuid_r(c->who.uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
 	    strlen(pw.pw_name) >= sizeof(c->user)) {
-		say("cannot tell who you are (uid %u)", (unsigned)c->uid);
+		say("cannot tell who you are (uid %u)", (unsigned)c->who.uid);
 		return RC_INTERNAL;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
@@ -249,7 +248,8 @@ static int refuse(struct conn *c, int code, const char *reason, const char *msg)
 			      .host = c->host,
 			      .addr = c->addr[0] ? c->addr : NULL,
 			      .detail = detail,
-			      .success = false};
+			      .success = false,
+			      .actor_uid = &c->who.uid};
 
 	record(c, &rec);
 	free(detail);
@@ -336,27 +336,13 @@ static int connect_host(struct conn *c, int *fd_out)
 	return fd < 0 ? -1 : 0;
 }
 
-/* Drops to the caller for good: gid, then uid; no way back, no new privileges. */
-static int drop_privileges(const struct conn *c)
-{
-	uid_t ru, eu, su;
-
-	if (setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
-		return -1;
-	if (getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
-		return -1;
-	if (c->uid != 0 && setuid(0) == 0)
-		return -1;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
-
 /* The child: unprivileged, relays, reports the byte counts on fd report. */
 static void relay_child(const struct conn *c, int sock, int report)
 {
 	struct relay_stats st = {0};
 	int rc;
 
-	if (drop_privileges(c) < 0) {
+	if (priv_become_caller(&c->who) < 0) {
 		say("cannot drop privileges: %s", strerror(errno));
 		_exit(RC_INTERNAL);
 	}
@@ -377,7 +363,8 @@ static int run(struct conn *c, int sock)
 			      .user = c->user,
 			      .host = c->host,
 			      .addr = c->addr[0] ? c->addr : NULL,
-			      .success = true};
+			      .success = true,
+			      .actor_uid = &c->who.uid};
 	struct relay_stats st = {0};
 	char detail[96];
 	int p[2], status = 0, nul;
@@ -387,8 +374,6 @@ static int run(struct conn *c, int sock)
 		return RC_INTERNAL;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return RC_INTERNAL;
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
 	pid = fork();
 	if (pid < 0)
 		return RC_INTERNAL;
@@ -430,14 +415,19 @@ int main(int argc, char **argv)
 	/* The environment is the caller's: keep two values, then nothing of it. */
 	env_copy("SSH_ORIGINAL_COMMAND", orig, sizeof(orig));
 	env_copy("SSH_CONNECTION", sshconn, sizeof(sshconn));
-	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
-	    sane_fds() < 0)
-		return RC_INTERNAL;
-	umask(077);
 	if (geteuid() != 0) {
 		say("must be installed setuid root (see rjh-connect(8))");
 		return RC_INTERNAL;
 	}
+	/* Before anything is recorded: from here on the caller cannot signal us. */
+	if (priv_take(&c.who, &d) < 0) {
+		say("%s", d.msg);
+		return RC_INTERNAL;
+	}
+	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
+	    sane_fds() < 0)
+		return RC_INTERNAL;
+	umask(077);
 	rc = parse_host(argc, argv, orig, &c);
 	if (rc != RC_OK)
 		return rc;
