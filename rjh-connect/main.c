@@ -13,11 +13,12 @@
  * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. First
  * thing, it records the caller's ids and becomes root through and through
  * (priv.c), so the caller can no longer signal, stop or kill it. As root it
- * only reads the registry, connects to the one socket and writes the
- * opening record. Then it forks: the child drops to the caller's uid and gid
- * for good and runs the relay; the parent holds no client data (its stdin
- * and stdout are /dev/null), waits, and writes the closing record with the
- * byte counts the child reports.
+ * only reads the registry, connects to the one socket, forks the relay
+ * child and writes the opening record. The child drops to the caller's ids
+ * for good and relays once the parent says go; the parent holds no client
+ * data (its stdin and stdout are /dev/null), waits, and writes the closing
+ * record with the byte counts the child kept in memory they share, so a
+ * killed child still gets its closing record.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -336,10 +338,11 @@ static int connect_host(struct conn *c, int *fd_out)
 	return fd < 0 ? -1 : 0;
 }
 
-/* The child: unprivileged, relays, reports the byte counts on fd report. */
-static void relay_child(const struct conn *c, int sock, int report)
+/* The child: the caller again; relays once the parent says go, counting into *st. */
+static void relay_child(const struct conn *c, int sock, int go, struct relay_stats *st)
 {
-	struct relay_stats st = {0};
+	ssize_t n;
+	char b;
 	int rc;
 
 	if (priv_become_caller(&c->who) < 0) {
@@ -347,12 +350,72 @@ static void relay_child(const struct conn *c, int sock, int report)
 		_exit(RC_INTERNAL);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, &st);
+	/* Not a byte moves before the opening record: EOF here means there is none. */
+	while ((n = read(go, &b, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		_exit(RC_INTERNAL);
+	close(go);
+	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, st);
 	if (rc < 0)
 		say("relay to %s failed: %s", c->host, strerror(errno));
-	if (write(report, &st, sizeof(st)) != (ssize_t)sizeof(st))
-		rc = -1;
 	_exit(rc == 0 ? RC_OK : RC_INTERNAL);
+}
+
+/*
+ * Forks the relay child before anything is recorded, so that a failed fork
+ * writes nothing. *st_out is a page shared with the child, where the relay
+ * counts bytes as they move: the parent reads it however the child ends.
+ * Sets *go_out to the pipe that lets the child start. Returns the child's
+ * pid, or -1 (said why).
+ */
+static pid_t start_child(struct conn *c, int sock, struct relay_stats **st_out, int *go_out)
+{
+	struct relay_stats *st;
+	int go[2];
+	pid_t pid;
+
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (st == MAP_FAILED || pipe2(go, O_CLOEXEC) < 0) {
+		say("cannot start the relay: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		say("cannot start the relay: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		aud_close(&c->aud);
+		relay_child(c, sock, go[0], st);
+	}
+	close(go[0]);
+	*st_out = st;
+	*go_out = go[1];
+	return pid;
+}
+
+/* The parent keeps no end of the client's stream: EOF must reach sshd. */
+static void detach_stdio(void)
+{
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		close(nul);
+	}
+}
+
+/* Waits for pid; returns its wait status. */
+static int reap(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
 }
 
 /* Opens, relays in an unprivileged child, closes: the audit records around it. */
@@ -365,39 +428,28 @@ static int run(struct conn *c, int sock)
 			      .addr = c->addr[0] ? c->addr : NULL,
 			      .success = true,
 			      .actor_uid = &c->who.uid};
-	struct relay_stats st = {0};
+	struct relay_stats *st = NULL;
 	char detail[96];
-	int p[2], status = 0, nul;
+	int go = -1, status;
 	pid_t pid;
 
-	if (record(c, &rec) < 0)
-		return RC_INTERNAL;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return RC_INTERNAL;
-	pid = fork();
+	pid = start_child(c, sock, &st, &go);
 	if (pid < 0)
 		return RC_INTERNAL;
-	if (pid == 0) {
-		close(p[0]);
-		aud_close(&c->aud);
-		relay_child(c, sock, p[1]);
-	}
-	close(p[1]);
 	close(sock);
-	/* The parent keeps no end of the client's stream: EOF must reach sshd. */
-	nul = open("/dev/null", O_RDWR);
-	if (nul >= 0) {
-		dup2(nul, STDIN_FILENO);
-		dup2(nul, STDOUT_FILENO);
-		close(nul);
+	detach_stdio();
+	if (record(c, &rec) < 0) {
+		close(go);
+		reap(pid);
+		return RC_INTERNAL;
 	}
-	if (read(p[0], &st, sizeof(st)) != (ssize_t)sizeof(st))
-		memset(&st, 0, sizeof(st));
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* The child may already be gone (killed, say): its closing record follows all the same. */
+	if (write(go, "g", 1) != 1)
+		say("the relay ended before it started");
+	close(go);
+	status = reap(pid);
 	snprintf(detail, sizeof(detail), "bytes_to_host=%llu bytes_from_host=%llu",
-		 (unsigned long long)st.to_host, (unsigned long long)st.from_host);
+		 (unsigned long long)st->to_host, (unsigned long long)st->from_host);
 	rec.type = AUDIT_USER_END;
 	rec.detail = detail;
 	rec.success = WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
