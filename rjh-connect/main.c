@@ -18,9 +18,10 @@
  * for good and relays once the parent says go; the parent holds no client
  * data (its stdin and stdout are /dev/null), waits, and writes the closing
  * record with the byte counts the child kept in memory they share, so a
- * killed child still gets its closing record.
+ * killed child still gets its closing record. The records' addr= is the
+ * client as sshd saw it, verified in the kernel (peer.c), never the
+ * caller's SSH_CONNECTION as such.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -43,6 +44,7 @@
 #include "cfg.h"
 #include "layout.h"
 #include "name.h"
+#include "peer.h"
 #include "policy.h"
 #include "priv.h"
 #include "reg.h"
@@ -69,8 +71,8 @@ struct conn {
 	char host[33];
 	uid_t host_uid; /* from the registry: the only owner its socket may have */
 	char user[33];
-	struct priv_caller who;          /* the caller's ids, limits and signal dispositions */
-	char addr[INET6_ADDRSTRLEN + 1]; /* the client, from SSH_CONNECTION, or "" */
+	struct priv_caller who; /* the caller's ids, limits and signal dispositions */
+	struct peer peer;       /* the client: verified, or only claimed (peer.c) */
 	char *group_names[MAX_GROUPS];
 	size_t ngroups;
 	struct cfg cfg;
@@ -148,20 +150,19 @@ static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
 	return RC_OK;
 }
 
-/* The client's address from SSH_CONNECTION ("CLIENT PORT SERVER PORT"), if it is one. */
-static void client_addr(const char *conn, struct conn *c)
+/*
+ * Extra tokens for a record: extra (or none), then claimed_peer= when
+ * SSH_CONNECTION named a client that could not be verified. Not addr=,
+ * which holds a verified address only, and not a name ending in "addr=",
+ * so that grep addr=X never finds a mere claim.
+ */
+static const char *with_claim(const struct conn *c, const char *extra, char *buf, size_t len)
 {
-	char first[INET6_ADDRSTRLEN + 1];
-	unsigned char bin[16];
-	size_t n = strcspn(conn, " ");
-
-	c->addr[0] = '\0';
-	if (n == 0 || n >= sizeof(first))
-		return;
-	memcpy(first, conn, n);
-	first[n] = '\0';
-	if (inet_pton(AF_INET, first, bin) == 1 || inet_pton(AF_INET6, first, bin) == 1)
-		snprintf(c->addr, sizeof(c->addr), "%s", first);
+	if (!c->peer.claimed[0])
+		return extra;
+	snprintf(buf, len, "%s%sclaimed_peer=%s", extra ? extra : "", extra && *extra ? " " : "",
+		 c->peer.claimed);
+	return buf;
 }
 
 /* The caller: the real uid it started with, its name and the names of its groups. */
@@ -243,13 +244,13 @@ static int record(struct conn *c, const struct aud_rec *rec)
  */
 static int refuse(struct conn *c, int code, const char *reason, const char *msg)
 {
-	char *detail = audit_encode_nv_string("reason", reason, 0);
+	char *detail = audit_encode_nv_string("reason", reason, 0), buf[160];
 	struct aud_rec rec = {.type = AUDIT_USER_ACCT,
 			      .op = "rjh-connect",
 			      .user = c->user,
 			      .host = c->host,
-			      .addr = c->addr[0] ? c->addr : NULL,
-			      .detail = detail,
+			      .addr = c->peer.addr[0] ? c->peer.addr : NULL,
+			      .detail = with_claim(c, detail, buf, sizeof(buf)),
 			      .success = false,
 			      .actor_uid = &c->who.uid};
 
@@ -425,11 +426,11 @@ static int run(struct conn *c, int sock)
 			      .op = "rjh-connect",
 			      .user = c->user,
 			      .host = c->host,
-			      .addr = c->addr[0] ? c->addr : NULL,
+			      .addr = c->peer.addr[0] ? c->peer.addr : NULL,
 			      .success = true,
 			      .actor_uid = &c->who.uid};
 	struct relay_stats *st = NULL;
-	char detail[96];
+	char bytes[96], detail[160];
 	int go = -1, status;
 	pid_t pid;
 
@@ -438,6 +439,7 @@ static int run(struct conn *c, int sock)
 		return RC_INTERNAL;
 	close(sock);
 	detach_stdio();
+	rec.detail = with_claim(c, NULL, detail, sizeof(detail));
 	if (record(c, &rec) < 0) {
 		close(go);
 		reap(pid);
@@ -448,10 +450,10 @@ static int run(struct conn *c, int sock)
 		say("the relay ended before it started");
 	close(go);
 	status = reap(pid);
-	snprintf(detail, sizeof(detail), "bytes_to_host=%llu bytes_from_host=%llu",
+	snprintf(bytes, sizeof(bytes), "bytes_to_host=%llu bytes_from_host=%llu",
 		 (unsigned long long)st->to_host, (unsigned long long)st->from_host);
 	rec.type = AUDIT_USER_END;
-	rec.detail = detail;
+	rec.detail = with_claim(c, bytes, detail, sizeof(detail));
 	rec.success = WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
 	record(c, &rec);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
@@ -483,7 +485,8 @@ int main(int argc, char **argv)
 	rc = parse_host(argc, argv, orig, &c);
 	if (rc != RC_OK)
 		return rc;
-	client_addr(sshconn, &c);
+	/* addr= is what sshd saw, checked in the kernel; the caller's word is only a claim. */
+	peer_verify(sshconn, &c.peer);
 	/* Only the system's config: a caller must not point rjh-connect at another registry. */
 	if (cfg_load(CFG_DEFAULT_PATH, &c.cfg, &d) < 0) {
 		say("registry unavailable: %s", d.msg);
