@@ -3,6 +3,9 @@
 #   - the caller cannot stop or kill the root parent that writes the
 #     records; what it can kill (its relay child, its ssh, its terminal's
 #     ^C, an early close) still ends with a USER_END carrying the bytes;
+#   - addr= is the address sshd saw (IPv4 and IPv6); a forged
+#     SSH_CONNECTION, from a shell, a fake "sshd", a double fork to init or
+#     an sshd the user runs, is at most claimed_peer=, never addr=;
 #   - every USER_START op=rjh-connect of the whole run has its USER_END.
 # alice and bob are ForceCommand clients; mallory is a client account
 # with a shell on the jumphost.
@@ -71,6 +74,34 @@ has_end() { [ -n "$(ends_of "$1")" ]; }
 n_ends() {
 	ausearch -if "$AUDIT_LOG" -m USER_END 2> /dev/null | grep -c 'op=rjh-connect'
 }
+# starts_of USER: the USER_START op=rjh-connect records of caller USER, oldest first.
+starts_of() {
+	ausearch -if "$AUDIT_LOG" -m USER_START -i 2> /dev/null | grep 'op=rjh-connect' |
+		grep -E "acct=\"?$1\"? "
+}
+n_starts() { starts_of "$1" | wc -l; }
+# next_start USER N0: waits until USER has more than N0 of them; START is the last.
+next_start() {
+	START=
+	wait_for 10 "a USER_START of $1" test "$(n_starts "$1")" -gt "$2" || return 1
+	START=$(starts_of "$1" | tail -1)
+}
+# field NAME RECORD: NAME=VALUE as the record has it, or "".
+field() { printf '%s\n' "$2" | grep -oE "(^| )$1=[^ ]*" | head -1 | sed 's/^ //'; }
+# verified DESCRIPTION ADDR: START's addr= is ADDR, and it has no claimed_peer=.
+verified() {
+	eq "$(field addr "$START") $(field claimed_peer "$START")" "addr=$2 " "$1"
+}
+# unverified DESCRIPTION CLAIM: START has no address (addr=?), the claim as claimed_peer=.
+unverified() {
+	eq "$(field addr "$START") $(field claimed_peer "$START")" "addr=? claimed_peer=$2" "$1"
+}
+# laptop_tuple: SSH_CONNECTION of the laptop's (first) live connection to the jumphost's sshd.
+laptop_tuple() {
+	ss -Htn state established "( sport = :22 and dst 10.77.0.200 )" | head -1 |
+		awk '{ n = split($3, l, ":"); m = split($4, p, ":"); print p[1], p[m], l[1], l[n] }'
+}
+
 # byte NAME RECORD: the value of NAME=N in RECORD, or -1.
 byte() {
 	local v
@@ -89,8 +120,11 @@ rjh set-host-key host-1 "$WORK/hosts/host-1/ssh_host_ed25519_key.pub" > /dev/nul
 tunnel_up host-1 || die "tunnel of host-1"
 rjh grant alice host-1 > /dev/null && rjh grant mallory host-1 > /dev/null || die "grants"
 client_ssh_config alice && client_ssh_config mallory || die "client ssh configs"
+n0=$(n_starts alice)
 expect 0 "alice: ssh host-1 hostname (the setup works)" -- laptop alice ssh host-1 hostname
 eq "$OUT" host-1 "host-1 answers"
+next_start alice "$n0"
+verified "a client through sshd: addr= is the laptop's 10.77.0.200, sshd's own view" 10.77.0.200
 
 echo "# the caller cannot stop or kill the root parent"
 on_laptop cl alice ssh host-1 'echo up; exec sleep 60' > "$WORK/session.out" 2>&1
@@ -211,6 +245,86 @@ eq "$(limit "$C" "Max cpu time") $(limit "$C" "Max file size") $(limit "$C" "Max
 pkill -x sleep -u mallory
 wait "$lim"
 wait_for 10 "rjh-connect to end" none_running || not_ok "rjh-connect still runs"
+
+echo "# forged client addresses: the live connection of alice, claimed by mallory"
+on_laptop cl alice ssh host-1 'echo up; exec sleep 60' > "$WORK/session.out" 2>&1
+wait_for 20 "alice's session on host-1" grep -q up "$WORK/session.out" ||
+	die "alice's session did not start: $(cat "$WORK/session.out")"
+forged=$(laptop_tuple)
+[ -n "$forged" ] && ok "alice's live connection: SSH_CONNECTION='$forged'" || die "no live connection from the laptop"
+n0=$(n_starts mallory)
+expect 0 "mallory, in a shell on the jumphost, claims alice's live connection" -- \
+	as mallory env SSH_CONNECTION="$forged" "$CONNECT" host-1 < /dev/null
+next_start mallory "$n0"
+unverified "a live 4-tuple that is not our session's: no addr=, only the claim" 10.77.0.200
+n0=$(n_starts mallory)
+expect 0 "the same from a process named sshd (a copy of sh), outside any sshd session" -- \
+	as mallory sh -c "cp /bin/sh /tmp/sshd && SSH_CONNECTION='$forged' /tmp/sshd -c '$CONNECT host-1; true'" < /dev/null
+next_start mallory "$n0"
+unverified "a fake sshd above rjh-connect is not sshd: unverified" 10.77.0.200
+
+echo "# mallory through sshd: her own address, and nothing she claims"
+n0=$(n_starts mallory)
+expect 0 "mallory: ssh jumphost rjh-connect, from her shell there" -- \
+	laptop mallory ssh "$JUMP_ADDR" "$CONNECT host-1 < /dev/null"
+next_start mallory "$n0"
+verified "her own session, through her shell: addr=10.77.0.200" 10.77.0.200
+n0=$(n_starts mallory)
+expect 0 "mallory, in her sshd session, claims alice's connection" -- \
+	laptop mallory ssh "$JUMP_ADDR" "SSH_CONNECTION='$forged' $CONNECT host-1 < /dev/null"
+next_start mallory "$n0"
+unverified "alice's socket is not held by mallory's sshd" 10.77.0.200
+n0=$(n_starts mallory)
+expect 0 "mallory, in her sshd session, under a fake sshd (a copy of sh) claiming alice's" -- \
+	laptop mallory ssh "$JUMP_ADDR" \
+	"cp /bin/sh ~/sshd && SSH_CONNECTION='$forged' ~/sshd -c '$CONNECT host-1 < /dev/null; true'"
+next_start mallory "$n0"
+unverified "a fake sshd inside a real session: still not alice's" 10.77.0.200
+stop "$cl"
+# Her own, real SSH_CONNECTION, but rjh-connect is orphaned (to init) while
+# her session stays up: the session is no longer above it.
+n0=$(n_starts mallory)
+expect 0 "mallory double-forks rjh-connect away from her session" -- \
+	laptop mallory ssh "$JUMP_ADDR" \
+	"( (sleep 0.5; exec $CONNECT host-1 < /dev/null > /dev/null 2>&1) & ); sleep 3"
+next_start mallory "$n0"
+unverified "reparented to init: unverified, even with her real SSH_CONNECTION" 10.77.0.200
+
+echo "# an sshd mallory runs herself, on port 2222"
+h=$WORK/home/mallory
+ssh-keygen -q -N '' -t ed25519 -f "$h/hostkey" && printf '%s\n' "Port 2222" \
+	"ListenAddress $JUMP_ADDR" "HostKey $h/hostkey" "PidFile $h/sshd.pid" \
+	"AuthorizedKeysFile $h/.ssh/authorized_keys" "UsePAM no" "PasswordAuthentication no" \
+	"KbdInteractiveAuthentication no" "LogLevel VERBOSE" > "$h/sshd_config" &&
+	chown -R mallory: "$h" || die "mallory's sshd config"
+# Started from her real session, so that the jumphost's sshd is above it too.
+on_laptop own mallory ssh "$JUMP_ADDR" "exec /usr/sbin/sshd -D -f $h/sshd_config -E $h/sshd.log" \
+	> /dev/null 2>&1
+wait_for 15 "mallory's sshd on port 2222" nc -z -w 1 "$JUMP_ADDR" 2222 ||
+	not_ok "mallory's own sshd did not start: $(tail -3 "$h/sshd.log" 2> /dev/null)"
+n0=$(n_starts mallory)
+expect 0 "mallory: ssh -p 2222 (her own sshd) rjh-connect" -- \
+	laptop mallory ssh -p 2222 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+	"$JUMP_ADDR" "$CONNECT host-1 < /dev/null"
+has -o "SSH-2.0-" "rjh-connect relayed through her sshd"
+next_start mallory "$n0"
+unverified "an sshd run by the user: its connection is not verified" 10.77.0.200
+stop "$own"
+
+echo "# IPv6: a second jumphost sshd on fd77::1"
+ip addr add fd77::1/64 dev rjhbr0 nodad && ip -n "$NS-c" addr add fd77::200/64 dev eth0 nodad ||
+	die "IPv6 addresses"
+bg jump6 "$JUMP_SSHD" -D -E "$WORK/jump/sshd6.log" -o "HostKey=$WORK/jump/ssh_host_ed25519_key" \
+	-o "PidFile=$WORK/jump/sshd6.pid" -o "ListenAddress=[fd77::1]:22" -o LogLevel=VERBOSE
+wait_for 10 "the jumphost's sshd on [fd77::1]:22" nc -z -w 1 fd77::1 22 || die "sshd on fd77::1"
+n0=$(n_starts alice)
+expect 0 "alice: ssh fd77::1 rjh-connect host-1" -- \
+	laptop alice ssh -o HostKeyAlias="$JUMP_ADDR" -o IdentitiesOnly=yes -o BatchMode=yes \
+	-i "$WORK/home/alice/.ssh/id_ed25519" -o UserKnownHostsFile="$WORK/home/alice/.ssh/known_hosts" \
+	-l alice fd77::1 rjh-connect host-1 < /dev/null
+next_start alice "$n0"
+verified "an IPv6 client: addr=fd77::200" fd77::200
+stop "$jump6"
 
 echo "# every USER_START op=rjh-connect has its USER_END"
 sleep 1
