@@ -146,7 +146,15 @@ ign=$(awk '/^SigIgn:/ {print $2}' "/proc/$P/status")
 eq "$(printf '%x' $((0x$ign & 0x381007)))" 381007 \
 	"the parent ignores SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU"
 
+stop "$cl"
+wait_for 10 "rjh-connect to end" none_running || not_ok "rjh-connect still runs after its client died"
+
 echo "# alice kills her relay child: USER_END with the bytes so far"
+on_laptop cl alice ssh host-1 'echo up; exec sleep 60' > "$WORK/session.out" 2>&1
+wait_for 20 "alice's session on host-1" grep -q up "$WORK/session.out" ||
+	die "alice's session did not start: $(cat "$WORK/session.out")"
+read -r P C <<< "$(rjh_pids)"
+ses=$(cat "/proc/$P/sessionid")
 expect 0 "alice may kill her relay child (it runs as her)" -- as alice kill -KILL "$C"
 wait_for 10 "USER_END of session $ses" has_end "$ses"
 end=$(ends_of "$ses")
@@ -161,6 +169,7 @@ stop "$cl"
 
 echo "# the client's ssh dies: USER_END"
 wait_for 10 "rjh-connect to end" none_running || not_ok "rjh-connect still runs"
+pkill -KILL -u alice -x rjh-connect
 on_laptop cl alice ssh host-1 'echo up; exec sleep 60' > "$WORK/session.out" 2>&1
 wait_for 20 "alice's session on host-1" grep -q up "$WORK/session.out" ||
 	die "alice's session did not start: $(cat "$WORK/session.out")"
@@ -235,13 +244,16 @@ wait_for 10 "one more USER_END" test "$(n_ends)" -gt "$n0" && ok "USER_END after
 as mallory sh -c "ulimit -S -t 1; ulimit -S -f 0; ulimit -S -c 1000; sleep 30 | $CONNECT host-1" \
 	> /dev/null 2>&1 &
 lim=$!
-wait_for 20 "mallory's rjh-connect" both_running || die "mallory's rjh-connect did not start"
-read -r P C <<< "$(rjh_pids)"
 limit() { awk -v k="$2" 'index($0, k) == 1 {print $(NF - 2)}' "/proc/$1/limits"; }
-eq "$(limit "$P" "Max cpu time") $(limit "$P" "Max file size") $(limit "$P" "Max core file size")" \
-	"unlimited unlimited 0" "the parent's soft CPU and file size limits are raised, core dumps off"
-eq "$(limit "$C" "Max cpu time") $(limit "$C" "Max file size") $(limit "$C" "Max core file size")" \
-	"1 0 512000" "the relay child has mallory's own limits back (dash: -c counts 512-byte blocks)"
+if wait_for 20 "mallory's rjh-connect" both_running; then
+	read -r P C <<< "$(rjh_pids)"
+	eq "$(limit "$P" "Max cpu time") $(limit "$P" "Max file size") $(limit "$P" "Max core file size")" \
+		"unlimited unlimited 0" "the parent's soft CPU and file size limits are raised, core dumps off"
+	eq "$(limit "$C" "Max cpu time") $(limit "$C" "Max file size") $(limit "$C" "Max core file size")" \
+		"1 0 512000" "the relay child has mallory's own limits back (dash: -c counts 512-byte blocks)"
+else
+	not_ok "with soft limits lowered (file size 0), rjh-connect did not get to relay"
+fi
 pkill -x sleep -u mallory
 wait "$lim"
 wait_for 10 "rjh-connect to end" none_running || not_ok "rjh-connect still runs"
