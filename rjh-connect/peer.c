@@ -288,7 +288,9 @@ static bool holds_socket(int dfd, unsigned long ino)
 	}
 	snprintf(want, sizeof(want), "socket:[%lu]", ino);
 	while (!found && (e = readdir(dir))) {
-		ssize_t n = readlinkat(dirfd(dir), e->d_name, link, sizeof(link) - 1);
+		ssize_t n = e->d_name[0] == '.'
+				? -1
+				: readlinkat(dirfd(dir), e->d_name, link, sizeof(link) - 1);
 
 		if (n > 0) {
 			link[n] = '\0';
