@@ -61,6 +61,12 @@ void aud_close(struct aud *a)
 	a->fd = -1;
 }
 
+/* The actor_uid= of rec: the uid it names, or the real uid. */
+static uint32_t actor_of(const struct aud_rec *rec)
+{
+	return (uint32_t)(rec->actor_uid ? *rec->actor_uid : getuid());
+}
+
 int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 {
 	char msg[768];
@@ -82,7 +88,7 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " id=%u", rec->host_uid);
 	if (rec->fp)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " fingerprint=\"%s\"", rec->fp);
-	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)getuid());
+	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)actor_of(rec));
 	if (rec->detail && *rec->detail && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", rec->detail);
 	if (audit_log_user_message(a->fd, rec->type, msg, NULL, rec->addr, NULL,
@@ -114,7 +120,7 @@ int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 	    .time = (int64_t)time(NULL),
 	    .type = audit_msg_type_to_name(rec->type),
 	    .op = rec->op,
-	    .actor_uid = (uint32_t)getuid(),
+	    .actor_uid = actor_of(rec),
 	    .actor_auid = login_uid(),
 	    .host = rec->host,
 	    .fp = rec->fp,

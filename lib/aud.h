@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cfg.h"
 #include "err.h"
@@ -27,6 +28,11 @@ struct aud_rec {
 	/* Space-separated key=value tokens built only from validated values. */
 	const char *detail;
 	bool success;
+	/*
+	 * Who acted (actor_uid=): NULL for the real uid. rjh-connect's parent
+	 * runs with real uid 0 and names its caller here.
+	 */
+	const uid_t *actor_uid;
 };
 
 /*

@@ -1,23 +1,27 @@
 /*
  * rjh-connect HOST: a client's hop on the jumphost. Checks that the caller
- * (the real uid) has a grant for HOST, audits, and relays stdin/stdout to
- * HOST's socket until the host's side ends.
+ * (the real uid it was started with) has a grant for HOST, audits, and
+ * relays stdin/stdout to HOST's socket until the host's side ends.
  *
  *   ProxyCommand ssh JUMPHOST rjh-connect %h
  *
  * Under ForceCommand it reads HOST from SSH_ORIGINAL_COMMAND ("HOST" or
  * "rjh-connect HOST").
  *
- * Privileges (rjh-connect(8)): installed setuid root, because the host
+ * Privileges (rjh-connect(1)): installed setuid root, because the host
  * sockets are reachable by root and the host only, the registry is not
- * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. As
- * root it only reads the registry, connects to the one socket and writes the
- * opening record. Then it forks: the child drops to the caller's uid and gid
- * for good and runs the relay; the parent holds no client data (its stdin
- * and stdout are /dev/null), waits, and writes the closing record with the
- * byte counts the child reports.
+ * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. First
+ * thing, it records the caller's ids and becomes root through and through
+ * (priv.c), so the caller can no longer signal, stop or kill it. As root it
+ * only reads the registry, connects to the one socket, forks the relay
+ * child and writes the opening record. The child drops to the caller's ids
+ * for good and relays once the parent says go; the parent holds no client
+ * data (its stdin and stdout are /dev/null), waits, and writes the closing
+ * record with the byte counts the child kept in memory they share, so a
+ * killed child still gets its closing record. The records' addr= is the
+ * client as sshd saw it, verified in the kernel (peer.c), never the
+ * caller's SSH_CONNECTION as such.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -28,7 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,7 +44,9 @@
 #include "cfg.h"
 #include "layout.h"
 #include "name.h"
+#include "peer.h"
 #include "policy.h"
+#include "priv.h"
 #include "reg.h"
 #include "relay.h"
 #include "util.h"
@@ -65,9 +71,8 @@ struct conn {
 	char host[33];
 	uid_t host_uid; /* from the registry: the only owner its socket may have */
 	char user[33];
-	uid_t uid;
-	gid_t gid;
-	char addr[INET6_ADDRSTRLEN + 1]; /* the client, from SSH_CONNECTION, or "" */
+	struct priv_caller who; /* the caller's ids, limits and signal dispositions */
+	struct peer peer;       /* the client: verified, or only claimed (peer.c) */
 	char *group_names[MAX_GROUPS];
 	size_t ngroups;
 	struct cfg cfg;
@@ -145,23 +150,22 @@ static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
 	return RC_OK;
 }
 
-/* The client's address from SSH_CONNECTION ("CLIENT PORT SERVER PORT"), if it is one. */
-static void client_addr(const char *conn, struct conn *c)
+/*
+ * Extra tokens for a record: extra (or none), then claimed_peer= when
+ * SSH_CONNECTION named a client that could not be verified. Not addr=,
+ * which holds a verified address only, and not a name ending in "addr=",
+ * so that grep addr=X never finds a mere claim.
+ */
+static const char *with_claim(const struct conn *c, const char *extra, char *buf, size_t len)
 {
-	char first[INET6_ADDRSTRLEN + 1];
-	unsigned char bin[16];
-	size_t n = strcspn(conn, " ");
-
-	c->addr[0] = '\0';
-	if (n == 0 || n >= sizeof(first))
-		return;
-	memcpy(first, conn, n);
-	first[n] = '\0';
-	if (inet_pton(AF_INET, first, bin) == 1 || inet_pton(AF_INET6, first, bin) == 1)
-		snprintf(c->addr, sizeof(c->addr), "%s", first);
+	if (!c->peer.claimed[0])
+		return extra;
+	snprintf(buf, len, "%s%sclaimed_peer=%s", extra ? extra : "", extra && *extra ? " " : "",
+		 c->peer.claimed);
+	return buf;
 }
 
-/* The caller: the real uid, its name and the names of its groups. */
+/* The caller: the real uid it started with, its name and the names of its groups. */
 static int caller(struct conn *c)
 {
 	struct passwd pw, *pwp = NULL;
@@ -169,11 +173,9 @@ static int caller(struct conn *c)
 	int ng = MAX_GROUPS, i;
 	char buf[4096];
 
-	c->uid = getuid();
-	c->gid = getgid();
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
+	if (getpwuid_r(c->who.uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
 	    strlen(pw.pw_name) >= sizeof(c->user)) {
-		say("cannot tell who you are (uid %u)", (unsigned)c->uid);
+		say("cannot tell who you are (uid %u)", (unsigned)c->who.uid);
 		return RC_INTERNAL;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
@@ -242,14 +244,15 @@ static int record(struct conn *c, const struct aud_rec *rec)
  */
 static int refuse(struct conn *c, int code, const char *reason, const char *msg)
 {
-	char *detail = audit_encode_nv_string("reason", reason, 0);
+	char *detail = audit_encode_nv_string("reason", reason, 0), buf[160];
 	struct aud_rec rec = {.type = AUDIT_USER_ACCT,
 			      .op = "rjh-connect",
 			      .user = c->user,
 			      .host = c->host,
-			      .addr = c->addr[0] ? c->addr : NULL,
-			      .detail = detail,
-			      .success = false};
+			      .addr = c->peer.addr[0] ? c->peer.addr : NULL,
+			      .detail = with_claim(c, detail, buf, sizeof(buf)),
+			      .success = false,
+			      .actor_uid = &c->who.uid};
 
 	record(c, &rec);
 	free(detail);
@@ -336,37 +339,84 @@ static int connect_host(struct conn *c, int *fd_out)
 	return fd < 0 ? -1 : 0;
 }
 
-/* Drops to the caller for good: gid, then uid; no way back, no new privileges. */
-static int drop_privileges(const struct conn *c)
+/* The child: the caller again; relays once the parent says go, counting into *st. */
+static void relay_child(const struct conn *c, int sock, int go, struct relay_stats *st)
 {
-	uid_t ru, eu, su;
-
-	if (setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
-		return -1;
-	if (getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
-		return -1;
-	if (c->uid != 0 && setuid(0) == 0)
-		return -1;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
-
-/* The child: unprivileged, relays, reports the byte counts on fd report. */
-static void relay_child(const struct conn *c, int sock, int report)
-{
-	struct relay_stats st = {0};
+	ssize_t n;
+	char b;
 	int rc;
 
-	if (drop_privileges(c) < 0) {
+	if (priv_become_caller(&c->who) < 0) {
 		say("cannot drop privileges: %s", strerror(errno));
 		_exit(RC_INTERNAL);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, &st);
+	/* Not a byte moves before the opening record: EOF here means there is none. */
+	while ((n = read(go, &b, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		_exit(RC_INTERNAL);
+	close(go);
+	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, st);
 	if (rc < 0)
 		say("relay to %s failed: %s", c->host, strerror(errno));
-	if (write(report, &st, sizeof(st)) != (ssize_t)sizeof(st))
-		rc = -1;
 	_exit(rc == 0 ? RC_OK : RC_INTERNAL);
+}
+
+/*
+ * Forks the relay child before anything is recorded, so that a failed fork
+ * writes nothing. *st_out is a page shared with the child, where the relay
+ * counts bytes as they move: the parent reads it however the child ends.
+ * Sets *go_out to the pipe that lets the child start. Returns the child's
+ * pid, or -1 (said why).
+ */
+static pid_t start_child(struct conn *c, int sock, struct relay_stats **st_out, int *go_out)
+{
+	struct relay_stats *st;
+	int go[2];
+	pid_t pid;
+
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (st == MAP_FAILED || pipe2(go, O_CLOEXEC) < 0) {
+		say("cannot start the relay: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		say("cannot start the relay: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		aud_close(&c->aud);
+		relay_child(c, sock, go[0], st);
+	}
+	close(go[0]);
+	*st_out = st;
+	*go_out = go[1];
+	return pid;
+}
+
+/* The parent keeps no end of the client's stream: EOF must reach sshd. */
+static void detach_stdio(void)
+{
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		close(nul);
+	}
+}
+
+/* Waits for pid; returns its wait status. */
+static int reap(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
 }
 
 /* Opens, relays in an unprivileged child, closes: the audit records around it. */
@@ -376,45 +426,34 @@ static int run(struct conn *c, int sock)
 			      .op = "rjh-connect",
 			      .user = c->user,
 			      .host = c->host,
-			      .addr = c->addr[0] ? c->addr : NULL,
-			      .success = true};
-	struct relay_stats st = {0};
-	char detail[96];
-	int p[2], status = 0, nul;
+			      .addr = c->peer.addr[0] ? c->peer.addr : NULL,
+			      .success = true,
+			      .actor_uid = &c->who.uid};
+	struct relay_stats *st = NULL;
+	char bytes[96], detail[160];
+	int go = -1, status;
 	pid_t pid;
 
-	if (record(c, &rec) < 0)
-		return RC_INTERNAL;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return RC_INTERNAL;
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	pid = fork();
+	pid = start_child(c, sock, &st, &go);
 	if (pid < 0)
 		return RC_INTERNAL;
-	if (pid == 0) {
-		close(p[0]);
-		aud_close(&c->aud);
-		relay_child(c, sock, p[1]);
-	}
-	close(p[1]);
 	close(sock);
-	/* The parent keeps no end of the client's stream: EOF must reach sshd. */
-	nul = open("/dev/null", O_RDWR);
-	if (nul >= 0) {
-		dup2(nul, STDIN_FILENO);
-		dup2(nul, STDOUT_FILENO);
-		close(nul);
+	detach_stdio();
+	rec.detail = with_claim(c, NULL, detail, sizeof(detail));
+	if (record(c, &rec) < 0) {
+		close(go);
+		reap(pid);
+		return RC_INTERNAL;
 	}
-	if (read(p[0], &st, sizeof(st)) != (ssize_t)sizeof(st))
-		memset(&st, 0, sizeof(st));
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	snprintf(detail, sizeof(detail), "bytes_to_host=%llu bytes_from_host=%llu",
-		 (unsigned long long)st.to_host, (unsigned long long)st.from_host);
+	/* The child may already be gone (killed, say): its closing record follows all the same. */
+	if (write(go, "g", 1) != 1)
+		say("the relay ended before it started");
+	close(go);
+	status = reap(pid);
+	snprintf(bytes, sizeof(bytes), "bytes_to_host=%llu bytes_from_host=%llu",
+		 (unsigned long long)st->to_host, (unsigned long long)st->from_host);
 	rec.type = AUDIT_USER_END;
-	rec.detail = detail;
+	rec.detail = with_claim(c, bytes, detail, sizeof(detail));
 	rec.success = WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
 	record(c, &rec);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
@@ -430,18 +469,24 @@ int main(int argc, char **argv)
 	/* The environment is the caller's: keep two values, then nothing of it. */
 	env_copy("SSH_ORIGINAL_COMMAND", orig, sizeof(orig));
 	env_copy("SSH_CONNECTION", sshconn, sizeof(sshconn));
-	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
-	    sane_fds() < 0)
-		return RC_INTERNAL;
-	umask(077);
 	if (geteuid() != 0) {
 		say("must be installed setuid root (see rjh-connect(8))");
 		return RC_INTERNAL;
 	}
+	/* Before anything is recorded: from here on the caller cannot signal us. */
+	if (priv_take(&c.who, &d) < 0) {
+		say("%s", d.msg);
+		return RC_INTERNAL;
+	}
+	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
+	    sane_fds() < 0)
+		return RC_INTERNAL;
+	umask(077);
 	rc = parse_host(argc, argv, orig, &c);
 	if (rc != RC_OK)
 		return rc;
-	client_addr(sshconn, &c);
+	/* addr= is what sshd saw, checked in the kernel; the caller's word is only a claim. */
+	peer_verify(sshconn, &c.peer);
 	/* Only the system's config: a caller must not point rjh-connect at another registry. */
 	if (cfg_load(CFG_DEFAULT_PATH, &c.cfg, &d) < 0) {
 		say("registry unavailable: %s", d.msg);

@@ -16,7 +16,9 @@ struct relay_stats {
  * data with splice(2) through a pipe per direction (no copy to user space),
  * and falls back to read/write for an end that cannot splice. Sets the fds
  * non-blocking. Returns 0 when the host's side ended cleanly, -1 on an I/O
- * error (errno set); *st counts the bytes either way.
+ * error (errno set). *st counts the bytes as they are written, so memory
+ * shared with another process (MAP_SHARED) has the count up to the last
+ * chunk even if this process is killed.
  */
 int relay_run(int in, int out, int sock, struct relay_stats *st);
 

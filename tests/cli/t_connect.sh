@@ -107,10 +107,20 @@ eq "$(q "SELECT type, op, host, actor_uid, result FROM events WHERE op = 'rjh-co
 	"USER_START and USER_END, op=rjh-connect, the host and the caller's uid"
 eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' AND type = 'USER_END' ORDER BY id LIMIT 1")" \
 	"bytes_to_host=5 bytes_from_host=$((4 + 2 + 64 + 1))" "the closing row has the byte counts both ways"
-expect 0 "SSH_CONNECTION's client address is recorded" -- \
+# SSH_CONNECTION is the caller's environment: with no sshd session behind
+# it (no such TCP connection, no sshd above the caller), a claimed address
+# is not the client's. It is kept as claimed_peer=, never as addr=.
+expect 0 "a forged SSH_CONNECTION changes nothing for the relay" -- \
 	sh -c "printf z | SSH_CONNECTION='192.0.2.33 5555 10.0.0.1 22' as alice $RC host-a"
-eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' ORDER BY id DESC LIMIT 1" | cut -d' ' -f1)" \
-	"addr=192.0.2.33" "addr= from SSH_CONNECTION"
+eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' ORDER BY id DESC LIMIT 1")" \
+	"bytes_to_host=1 bytes_from_host=71 claimed_peer=192.0.2.33" \
+	"the forged address is not addr=: only claimed_peer=, an unverified claim"
+eq "$(q "SELECT count(*) FROM events WHERE op = 'rjh-connect' AND detail LIKE '%addr=192.0.2.33%'")" 0 \
+	"no row of the connection has addr=192.0.2.33"
+expect 0 "an SSH_CONNECTION that is not one: nothing recorded of it" -- \
+	sh -c "printf z | SSH_CONNECTION='192.0.2.33%eth0 5555 x 22' as alice $RC host-a"
+eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' ORDER BY id DESC LIMIT 1")" \
+	"bytes_to_host=1 bytes_from_host=71" "neither addr= nor claimed_peer="
 
 echo "# refusals: a clear line, a distinct exit code, a failed USER_ACCT row"
 n0=$(q "SELECT count(*) FROM events WHERE type = 'USER_ACCT' AND result = 'failed'")

@@ -96,6 +96,13 @@ rec USER_END | grep 'op=rjh-tunnel' | grep -q 'acct=host-2' && ok "USER_END op=r
 	not_ok "no USER_END op=rjh-tunnel for host-2"
 rec USER_START | grep 'op=rjh-connect' | grep 'acct=alice' | grep -q 'rjh_host="host-1"' &&
 	ok "USER_START op=rjh-connect acct=alice rjh_host=host-1" || not_ok "no rjh-connect USER_START"
+# addr= is what sshd saw, verified in the kernel (peer.c): the laptop.
+rec USER_START | grep 'op=rjh-connect' | grep 'acct=alice' | grep -q ' addr=10.77.0.200 ' &&
+	ok "alice's USER_START has addr=10.77.0.200, the laptop as sshd saw it" ||
+	not_ok "no rjh-connect USER_START with addr=10.77.0.200: $(rec USER_START | grep 'op=rjh-connect' | tail -1)"
+OUT=$(rec USER_START | grep 'op=rjh-connect')
+lacks -o "claimed_peer=" "clients through sshd are verified: no claimed_peer="
+lacks -o "addr=? " "and none lacks its address"
 end=$(rec USER_END | grep 'op=rjh-connect' | grep 'rjh_host="host-1"' | grep -o 'bytes_to_host=[0-9]*' | sort -t= -k2 -n | tail -1)
 [ "${end#bytes_to_host=}" -ge 10485760 ] 2> /dev/null && ok "USER_END op=rjh-connect carries the bytes ($end)" ||
 	not_ok "no USER_END with >= 10 MiB to host-1: '$end'"
