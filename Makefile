@@ -100,7 +100,7 @@ $(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 
 # rjh-connect is installed setuid root (rjh-connect(8)); it links no crypto.
 $(B)/rjh-connect: $(CONNECT_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
-	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -lsqlite3 -laudit
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -laudit
 
 # The PAM module: only pam_sm_* is exported (pam_rjh/pam_rjh.map). NODELETE:
 # pam_end's dlclose leaves it and libsqlite3 mapped until the process exits.

@@ -113,10 +113,9 @@ static uint32_t login_uid(void)
 	return __atomic_load_n(&auid, __ATOMIC_RELAXED);
 }
 
-int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
+void aud_to_event(const struct aud_rec *rec, struct reg_event *e, char *buf, size_t len)
 {
-	char detail[768];
-	struct reg_event e = {
+	*e = (struct reg_event){
 	    .time = (int64_t)time(NULL),
 	    .type = audit_msg_type_to_name(rec->type),
 	    .op = rec->op,
@@ -127,21 +126,12 @@ int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 	    .detail = rec->detail,
 	    .success = rec->success,
 	};
-
-	if (!e.type)
-		e.type = "UNKNOWN";
+	if (!e->type)
+		e->type = "UNKNOWN";
 	/* The kernel record carries addr= as its own field; the row keeps it in detail. */
 	if (rec->addr) {
-		snprintf(detail, sizeof(detail), "addr=%s%s%s", rec->addr,
-			 rec->detail && *rec->detail ? " " : "", rec->detail ? rec->detail : "");
-		e.detail = detail;
+		snprintf(buf, len, "addr=%s%s%s", rec->addr, rec->detail && *rec->detail ? " " : "",
+			 rec->detail ? rec->detail : "");
+		e->detail = buf;
 	}
-	return reg_event_add(r, &e, d);
-}
-
-int aud_record(struct aud *a, struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
-{
-	int rc = r ? aud_event(r, rec, d) : RJH_OK;
-
-	return rc < 0 ? rc : aud_kernel(a, rec, d);
 }

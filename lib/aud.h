@@ -50,6 +50,12 @@ void aud_close(struct aud *a);
  */
 int aud_record(struct aud *a, struct reg *r, const struct aud_rec *rec, struct rjh_diag *d);
 
+/*
+ * The events row rec makes (time now, the actor, the login uid, addr= folded
+ * into detail using buf); its strings point into rec and buf.
+ */
+void aud_to_event(const struct aud_rec *rec, struct reg_event *e, char *buf, size_t len);
+
 /* Writes rec as an events row only, e.g. one per host of a bulk import. */
 int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d);
 

@@ -1,6 +1,5 @@
 #include "spool.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,18 +15,12 @@
 #include "name.h"
 #include "presence.h"
 
-/* A spool file never holds more: a header and two records. */
-#define SPOOL_FILE_MAX 4096
-/* A file whose header does not parse is left this long (its writer may be at it). */
-#define SPOOL_JUNK_AGE 3600
-
 int spool_dir(const char *registry, char *buf, size_t len)
 {
 	return (size_t)snprintf(buf, len, "%s.spool", registry) >= len ? RJH_EINVAL : RJH_OK;
 }
 
-/* Opens the spool directory, made (root 0700) if missing, following no symlink. */
-static int open_dir(const struct cfg *c, bool create, struct rjh_diag *d)
+int spool_open_dir(const struct cfg *c, bool create, struct rjh_diag *d)
 {
 	char dir[CFG_PATH_MAX + 16];
 	struct stat st;
@@ -88,7 +81,7 @@ int spool_put(const struct cfg *c, enum spool_kind kind, uint32_t uid, const str
 	len = format_line(e, buf + n, sizeof(buf) - (size_t)n);
 	if (len < 0)
 		return diag_set(d, RJH_EINVAL, "a record the spool cannot hold");
-	dfd = open_dir(c, true, d);
+	dfd = spool_open_dir(c, true, d);
 	if (dfd < 0)
 		return dfd;
 	/* Start where other processes of this uid are unlikely to be, and go round. */
@@ -132,189 +125,4 @@ void spool_close(struct spool_slot *slot)
 	if (slot->fd >= 0)
 		close(slot->fd);
 	slot->fd = -1;
-}
-
-/* ------------------------------------------------------------------ drain */
-
-/* Splits line at tabs into exactly n fields; false otherwise. */
-static bool split(char *line, char **f, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		f[i] = line;
-		line = i < n - 1 ? strchr(line, '\t') : NULL;
-		if (i < n - 1 && !line)
-			return false;
-		if (line)
-			*line++ = '\0';
-	}
-	return !strchr(f[n - 1], '\t');
-}
-
-static bool digits(const char *s, size_t max)
-{
-	size_t n = strspn(s, "0123456789");
-
-	return n > 0 && n <= max && !s[n];
-}
-
-/* Parses and checks one record line in place into e (strings point into line). */
-static bool parse_line(char *line, struct reg_event *e)
-{
-	static const char *const types[] = {"USER_START", "USER_END", "USER_ACCT"};
-	char *f[9];
-	size_t i;
-
-	memset(e, 0, sizeof(*e));
-	if (!split(line, f, 9) || !digits(f[0], 12) || !digits(f[3], 10) ||
-	    (strcmp(f[4], "-") && !digits(f[4], 10)) ||
-	    strspn(f[2], "abcdefghijklmnopqrstuvwxyz-") != strlen(f[2]) || !*f[2] ||
-	    strlen(f[2]) > 32)
-		return false;
-	for (i = 0; i < sizeof(types) / sizeof(types[0]) && strcmp(f[1], types[i]); i++)
-		;
-	if (i == sizeof(types) / sizeof(types[0]))
-		return false;
-	e->time = strtoll(f[0], NULL, 10);
-	e->type = types[i];
-	e->op = f[2];
-	e->actor_uid = (uint32_t)strtoul(f[3], NULL, 10);
-	e->actor_auid = strcmp(f[4], "-") ? (uint32_t)strtoul(f[4], NULL, 10) : (uint32_t)-1;
-	e->host = strcmp(f[5], "-") ? f[5] : NULL;
-	e->fp = strcmp(f[6], "-") ? f[6] : NULL;
-	e->success = !strcmp(f[7], "success");
-	e->detail = strcmp(f[8], "-") ? f[8] : NULL;
-	return (e->success || !strcmp(f[7], "failed")) && (!e->host || name_is_host(e->host)) &&
-	       (!e->fp || key_is_fingerprint(e->fp)) &&
-	       (!e->detail || util_is_printable(e->detail, 767));
-}
-
-struct file {
-	char kind;
-	char nonce[17];
-	long pid;
-	long long start;
-	int records;
-};
-
-/* Reads file name into buf (NUL-terminated); RJH_ENOENT for anything not a plain root file. */
-static int read_file(int dfd, const char *name, char *buf, size_t len, struct stat *st)
-{
-	ssize_t n;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return RJH_ENOENT;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_uid != 0 ||
-	    st->st_size >= (off_t)len) {
-		close(fd);
-		return RJH_ENOENT;
-	}
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return RJH_ENOENT;
-	buf[n] = '\0';
-	return RJH_OK;
-}
-
-/* Mirrors the records of one file; sets f->records. */
-static int drain_file(struct reg *r, char *buf, struct file *f, int *rows, struct rjh_diag *d)
-{
-	char *line = buf, *nl;
-	int no = 0, rc = RJH_OK;
-
-	nl = strchr(line, '\n');
-	if (!nl)
-		return RJH_EINVAL;
-	*nl = '\0';
-	if (sscanf(line, "rjh-spool 1 %16[0-9a-f] %ld %lld", f->nonce, &f->pid, &f->start) != 3 ||
-	    strlen(f->nonce) != 16)
-		return RJH_EINVAL;
-	/* Only whole lines: the writer may be appending the last one. */
-	for (line = nl + 1; rc == 0 && (nl = strchr(line, '\n')); line = nl + 1) {
-		struct reg_event e;
-		char origin[32];
-
-		*nl = '\0';
-		no++;
-		if (!parse_line(line, &e))
-			continue;
-		snprintf(origin, sizeof(origin), "%s:%d", f->nonce, no);
-		e.origin = origin;
-		rc = reg_event_add(r, &e, d);
-		if (rc == 0)
-			*rows += (int)reg_changes(r);
-	}
-	f->records = no;
-	return rc;
-}
-
-/* Whether a drained file may go: it holds all it will (a refusal one record, a
- * connection two), or the process that writes it is gone. */
-static bool file_done(const struct file *f)
-{
-	return f->records >= (f->kind == SPOOL_REFUSAL ? 1 : 2) ||
-	       pres_pid_start(f->pid) != f->start;
-}
-
-int spool_drain(struct reg *r, const struct cfg *c, struct spool_done *done, int *rows_out,
-		struct rjh_diag *d)
-{
-	char buf[SPOOL_FILE_MAX + 1];
-	struct dirent *de;
-	DIR *dir;
-	int dfd, rc = RJH_OK;
-
-	*rows_out = 0;
-	done->names = (struct util_buf){NULL, 0, 0};
-	dfd = open_dir(c, false, d);
-	if (dfd == RJH_ENOENT)
-		return RJH_OK;
-	if (dfd < 0)
-		return dfd;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return diag_set(d, RJH_ENOMEM, "out of memory");
-	}
-	while (rc == 0 && (de = readdir(dir)) != NULL) {
-		struct file f = {.kind = de->d_name[0]};
-		struct stat st;
-		bool gone;
-		int frc;
-
-		if ((f.kind != SPOOL_REFUSAL && f.kind != SPOOL_CONNECTION) ||
-		    de->d_name[1] != '-' || read_file(dfd, de->d_name, buf, sizeof(buf), &st) < 0)
-			continue;
-		frc = drain_file(r, buf, &f, rows_out, d);
-		if (frc < 0 && frc != RJH_EINVAL) {
-			rc = frc;
-			break;
-		}
-		/* A file that never parsed: junk once it is old enough to be nobody's work. */
-		gone =
-		    frc == RJH_EINVAL ? st.st_mtime < time(NULL) - SPOOL_JUNK_AGE : file_done(&f);
-		if (gone && util_buf_put(&done->names, de->d_name, strlen(de->d_name) + 1) < 0)
-			rc = diag_set(d, RJH_ENOMEM, "out of memory");
-	}
-	closedir(dir);
-	return rc;
-}
-
-void spool_finish(const struct cfg *c, struct spool_done *done, bool committed)
-{
-	size_t at = 0;
-	int dfd = committed ? open_dir(c, false, NULL) : -1;
-
-	while (dfd >= 0 && at < done->names.len) {
-		const char *name = (const char *)done->names.p + at;
-
-		unlinkat(dfd, name, 0);
-		at += strlen(name) + 1;
-	}
-	if (dfd >= 0)
-		close(dfd);
-	util_buf_free(&done->names);
 }

@@ -41,6 +41,13 @@ enum spool_kind { SPOOL_REFUSAL = 'r', SPOOL_CONNECTION = 'c' };
 /* The spool directory of a registry. */
 int spool_dir(const char *registry, char *buf, size_t len);
 
+/*
+ * Opens c's spool directory (made, root 0700, when create and it is
+ * missing), following no symlink. Returns the descriptor, RJH_ENOENT,
+ * RJH_ETRUST (not root's alone) or RJH_ESYS.
+ */
+int spool_open_dir(const struct cfg *c, bool create, struct rjh_diag *d);
+
 /* An open slot: its file, to append a connection's end to. */
 struct spool_slot {
 	int fd;

@@ -9,12 +9,15 @@
  * "rjh-connect HOST").
  *
  * Privileges (rjh-connect(1)): installed setuid root, because the host
- * sockets are reachable by root and the host only, the registry is not
+ * sockets are reachable by root and the host only, the grants are not
  * readable by ordinary users, and audit records need CAP_AUDIT_WRITE. First
  * thing, it records the caller's ids and becomes root through and through
  * (priv.c), so the caller can no longer signal, stop or kill it. As root it
- * only reads the registry, connects to the one socket, forks the relay
- * child and writes the opening record. The child drops to the caller's ids
+ * only reads the login snapshot (never the registry: a caller can still
+ * freeze or slow it through its cgroup, and it must hold nothing a writer
+ * waits for), connects to the one socket, forks the relay child and writes
+ * the opening record; the records' mirror for the events table goes to the
+ * spool (lib/spool.h). The child drops to the caller's ids
  * for good and relays once the parent says go; the parent holds no client
  * data (its stdin and stdout are /dev/null), waits, and writes the closing
  * record with the byte counts the child kept in memory they share, so a
@@ -43,12 +46,13 @@
 #include "aud.h"
 #include "cfg.h"
 #include "layout.h"
+#include "login.h"
 #include "name.h"
 #include "peer.h"
 #include "policy.h"
 #include "priv.h"
-#include "reg.h"
 #include "relay.h"
+#include "spool.h"
 #include "util.h"
 
 /* Exit codes, documented in rjh-connect(8). */
@@ -63,9 +67,8 @@ enum {
 	RC_INTERNAL = 7, /* not installed setuid root, out of memory, relay error */
 };
 
-#define CONNECT_BUSY_MS 5000
-#define MAX_GROUPS      256
-#define ENV_MAX         256
+#define MAX_GROUPS 256
+#define ENV_MAX    256
 
 struct conn {
 	char host[33];
@@ -77,6 +80,7 @@ struct conn {
 	size_t ngroups;
 	struct cfg cfg;
 	struct aud aud;
+	struct spool_slot slot; /* this connection's spooled START, for its END */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -211,27 +215,42 @@ static int grant_cb(const struct reg_grant *g, void *vctx)
 }
 
 /*
- * Writes rec to the kernel, and mirrors it into the events table. The kernel
- * record is written whatever became of the mirror (e.g. a policy that keeps
- * rjh-connect from writing the registry). audit = required is about the
- * kernel record, as everywhere in rjh: its failure is an error. The mirror
- * is always best effort, since the SELinux module forbids it.
+ * Mirrors rec for the events table through the spool: a refusal in a slot of
+ * its own, a connection's START in one that keeps its END. Best effort: with
+ * every slot of the caller's taken, or none to write, the kernel record
+ * stands alone.
  */
-static int record(struct conn *c, const struct aud_rec *rec)
+static void mirror(struct conn *c, const struct aud_rec *rec)
 {
-	struct rjh_diag d = {""}, dk = {""};
-	struct reg *r = NULL;
-	int rk;
+	struct reg_event e;
+	char buf[768];
 
-	if (reg_open(c->cfg.registry, REG_RW, &c->cfg, CONNECT_BUSY_MS, &r, &d) == 0 &&
-	    reg_begin(r, &d) == 0) {
-		if (aud_event(r, rec, &d) == 0)
-			reg_commit(r, &d);
-		else
-			reg_rollback(r);
+	aud_to_event(rec, &e, buf, sizeof(buf));
+	if (rec->type == AUDIT_USER_END) {
+		spool_append(&c->slot, &e, NULL);
+		spool_close(&c->slot);
+	} else if (rec->type == AUDIT_USER_START) {
+		spool_put(&c->cfg, SPOOL_CONNECTION, c->who.uid, &e, &c->slot, NULL);
+	} else {
+		struct spool_slot one;
+
+		if (spool_put(&c->cfg, SPOOL_REFUSAL, c->who.uid, &e, &one, NULL) == 0)
+			spool_close(&one);
 	}
-	reg_close(r);
-	rk = aud_kernel(&c->aud, rec, &dk);
+}
+
+/*
+ * Writes rec to the kernel and, unless mirror is false, to the spool.
+ * audit = required is about the kernel record, as everywhere in rjh: its
+ * failure is an error; the mirror is always best effort.
+ */
+static int record(struct conn *c, const struct aud_rec *rec, bool mirrored)
+{
+	struct rjh_diag dk = {""};
+	int rk = aud_kernel(&c->aud, rec, &dk);
+
+	if (mirrored)
+		mirror(c, rec);
 	if (c->cfg.audit != CFG_AUDIT_REQUIRED || rk == 0)
 		return RJH_OK;
 	say("cannot write the audit record: %s", dk.msg);
@@ -254,7 +273,8 @@ static int refuse(struct conn *c, int code, const char *reason, const char *msg)
 			      .success = false,
 			      .actor_uid = &c->who.uid};
 
-	record(c, &rec);
+	/* A name never enrolled is no host's history: the kernel alone keeps it. */
+	record(c, &rec, code != RC_NOT_ENROLLED);
 	free(detail);
 	say("%s", msg);
 	return code;
@@ -268,22 +288,21 @@ static int authorize(struct conn *c)
 	    .host = c->host,
 	};
 	struct rjh_diag d = {""};
+	struct login_view lv;
 	struct reg_host h;
-	struct reg *r = NULL;
 	char msg[128];
 	const char *why;
 	int rc;
 
-	rc = reg_open(c->cfg.registry, REG_RO, &c->cfg, CONNECT_BUSY_MS, &r, &d);
+	/* The login snapshot, not the registry: no lock, however long we are stopped. */
+	if (login_open(&c->cfg, &lv, &d) < 0) {
+		say("registry unavailable");
+		return RC_REGISTRY;
+	}
+	rc = login_host(&lv, c->host, &h);
 	if (rc == 0)
-		rc = reg_begin_read(r, &d);
-	if (rc == 0)
-		rc = reg_host_get(r, c->host, &h, &d);
-	if (rc == 0)
-		rc = reg_grants_each(r, grant_cb, &g, &d);
-	if (r)
-		reg_end_read(r);
-	reg_close(r);
+		rc = login_grants_each(&lv, grant_cb, &g);
+	login_close(&lv);
 	if (rc == RJH_ENOENT) {
 		snprintf(msg, sizeof(msg), "%s: not enrolled", c->host);
 		return refuse(c, RC_NOT_ENROLLED, "not-enrolled", msg);
@@ -440,7 +459,7 @@ static int run(struct conn *c, int sock)
 	close(sock);
 	detach_stdio();
 	rec.detail = with_claim(c, NULL, detail, sizeof(detail));
-	if (record(c, &rec) < 0) {
+	if (record(c, &rec, true) < 0) {
 		close(go);
 		reap(pid);
 		return RC_INTERNAL;
@@ -455,14 +474,14 @@ static int run(struct conn *c, int sock)
 	rec.type = AUDIT_USER_END;
 	rec.detail = with_claim(c, bytes, detail, sizeof(detail));
 	rec.success = WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
-	record(c, &rec);
+	record(c, &rec, true);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
 }
 
 int main(int argc, char **argv)
 {
 	char orig[ENV_MAX], sshconn[ENV_MAX];
-	struct conn c = {0};
+	struct conn c = {.slot = {.fd = -1}};
 	struct rjh_diag d = {""};
 	int rc, sock;
 

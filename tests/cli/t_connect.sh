@@ -102,16 +102,26 @@ has -o "got 1 " "the answer through SSH_ORIGINAL_COMMAND"
 expect 0 "ForceCommand: a bare host name" -- sh -c "printf y | SSH_ORIGINAL_COMMAND=host-a as alice $RC"
 
 echo "# the audit rows of a connection"
+# rjh-connect never opens the registry: its rows wait in the spool until an
+# rjh-admin that reads or prunes events (here audit) mirrors them.
+drain() { rjh audit > /dev/null; }
+[ "$(ls "$WORK/reg/registry.db.spool" | wc -l)" -gt 0 ] && ok "the connections so far are spooled" ||
+	not_ok "nothing in $WORK/reg/registry.db.spool"
+eq "$(q "SELECT count(*) FROM events WHERE op = 'rjh-connect'")" 0 "and not yet in the registry"
+drain
+[ "$(ls "$WORK/reg/registry.db.spool" | wc -l)" = 0 ] && ok "rjh-admin audit drained the spool" ||
+	not_ok "left in the spool: $(ls "$WORK/reg/registry.db.spool")"
 eq "$(q "SELECT type, op, host, actor_uid, result FROM events WHERE op = 'rjh-connect' ORDER BY id LIMIT 2" | tr '\n' ' ')" \
 	"USER_START|rjh-connect|host-a|64001|success USER_END|rjh-connect|host-a|64001|success " \
 	"USER_START and USER_END, op=rjh-connect, the host and the caller's uid"
-eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' AND type = 'USER_END' ORDER BY id LIMIT 1")" \
+eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' AND type = 'USER_END' ORDER BY time, id LIMIT 1")" \
 	"bytes_to_host=5 bytes_from_host=$((4 + 2 + 64 + 1))" "the closing row has the byte counts both ways"
 # SSH_CONNECTION is the caller's environment: with no sshd session behind
 # it (no such TCP connection, no sshd above the caller), a claimed address
 # is not the client's. It is kept as claimed_peer=, never as addr=.
 expect 0 "a forged SSH_CONNECTION changes nothing for the relay" -- \
 	sh -c "printf z | SSH_CONNECTION='192.0.2.33 5555 10.0.0.1 22' as alice $RC host-a"
+drain
 eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' ORDER BY id DESC LIMIT 1")" \
 	"bytes_to_host=1 bytes_from_host=71 claimed_peer=192.0.2.33" \
 	"the forged address is not addr=: only claimed_peer=, an unverified claim"
@@ -119,6 +129,7 @@ eq "$(q "SELECT count(*) FROM events WHERE op = 'rjh-connect' AND detail LIKE '%
 	"no row of the connection has addr=192.0.2.33"
 expect 0 "an SSH_CONNECTION that is not one: nothing recorded of it" -- \
 	sh -c "printf z | SSH_CONNECTION='192.0.2.33%eth0 5555 x 22' as alice $RC host-a"
+drain
 eq "$(q "SELECT detail FROM events WHERE op = 'rjh-connect' ORDER BY id DESC LIMIT 1")" \
 	"bytes_to_host=1 bytes_from_host=71" "neither addr= nor claimed_peer="
 
@@ -136,10 +147,26 @@ expect 5 "an offline host (granted, no socket)" -- as carol "$RC" host-b
 eq "$ERR" "rjh-connect: host-b is offline" "offline"
 elapsed=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed" -lt 1000 ] && ok "offline is reported within 1 s ($elapsed ms)" || not_ok "offline took $elapsed ms"
-eq "$(q "SELECT count(*) FROM events WHERE type = 'USER_ACCT' AND result = 'failed'")" "$((n0 + 5))" \
-	"each refusal wrote a failed USER_ACCT row"
+drain
+eq "$(q "SELECT count(*) FROM events WHERE type = 'USER_ACCT' AND result = 'failed'")" "$((n0 + 4))" \
+	"each refusal of an enrolled host wrote a failed USER_ACCT row"
+eq "$(q "SELECT count(*) FROM events WHERE host = 'host-zz'")" 0 \
+	"a name never enrolled leaves no row (its kernel record is all)"
 eq "$(q "SELECT detail FROM events WHERE type = 'USER_ACCT' AND actor_uid = 64002 ORDER BY id DESC LIMIT 1")" \
 	'reason="no-grant"' "the row says why"
+
+echo "# an ungranted user cannot grow the registry: 16 mirrored refusals per drain"
+n0=$(q "SELECT count(*) FROM events WHERE actor_uid = 64002")
+for _ in $(seq 40); do as bob "$RC" host-a 2> /dev/null; done
+eq "$(ls "$WORK/reg/registry.db.spool" | grep -c '^r-64002-')" 16 "bob's 40 refusals took his 16 refusal slots"
+drain
+eq "$(q "SELECT count(*) FROM events WHERE actor_uid = 64002")" "$((n0 + 16))" \
+	"16 of them reached the registry"
+expect 4 "after the drain bob's next refusal" -- as bob "$RC" host-a
+drain
+eq "$(q "SELECT count(*) FROM events WHERE actor_uid = 64002")" "$((n0 + 17))" "is mirrored again"
+for _ in $(seq 30); do as bob "$RC" host-zz 2> /dev/null; done
+eq "$(ls "$WORK/reg/registry.db.spool" | wc -l)" 0 "30 refusals for a name never enrolled spool nothing"
 
 echo "# hostile input"
 for bad in ../x -oProxyCommand=x 'host-a/../host-b' '' 'HOST-A' "$(printf 'h%.0s' $(seq 40))"; do
@@ -201,9 +228,22 @@ else
 	sed -i 's/^audit = required$/audit = off/' /etc/rjh/rjh.conf
 fi
 
-echo "# registry unavailable"
+echo "# the registry is never opened; the login snapshot is what it needs"
+expect 0 "with the registry exclusively locked by another process, alice connects" -- \
+	bash -c 'coproc L { sqlite3 "$1" "BEGIN EXCLUSIVE; SELECT 1;" && sleep 30; }
+		read -r _ <&"${L[0]}"; printf l | timeout 5 setpriv --reuid=alice --regid=alice \
+		--init-groups "$2" host-a; rc=$?; kill "$L_PID"; exit $rc' _ "$WORK/reg/registry.db" "$RC"
+has -o "got 1 " "and reaches host-a"
 mv "$WORK/reg/registry.db" "$WORK/reg.moved"
-expect 6 "a missing registry" -- as alice "$RC" host-a
-eq "$ERR" "rjh-connect: registry unavailable" "registry unavailable"
+expect 0 "with no registry file at all, alice connects" -- sh -c "printf m | as alice $RC host-a"
 mv "$WORK/reg.moved" "$WORK/reg/registry.db"
+mv "$WORK/reg/registry.db.login" "$WORK/login.moved"
+expect 6 "a missing login snapshot" -- as alice "$RC" host-a
+eq "$ERR" "rjh-connect: registry unavailable" "registry unavailable"
+mv "$WORK/login.moved" "$WORK/reg/registry.db.login"
+if ldd "$TOP/build/rjh-connect" | grep -q sqlite; then
+	not_ok "rjh-connect links SQLite: $(ldd "$TOP/build/rjh-connect" | grep sqlite)"
+else
+	ok "rjh-connect, setuid root, does not link SQLite"
+fi
 finish
