@@ -320,8 +320,9 @@ static void show_text(json_t *j)
 		printf(" since %s\n", json_string_value(json_object_get(v, "ended")));
 	n = json_integer_value(json_object_get(v, "unexpected_entries"));
 	if (n > 0)
-		printf("           %lld unexpected entr%s in its runtime directory\n", (long long)n,
-		       n == 1 ? "y" : "ies");
+		printf("           %lld unexpected entr%s in its runtime directory "
+		       "('rjh-admin runtime' removes them)\n",
+		       (long long)n, n == 1 ? "y" : "ies");
 	printf("keys:\n");
 	json_array_foreach(json_object_get(j, "keys"), i, v)
 	{

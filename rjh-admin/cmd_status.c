@@ -245,7 +245,7 @@ static int report(struct admin *a, const struct status_rows *rows, bool json)
 		fprintf(stderr,
 			"rjh-admin: status: note: %zu host%s left %ld unexpected entr%s in %s "
 			"runtime director%s (sockets of forwards that ended, or anything but "
-			"sock/ssh.sock)\n",
+			"sock/ssh.sock); 'rjh-admin runtime' removes them\n",
 			hosts, hosts == 1 ? "" : "s", entries, entries == 1 ? "y" : "ies",
 			hosts == 1 ? "its" : "their", hosts == 1 ? "y" : "ies");
 	if (!json)
@@ -297,5 +297,5 @@ const struct admin_cmd admin_cmd_status = {
     "describe the live session (for a host that is down: its last one);\n"
     "LAST-SEEN is now for a host that is up. UNEXPECTED counts what the host's\n"
     "directories hold besides sock/ and its ssh.sock (sockets of forwards that\n"
-    "ended, which sshd never removes; '?': unreadable), and a note on stderr\n"
-    "sums them up. Needs root.\n"};
+    "ended, which sshd never removes; '?': unreadable): 'rjh-admin runtime'\n"
+    "removes them, and a note on stderr sums them up. Needs root.\n"};

@@ -174,6 +174,7 @@ eq "$(row hotel | cut -d' ' -f1,2,8) $(row alpha | cut -d' ' -f1,2,8) $(row char
 	"hotel down 6 alpha up 1 charlie 0" \
 	"UNEXPECTED: hotel's 3 sockets, a tree and 2 symlinks; alpha's stray file beside its live socket; charlie's old ssh.sock is none"
 has "note: 2 hosts left 7 unexpected entries" "a note on stderr sums them up"
+has "rjh-admin runtime" "and says what removes them"
 eq "$(printf '%s\n' "$OUT" | tail -1 | cut -d' ' -f1)" hotel "the table's last line is still a host"
 expect 0 "status --json with leftovers" -- rjh status --json
 jtrue "--json: unexpected_entries" \
