@@ -2,7 +2,9 @@
 #ifndef RJH_LAYOUT_H
 #define RJH_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cfg.h"
@@ -58,6 +60,63 @@ int layout_open_sock_dir(const struct cfg *c, const char *name, struct rjh_diag 
 
 /* Removes RUNTIME/hosts/NAME and everything under it, following no symlink. */
 int layout_remove_host(const struct cfg *c, const char *name, struct rjh_diag *d);
+
+/*
+ * Removes hosts/ and everything under it from the runtime directory
+ * runtime_fd (which may be an O_PATH descriptor, e.g. of a directory a new
+ * mount now hides), following no symlink.
+ */
+int layout_remove_hosts_at(int runtime_fd, struct rjh_diag *d);
+
+/*
+ * What a host may leave in its directories: a tunnel binds any name in sock/
+ * (sshd has no ACL on Unix-socket forward paths), and sshd never removes
+ * the file. Removes everything in RUNTIME/hosts/NAME/ except sock, and
+ * everything in RUNTIME/hosts/NAME/sock/ except ssh.sock, whatever their
+ * types, never following a symlink (unlinkat; directories emptied through
+ * O_NOFOLLOW descriptors). Returns the number of entries of those two
+ * directories removed (a directory with all it held counts as one), 0 when
+ * RUNTIME/hosts/NAME is missing or not a directory, or an error code. Needs root.
+ */
+int layout_sweep_host(const struct cfg *c, const char *name, struct rjh_diag *d);
+
+/* Decides whether the sweep keeps an entry, from its lstat; ctx is the caller's. */
+typedef bool layout_keep_fn(const struct stat *st, void *ctx);
+
+/*
+ * The same, keeping also every entry keep says yes to (e.g. a socket a
+ * process listens on, pres_listened). NB. An entry is judged, then removed
+ * by name: one a tunnel binds in between under the same name is removed.
+ */
+int layout_sweep_host_if(const struct cfg *c, const char *name, layout_keep_fn *keep, void *ctx,
+			 struct rjh_diag *d);
+
+/* The filesystem of RUNTIME/hosts as layout_unexpected needs it, read once per scan. */
+struct layout_fs {
+	dev_t dev;  /* its device */
+	bool tmpfs; /* statfs f_type is TMPFS_MAGIC */
+};
+
+/* Fills *out for hosts_fd, an open RUNTIME/hosts. Returns 0 or RJH_ESYS. */
+int layout_fs_of(int hosts_fd, struct layout_fs *out);
+
+/*
+ * Counts, without removing anything, the entries layout_sweep_host would
+ * remove, below hosts_fd (an open RUNTIME/hosts; fs from layout_fs_of).
+ * has_socket: the caller has just found NAME/sock/ssh.sock (e.g.
+ * pres_socket_state_at said it is a socket), so it need not be looked for.
+ * Returns the count, 0 when the host's directory is missing or not a
+ * directory, or an error code. Made for reporting on a whole fleet: on tmpfs
+ * it reads a directory's entry count from its st_size, which tmpfs keeps at
+ * 20 bytes (BOGO_DIRENT_SIZE, mm/shmem.c) per entry plus 40 for . and ..,
+ * so a host costs two fstatat (three when sock/ is not empty and has_socket
+ * is false) instead of opening and reading two directories. Elsewhere
+ * (another filesystem, or a directory on another device than RUNTIME/hosts),
+ * or when a size does not fit that rule, it reads the directories.
+ * NB. A symlink at NAME/sock is not followed; one at NAME would be, as in
+ * pres_socket_state_at (only root can put one there).
+ */
+int layout_unexpected(int hosts_fd, const struct layout_fs *fs, const char *name, bool has_socket);
 
 /* Calls cb for every entry of RUNTIME/hosts/ (not . and ..). */
 int layout_hosts_each(const struct cfg *c, int (*cb)(const char *name, void *ctx), void *ctx,

@@ -1,5 +1,6 @@
 #include "presence.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
@@ -142,13 +143,73 @@ void pres_listeners_free(struct pres_listeners *l)
 	l->n = 0;
 }
 
-/* True when a listening socket is bound to the file st describes. */
-static bool listened(const struct pres_listeners *l, const struct stat *st)
+bool pres_listened(const struct pres_listeners *l, const struct stat *st)
 {
 	/* unix_diag reports 32 bits of the inode number. */
 	struct pres_file key = {.dev = st->st_dev, .ino = (uint32_t)st->st_ino};
 
 	return l->n && bsearch(&key, l->v, l->n, sizeof(key), file_cmp) != NULL;
+}
+
+/* Listening sockets in the directory fd (which it closes); -1 if it cannot be read. */
+static int listening_in_dir(int fd, const struct pres_listeners *l)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *dir = fdopendir(fd);
+	int n = 0;
+
+	if (!dir) {
+		close(fd);
+		return -1;
+	}
+	for (errno = 0; (e = readdir(dir)) != NULL; errno = 0) {
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
+		    pres_listened(l, &st))
+			n++;
+	}
+	if (errno)
+		n = -1;
+	closedir(dir);
+	return n;
+}
+
+int pres_listening_in_tree(int hosts_fd, const struct pres_listeners *l, struct rjh_diag *d)
+{
+	struct dirent *e;
+	DIR *dir;
+	int fd, cfd, sfd, n, err, total = 0;
+
+	fd = openat(hosts_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd < 0 ? NULL : fdopendir(fd);
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return diag_set(d, RJH_ESYS, "hosts/: %s", strerror(errno));
+	}
+	while ((e = readdir(dir)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		cfd = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		sfd = cfd < 0
+			  ? -1
+			  : openat(cfd, "sock", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		if (cfd >= 0)
+			close(cfd);
+		/* No directory there (gone, a symlink, a file): nothing can listen in it. */
+		if (sfd < 0 && (err == ENOENT || err == ELOOP || err == ENOTDIR))
+			continue;
+		n = sfd < 0 ? -1 : listening_in_dir(sfd, l);
+		if (n < 0) {
+			err = sfd < 0 ? err : errno;
+			closedir(dir);
+			return diag_set(d, RJH_ESYS, "hosts/%s/sock: %s", e->d_name, strerror(err));
+		}
+		total += n;
+	}
+	closedir(dir);
+	return total;
 }
 
 enum pres_sock pres_socket_state(const struct cfg *c, const char *name,
@@ -164,7 +225,7 @@ enum pres_sock pres_socket_state(const struct cfg *c, const char *name,
 	close(dfd);
 	if (rc < 0 || !S_ISSOCK(st.st_mode))
 		return PRES_SOCK_NONE;
-	return listened(l, &st) ? PRES_SOCK_LISTENING : PRES_SOCK_STALE;
+	return pres_listened(l, &st) ? PRES_SOCK_LISTENING : PRES_SOCK_STALE;
 }
 
 enum pres_sock pres_socket_state_at(int hosts_fd, const char *name, const struct pres_listeners *l)
@@ -177,7 +238,7 @@ enum pres_sock pres_socket_state_at(int hosts_fd, const char *name, const struct
 		return PRES_SOCK_NONE;
 	if (fstatat(hosts_fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
 		return PRES_SOCK_NONE;
-	return listened(l, &st) ? PRES_SOCK_LISTENING : PRES_SOCK_STALE;
+	return pres_listened(l, &st) ? PRES_SOCK_LISTENING : PRES_SOCK_STALE;
 }
 
 /*
@@ -229,7 +290,7 @@ int pres_remove_stale_socket(const struct cfg *c, const char *name, struct rjh_d
 		return RJH_OK;
 	}
 	rc = pres_listeners_load(&l, d);
-	if (rc == 0 && !listened(&l, &st))
+	if (rc == 0 && !pres_listened(&l, &st))
 		rc = remove_if_same(dfd, &st, d);
 	pres_listeners_free(&l);
 	close(dfd);

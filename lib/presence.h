@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cfg.h"
@@ -32,6 +33,16 @@ struct pres_listeners {
  */
 int pres_listeners_load(struct pres_listeners *out, struct rjh_diag *d);
 void pres_listeners_free(struct pres_listeners *l);
+
+/* True when a process listens on the socket file st describes (an lstat). */
+bool pres_listened(const struct pres_listeners *l, const struct stat *st);
+
+/*
+ * Counts the sockets a process listens on anywhere in RUNTIME/hosts/NAME/sock/,
+ * below hosts_fd (an open RUNTIME/hosts, O_PATH will do), following no
+ * symlink. Returns the count or an error code.
+ */
+int pres_listening_in_tree(int hosts_fd, const struct pres_listeners *l, struct rjh_diag *d);
 
 enum pres_sock {
 	PRES_SOCK_NONE,      /* no socket file */

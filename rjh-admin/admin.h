@@ -9,6 +9,7 @@
 #include "aud.h"
 #include "cfg.h"
 #include "err.h"
+#include "layout.h"
 #include "presence.h"
 #include "reg.h"
 
@@ -131,18 +132,27 @@ const char *admin_time(int64_t t, char buf[32]);
 struct json_t *admin_json_time(int64_t t);
 /* A string, or null when s is NULL or empty. */
 struct json_t *admin_json_str(const char *s);
+/* A count, or null when n is negative (unknown). */
+struct json_t *admin_json_count(int n);
 /* A host's state at time now: "active", "disabled" or "expired". */
 const char *admin_host_state(const struct reg_host *h, int64_t now);
 
 /* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (cmd_status.c). */
 struct admin_tunnels {
 	struct pres_listeners l;
-	int hosts_fd; /* -1: no runtime tree, so no host is up */
+	int hosts_fd;        /* -1: no runtime tree, so no host is up */
+	struct layout_fs fs; /* RUNTIME/hosts's filesystem, for admin_tunnel_unexpected */
 };
 int admin_tunnels_open(struct admin *a, struct admin_tunnels *t, struct rjh_diag *d);
 void admin_tunnels_close(struct admin_tunnels *t);
 /* "up", "down" or "stale" for host name, whose newest session is s (NULL: none). */
 const char *admin_tunnel_state(const struct admin_tunnels *t, const char *name,
 			       const struct reg_session *s);
+/*
+ * Entries host name left in its runtime directories (layout_unexpected), or
+ * -1: unknown. state: what admin_tunnel_state said, which tells whether its
+ * socket is there.
+ */
+int admin_tunnel_unexpected(const struct admin_tunnels *t, const char *name, const char *state);
 
 #endif

@@ -1,55 +1,277 @@
 /* rjh-admin runtime and sshd-config: the jumphost side of sshd integration. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "layout.h"
 #include "name.h"
+#include "presence.h"
+#include "util.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000 /* Linux 5.8 */
+#endif
 
 #ifndef RJH_LIBEXECDIR
 #define RJH_LIBEXECDIR "/usr/libexec/rjh"
 #endif
 
-/* Host names read from the registry, sorted, to tell stale directories apart. */
+/* Enrolled hosts read from the registry, sorted, to tell stale directories apart. */
+struct runtime_host {
+	char name[33];
+	uint32_t uid;
+};
+
 struct runtime_ctx {
 	struct admin *a;
 	uint32_t gid;
-	char **names;
+	struct runtime_host *v;
 	size_t n, cap, made, removed;
+	size_t up, swept_hosts; /* hosts whose tunnel was up; hosts something was swept from */
+	long swept;             /* entries the sweep removed */
+	const char *mount;      /* what the mount phase did, for the summary; NULL: nothing */
 	int failed;
 };
 
-static int cmp_name(const void *x, const void *y)
+static int cmp_host(const void *x, const void *y)
 {
-	return strcmp(*(char *const *)x, *(char *const *)y);
+	return strcmp(((const struct runtime_host *)x)->name,
+		      ((const struct runtime_host *)y)->name);
 }
 
-static int prepare_one(const struct reg_host *h, void *vctx)
+/* bsearch: a name against a host. */
+static int cmp_name_host(const void *name, const void *h)
+{
+	return strcmp(name, ((const struct runtime_host *)h)->name);
+}
+
+static int add_host(const struct reg_host *h, void *vctx)
 {
 	struct runtime_ctx *ctx = vctx;
-	struct rjh_diag d = {""};
 
 	if (ctx->n == ctx->cap) {
 		size_t cap = ctx->cap ? ctx->cap * 2 : 256;
-		char **nn = realloc(ctx->names, cap * sizeof(*nn));
+		struct runtime_host *nv = realloc(ctx->v, cap * sizeof(*nv));
 
-		if (!nn)
+		if (!nv)
 			return RJH_ENOMEM;
-		ctx->names = nn;
+		ctx->v = nv;
 		ctx->cap = cap;
 	}
-	ctx->names[ctx->n] = strdup(h->name);
-	if (!ctx->names[ctx->n])
-		return RJH_ENOMEM;
-	ctx->n++;
-	if (layout_prepare_host(&ctx->a->cfg, h->name, h->uid, ctx->gid, &d) < 0) {
-		admin_fail(ctx->a, RJH_ESYS, "%s: %s", h->name, d.msg);
-		ctx->failed++;
-	} else {
-		ctx->made++;
-	}
+	snprintf(ctx->v[ctx->n].name, sizeof(ctx->v[ctx->n].name), "%s", h->name);
+	ctx->v[ctx->n++].uid = h->uid;
 	return 0;
+}
+
+/* Every enrolled host and the hosts group, in one short read transaction. */
+static int read_hosts(struct admin *a, struct runtime_ctx *ctx)
+{
+	struct rjh_diag d = {""};
+	struct reg *r;
+	int rc;
+
+	rc = admin_open_ro(a, &r);
+	if (rc)
+		return rc;
+	rc = reg_begin_read(r, &d);
+	if (rc == 0)
+		rc = reg_host_gid(r, &ctx->gid, &d);
+	if (rc == 0)
+		rc = reg_hosts_each(r, add_host, ctx, &d);
+	reg_end_read(r);
+	reg_close(r);
+	if (rc < 0)
+		return admin_fail_diag(a, rc, &d);
+	qsort(ctx->v, ctx->n, sizeof(*ctx->v), cmp_host);
+	return EXIT_OK;
+}
+
+/* The sweep of a host whose tunnel is up keeps every socket a process listens on. */
+static bool keep_listened(const struct stat *st, void *l)
+{
+	return S_ISSOCK(st->st_mode) && pres_listened(l, st);
+}
+
+/*
+ * Removes what hosts left in their directories (layout_sweep_host): sockets
+ * of forwards that ended, which sshd never removes, and anything else. Of a
+ * host whose tunnel is up, only what nobody listens on.
+ */
+static void sweep_hosts(struct runtime_ctx *ctx)
+{
+	const struct cfg *c = &ctx->a->cfg;
+	struct rjh_diag d = {""};
+	struct pres_listeners l;
+	size_t i;
+	bool up;
+	int hfd, rc;
+
+	/* No tree (or a symlink where hosts/ belongs, which the repair replaces): nothing left. */
+	hfd = layout_open_hosts_dir(c, &d);
+	if (hfd < 0)
+		return;
+	if (pres_listeners_load(&l, &d) < 0) {
+		admin_fail(ctx->a, RJH_ESYS, "not sweeping: %s", d.msg);
+		ctx->failed++;
+		close(hfd);
+		return;
+	}
+	for (i = 0; i < ctx->n; i++) {
+		up = pres_socket_state_at(hfd, ctx->v[i].name, &l) == PRES_SOCK_LISTENING;
+		rc = up ? layout_sweep_host_if(c, ctx->v[i].name, keep_listened, &l, &d)
+			: layout_sweep_host(c, ctx->v[i].name, &d);
+		if (rc < 0) {
+			admin_fail(ctx->a, rc, "%s: %s", ctx->v[i].name, d.msg);
+			ctx->failed++;
+			continue;
+		}
+		ctx->up += up;
+		ctx->swept += rc;
+		ctx->swept_hosts += rc > 0;
+	}
+	pres_listeners_free(&l);
+	close(hfd);
+}
+
+/* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
+static int is_mount_root(int fd)
+{
+	struct stat st, up;
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	/* Before Linux 5.8: another device than the parent's (or the root of all). */
+	if (fstat(fd, &st) < 0 || fstatat(fd, "..", &up, 0) < 0)
+		return -1;
+	return st.st_dev != up.st_dev || st.st_ino == up.st_ino;
+}
+
+/*
+ * Mounts (flags 0) or remounts (MS_REMOUNT) the runtime tmpfs on fd, by its
+ * descriptor: the directory checked is the one mounted on, whatever a path
+ * would resolve to by then.
+ */
+static int mount_runtime(const struct cfg *c, int fd, unsigned long flags)
+{
+	char target[64], opts[96];
+
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	snprintf(opts, sizeof(opts), "mode=0755,size=%llu,nr_inodes=%u",
+		 (unsigned long long)c->runtime_size, c->runtime_inodes);
+	return mount("rjh-runtime", target, "tmpfs", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     opts);
+}
+
+/* Sockets a process listens on in the tree below rfd (RUNTIME), or an error code. */
+static int live_sockets(int rfd, struct rjh_diag *d)
+{
+	struct pres_listeners l;
+	int hfd, rc;
+
+	hfd = openat(rfd, "hosts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (hfd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP
+			   ? 0
+			   : diag_set(d, RJH_ESYS, "hosts/: %s", strerror(errno));
+	rc = pres_listeners_load(&l, d);
+	if (rc == 0)
+		rc = pres_listening_in_tree(hfd, &l, d);
+	pres_listeners_free(&l);
+	close(hfd);
+	return rc;
+}
+
+/*
+ * Gives RUNTIME a tmpfs of its own, with the configured limits, so that no
+ * host can fill the filesystem it would otherwise be on (the system's /run).
+ * A tmpfs mount already there is remounted with the limits; a mount of
+ * another type is the operator's and stays. A tree where live tunnels
+ * listen is not hidden under a new mount: that waits for the next boot.
+ * Returns 0, or the exit code after saying why not.
+ * NB. A tunnel bound between the check and the mount is hidden until the
+ * host reconnects; the boot unit runs this before sshd starts.
+ */
+static int mount_tree(struct runtime_ctx *ctx, int fd)
+{
+	struct admin *a = ctx->a;
+	const struct cfg *c = &a->cfg;
+	struct rjh_diag d = {""};
+	struct statfs sf;
+	int rc = is_mount_root(fd);
+
+	if (rc == 1 && fstatfs(fd, &sf) == 0 && sf.f_type != TMPFS_MAGIC) {
+		printf("runtime tree %s: a mount of its own, not a tmpfs: left as it is\n",
+		       c->runtime_dir);
+		return EXIT_OK;
+	}
+	if (rc == 1) {
+		if (mount_runtime(c, fd, MS_REMOUNT) < 0)
+			return admin_fail(a, RJH_ESYS,
+					  "cannot remount the tmpfs at %s with size=%llu, "
+					  "nr_inodes=%u (is more in use?): %s",
+					  c->runtime_dir, (unsigned long long)c->runtime_size,
+					  c->runtime_inodes, strerror(errno));
+		ctx->mount = "remounted";
+		return EXIT_OK;
+	}
+	if (rc < 0)
+		return admin_fail(a, RJH_ESYS, "%s: %s", c->runtime_dir, strerror(errno));
+	rc = live_sockets(fd, &d);
+	if (rc < 0)
+		return admin_fail(a, rc, "not mounting %s: %s", c->runtime_dir, d.msg);
+	if (rc > 0) {
+		fprintf(
+		    stderr,
+		    "rjh-admin: runtime: warning: %s is not a mount of its own, and live tunnels "
+		    "listen on %d socket%s in it: not hiding %s under a new tmpfs. The tree "
+		    "gets a tmpfs of its own at the next boot, or when this runs while no "
+		    "tunnel is up; until then what hosts leave uses the filesystem it is on.\n",
+		    c->runtime_dir, rc, rc == 1 ? "" : "s", rc == 1 ? "it" : "them");
+		return EXIT_OK;
+	}
+	if (mount_runtime(c, fd, 0) < 0)
+		return admin_fail(a, RJH_ESYS, "cannot mount a tmpfs on %s: %s", c->runtime_dir,
+				  strerror(errno));
+	ctx->mount = "mounted";
+	/* fd still names the directory below the mount: empty it, so /run keeps no copy. */
+	rc = layout_remove_hosts_at(fd, &d);
+	return rc < 0 ? admin_fail(a, rc, "%s, below the new tmpfs: %s", c->runtime_dir, d.msg)
+		      : EXIT_OK;
+}
+
+/* Opens RUNTIME (made if missing) by descriptor, following no symlink, and mounts. */
+static void mount_phase(struct runtime_ctx *ctx)
+{
+	const struct cfg *c = &ctx->a->cfg;
+	struct rjh_diag d = {""};
+	int fd, rc;
+
+	rc = util_mkdir_p(c->runtime_dir, 0755, &d);
+	if (rc < 0) {
+		admin_fail_diag(ctx->a, rc, &d);
+		ctx->failed++;
+		return;
+	}
+	fd = open(c->runtime_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		admin_fail(ctx->a, RJH_ESYS, "not mounting %s: %s", c->runtime_dir,
+			   strerror(errno));
+		ctx->failed++;
+		return;
+	}
+	if (mount_tree(ctx, fd) != EXIT_OK)
+		ctx->failed++;
+	close(fd);
 }
 
 static int remove_stale(const char *name, void *vctx)
@@ -57,7 +279,7 @@ static int remove_stale(const char *name, void *vctx)
 	struct runtime_ctx *ctx = vctx;
 	struct rjh_diag d = {""};
 
-	if (bsearch(&name, ctx->names, ctx->n, sizeof(*ctx->names), cmp_name))
+	if (bsearch(name, ctx->v, ctx->n, sizeof(*ctx->v), cmp_name_host))
 		return 0;
 	if (layout_remove_host(&ctx->a->cfg, name, &d) < 0) {
 		admin_fail(ctx->a, RJH_ESYS, "%s", d.msg);
@@ -68,39 +290,63 @@ static int remove_stale(const char *name, void *vctx)
 	return 0;
 }
 
+/* The directory repair: every host's chroot and sock/, exact; stale ones removed. */
+static int repair_tree(struct runtime_ctx *ctx)
+{
+	struct rjh_diag d = {""};
+	size_t i;
+
+	for (i = 0; i < ctx->n; i++) {
+		if (layout_prepare_host(&ctx->a->cfg, ctx->v[i].name, ctx->v[i].uid, ctx->gid, &d) <
+		    0) {
+			admin_fail(ctx->a, RJH_ESYS, "%s: %s", ctx->v[i].name, d.msg);
+			ctx->failed++;
+		} else {
+			ctx->made++;
+		}
+	}
+	return layout_hosts_each(&ctx->a->cfg, remove_stale, ctx, &d) < 0
+		   ? admin_fail_diag(ctx->a, RJH_ESYS, &d)
+		   : EXIT_OK;
+}
+
+static void print_summary(const struct runtime_ctx *ctx)
+{
+	const struct cfg *c = &ctx->a->cfg;
+
+	if (ctx->mount)
+		printf("runtime tree %s: %s a tmpfs of its own, size=%lluk, nr_inodes=%u\n",
+		       c->runtime_dir, ctx->mount, (unsigned long long)c->runtime_size >> 10,
+		       c->runtime_inodes);
+	printf("swept the hosts' directories: removed %ld leftover entr%s from %zu host%s "
+	       "(%zu tunnel%s up: what a process listens on kept)\n",
+	       ctx->swept, ctx->swept == 1 ? "y" : "ies", ctx->swept_hosts,
+	       ctx->swept_hosts == 1 ? "" : "s", ctx->up, ctx->up == 1 ? "" : "s");
+	printf("runtime tree %s/hosts: %zu host director%s in place, %zu stale removed\n",
+	       c->runtime_dir, ctx->made, ctx->made == 1 ? "y" : "ies", ctx->removed);
+}
+
 static int cmd_runtime(struct admin *a, int argc, char **argv)
 {
-	const struct admin_opt opts[] = {{0}};
+	bool no_mount = false;
+	const struct admin_opt opts[] = {{"no-mount", NULL, &no_mount}, {0}};
 	struct runtime_ctx ctx = {.a = a};
-	struct rjh_diag d = {""};
-	struct reg *r;
-	size_t i;
 	int rc, first;
 
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
-	rc = admin_open_ro(a, &r);
-	if (rc)
-		return rc;
-	rc = reg_begin_read(r, &d);
-	if (rc == 0)
-		rc = reg_host_gid(r, &ctx.gid, &d);
-	if (rc == 0)
-		rc = reg_hosts_each(r, prepare_one, &ctx, &d);
-	reg_end_read(r);
-	reg_close(r);
-	if (rc == 0) {
-		qsort(ctx.names, ctx.n, sizeof(*ctx.names), cmp_name);
-		rc = layout_hosts_each(&a->cfg, remove_stale, &ctx, &d);
+	rc = read_hosts(a, &ctx);
+	if (rc == EXIT_OK) {
+		sweep_hosts(&ctx);
+		if (!no_mount)
+			mount_phase(&ctx);
+		rc = repair_tree(&ctx);
 	}
-	for (i = 0; i < ctx.n; i++)
-		free(ctx.names[i]);
-	free(ctx.names);
-	if (rc < 0)
-		return admin_fail_diag(a, rc, &d);
-	printf("runtime tree %s/hosts: %zu host director%s in place, %zu stale removed\n",
-	       a->cfg.runtime_dir, ctx.made, ctx.made == 1 ? "y" : "ies", ctx.removed);
+	free(ctx.v);
+	if (rc != EXIT_OK)
+		return rc;
+	print_summary(&ctx);
 	return ctx.failed ? EXIT_SYSTEM : EXIT_OK;
 }
 
@@ -166,11 +412,22 @@ static int cmd_sshd_config(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_runtime = {
-    "runtime", cmd_runtime, "", "Recreate and repair the runtime tree (for a boot-time unit)",
-    "Makes RUNTIME/hosts/NAME (root, 0755) and RUNTIME/hosts/NAME/sock (the host,\n"
-    "0700) for every host, with exact owners and modes, and removes the\n"
-    "directories of hosts that are no longer enrolled. Never follows a symlink:\n"
-    "one planted in the tree is removed. Idempotent.\n"};
+    "runtime", cmd_runtime, "[--no-mount]",
+    "Sweep, mount and repair the runtime tree (for a boot-time unit, before sshd)",
+    "Options:\n"
+    "  --no-mount   leave RUNTIME's mount alone (the operator mounts it, e.g. fstab)\n\n"
+    "1. Sweeps every host's directory: removes all but RUNTIME/hosts/NAME/sock and\n"
+    "   its ssh.sock (sockets of forwards that ended, which sshd never removes);\n"
+    "   of a host whose tunnel is up, only what no process listens on.\n"
+    "2. Gives RUNTIME a tmpfs of its own (mode=0755,nosuid,nodev,noexec with\n"
+    "   runtime_size and runtime_inodes), so no host can fill the system's /run;\n"
+    "   a tmpfs already there is remounted with those limits. If RUNTIME is no\n"
+    "   mount point yet and live tunnels listen in it, it warns and leaves them\n"
+    "   in sight: the tmpfs comes at the next boot, or a run with no tunnel up.\n"
+    "3. Makes RUNTIME/hosts/NAME (root, 0755) and RUNTIME/hosts/NAME/sock (the\n"
+    "   host, 0700) for every host, with exact owners and modes, and removes the\n"
+    "   directories of hosts that are no longer enrolled.\n"
+    "Never follows a symlink: one planted in the tree is removed. Idempotent.\n"};
 
 const struct admin_cmd admin_cmd_sshd_config = {
     "sshd-config", cmd_sshd_config, "[--helper PATH] [--keys-user NAME]",

@@ -26,6 +26,11 @@ json_t *admin_json_str(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
+json_t *admin_json_count(int n)
+{
+	return n >= 0 ? json_integer(n) : json_null();
+}
+
 const char *admin_host_state(const struct reg_host *h, int64_t now)
 {
 	if (h->disabled)
@@ -59,15 +64,27 @@ static struct admin_tunnels *tunnels_open(struct admin *a, struct admin_tunnels 
 	return geteuid() == 0 && admin_tunnels_open(a, t, &d) == 0 ? t : NULL;
 }
 
-/* state, and the newest session: since (started), ended, source, fingerprint. */
-static json_t *presence_json(const char *state, const struct reg_session *s, bool have)
+/*
+ * state, the entries left in the host's directories (unexpected, -1:
+ * unknown), and the newest session: since (started), ended, source, fingerprint.
+ */
+static json_t *presence_json(const char *state, int unexpected, const struct reg_session *s,
+			     bool have)
 {
 	if (!have)
-		return json_pack("{s:s,s:b}", "state", state, "up", strcmp(state, "up") == 0);
-	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:o}", "state", state, "up",
-			 strcmp(state, "up") == 0, "since", admin_json_time(s->started), "ended",
-			 admin_json_time(s->ended), "source", admin_json_str(s->source),
+		return json_pack("{s:s,s:b,s:o}", "state", state, "up", strcmp(state, "up") == 0,
+				 "unexpected_entries", admin_json_count(unexpected));
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:o,s:o}", "state", state, "up",
+			 strcmp(state, "up") == 0, "unexpected_entries",
+			 admin_json_count(unexpected), "since", admin_json_time(s->started),
+			 "ended", admin_json_time(s->ended), "source", admin_json_str(s->source),
 			 "fingerprint", admin_json_str(s->fp));
+}
+
+/* What a host left in its runtime directories, as status counts it; -1 without t. */
+static int unexpected_of(const struct admin_tunnels *t, const char *name, const char *state)
+{
+	return t ? admin_tunnel_unexpected(t, name, state) : -1;
 }
 
 static json_t *host_json(const struct reg_host *h, int64_t now)
@@ -142,7 +159,9 @@ static int list_one(const struct reg_host *h, void *vctx)
 	if (ctx->arr) {
 		json_t *j = host_json(h, ctx->now);
 
-		json_object_set_new(j, "presence", presence_json(state, &s, have));
+		json_object_set_new(
+		    j, "presence",
+		    presence_json(state, unexpected_of(ctx->tunnels, h->name, state), &s, have));
 		return json_array_append_new(ctx->arr, j) == 0 ? 0 : RJH_ENOMEM;
 	}
 	presence_text(state, &s, have, pres, sizeof(pres));
@@ -273,6 +292,7 @@ static void show_sessions_text(json_t *sessions)
 
 static void show_text(json_t *j)
 {
+	json_int_t n;
 	size_t i;
 	json_t *v;
 
@@ -298,6 +318,11 @@ static void show_text(json_t *j)
 		       json_string_value(json_object_get(v, "source")));
 	else
 		printf(" since %s\n", json_string_value(json_object_get(v, "ended")));
+	n = json_integer_value(json_object_get(v, "unexpected_entries"));
+	if (n > 0)
+		printf("           %lld unexpected entr%s in its runtime directory "
+		       "('rjh-admin runtime' removes them)\n",
+		       (long long)n, n == 1 ? "y" : "ies");
 	printf("keys:\n");
 	json_array_foreach(json_object_get(j, "keys"), i, v)
 	{
@@ -369,10 +394,12 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	if (rc == 0) {
 		bool have = reg_session_last(r, h.name, &s, NULL) == 0;
 		struct admin_tunnels t, *tp = tunnels_open(a, &t);
+		const char *state = tunnel_state(tp, h.name, &s, have);
 
 		j = host_json(&h, ctx.now);
-		json_object_set_new(j, "presence",
-				    presence_json(tunnel_state(tp, h.name, &s, have), &s, have));
+		json_object_set_new(
+		    j, "presence",
+		    presence_json(state, unexpected_of(tp, h.name, state), &s, have));
 		if (tp)
 			admin_tunnels_close(tp);
 		json_object_set(j, "keys", ctx.keys);

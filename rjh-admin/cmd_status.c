@@ -3,6 +3,7 @@
  * process listening on the host's socket?); the sessions table that pam_rjh
  * keeps adds since when, from where and with which key.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct status_view {
 	const struct reg_session *s; /* the session FROM and KEY describe, or NULL */
 	int64_t since, last_seen;    /* 0: unknown */
 	int64_t pid;                 /* the sshd of the open session, 0: none */
+	int unexpected;              /* entries the host left in its directories, -1: unknown */
 };
 
 static int add_row(const struct reg_host *h, const struct reg_session *s, void *vctx)
@@ -114,6 +116,11 @@ int admin_tunnels_open(struct admin *a, struct admin_tunnels *t, struct rjh_diag
 		t->hosts_fd = -1; /* no runtime tree: no host is up */
 	else if (t->hosts_fd < 0)
 		return t->hosts_fd;
+	if (t->hosts_fd >= 0 && layout_fs_of(t->hosts_fd, &t->fs) < 0) {
+		rc = diag_set(d, RJH_ESYS, "%s/hosts: %s", a->cfg.runtime_dir, strerror(errno));
+		admin_tunnels_close(t);
+		return rc;
+	}
 	rc = pres_listeners_load(&t->l, d);
 	if (rc < 0)
 		admin_tunnels_close(t);
@@ -143,6 +150,16 @@ const char *admin_tunnel_state(const struct admin_tunnels *t, const char *name,
 	return s && s->ended == 0 && !pres_session_alive(s) ? "stale" : "down";
 }
 
+int admin_tunnel_unexpected(const struct admin_tunnels *t, const char *name, const char *state)
+{
+	/* Up: the socket is there, so no second look for it (a third fstatat a host). */
+	int n = t->hosts_fd < 0
+		    ? 0
+		    : layout_unexpected(t->hosts_fd, &t->fs, name, strcmp(state, "up") == 0);
+
+	return n < 0 ? -1 : n;
+}
+
 /*
  * SINCE, FROM and KEY are the newest session's: when up, only if it is open
  * (else pam_rjh is not in the stack and they are unknown).
@@ -155,6 +172,7 @@ static void judge(const struct admin_tunnels *k, const struct status_row *row, i
 
 	memset(v, 0, sizeof(*v));
 	v->state = admin_tunnel_state(k, row->name, s);
+	v->unexpected = admin_tunnel_unexpected(k, row->name, v->state);
 	if (strcmp(v->state, "up") == 0) {
 		v->last_seen = now;
 		if (open) {
@@ -173,22 +191,25 @@ static void judge(const struct admin_tunnels *k, const struct status_row *row, i
 
 static json_t *view_json(const struct status_row *row, const struct status_view *v)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s}", "host", row->name, "state", v->state,
-			 "since", admin_json_time(v->since), "from",
-			 admin_json_str(v->s ? v->s->source : NULL), "fingerprint",
-			 admin_json_str(v->s ? v->s->fp : NULL), "last_seen",
-			 admin_json_time(v->last_seen), "sshd_pid",
-			 v->pid ? json_integer(v->pid) : json_null(), "account", row->account);
+	return json_pack(
+	    "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "host", row->name, "state", v->state, "since",
+	    admin_json_time(v->since), "from", admin_json_str(v->s ? v->s->source : NULL),
+	    "fingerprint", admin_json_str(v->s ? v->s->fp : NULL), "last_seen",
+	    admin_json_time(v->last_seen), "sshd_pid", v->pid ? json_integer(v->pid) : json_null(),
+	    "account", row->account, "unexpected_entries", admin_json_count(v->unexpected));
 }
 
 static void view_text(const struct status_row *row, const struct status_view *v)
 {
-	char since[32], seen[32], src[64];
+	char since[32], seen[32], src[64], n[16] = "?";
 	const char *fp = v->s && v->s->fp[0] ? v->s->fp : "-";
 
 	util_safe(v->s && v->s->source[0] ? v->s->source : "-", src, sizeof(src));
-	printf("%-32s %-5s %-20s %-15s %-50s %-20s %s\n", row->name, v->state,
-	       admin_time(v->since, since), src, fp, admin_time(v->last_seen, seen), row->account);
+	if (v->unexpected >= 0)
+		snprintf(n, sizeof(n), "%d", v->unexpected);
+	printf("%-32s %-5s %-20s %-15s %-50s %-20s %-8s %s\n", row->name, v->state,
+	       admin_time(v->since, since), src, fp, admin_time(v->last_seen, seen), row->account,
+	       n);
 }
 
 /* Asks the kernel about every row and prints them; EXIT_OK or an exit code. */
@@ -198,7 +219,8 @@ static int report(struct admin *a, const struct status_rows *rows, bool json)
 	struct rjh_diag d = {""};
 	struct status_view v;
 	json_t *arr = NULL;
-	size_t i;
+	size_t i, hosts = 0;
+	long entries = 0;
 	int rc;
 
 	rc = admin_tunnels_open(a, &k, &d);
@@ -207,16 +229,25 @@ static int report(struct admin *a, const struct status_rows *rows, bool json)
 	if (json)
 		arr = json_array();
 	else
-		printf("%-32s %-5s %-20s %-15s %-50s %-20s %s\n", "HOST", "STATE", "SINCE", "FROM",
-		       "KEY", "LAST-SEEN", "ACCOUNT");
+		printf("%-32s %-5s %-20s %-15s %-50s %-20s %-8s %s\n", "HOST", "STATE", "SINCE",
+		       "FROM", "KEY", "LAST-SEEN", "ACCOUNT", "UNEXPECTED");
 	for (i = 0; i < rows->n; i++) {
 		judge(&k, &rows->v[i], rows->now, &v);
+		hosts += v.unexpected > 0;
+		entries += v.unexpected > 0 ? v.unexpected : 0;
 		if (!json)
 			view_text(&rows->v[i], &v);
 		else if (json_array_append_new(arr, view_json(&rows->v[i], &v)) < 0)
 			break;
 	}
 	admin_tunnels_close(&k);
+	if (!json && hosts)
+		fprintf(stderr,
+			"rjh-admin: status: note: %zu host%s left %ld unexpected entr%s in %s "
+			"runtime director%s (sockets of forwards that ended, or anything but "
+			"sock/ssh.sock); 'rjh-admin runtime' removes them\n",
+			hosts, hosts == 1 ? "" : "s", entries, entries == 1 ? "y" : "ies",
+			hosts == 1 ? "its" : "their", hosts == 1 ? "y" : "ies");
 	if (!json)
 		return EXIT_OK;
 	if (i < rows->n) {
@@ -264,4 +295,7 @@ const struct admin_cmd admin_cmd_status = {
     "when the host's newest session is still open in the registry but its sshd\n"
     "is gone (pam_rjh ends it at the host's next login). SINCE, FROM and KEY\n"
     "describe the live session (for a host that is down: its last one);\n"
-    "LAST-SEEN is now for a host that is up. Needs root.\n"};
+    "LAST-SEEN is now for a host that is up. UNEXPECTED counts what the host's\n"
+    "directories hold besides sock/ and its ssh.sock (sockets of forwards that\n"
+    "ended, which sshd never removes; '?': unreadable): 'rjh-admin runtime'\n"
+    "removes them, and a note on stderr sums them up. Needs root.\n"};

@@ -71,7 +71,8 @@ iso() {
 	date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ
 }
 
-# row HOST: the fields of HOST's line in $OUT (HOST STATE SINCE FROM KEY LAST-SEEN ACCOUNT).
+# row HOST: the fields of HOST's line in $OUT (HOST STATE SINCE FROM KEY LAST-SEEN ACCOUNT
+# UNEXPECTED).
 row() {
 	printf '%s\n' "$OUT" | awk -v h="$1" '$1 == h {$1 = $1; print}'
 }
@@ -111,7 +112,7 @@ expect 0 "revoke golf" -- rjh revoke golf
 
 expect 0 "status" -- rjh status
 eq "$(printf '%s\n' "$OUT" | head -1 | awk '{$1 = $1; print}')" \
-	"HOST STATE SINCE FROM KEY LAST-SEEN ACCOUNT" "status prints the header"
+	"HOST STATE SINCE FROM KEY LAST-SEEN ACCOUNT UNEXPECTED" "status prints the header"
 eq "$(printf '%s\n' "$OUT" | awk 'NR > 1 {print $1}' | tr '\n' ' ')" \
 	"alpha bravo charlie delta echo foxtrot golf hotel " "status lists every host, sorted by name"
 now=$(date -u +%s)
@@ -128,7 +129,7 @@ eq "$(row bravo | cut -d' ' -f1-5,7)" \
 [ -S "$(sock charlie)" ] && ok "charlie's socket file is still there" ||
 	not_ok "charlie's socket file is gone: the test does not test a stale file"
 eq "$(row charlie)" \
-	"charlie down - 198.51.100.3 $(fp_of "$WORK/keys/charlie.pub") $(iso $((T0 + 40))) active" \
+	"charlie down - 198.51.100.3 $(fp_of "$WORK/keys/charlie.pub") $(iso $((T0 + 40))) active 0" \
 	"charlie with a socket file nobody listens on is down, last seen when its session ended"
 eq "$(row delta | cut -d' ' -f1-4,6)" "delta stale - 198.51.100.4 $(iso $((T0 + 50)))" \
 	"delta's open session whose sshd is gone is stale, last seen when it started"
@@ -136,12 +137,13 @@ eq "$(row echo | cut -d' ' -f1-3)" "echo stale -" \
 	"echo's open session whose pid now belongs to another process (start time) is stale"
 eq "$(row foxtrot | cut -d' ' -f1-3)" "foxtrot down -" \
 	"foxtrot's open session with a live sshd but no listener is down, not stale"
-eq "$(row golf)" "golf down - - - - disabled" "golf never connected: down, all unknown, disabled"
-eq "$(row hotel)" "hotel down - - - - active" "hotel never connected: down, all unknown"
+eq "$(row golf)" "golf down - - - - disabled 0" "golf never connected: down, all unknown, disabled"
+eq "$(row hotel)" "hotel down - - - - active 0" "hotel never connected: down, all unknown"
+eq "$ERR" "" "no note: no host left anything in its directories"
 
 expect 0 "status --json" -- rjh status --json
 jtrue "--json: hosts[] with exactly the documented keys" \
-	"len(d['hosts']) == 8 and all(set(h) == {'host', 'state', 'since', 'from', 'fingerprint', 'last_seen', 'sshd_pid', 'account'} for h in d['hosts'])"
+	"len(d['hosts']) == 8 and all(set(h) == {'host', 'state', 'since', 'from', 'fingerprint', 'last_seen', 'sshd_pid', 'account', 'unexpected_entries'} for h in d['hosts'])"
 jtrue "--json: the states" \
 	"[(h['host'], h['state']) for h in d['hosts']] == [('alpha', 'up'), ('bravo', 'up'), ('charlie', 'down'), ('delta', 'stale'), ('echo', 'stale'), ('foxtrot', 'down'), ('golf', 'down'), ('hotel', 'down')]"
 jtrue "--json: alpha's session, its sshd's pid as an integer" \
@@ -154,6 +156,38 @@ jtrue "--json: foxtrot's open session names its live sshd" \
 	"[h['sshd_pid'] for h in d['hosts'] if h['host'] == 'foxtrot'] == [$FOX_SSHD]"
 jtrue "--json: charlie's last_seen is when its session ended" \
 	"[h['last_seen'] for h in d['hosts'] if h['host'] == 'charlie'] == ['$(iso $((T0 + 40)))']"
+
+jtrue "--json: unexpected_entries is 0 for every host" \
+	"[h['unexpected_entries'] for h in d['hosts']] == [0] * 8"
+
+# What hosts leave in their directories: sockets of forwards that ended
+# (sshd never removes them), and whatever else is found there.
+run=$WORK/run/hosts
+sock_file() { "$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1"; }
+for i in 1 2 3; do sock_file "$run/hotel/sock/x$i.sock"; done
+mkdir -p "$run/hotel/sock/d/e" && touch "$run/hotel/sock/d/e/f"
+ln -s "$WORK/keys" "$run/hotel/sock/link"
+ln -s "$WORK/keys/hotel" "$run/hotel/file-link"
+touch "$run/alpha/sock/stray"
+expect 0 "status with leftovers" -- rjh status
+eq "$(row hotel | cut -d' ' -f1,2,8) $(row alpha | cut -d' ' -f1,2,8) $(row charlie | cut -d' ' -f1,8)" \
+	"hotel down 6 alpha up 1 charlie 0" \
+	"UNEXPECTED: hotel's 3 sockets, a tree and 2 symlinks; alpha's stray file beside its live socket; charlie's old ssh.sock is none"
+has "note: 2 hosts left 7 unexpected entries" "a note on stderr sums them up"
+has "rjh-admin runtime" "and says what removes them"
+eq "$(printf '%s\n' "$OUT" | tail -1 | cut -d' ' -f1)" hotel "the table's last line is still a host"
+expect 0 "status --json with leftovers" -- rjh status --json
+jtrue "--json: unexpected_entries" \
+	"[(h['host'], h['unexpected_entries']) for h in d['hosts'] if h['unexpected_entries']] == [('alpha', 1), ('hotel', 6)]"
+expect 0 "status --json hotel" -- rjh status --json hotel
+jtrue "--json for a named host" "d['hosts'][0]['unexpected_entries'] == 6"
+expect 0 "list --json" -- rjh list --json
+jtrue "list --json: presence.unexpected_entries" \
+	"[(h['name'], h['presence']['unexpected_entries']) for h in d['hosts'] if h['name'] in ('alpha', 'hotel', 'golf')] == [('alpha', 1), ('golf', 0), ('hotel', 6)]"
+expect 0 "show hotel" -- rjh show hotel
+match -o "6 unexpected entries in its runtime directory" "show says how many"
+rm -rf "$run/hotel/sock/"x*.sock "$run/hotel/sock/d" "$run/hotel/sock/link" "$run/hotel/file-link" \
+	"$run/alpha/sock/stray"
 
 # The kernel, not the table: alpha's listener goes, then its sshd.
 kill "$ALPHA_L"

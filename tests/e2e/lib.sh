@@ -5,7 +5,8 @@
 # Everything runs in private mount, network and PID namespaces of its own (the
 # script re-executes itself under `unshare`), so nothing outside changes:
 #   /run, /tmp            fresh tmpfs (/tmp kept when the tree is under it); the workspace is /run/rjh-e2e and the
-#                         runtime tree /run/rjh
+#                         runtime tree /run/rjh, which gets a tmpfs of its own
+#                         (in this namespace) once a test runs `rjh runtime`
 #   /etc                  read-only, with bind mounts of test copies of passwd
 #                         and group (plus the key helper's user `rjh`),
 #                         nsswitch.conf (`files rjh`), pam.d (service
