@@ -438,6 +438,23 @@ static char *socket_detail(const struct host_ctx *x)
 	return audit_encode_nv_string("socket", path, 0);
 }
 
+/*
+ * Removes what the host left in its directories besides sock/ and its
+ * ssh.sock (sshd never unlinks a forward's socket; a host can bind any
+ * name), never following a link, and says so when there was something.
+ */
+static void sweep(const struct host_ctx *x)
+{
+	struct rjh_diag d = {""};
+	int n = layout_sweep_host(&x->cfg, x->user, &d);
+
+	if (n < 0)
+		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
+	else if (n > 0)
+		pam_syslog(x->pamh, LOG_NOTICE,
+			   "host %s: removed %d unexpected entries from its directory", x->user, n);
+}
+
 /* Opens the session: policy, key, directory, presence, audit. Returns NULL or why not. */
 static const char *session_open(struct host_ctx *x, struct reg *r)
 {
@@ -456,6 +473,7 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
 		return "cannot prepare the socket directory";
 	}
+	sweep(x);
 	snprintf(se.host, sizeof(se.host), "%s", x->user);
 	snprintf(se.source, sizeof(se.source), "%s", x->rhost ? x->rhost : "");
 	se.pid_start = pres_pid_start(se.pid);
@@ -576,12 +594,15 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		live = 1; /* unknown: keep the socket, a stale one does no harm */
 	reg_close(r);
 	/*
-	 * The socket goes only when nobody listens on it and no other session
-	 * of this host lives: a reconnected host's sshd may have bound its new
-	 * socket and not yet listened.
+	 * The host's last session ends: what it left goes, and the socket too
+	 * unless a process listens on it (a reconnected host's sshd may have
+	 * bound its new socket and not yet be known here as a live session).
 	 */
-	if (!live && pres_remove_stale_socket(&x.cfg, x.user, &d) < 0)
-		pam_syslog(pamh, LOG_ERR, "host %s: %s", x.user, d.msg);
+	if (!live) {
+		sweep(&x);
+		if (pres_remove_stale_socket(&x.cfg, x.user, &d) < 0)
+			pam_syslog(pamh, LOG_ERR, "host %s: %s", x.user, d.msg);
+	}
 	/* The kernel record whatever became of the registry. */
 	rk = aud_open(&a, x.cfg.audit, &d);
 	if (rk == 0)

@@ -14,6 +14,7 @@
 #include "layout.h"
 #include "name.h"
 #include "presence.h"
+#include "publish.h"
 #include "util.h"
 
 #ifndef STATX_ATTR_MOUNT_ROOT
@@ -87,6 +88,12 @@ static int read_hosts(struct admin *a, struct runtime_ctx *ctx)
 	if (rc == 0)
 		rc = reg_hosts_each(r, add_host, ctx, &d);
 	reg_end_read(r);
+	/*
+	 * At boot, after a crash: the login snapshot may lag the registry (a
+	 * writer died between its commit and its snapshot). Catch up.
+	 */
+	if (rc == 0)
+		rc = pub_login(r, &a->cfg, false, &d);
 	reg_close(r);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
@@ -336,6 +343,7 @@ static int cmd_runtime(struct admin *a, int argc, char **argv)
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
+	admin_drain_spool(a);
 	rc = read_hosts(a, &ctx);
 	if (rc == EXIT_OK) {
 		sweep_hosts(&ctx);
@@ -416,6 +424,9 @@ const struct admin_cmd admin_cmd_runtime = {
     "Sweep, mount and repair the runtime tree (for a boot-time unit, before sshd)",
     "Options:\n"
     "  --no-mount   leave RUNTIME's mount alone (the operator mounts it, e.g. fstab)\n\n"
+    "First it mirrors what rjh-connect spooled into the events table, and brings\n"
+    "the login snapshot up to the registry (after a crash between a change's\n"
+    "commit and its snapshot). Then:\n"
     "1. Sweeps every host's directory: removes all but RUNTIME/hosts/NAME/sock and\n"
     "   its ssh.sock (sockets of forwards that ended, which sshd never removes);\n"
     "   of a host whose tunnel is up, only what no process listens on.\n"

@@ -83,6 +83,15 @@ mv "$WORK/reg/registry.db" "$WORK/reg/registry.db.away"
 expect 0 "host-b's key with no registry file at all" -- akc host-b "$fpb"
 match -o -F "$(b64 "$kb")" "from the login snapshot alone"
 mv "$WORK/reg/registry.db.away" "$WORK/reg/registry.db"
+# A change committed by a writer that died before its snapshot (a raw UPDATE
+# stands in for it): the login snapshot lags until the next publisher, such
+# as the boot-time rjh-admin runtime, which reads just that host again.
+q "UPDATE hosts SET state = 'disabled' WHERE name = 'host-b'"
+expect 0 "before any publisher runs, the snapshot still has host-b" -- akc host-b "$fpb"
+match -o -F "$(b64 "$kb")" "(the documented window)"
+expect 0 "rjh-admin runtime (the boot unit) publishes what was committed" -- rjh runtime --no-mount
+expect 0 "after it, host-b is disabled for the key helper too" -- akc host-b "$fpb"
+eq "$OUT" "" "no key for host-b"
 if command -v strace > /dev/null; then
 	strace -f -qq -e trace=%file,flock,fcntl -o "$WORK/akc.trace" "$AKC" --config "$WORK/rjh.conf" host-b > /dev/null
 	if grep -q 'registry\.db"' "$WORK/akc.trace" || grep -qE 'flock|F_SETLK' "$WORK/akc.trace"; then

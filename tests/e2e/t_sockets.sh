@@ -5,7 +5,8 @@
 # removes them. rjh-admin status counts them, rjh-admin runtime removes the
 # dead ones (keeping the live ssh.sock, following no planted symlink), and the
 # runtime tree gets a tmpfs of its own, so a host exhausting its inodes leaves
-# the system's /run alone.
+# the system's /run alone. pam_rjh sweeps when a host's last session ends and
+# when one opens.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 PY=python3
@@ -70,6 +71,7 @@ eq "$(files "$SOCK_A" '^x[0-9]+\.sock$') $(listening 'x[0-9]+\.sock')" "100 0" \
 
 echo "# the attack: forward and cancel over a ControlMaster"
 master_up && ok "host-a's ControlMaster is up" || not_ok "host-a's ControlMaster is up"
+eq "$(files "$SOCK_A" '^x[0-9]+\.sock$')" 0 "its session's open (pam_rjh) swept the 100 left before"
 rounds=0
 for i in $(seq 1 20); do
 	mux -O forward -R "/sock/y$i.sock:localhost:22" &&
@@ -91,17 +93,17 @@ mux -O forward -R /sock/live.sock:localhost:22 && ok "host-a keeps one more forw
 expect 0 "status" -- rjh status
 eq "$(printf '%s\n' "$OUT" | head -1 | awk '{print $NF}')" UNEXPECTED "status has an UNEXPECTED column"
 eq "$(printf '%s\n' "$OUT" | awk '$1 == "host-a" || $1 == "host-b" {print $1, $2, $NF}' | tr '\n' ' ')" \
-	"host-a up 124 host-b up 0 " \
-	"host-a has 124 unexpected entries (120 left sockets, a live one, 3 planted), host-b none"
-has "124 unexpected" "a summary line says how many"
-eq "$(unexpected_of host-a) $(unexpected_of host-b)" "124 0" "status --json: unexpected_entries"
+	"host-a up 24 host-b up 0 " \
+	"host-a has 24 unexpected entries (20 left sockets, a live one, 3 planted), host-b none"
+has "24 unexpected" "a summary line says how many"
+eq "$(unexpected_of host-a) $(unexpected_of host-b)" "24 0" "status --json: unexpected_entries"
 
 echo "# rjh-admin runtime while tunnels are up"
 expect 0 "runtime" -- rjh runtime
-has -o "removed 123" "it reports the 123 entries it removed"
+has -o "removed 23" "it reports the 23 entries it removed"
 has "next boot" "it warns that the tree gets its own tmpfs at the next boot, not now"
 refute "it does not hide the live tunnels under a new mount" -- mountpoint -q "$RUNTIME"
-eq "$(files "$SOCK_A" '^[xy][0-9]+\.sock$')" 0 "the 120 dead sockets are gone"
+eq "$(files "$SOCK_A" '^[xy][0-9]+\.sock$')" 0 "the 20 dead sockets are gone"
 check "the live extra socket stays" -- test -S "$SOCK_A/live.sock"
 eq "$(listening live.sock)" 1 "and still listens"
 eq "$(sock_ino host-a)" "$A_INO" "host-a's live ssh.sock is kept"
@@ -165,5 +167,31 @@ tunnel_up host-b && ok "host-b's tunnel comes up again" || not_ok "host-b's tunn
 expect 0 "host-b is reachable" -- reach host-b hostname
 eq "$(findmnt -n -o FSTYPE --mountpoint "$RUNTIME") $(stat -f -c %c "$RUNTIME")" "tmpfs 1024" \
 	"runtime on the tmpfs keeps it, with its limits"
+
+echo "# pam_rjh sweeps: when a host's last session ends, and when one opens"
+SOCK_B=$RUNTIME/hosts/host-b/sock
+stop "$MASTER"
+tunnel_down host-a
+mapfile -t fw < <(forwards w 1 30)
+try_tunnel host-b host-b host-b -N "${fw[@]}"
+eq "$TRY" up "a second connection of host-b binds 30 more names"
+wait_for 10 "30 w sockets" files_are 30 "$SOCK_B" '^w[0-9]+\.sock$' || not_ok "30 w sockets"
+stop "$TRY_PID"
+wait_for 10 "the w listeners to close" listening_are 0 'w[0-9]+\.sock'
+eq "$(files "$SOCK_B" '^w[0-9]+\.sock$')" 30 \
+	"while host-b's tunnel is up, its second connection's leftovers stay (another session lives)"
+tunnel_down host-b
+wait_for 10 "host-b's last session to end and sweep" files_are 0 "$SOCK_B" '.' &&
+	ok "host-b's last session ended: nothing is left in its sock/" ||
+	not_ok "left in host-b's sock/: $(ls -A "$SOCK_B" | head -5)"
+syslog_mark
+touch "$SOCK_B/planted" && ln -s "$WORK/decoy/file" "$SOCK_B/evil.sock" &&
+	mkdir -p "$RUNTIME/hosts/host-b/junk" || not_ok "planting in host-b's directory"
+tunnel_up host-b && ok "host-b's tunnel comes up" || not_ok "host-b's tunnel comes up"
+eq "$(ls -A "$SOCK_B")" ssh.sock "its session's open swept what was planted: ssh.sock alone"
+absent "$RUNTIME/hosts/host-b/junk" "and the directory planted beside sock/"
+eq "$(cat "$WORK/decoy/file")" keep "the symlink's target is untouched"
+OUT=$(syslog_since)
+has -o "host host-b: removed 3 unexpected entries from its directory" "pam_rjh logs what it removed"
 
 finish
