@@ -100,6 +100,33 @@ eq "$(sqlite3 "$REG" "SELECT count(*) FROM sessions WHERE host = 'host-a' AND en
 	"one open presence row: the new one"
 eq "$(status_of host-a state)" up "status: still up"
 
+echo "# max_sessions_per_host (3 by default): live sessions count, one more is refused"
+# host-a's tunnel is up (one session); its reconnect while the old one hung
+# worked above with two. Two more connections make three; a fourth is
+# refused at session open, so sshd refuses its forwards, and audited.
+E=(-N -o ExitOnForwardFailure=yes)
+try_tunnel host-a host-a host-a "${E[@]}" -R /sock/extra1.sock:localhost:22
+eq "$TRY" up "a second session of host-a"
+extra1=$TRY_PID
+try_tunnel host-a host-a host-a "${E[@]}" -R /sock/extra2.sock:localhost:22
+eq "$TRY" up "a third session of host-a"
+extra2=$TRY_PID
+try_refused "a fourth, with three live, gets no forward" host-a host-a host-a "${E[@]}" \
+	-R /sock/extra3.sock:localhost:22
+audit_find USER_START 'max-sessions' | grep -qF 'acct=host-a' &&
+	ok "ausearch: USER_START op=rjh-tunnel res=failed reason=max-sessions for host-a" ||
+	not_ok "no USER_START res=failed reason=max-sessions for host-a"
+eq "$(sqlite3 "$REG" "SELECT result FROM events WHERE host = 'host-a' AND detail LIKE '%max-sessions%'")" \
+	failed "and the events mirror has it"
+stop "$extra1"
+wait_for 10 "host-a's second session to end" sessions_are 2 host-a
+try_tunnel host-a host-a host-a "${E[@]}" -R /sock/extra4.sock:localhost:22
+eq "$TRY" up "once one ends, the next gets in"
+stop "$TRY_PID"
+stop "$extra2"
+wait_for 10 "host-a back to one session" sessions_are 1 host-a
+expect 0 "host-a's first tunnel still works" -- reach host-a hostname
+
 echo "# 200 hosts log in at once"
 N=200
 mkdir -p "$WORK/storm"
