@@ -342,6 +342,17 @@ allows sshd_t sshd_t netlink_tcpdiag_socket nlmsg_read
 allows sshd_t sshd_t capability "audit_write chown fowner dac_override"
 allows sshd_t rjh_login_t file "read open getattr map"
 
+# The sweep (layout_sweep_host) in pam_rjh and rjh-admin runtime: anything in
+# RUNTIME/hosts/NAME but sock/, in sock/ but ssh.sock, whole trees included.
+SWEEPERS="sshd_t rjh_admin_t"
+grep -q '^sshd_session_t ' "$Q/types" && SWEEPERS="$SWEEPERS sshd_session_t"
+for d in $SWEEPERS; do
+	allows $d rjh_runtime_t dir "search read open getattr remove_name write rmdir"
+	for c in file lnk_file sock_file fifo_file; do
+		allows $d rjh_runtime_t $c "getattr unlink"
+	done
+	allows $d rjh_sock_t sock_file "getattr unlink"
+done
 if grep -q '^sshd_session_t ' "$Q/types"; then
 	allows sshd_session_t rjh_login_t file "read open getattr map"
 	allows sshd_session_t rjh_var_lib_t file "read write lock"
