@@ -294,6 +294,10 @@ denies sshd_t rjh_var_lib_t file "create unlink rename link setattr relabelfrom"
 denies sshd_t rjh_nss_t file "$W_FILE"
 denies sshd_t rjh_login_t file "$W_FILE"
 denies sshd_t rjh_spool_t file "read write append create unlink"
+# Only rjh-admin mounts on the runtime tree.
+for d in sshd_t rjh_connect_t rjh_authkeys_t; do
+	denies $d rjh_runtime_t dir mounton
+done
 
 ########################################
 # rjh-admin: manages the registry and the runtime tree, audits, reads the sshd config.
@@ -318,6 +322,23 @@ allows rjh_admin_t rjh_admin_t capability "audit_write chown fowner dac_override
 allows rjh_admin_t rjh_conf_t file read
 allows rjh_admin_t etc_t file read
 allows rjh_admin_t sshd_t file read
+# runtime: a tmpfs on RUNTIME through /proc/self/fd/N, or a remount; its root
+# labeled at the mount (rootcontext=), never relabeled from tmpfs_t after it.
+allows rjh_admin_t rjh_admin_t capability sys_admin
+allows rjh_admin_t rjh_runtime_t dir "mounton getattr"
+allows rjh_admin_t tmpfs_t filesystem "mount remount getattr relabelfrom"
+allows rjh_runtime_t tmpfs_t filesystem associate
+allows rjh_sock_t tmpfs_t filesystem associate
+# The target and the label's source: /proc/self/fd/N, the O_PATH descriptor's link.
+allows rjh_admin_t proc_t dir search
+allows rjh_admin_t proc_t lnk_file read
+allows rjh_admin_t rjh_admin_t dir search
+allows rjh_admin_t rjh_admin_t lnk_file read
+# Is SELinux on? (statfs of /sys/fs/selinux)
+allows rjh_admin_t security_t filesystem getattr
+allows rjh_admin_t sysfs_t dir search
+denies rjh_admin_t tmpfs_t dir "relabelfrom"
+denies rjh_admin_t tmpfs_t filesystem unmount
 denies rjh_admin_t rjh_conf_t file "write append create unlink"
 denies rjh_admin_t etc_t file "write append create unlink"
 denies rjh_admin_t shadow_t file "read write"
