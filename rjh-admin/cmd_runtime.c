@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -25,6 +27,9 @@
 #define RJH_LIBEXECDIR "/usr/libexec/rjh"
 #endif
 
+/* An SELinux label, MLS range included, that a new tmpfs root is given. */
+#define RUNTIME_LABEL_MAX 256
+
 /* Enrolled hosts read from the registry, sorted, to tell stale directories apart. */
 struct runtime_host {
 	char name[33];
@@ -39,6 +44,7 @@ struct runtime_ctx {
 	size_t up, swept_hosts; /* hosts whose tunnel was up; hosts something was swept from */
 	long swept;             /* entries the sweep removed */
 	const char *mount;      /* what the mount phase did, for the summary; NULL: nothing */
+	char label[RUNTIME_LABEL_MAX]; /* the new tmpfs root's SELinux label; "": none given */
 	int failed;
 };
 
@@ -163,18 +169,52 @@ static int is_mount_root(int fd)
 	return st.st_dev != up.st_dev || st.st_ino == up.st_ino;
 }
 
+/* 1 with directory fd's SELinux label in label, 0 with "" when SELinux is off, or -1 (errno). */
+static int runtime_label(int fd, char *label, size_t len)
+{
+	char path[64];
+	struct statfs sf;
+	ssize_t n;
+
+	label[0] = '\0';
+	/*
+	 * Off unless selinuxfs is where libselinux looks for it. A label the
+	 * directory may carry then is not asked for: it means nothing, and
+	 * without SELinux tmpfs rejects rootcontext= (EINVAL).
+	 */
+	if (statfs("/sys/fs/selinux", &sf) < 0 || (uint32_t)sf.f_type != (uint32_t)SELINUX_MAGIC)
+		return 0;
+	/* fgetxattr refuses an O_PATH descriptor; its link in /proc does not. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = getxattr(path, "security.selinux", label, len - 1);
+	if (n < 0)
+		return -1;
+	label[n] = '\0';
+	/* Quoted in the mount options: a label may hold commas (MLS), never a quote. */
+	if (!label[0] || strpbrk(label, "\"\\\n")) {
+		label[0] = '\0';
+		errno = EINVAL;
+		return -1;
+	}
+	return 1;
+}
+
 /*
  * Mounts (flags 0) or remounts (MS_REMOUNT) the runtime tmpfs on fd, by its
  * descriptor: the directory checked is the one mounted on, whatever a path
- * would resolve to by then.
+ * would resolve to by then. A new mount's root gets label (rootcontext=)
+ * unless it is "": under SELinux it would be tmpfs_t, which no rjh domain
+ * may use. A remount gives none: the kernel refuses context options the
+ * mount did not have, and the root keeps the label it has.
  */
-static int mount_runtime(const struct cfg *c, int fd, unsigned long flags)
+static int mount_runtime(const struct cfg *c, int fd, unsigned long flags, const char *label)
 {
-	char target[64], opts[96];
+	char target[64], opts[96 + RUNTIME_LABEL_MAX];
 
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	snprintf(opts, sizeof(opts), "mode=0755,size=%llu,nr_inodes=%u",
-		 (unsigned long long)c->runtime_size, c->runtime_inodes);
+	snprintf(opts, sizeof(opts), "mode=0755,size=%llu,nr_inodes=%u%s%s%s",
+		 (unsigned long long)c->runtime_size, c->runtime_inodes,
+		 label[0] ? ",rootcontext=\"" : "", label, label[0] ? "\"" : "");
 	return mount("rjh-runtime", target, "tmpfs", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     opts);
 }
@@ -222,7 +262,7 @@ static int mount_tree(struct runtime_ctx *ctx, int fd)
 		return EXIT_OK;
 	}
 	if (rc == 1) {
-		if (mount_runtime(c, fd, MS_REMOUNT) < 0)
+		if (mount_runtime(c, fd, MS_REMOUNT, "") < 0)
 			return admin_fail(a, RJH_ESYS,
 					  "cannot remount the tmpfs at %s with size=%llu, "
 					  "nr_inodes=%u (is more in use?): %s",
@@ -246,7 +286,13 @@ static int mount_tree(struct runtime_ctx *ctx, int fd)
 		    c->runtime_dir, rc, rc == 1 ? "" : "s", rc == 1 ? "it" : "them");
 		return EXIT_OK;
 	}
-	if (mount_runtime(c, fd, 0) < 0)
+	/* Under SELinux the new root keeps the directory's label, which restorecon gave it. */
+	if (runtime_label(fd, ctx->label, sizeof(ctx->label)) < 0)
+		return admin_fail(a, RJH_ESYS,
+				  "not mounting %s: cannot read its SELinux label, which the new "
+				  "tmpfs root must keep: %s",
+				  c->runtime_dir, strerror(errno));
+	if (mount_runtime(c, fd, 0, ctx->label) < 0)
 		return admin_fail(a, RJH_ESYS, "cannot mount a tmpfs on %s: %s", c->runtime_dir,
 				  strerror(errno));
 	ctx->mount = "mounted";
@@ -322,9 +368,9 @@ static void print_summary(const struct runtime_ctx *ctx)
 	const struct cfg *c = &ctx->a->cfg;
 
 	if (ctx->mount)
-		printf("runtime tree %s: %s a tmpfs of its own, size=%lluk, nr_inodes=%u\n",
+		printf("runtime tree %s: %s a tmpfs of its own, size=%lluk, nr_inodes=%u%s%s\n",
 		       c->runtime_dir, ctx->mount, (unsigned long long)c->runtime_size >> 10,
-		       c->runtime_inodes);
+		       c->runtime_inodes, ctx->label[0] ? ", SELinux label " : "", ctx->label);
 	printf("swept the hosts' directories: removed %ld leftover entr%s from %zu host%s "
 	       "(%zu tunnel%s up: what a process listens on kept)\n",
 	       ctx->swept, ctx->swept == 1 ? "y" : "ies", ctx->swept_hosts,
@@ -432,7 +478,8 @@ const struct admin_cmd admin_cmd_runtime = {
     "   of a host whose tunnel is up, only what no process listens on.\n"
     "2. Gives RUNTIME a tmpfs of its own (mode=0755,nosuid,nodev,noexec with\n"
     "   runtime_size and runtime_inodes), so no host can fill the system's /run;\n"
-    "   a tmpfs already there is remounted with those limits. If RUNTIME is no\n"
+    "   under SELinux its root keeps RUNTIME's label (rootcontext=). A tmpfs\n"
+    "   already there is remounted with those limits. If RUNTIME is no\n"
     "   mount point yet and live tunnels listen in it, it warns and leaves them\n"
     "   in sight: the tmpfs comes at the next boot, or a run with no tunnel up.\n"
     "3. Makes RUNTIME/hosts/NAME (root, 0755) and RUNTIME/hosts/NAME/sock (the\n"

@@ -4,7 +4,8 @@
 # every socket a process listens on; follows no symlink; then gives the tree
 # a tmpfs of its own with runtime_size and runtime_inodes, remounts one that
 # is there, leaves another filesystem's mount alone, and does not hide live
-# sockets under a new mount.
+# sockets under a new mount. Without SELinux the mount data has no
+# rootcontext=, even for a directory that carries a label.
 #
 # Runs in a private mount namespace: the mounts it makes vanish with it.
 if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
@@ -117,8 +118,28 @@ kill "${BG[@]}" 2> /dev/null
 wait 2> /dev/null
 BG=()
 touch "$H/bravo/sock/left"
+# An SELinux label on the directory, as a filesystem labeled once may keep
+# one with SELinux off (as root, security.* is only an xattr then). Under
+# SELinux the new root keeps it (rootcontext=); without, it must not be
+# asked for: tmpfs refuses rootcontext= (EINVAL) and the mount would fail.
+LABEL=system_u:object_r:rjh_runtime_t:s0
+SELINUX_ON=$([ "$(stat -f -c %t /sys/fs/selinux 2> /dev/null)" = f97cff8c ] && echo 1)
+"$PY" -c 'import os, sys; os.setxattr(sys.argv[1], "security.selinux", sys.argv[2].encode() + b"\0")' \
+	"$WORK/run" "$LABEL" 2> /dev/null && LABELED=1 || LABELED=
 expect 0 "runtime with no tunnel up" -- rjh runtime
 match -o "mounted a tmpfs of its own, size=2048k, nr_inodes=2048" "it mounts one"
+label_of() { "$PY" -c 'import os, sys
+try: print(os.getxattr(sys.argv[1], "security.selinux").rstrip(b"\0").decode())
+except OSError: print("none")' "$1"; }
+if [ -n "$SELINUX_ON" ]; then
+	match -o "SELinux label $(label_of "$WORK/run")" "SELinux is on: the new root keeps the directory's label"
+elif [ -z "$LABELED" ]; then
+	ok "# SKIP this filesystem takes no security.selinux xattr: the mount data is checked without one"
+	lacks -o "SELinux label" "SELinux is off: the mount data gives no label"
+else
+	lacks -o "SELinux label" "SELinux is off: no label in the mount data, though the directory has one"
+	eq "$(label_of "$WORK/run")" none "and nothing is set on the new root"
+fi
 match -o "removed 2 leftover entries" "after sweeping the old tree"
 eq "$(findmnt -n -o FSTYPE,SOURCE --mountpoint "$WORK/run")" "tmpfs  rjh-runtime" "$WORK/run is a tmpfs"
 opts=,$(findmnt -n -o OPTIONS --mountpoint "$WORK/run"),
@@ -132,6 +153,8 @@ eq "$(stat -c '%u:%g %a' "$H/alpha/sock")" "$(q "SELECT uid FROM hosts WHERE nam
 	"with its owners and modes"
 mkdir "$WORK/peek" && mount --bind "$WORK" "$WORK/peek"
 eq "$(names "$WORK/peek/run")" "" "the old tree below the mount is gone: /run keeps no copy"
+[ -n "$LABELED" ] && [ -z "$SELINUX_ON" ] &&
+	eq "$(label_of "$WORK/peek/run")" "$LABEL" "the label stays on the directory below, where it was"
 umount "$WORK/peek"
 for i in $(seq 1 2100); do
 	touch "$H/alpha/sock/f$i" 2> /dev/null || break

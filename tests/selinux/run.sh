@@ -4,11 +4,15 @@
 # never the machine's own store), then:
 #   - checks the compiled policy with sesearch: the domain transitions and
 #     roles, the key allow rules, the type transitions, and that neither the
-#     key helper nor rjh-connect can write the registry;
+#     key helper nor rjh-connect can read or write the registry or write a
+#     snapshot, that rjh-connect only creates and appends in the spool, and
+#     that nss_rjh's domains read neither the registry nor the login
+#     snapshot;
 #   - checks rjh.fc against the real layout: every file `make install` puts
-#     down, and every registry and runtime file that rjh-admin makes with
-#     doc/rjh.conf's default paths, gets its label from the compiled
-#     file_contexts, and every rjh.fc entry labels something real.
+#     down, and every registry and runtime file that rjh-admin (and
+#     rjh-connect, for the spool) makes with doc/rjh.conf's default paths,
+#     gets its label from the compiled file_contexts, and every rjh.fc
+#     entry labels something real.
 # Prints "selinux: N passed, N failed".
 #
 # A store of all of selinux-policy-default's modules costs ~40 s of CPU to
@@ -35,17 +39,19 @@ done
 [ -f "$SRC/base.pp.bz2" ] && [ -f "$SRC/.modules" ] || { not_ok "selinux-policy-default is missing (make deps)"; finish; }
 [ -f "$PP" ] || { not_ok "$PP is missing (make -C selinux)"; finish; }
 
-# The paths rjh uses by default: doc/rjh.conf, and the socket sshd binds (lib/layout.h).
+# The paths rjh uses by default: doc/rjh.conf, the socket sshd binds
+# (lib/layout.h) and the spool rjh-connect makes next to the registry (lib/spool.c).
 conf_default() {
 	sed -nE "s|^#[[:space:]]*$1[[:space:]]*=[[:space:]]*([^[:space:]]+).*|\1|p" "$TOP/doc/rjh.conf" | head -1
 }
 REG=$(conf_default registry)
 RUN=$(conf_default runtime_dir)
 SOCK=$(sed -nE 's/^#define LAYOUT_SOCKET_NAME "([^"]+)".*/\1/p' "$TOP/lib/layout.h")
-if [ -n "$REG" ] && [ -n "$RUN" ] && [ -n "$SOCK" ]; then
-	ok "defaults: registry $REG, runtime_dir $RUN, socket $SOCK"
+SPOOL=$(sed -nE 's/.*"%s(\.[A-Za-z0-9_-]+)", registry\).*/\1/p' "$TOP/lib/spool.c" | head -1)
+if [ -n "$REG" ] && [ -n "$RUN" ] && [ -n "$SOCK" ] && [ -n "$SPOOL" ]; then
+	ok "defaults: registry $REG, runtime_dir $RUN, socket $SOCK, spool REGISTRY$SPOOL"
 else
-	not_ok "cannot read the defaults from doc/rjh.conf and lib/layout.h"
+	not_ok "cannot read the defaults from doc/rjh.conf, lib/layout.h and lib/spool.c"
 	finish
 fi
 DB=$(basename "$REG")
@@ -211,24 +217,24 @@ if grep -q '^sshd_session_t ' "$Q/types"; then
 fi
 
 ########################################
-# rjh-authorized-keys: the registry and the config, syslog; nothing else.
+# rjh-authorized-keys: the login snapshot and the config, syslog; nothing else.
 
-allows rjh_authkeys_t rjh_var_lib_t file "read open getattr lock"
-allows rjh_authkeys_t rjh_var_lib_t dir search
+allows rjh_authkeys_t rjh_login_t file "read open getattr map"
+allows rjh_authkeys_t rjh_var_lib_t dir "search getattr"
 allows rjh_authkeys_t rjh_conf_t file "read open getattr"
 allows rjh_authkeys_t devlog_t sock_file write
 allows rjh_authkeys_t sshd_t fifo_file write
 eq "$(rules rjh_authkeys_t | awk '$1 == "allow" && $3 ~ /:(capability2?|netlink_audit_socket)$/')" "" \
 	"rjh_authkeys_t has no capability and no audit socket"
-for t in rjh_runtime_t rjh_sock_t rjh_nss_t; do
+for t in rjh_runtime_t rjh_sock_t rjh_nss_t rjh_spool_t rjh_journal_t; do
 	eq "$(rules rjh_authkeys_t | awk -v t="$t" '$1 == "allow" && index($3, t ":") == 1')" "" \
 		"rjh_authkeys_t has no access to $t"
 done
 
 ########################################
-# rjh-connect: reads the registry, reaches host sockets, audits.
+# rjh-connect: reads the login snapshot, reaches host sockets, audits, spools.
 
-allows rjh_connect_t rjh_var_lib_t file "read open getattr lock"
+allows rjh_connect_t rjh_login_t file "read open getattr map"
 allows rjh_connect_t rjh_conf_t file "read open"
 allows rjh_connect_t rjh_runtime_t dir "search open read getattr"
 allows rjh_connect_t rjh_sock_t sock_file "write getattr"
@@ -240,29 +246,58 @@ allows rjh_connect_t sshd_t fd use
 allows rjh_connect_t sshd_t fifo_file "read write"
 allows rjh_connect_t user_devpts_t chr_file "read write"
 allows rjh_connect_t rjh_nss_t file "read map"
-# What the events mirror tries, quietly refused.
-perms dontaudit rjh_connect_t rjh_var_lib_t file | grep -qx write &&
-	ok "dontaudit rjh_connect_t rjh_var_lib_t:file write (the events mirror)" ||
-	not_ok "the refused events mirror would log an AVC per connection"
+# The spool (spool.c): mkdir REGISTRY.spool 0700 if missing, open it O_RDONLY
+# and fstat it, then O_CREAT|O_EXCL|O_APPEND files in it, appended to only.
+allows rjh_connect_t rjh_var_lib_t dir "search getattr add_name write"
+allows rjh_connect_t rjh_spool_t dir "create search read open getattr add_name write"
+allows rjh_connect_t rjh_spool_t file "create open append getattr"
+denies rjh_connect_t rjh_spool_t file "read write map unlink rename link setattr relabelfrom relabelto execute"
+denies rjh_connect_t rjh_spool_t dir "remove_name rmdir rename reparent setattr relabelfrom relabelto"
+# It no longer opens the registry: nothing of it is silenced any more.
+eq "$(perms dontaudit rjh_connect_t rjh_var_lib_t file any)" "" \
+	"no dontaudit hides an access of rjh-connect to the registry"
 
 ########################################
-# Nobody but rjh-admin and sshd writes the registry; the snapshot is rjh-admin's.
+# Nobody but rjh-admin and sshd reads or writes the registry; the snapshots
+# are rjh-admin's; the key helper and rjh-connect read the login snapshot only.
 
 W_FILE="write append create unlink rename link setattr relabelfrom relabelto"
 W_DIR="write add_name remove_name create rmdir rename reparent setattr relabelfrom"
+R_FILE="read open map lock execute"
 for d in rjh_authkeys_t rjh_connect_t; do
-	for t in rjh_var_lib_t rjh_journal_t rjh_nss_t rjh_conf_t; do
+	for t in rjh_var_lib_t rjh_journal_t rjh_nss_t rjh_login_t rjh_conf_t; do
 		denies $d $t file "$W_FILE"
 	done
-	denies $d rjh_var_lib_t dir "$W_DIR"
+	# Neither links SQLite any more: the registry and its journal are not theirs to read.
+	denies $d rjh_var_lib_t file "$R_FILE"
+	denies $d rjh_journal_t file "$R_FILE"
 done
-# What rjh gives every domain that resolves users (nsswitch_domain itself).
+denies rjh_authkeys_t rjh_var_lib_t dir "$W_DIR"
+denies rjh_authkeys_t rjh_spool_t dir "search read write add_name"
+denies rjh_authkeys_t rjh_spool_t file "read open append write create"
+# rjh-connect may add the spool directory to the registry's, and nothing else:
+# it can make no file there, and only the spool's name gets a type it may create.
+denies rjh_connect_t rjh_var_lib_t dir "remove_name create rmdir rename reparent setattr relabelfrom relabelto"
+newtype rjh_connect_t rjh_var_lib_t dir "$DB$SPOOL" rjh_spool_t
+newtype rjh_connect_t rjh_var_lib_t dir "$DB.nss" rjh_var_lib_t
+newtype rjh_connect_t rjh_var_lib_t file "$DB$SPOOL" rjh_var_lib_t
+newtype rjh_connect_t rjh_spool_t file c-1000-0 rjh_spool_t
+# What rjh gives every domain that resolves users (nsswitch_domain itself):
+# the NSS snapshot, never the registry, the login snapshot or the spool.
 denies nsswitch_domain/ rjh_nss_t file "$W_FILE"
-denies nsswitch_domain/ rjh_var_lib_t file "read open map"
-denies nsswitch_domain/ rjh_journal_t file "read open map"
-# sshd writes the registry's pages, but cannot replace or remove the file.
+for t in rjh_var_lib_t rjh_journal_t rjh_login_t rjh_spool_t; do
+	denies nsswitch_domain/ $t file "read open map"
+done
+# sshd writes the registry's pages, but cannot replace or remove the file,
+# and reads the login snapshot only; the spool is not its business.
 denies sshd_t rjh_var_lib_t file "create unlink rename link setattr relabelfrom"
 denies sshd_t rjh_nss_t file "$W_FILE"
+denies sshd_t rjh_login_t file "$W_FILE"
+denies sshd_t rjh_spool_t file "read write append create unlink"
+# Only rjh-admin mounts on the runtime tree.
+for d in sshd_t rjh_connect_t rjh_authkeys_t; do
+	denies $d rjh_runtime_t dir mounton
+done
 
 ########################################
 # rjh-admin: manages the registry and the runtime tree, audits, reads the sshd config.
@@ -272,6 +307,12 @@ allows rjh_admin_t rjh_var_lib_t dir "create add_name remove_name write setattr"
 allows rjh_admin_t rjh_var_lib_t file "create read write lock unlink setattr"
 allows rjh_admin_t rjh_journal_t file "create write unlink"
 allows rjh_admin_t rjh_nss_t file "create write rename unlink"
+# The login snapshot: written to *.tmp, chown-ed to the key helper's group,
+# chmod-ed, renamed into place, read back for its generation.
+allows rjh_admin_t rjh_login_t file "create write setattr rename unlink read map"
+# The spool, drained: every file read and removed.
+allows rjh_admin_t rjh_spool_t dir "search read remove_name getattr open"
+allows rjh_admin_t rjh_spool_t file "read open getattr unlink"
 allows rjh_admin_t var_run_t dir "add_name write"
 allows rjh_admin_t rjh_runtime_t dir "create rmdir setattr add_name remove_name"
 allows rjh_admin_t rjh_sock_t sock_file "getattr unlink"
@@ -281,6 +322,23 @@ allows rjh_admin_t rjh_admin_t capability "audit_write chown fowner dac_override
 allows rjh_admin_t rjh_conf_t file read
 allows rjh_admin_t etc_t file read
 allows rjh_admin_t sshd_t file read
+# runtime: a tmpfs on RUNTIME through /proc/self/fd/N, or a remount; its root
+# labeled at the mount (rootcontext=), never relabeled from tmpfs_t after it.
+allows rjh_admin_t rjh_admin_t capability sys_admin
+allows rjh_admin_t rjh_runtime_t dir "mounton getattr"
+allows rjh_admin_t tmpfs_t filesystem "mount remount getattr relabelfrom"
+allows rjh_runtime_t tmpfs_t filesystem associate
+allows rjh_sock_t tmpfs_t filesystem associate
+# The target and the label's source: /proc/self/fd/N, the O_PATH descriptor's link.
+allows rjh_admin_t proc_t dir search
+allows rjh_admin_t proc_t lnk_file read
+allows rjh_admin_t rjh_admin_t dir search
+allows rjh_admin_t rjh_admin_t lnk_file read
+# Is SELinux on? (statfs of /sys/fs/selinux)
+allows rjh_admin_t security_t filesystem getattr
+allows rjh_admin_t sysfs_t dir search
+denies rjh_admin_t tmpfs_t dir "relabelfrom"
+denies rjh_admin_t tmpfs_t filesystem unmount
 denies rjh_admin_t rjh_conf_t file "write append create unlink"
 denies rjh_admin_t etc_t file "write append create unlink"
 denies rjh_admin_t shadow_t file "read write"
@@ -303,6 +361,23 @@ allows sshd_t rjh_sock_t sock_file "create unlink rename getattr"
 allows sshd_t sshd_t netlink_audit_socket nlmsg_relay
 allows sshd_t sshd_t netlink_tcpdiag_socket nlmsg_read
 allows sshd_t sshd_t capability "audit_write chown fowner dac_override"
+allows sshd_t rjh_login_t file "read open getattr map"
+
+# The sweep (layout_sweep_host) in pam_rjh and rjh-admin runtime: anything in
+# RUNTIME/hosts/NAME but sock/, in sock/ but ssh.sock, whole trees included.
+SWEEPERS="sshd_t rjh_admin_t"
+grep -q '^sshd_session_t ' "$Q/types" && SWEEPERS="$SWEEPERS sshd_session_t"
+for d in $SWEEPERS; do
+	allows $d rjh_runtime_t dir "search read open getattr remove_name write rmdir"
+	for c in file lnk_file sock_file fifo_file; do
+		allows $d rjh_runtime_t $c "getattr unlink"
+	done
+	allows $d rjh_sock_t sock_file "getattr unlink"
+done
+if grep -q '^sshd_session_t ' "$Q/types"; then
+	allows sshd_session_t rjh_login_t file "read open getattr map"
+	allows sshd_session_t rjh_var_lib_t file "read write lock"
+fi
 
 ########################################
 # nss_rjh, in every domain that resolves users.
@@ -322,9 +397,16 @@ newtype rjh_admin_t var_run_t dir "$(basename "$RUN")" rjh_runtime_t
 newtype sshd_t var_run_t dir "$(basename "$RUN")" rjh_runtime_t
 newtype rjh_admin_t rjh_var_lib_t file "$DB" rjh_var_lib_t
 newtype rjh_admin_t rjh_var_lib_t file "$DB.nss.lock" rjh_var_lib_t
+newtype rjh_admin_t rjh_var_lib_t file "$DB.login.lock" rjh_var_lib_t
 for n in "$DB.nss" "$DB.nss.tmp" "$DB.nss-delta" "$DB.nss-delta.tmp"; do
 	newtype rjh_admin_t rjh_var_lib_t file "$n" rjh_nss_t
 done
+for n in "$DB.login" "$DB.login.tmp" "$DB.login-delta" "$DB.login-delta.tmp"; do
+	newtype rjh_admin_t rjh_var_lib_t file "$n" rjh_login_t
+done
+newtype rjh_admin_t rjh_var_lib_t dir "$DB$SPOOL" rjh_spool_t
+newtype rjh_connect_t rjh_var_lib_t dir "$DB$SPOOL" rjh_spool_t
+newtype rjh_connect_t rjh_spool_t file "c-1000-0" rjh_spool_t
 newtype rjh_admin_t rjh_var_lib_t file "$DB-journal" rjh_journal_t
 newtype sshd_t rjh_var_lib_t file "$DB-journal" rjh_journal_t
 newtype rjh_admin_t rjh_runtime_t dir hosts rjh_runtime_t
@@ -389,17 +471,28 @@ mkdir -p "$R"
 printf 'registry = %s\nruntime_dir = %s\naudit = off\n' "$R$REG" "$R$RUN" > "$WORK/rjh.conf"
 chmod 644 "$WORK/rjh.conf"
 ssh-keygen -q -N '' -t ed25519 -f "$WORK/key" < /dev/null
+# runtime --no-mount: rjh-admin runtime mounts a tmpfs on the runtime
+# directory otherwise, and this test runs in the machine's mount namespace.
 if "$TOP/build/rjh-admin" -c "$WORK/rjh.conf" init > "$WORK/admin.log" 2>&1 &&
 	"$TOP/build/rjh-admin" -c "$WORK/rjh.conf" enroll host-42 "$WORK/key.pub" >> "$WORK/admin.log" 2>&1 &&
-	"$TOP/build/rjh-admin" -c "$WORK/rjh.conf" runtime >> "$WORK/admin.log" 2>&1 &&
+	"$TOP/build/rjh-admin" -c "$WORK/rjh.conf" runtime --no-mount >> "$WORK/admin.log" 2>&1 &&
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
 		"$R$RUN/hosts/host-42/sock/$SOCK"; then
-	ok "rjh-admin init, enroll, runtime; a socket bound as sshd would"
+	ok "rjh-admin init, enroll, runtime --no-mount; a socket bound as sshd would"
 else
 	not_ok "rjh-admin: $(tail -5 "$WORK/admin.log")"
 fi
+# The spool as rjh-connect makes it (spool.c; rjh-connect reads only
+# /etc/rjh/rjh.conf, so it cannot be pointed here): the directory, root
+# 0700, and a connection's slot, 0600.
+if mkdir -m 0700 "$R$REG$SPOOL" && (umask 077 && printf 'rjh-spool 1 0 1 1\n' > "$R$REG$SPOOL/c-0-0"); then
+	ok "the spool, as rjh-connect makes it"
+else
+	not_ok "cannot make the spool $R$REG$SPOOL"
+fi
 # Made by SQLite, rjh-admin and pam_rjh only while they work: journal, temporaries, a socket set aside.
-TRANSIENT="file:$REG-journal file:$REG.nss.tmp file:$REG.nss-delta.tmp sock_file:$RUN/hosts/host-42/sock/.$SOCK.closing.1234"
+TRANSIENT="file:$REG-journal file:$REG.nss.tmp file:$REG.nss-delta.tmp file:$REG.login.tmp file:$REG.login-delta.tmp"
+TRANSIENT="$TRANSIENT sock_file:$RUN/hosts/host-42/sock/.$SOCK.closing.1234"
 regdir=$(dirname "$REG")
 {
 	find "$R" -mindepth 1 -printf '%y:%p\n' | sed "s|:$R|:|"
@@ -411,10 +504,12 @@ while IFS=: read -r y p; do
 	case "$p" in
 	"$regdir" | "$regdir"/*)
 		case "$class:$p" in
+		*"$SPOOL" | *"$SPOOL"/*) want=rjh_spool_t ;; # the directory and its files
 		dir:*) want=rjh_var_lib_t ;;
 		*-journal) want=rjh_journal_t ;;
 		*.nss | *.nss-delta | *.nss.tmp | *.nss-delta.tmp) want=rjh_nss_t ;;
-		*) want=rjh_var_lib_t ;; # the registry, REGISTRY.nss.lock
+		*.login | *.login-delta | *.login.tmp | *.login-delta.tmp) want=rjh_login_t ;;
+		*) want=rjh_var_lib_t ;; # the registry, REGISTRY.nss.lock, REGISTRY.login.lock
 		esac
 		;;
 	"$RUN" | "$RUN"/*)
@@ -425,7 +520,12 @@ while IFS=: read -r y p; do
 	expect_label "$p" $class $want "made by rjh:"
 	n=$((n + 1))
 done < "$WORK/made"
-[ $n -ge 12 ] && ok "$n registry and runtime paths checked" || not_ok "only $n registry and runtime paths found"
+[ $n -ge 20 ] && ok "$n registry and runtime paths checked" || not_ok "only $n registry and runtime paths found"
+# The ones that must be among them: each file rjh makes by default.
+for p in "$REG" "$REG.nss" "$REG.nss-delta" "$REG.nss.lock" "$REG.login" "$REG.login-delta" \
+	"$REG.login.lock" "$REG$SPOOL" "$REG$SPOOL/c-0-0" "$RUN/hosts/host-42/sock/$SOCK"; do
+	grep -qxF "$p" "$PATHS" || not_ok "$p was not made, so its label went unchecked"
+done
 eq "$(label "$(dirname "$RUN")" dir)" var_run_t "the runtime tree's parent is var_run_t, as the type transitions expect"
 eq "$(label "$(dirname "$regdir")" dir)" var_lib_t "the registry directory's parent is var_lib_t, as the type transitions expect"
 
