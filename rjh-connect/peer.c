@@ -10,11 +10,12 @@
  *
  * Both the privileged monitor and its unprivileged child keep the
  * connection open; the listener does not, and sshd closes it in the
- * session's commands before exec. So the monitor, a root process whose fd
- * table the caller cannot touch, is asked first. Its child on our way up is
- * the fallback, for an sshd whose monitor lets go of the socket (not seen
- * here): the monitor forks that child itself and it is not dumpable, so the
- * caller can neither replace it nor hand it a socket.
+ * session's commands before exec. Only the monitor counts: a root process
+ * whose fd table the caller cannot touch and which holds no socket but the
+ * client's. The unprivileged child does not: every channel of the session
+ * lives there, so a -L forward or a ControlMaster of the caller's own puts
+ * a TCP socket to any address it likes into that child (a SYN_SENT one will
+ * do), and its 4-tuple would pass for the client's.
  */
 #include "peer.h"
 
@@ -220,29 +221,24 @@ static int proc_open(int proc, pid_t pid)
 	return openat(proc, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* /proc/PID of the session's privileged sshd, and of its child on our way up (or -1). */
-struct chain {
-	int sshd;
-	int below;
-};
-
 /*
  * Walks up from this process to the nearest ancestor that is root through
  * and through and runs sshd. Each parent is opened, then its child is read
  * again and must still name it: a directory fd stays with the process it
  * was opened for, and a parent that died and whose pid was reused can no
  * longer be the child's parent (orphans go to init or a subreaper, which
- * are older). Returns 0 and fills *c, or RJH_ENOENT (none: run outside
- * sshd, or reparented to init on the way) or RJH_ESYS.
+ * are older). Returns 0 and sets *sshd_out to that ancestor's /proc/PID,
+ * or RJH_ENOENT (none: run outside sshd, or reparented to init on the way)
+ * or RJH_ESYS.
  */
-static int find_sshd(int proc, struct chain *c)
+static int find_sshd(int proc, int *sshd_out)
 {
 	int child = openat(proc, "self", O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd = -1;
 	int rc = RJH_ENOENT, depth;
 	pid_t ppid = 0, again, next;
 	bool root;
 
-	c->sshd = c->below = -1;
+	*sshd_out = -1;
 	if (child < 0 || proc_status(child, &ppid, &root) < 0)
 		rc = RJH_ESYS;
 	for (depth = 0; rc == RJH_ENOENT && ppid > 0 && depth < PEER_MAX_DEPTH; depth++) {
@@ -251,12 +247,8 @@ static int find_sshd(int proc, struct chain *c)
 		    proc_status(dfd, &next, &root) < 0)
 			break;
 		if (root && runs_sshd(dfd)) {
-			c->sshd = dfd;
+			*sshd_out = dfd;
 			dfd = -1;
-			if (runs_sshd(child)) {
-				c->below = child;
-				child = -1;
-			}
 			rc = RJH_OK;
 			break;
 		}
@@ -303,8 +295,8 @@ static bool holds_socket(int dfd, unsigned long ino)
 
 int peer_verify(const char *ssh_connection, struct peer *out)
 {
-	struct chain ch = {-1, -1};
 	unsigned long ino = 0;
+	int sshd = -1;
 	struct tuple t;
 	int proc = -1, rc;
 
@@ -318,9 +310,9 @@ int peer_verify(const char *ssh_connection, struct peer *out)
 	rc = tcp_lookup(&t, &ino);
 	if (rc == 0) {
 		proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = proc < 0 ? RJH_ESYS : find_sshd(proc, &ch);
+		rc = proc < 0 ? RJH_ESYS : find_sshd(proc, &sshd);
 	}
-	if (rc == 0 && !holds_socket(ch.sshd, ino) && !holds_socket(ch.below, ino))
+	if (rc == 0 && !holds_socket(sshd, ino))
 		rc = RJH_ETRUST;
 	if (rc == 0) {
 		memcpy(out->addr, out->claimed, sizeof(out->addr));
@@ -328,9 +320,7 @@ int peer_verify(const char *ssh_connection, struct peer *out)
 	}
 	if (proc >= 0)
 		close(proc);
-	if (ch.sshd >= 0)
-		close(ch.sshd);
-	if (ch.below >= 0)
-		close(ch.below);
+	if (sshd >= 0)
+		close(sshd);
 	return rc;
 }

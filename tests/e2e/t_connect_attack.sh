@@ -149,6 +149,36 @@ eq "$(printf '%x' $((0x$ign & 0x381007)))" 381007 \
 stop "$cl"
 wait_for 10 "rjh-connect to end" none_running || not_ok "rjh-connect still runs after its client died"
 
+echo "# the parent killed anyway (root here; a caller's cgroup.kill needs no signal right)"
+# The relay must not outlive the process that records it, and the END it
+# could not write is written by the next rjh-admin that drains the spool.
+on_laptop cl alice ssh host-1 'echo up; exec sleep 60' > "$WORK/session.out" 2>&1
+wait_for 20 "alice's session on host-1" grep -q up "$WORK/session.out" ||
+	die "alice's session did not start: $(cat "$WORK/session.out")"
+read -r P C <<< "$(rjh_pids)"
+ses=$(cat "/proc/$P/sessionid")
+kill -KILL "$P"
+wait_for 5 "the relay child to die with its parent" sh -c "! kill -0 $C 2> /dev/null" &&
+	ok "the relay child died with its parent (parent-death signal)" ||
+	not_ok "the relay child $C outlived its parent"
+expect 0 "rjh-admin audit drains the spool" -- rjh audit --user alice
+gone_end() { ausearch -if "$AUDIT_LOG" -m USER_END -i 2> /dev/null | grep 'op=rjh-connect' |
+	grep 'monitor-gone' | grep 'acct=alice'; }
+wait_for 10 "a USER_END reason=monitor-gone" test -n "$(gone_end)" &&
+	ok "the kernel has the connection's USER_END, written by the drain" ||
+	not_ok "no USER_END for the killed parent's connection"
+case $(gone_end) in
+*res=failed*) ok "res=failed, reason=monitor-gone" ;;
+*) not_ok "the drain's USER_END: '$(gone_end)'" ;;
+esac
+eq "$(sqlite3 "$REG" "SELECT result, detail FROM events WHERE type = 'USER_END' AND op = 'rjh-connect' AND detail LIKE '%monitor-gone%' AND actor_uid = $CLIENT_UID")" \
+	"failed|reason=monitor-gone connect_pid=$P" "and the events mirror has it once, naming the connection's pid"
+# The kernel logs pids as the initial PID namespace sees them, this test's
+# namespace another: the pairing below needs that START's pid as logged.
+ORPHAN_START_PID=$(ausearch -if "$AUDIT_LOG" -m USER_START --session "$ses" 2> /dev/null |
+	grep 'op=rjh-connect' | grep -o ' pid=[0-9]*' | tail -1 | cut -d= -f2)
+stop "$cl"
+
 echo "# alice kills her relay child: USER_END with the bytes so far"
 on_laptop cl alice ssh host-1 'echo up; exec sleep 60' > "$WORK/session.out" 2>&1
 wait_for 20 "alice's session on host-1" grep -q up "$WORK/session.out" ||
@@ -240,6 +270,41 @@ expect 0 "mallory: alarm in 1 s, then exec rjh-connect; the relay runs 2 s" -- \
 has -o "SSH-2.0-" "the relay ran to its end"
 wait_for 10 "one more USER_END" test "$(n_ends)" -gt "$n0" && ok "USER_END after the caller's alarm" ||
 	not_ok "no USER_END: the alarm ended the parent"
+# An ignored SIGCHLD survives exec: the kernel would reap the child and its status be lost.
+n0=$(n_ends)
+sleep 30 | as mallory "$PY" -c 'import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$CONNECT" host-1 > /dev/null 2>&1 &
+lim=$!
+if wait_for 20 "mallory's rjh-connect" both_running; then
+	read -r P C <<< "$(rjh_pids)"
+	eq "$(printf '%x' $((0x$(awk '/^SigIgn:/ {print $2}' "/proc/$P/status") & 0x10000)))" 0 \
+		"the parent does not ignore SIGCHLD"
+	kill -KILL "$C"
+	wait_for 10 "one more USER_END" test "$(n_ends)" -gt "$n0"
+	case $(ausearch -if "$AUDIT_LOG" -m USER_END -i 2> /dev/null | grep 'op=rjh-connect' | tail -1) in
+	*res=failed*) ok "a killed relay is res=failed, SIGCHLD ignored or not" ;;
+	*) not_ok "USER_END of a killed relay with SIGCHLD ignored is not res=failed" ;;
+	esac
+else
+	not_ok "mallory's rjh-connect with SIGCHLD ignored did not start"
+fi
+pkill -x sleep -u mallory
+pkill -x sleep -P $$
+wait "$lim" 2> /dev/null
+wait_for 10 "rjh-connect to end" none_running
+# A scheduling policy survives exec too: SCHED_IDLE would starve the parent.
+as mallory sh -c "sleep 30 | chrt -i 0 $CONNECT host-1" > /dev/null 2>&1 &
+lim=$!
+if wait_for 20 "mallory's rjh-connect" both_running; then
+	read -r P C <<< "$(rjh_pids)"
+	eq "$(chrt -p "$P" | head -1 | sed 's/.*: //')" SCHED_OTHER "the parent is back to SCHED_OTHER"
+else
+	not_ok "rjh-connect under SCHED_IDLE did not start"
+fi
+pkill -x sleep -u mallory
+wait "$lim"
+wait_for 10 "rjh-connect to end" none_running
 # Soft limits the caller lowered: the parent raises them, the child keeps the caller's.
 as mallory sh -c "ulimit -S -t 1; ulimit -S -f 0; ulimit -S -c 1000; sleep 30 | $CONNECT host-1" \
 	> /dev/null 2>&1 &
@@ -292,6 +357,25 @@ expect 0 "mallory, in her sshd session, under a fake sshd (a copy of sh) claimin
 	"cp /bin/sh ~/sshd && SSH_CONNECTION='$forged' ~/sshd -c '$CONNECT host-1 < /dev/null; true'"
 next_start mallory "$n0"
 unverified "a fake sshd inside a real session: still not alice's" 10.77.0.200
+# Her session's own channels: a -L forward makes her sshd child connect to
+# any address she names (10.77.0.99 is no one: the SYN waits, SYN_SENT). That
+# socket is in her session's unprivileged child, never in its root monitor,
+# so claiming its 4-tuple must not pass for the client's address.
+cat > "$WORK/home/mallory/claim.sh" << EOC
+sleep 2.5
+E=\$(ss -Htn state syn-sent dst 10.77.0.99 | awk '{print \$3}' | sed 's/.*://')
+echo "port=\$E"
+SSH_CONNECTION="10.77.0.99 22 $JUMP_ADDR \$E" $CONNECT host-1 < /dev/null
+EOC
+chown mallory: "$WORK/home/mallory/claim.sh"
+n0=$(n_starts mallory)
+expect 0 "mallory claims the 4-tuple of a -L forward of her own session" -- \
+	laptop mallory sh -c "(sleep 1; nc -w 4 127.0.0.1 9000 < /dev/null) &
+		ssh -L 9000:10.77.0.99:22 $JUMP_ADDR sh claim.sh"
+[[ $OUT =~ port=[0-9]+ ]] && ok "her forward's connection was there to claim" ||
+	not_ok "no forward's connection to claim: '$OUT'"
+next_start mallory "$n0"
+unverified "a forward's socket in her sshd child is not the client's connection" 10.77.0.99
 stop "$cl"
 # Her own, real SSH_CONNECTION, but rjh-connect is orphaned (to init) while
 # her session stays up: the session is no longer above it.
@@ -341,7 +425,9 @@ stop "$jump6"
 echo "# every USER_START op=rjh-connect has its USER_END"
 sleep 1
 pairs=$(ausearch -if "$AUDIT_LOG" -m USER_START,USER_END 2> /dev/null | grep 'op=rjh-connect' |
-	awk '{ t = $1; sub(/^type=/, "", t); for (i = 1; i <= NF; i++) if ($i ~ /^pid=/) p = substr($i, 5);
+	awk -v orphan="$ORPHAN_START_PID" '{ t = $1; sub(/^type=/, "", t); for (i = 1; i <= NF; i++) if ($i ~ /^pid=/) p = substr($i, 5);
+	       # The END the drain wrote for the parent killed above pairs with its START.
+	       if ($0 ~ /connect_pid=/) p = orphan;
 	       n[p] += (t == "USER_START") ? 1 : -1; s += (t == "USER_START") }
 	     END { bad = 0; for (p in n) if (n[p] != 0) { printf "pid %s: %+d\n", p, n[p]; bad++ }
 		   printf "starts %d unmatched %d\n", s, bad }')
