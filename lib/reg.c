@@ -1335,6 +1335,9 @@ int reg_policy_log_prune(struct reg *r, uint64_t upto, struct rjh_diag *d)
 	int rc = reg_policy_generation(r, &gen, &floor, d), src;
 	sqlite3_stmt *s;
 
+	/* A snapshot ahead of the registry (restored from a backup) is rebuilt, not believed. */
+	if (upto > gen)
+		upto = gen;
 	if (rc < 0 || upto <= floor)
 		return rc;
 	s = stmt(r, Q_POLICY_PRUNE, d, &rc);
@@ -1437,6 +1440,28 @@ int reg_prune(struct reg *r, int64_t before, int64_t *sessions_out, int64_t *eve
 	rc = prune_one(r, Q_PRUNE_SESSIONS, before, sessions_out, "prune sessions", d);
 	if (rc == 0)
 		rc = prune_one(r, Q_PRUNE_EVENTS, before, events_out, "prune events", d);
+	/* A spooled record from before the cutoff, drained later, must not bring its row back. */
+	if (rc == 0)
+		rc = set_setting_u64(r, "events_pruned_before", (uint64_t)(before > 0 ? before : 0),
+				     d);
+	return rc;
+}
+
+int reg_events_pruned_before(struct reg *r, int64_t *before_out, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SETTING_GET, d, &rc);
+
+	*before_out = 0;
+	if (!s)
+		return rc;
+	sqlite3_bind_text(s, 1, "events_pruned_before", -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		*before_out = sqlite3_column_int64(s, 0);
+	else if (src != SQLITE_DONE) /* DONE: never pruned */
+		rc = reg_fail(r, src, "read the prune cutoff", d);
+	done(s);
 	return rc;
 }
 

@@ -237,6 +237,9 @@ int reg_policy_log_prune(struct reg *r, uint64_t upto, struct rjh_diag *d);
 typedef int (*reg_login_cb)(const struct reg_host *h, const struct reg_key *k, void *ctx);
 int reg_login_rows(struct reg *r, const char *name, reg_login_cb cb, void *ctx, struct rjh_diag *d);
 
+/* The cutoff of the last prune: events from before it are gone for good (0: none). */
+int reg_events_pruned_before(struct reg *r, int64_t *before_out, struct rjh_diag *d);
+
 /* The rows the last statement changed (0 after an event skipped for its origin). */
 int64_t reg_changes(struct reg *r);
 

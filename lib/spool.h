@@ -64,19 +64,38 @@ int spool_put(const struct cfg *c, enum spool_kind kind, uint32_t uid, const str
 int spool_append(struct spool_slot *slot, const struct reg_event *e, struct rjh_diag *d);
 void spool_close(struct spool_slot *slot);
 
-/* The files a drain found done, for spool_finish to remove. */
+/* A connection whose writer died between its START and its END (see spool_drain). */
+struct spool_orphan {
+	int64_t time;       /* of its START */
+	uint32_t actor_uid; /* the caller */
+	char host[33];
+	char detail[48]; /* reason=monitor-gone connect_pid=PID */
+};
+
+/* The files a drain found done, for spool_finish to remove, and the orphans it ended. */
 struct spool_done {
-	struct util_buf names; /* each NUL-terminated */
+	struct util_buf names;   /* each NUL-terminated */
+	struct util_buf orphans; /* struct spool_orphan */
 };
 
 /*
  * Inside a write transaction of r: mirrors every spooled record into events
- * (each once, by its origin) and notes in *done the files that are done:
- * refusals, and connections that ended or whose process is gone. Sets
- * *rows_out to the rows added. A spool that does not exist is empty.
+ * (each once, by its origin; none from before what prune removed) and notes
+ * in *done the files that are done: refusals, and connections that ended or
+ * whose process is gone. A connection whose process died after its START
+ * gets the END it never wrote (res failed, reason=monitor-gone): its relay
+ * died with it. Sets *rows_out to the rows added. A spool that does not
+ * exist is empty.
  */
 int spool_drain(struct reg *r, const struct cfg *c, struct spool_done *done, int *rows_out,
 		struct rjh_diag *d);
+
+/*
+ * After the transaction committed: calls cb for each connection the drain
+ * ended (the caller writes its kernel USER_END, which its process could not).
+ */
+void spool_orphans_each(const struct spool_done *done,
+			void (*cb)(const struct spool_orphan *o, void *ctx), void *ctx);
 
 /* After the transaction: removes the files done if it committed, and frees done. */
 void spool_finish(const struct cfg *c, struct spool_done *done, bool committed);

@@ -82,6 +82,7 @@ struct file {
 	long pid;
 	long long start;
 	int records;
+	long last; /* index in the batch of its last record, or -1 */
 };
 
 /*
@@ -119,6 +120,8 @@ static int read_file(int dfd, const char *name, char **buf_out, struct stat *st)
 struct rec {
 	struct reg_event e; /* its strings point into its file's buffer */
 	char origin[32];    /* NONCE:LINE */
+	bool orphan;        /* an END made up for a START whose writer died without one */
+	char detail[48];    /* an orphan END's detail */
 };
 
 /* What a drain collected: every file's buffer, and the records in them. */
@@ -133,6 +136,7 @@ static int parse_file(char *buf, struct file *f, struct batch *b)
 	char *line = buf, *nl;
 	int no = 0;
 
+	f->last = -1;
 	nl = strchr(line, '\n');
 	if (!nl)
 		return RJH_EINVAL;
@@ -149,11 +153,38 @@ static int parse_file(char *buf, struct file *f, struct batch *b)
 		if (!parse_line(line, &r.e))
 			continue;
 		snprintf(r.origin, sizeof(r.origin), "%s:%d", f->nonce, no);
+		r.orphan = false;
+		f->last = (long)(b->recs.len / sizeof(r));
 		if (util_buf_put(&b->recs, &r, sizeof(r)) < 0)
 			return RJH_ENOMEM;
 	}
 	f->records = no;
 	return RJH_OK;
+}
+
+/*
+ * A connection whose writer died after its START and before its END (killed
+ * with its whole cgroup, OOM, a crash): its relay died with it (the parent
+ * death signal), so the connection is over. Adds the END it never wrote,
+ * failed, bytes unknown, as line 2 of the file (so once only).
+ */
+static int add_orphan_end(struct file *f, struct batch *b)
+{
+	struct rec end, *start;
+
+	if (f->kind != SPOOL_CONNECTION || f->records != 1 || f->last < 0)
+		return RJH_OK;
+	start = (struct rec *)b->recs.p + f->last;
+	if (strcmp(start->e.type, "USER_START") != 0)
+		return RJH_OK;
+	end = *start;
+	end.e.type = "USER_END";
+	end.e.success = false;
+	end.orphan = true;
+	/* The pid pairs it with its START, which that process wrote. */
+	snprintf(end.detail, sizeof(end.detail), "reason=monitor-gone connect_pid=%ld", f->pid);
+	snprintf(end.origin, sizeof(end.origin), "%s:2", f->nonce);
+	return util_buf_put(&b->recs, &end, sizeof(end));
 }
 
 /* Oldest first, and within a second one connection's lines in order. */
@@ -166,12 +197,59 @@ static int rec_cmp(const void *x, const void *y)
 	return strcmp(a->origin, b->origin);
 }
 
-/* Whether a drained file may go: it holds all it will (a refusal one record, a
- * connection two), or the process that writes it is gone. */
-static bool file_done(const struct file *f)
+/* Whether the process that writes f is gone. */
+static bool writer_gone(const struct file *f)
 {
-	return f->records >= (f->kind == SPOOL_REFUSAL ? 1 : 2) ||
-	       pres_pid_start(f->pid) != f->start;
+	return pres_pid_start(f->pid) != f->start;
+}
+
+/* Reads every spool file into b, and notes in done the ones that are done. */
+/*
+ * Reads and parses one spool file into b. Whether its writer is gone is
+ * decided before the content that counts is read: a writer that appends its
+ * END and exits between a read and the check would otherwise lose the END.
+ * Sets *gone when the file may be removed after the commit.
+ */
+static int collect_file(int dfd, const char *name, struct batch *b, bool *gone)
+{
+	struct file f = {.kind = name[0]};
+	struct stat st;
+	char *buf;
+	int rc;
+
+	*gone = false;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t mark = b->recs.len;
+
+		rc = read_file(dfd, name, &buf, &st);
+		if (rc < 0)
+			return rc == RJH_ENOMEM ? rc : RJH_OK;
+		if (util_buf_put(&b->bufs, &buf, sizeof(buf)) < 0) {
+			free(buf);
+			return RJH_ENOMEM;
+		}
+		rc = parse_file(buf, &f, b);
+		if (rc == RJH_ENOMEM)
+			return rc;
+		/* A file that never parsed: junk once it is old enough to be nobody's work. */
+		if (rc == RJH_EINVAL) {
+			*gone = st.st_mtime < time(NULL) - SPOOL_JUNK_AGE;
+			return RJH_OK;
+		}
+		if (f.records >= (f.kind == SPOOL_REFUSAL ? 1 : 2)) {
+			*gone = true;
+			return RJH_OK;
+		}
+		if (pass == 1) {
+			*gone = true;
+			return add_orphan_end(&f, b);
+		}
+		if (!writer_gone(&f))
+			return RJH_OK;
+		/* Its writer is gone: read it once more, as it was left. */
+		b->recs.len = mark;
+	}
+	return RJH_OK;
 }
 
 /* Reads every spool file into b, and notes in done the ones that are done. */
@@ -186,49 +264,42 @@ static int collect(int dfd, struct batch *b, struct spool_done *done, struct rjh
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	}
 	while (rc == 0 && (de = readdir(dir)) != NULL) {
-		struct file f = {.kind = de->d_name[0]};
-		struct stat st;
-		char *buf;
 		bool gone;
-		int frc;
 
-		if ((f.kind != SPOOL_REFUSAL && f.kind != SPOOL_CONNECTION) || de->d_name[1] != '-')
+		if ((de->d_name[0] != SPOOL_REFUSAL && de->d_name[0] != SPOOL_CONNECTION) ||
+		    de->d_name[1] != '-')
 			continue;
-		frc = read_file(dirfd(dir), de->d_name, &buf, &st);
-		if (frc == RJH_ENOMEM)
-			rc = frc;
-		if (frc < 0)
-			continue;
-		if (util_buf_put(&b->bufs, &buf, sizeof(buf)) < 0) {
-			free(buf);
-			rc = RJH_ENOMEM;
-			break;
-		}
-		frc = parse_file(buf, &f, b);
-		if (frc == RJH_ENOMEM) {
-			rc = frc;
-			break;
-		}
-		/* A file that never parsed: junk once it is old enough to be nobody's work. */
-		gone =
-		    frc == RJH_EINVAL ? st.st_mtime < time(NULL) - SPOOL_JUNK_AGE : file_done(&f);
-		if (gone && util_buf_put(&done->names, de->d_name, strlen(de->d_name) + 1) < 0)
+		rc = collect_file(dirfd(dir), de->d_name, b, &gone);
+		if (rc == 0 && gone &&
+		    util_buf_put(&done->names, de->d_name, strlen(de->d_name) + 1) < 0)
 			rc = RJH_ENOMEM;
 	}
 	closedir(dir);
 	return rc == RJH_ENOMEM ? diag_set(d, rc, "out of memory") : rc;
 }
 
+/* Keeps what an orphan END says, for spool_orphans_each after the commit. */
+static int add_orphan_note(struct spool_done *done, const struct reg_event *e)
+{
+	struct spool_orphan o = {.time = e->time, .actor_uid = e->actor_uid};
+
+	snprintf(o.host, sizeof(o.host), "%s", e->host ? e->host : "");
+	snprintf(o.detail, sizeof(o.detail), "%s", e->detail);
+	return util_buf_put(&done->orphans, &o, sizeof(o));
+}
+
 int spool_drain(struct reg *r, const struct cfg *c, struct spool_done *done, int *rows_out,
 		struct rjh_diag *d)
 {
 	struct batch b = {{NULL, 0, 0}, {NULL, 0, 0}};
+	int64_t floor = 0;
 	struct rec *recs;
 	size_t i, n;
 	int dfd, rc;
 
 	*rows_out = 0;
 	done->names = (struct util_buf){NULL, 0, 0};
+	done->orphans = (struct util_buf){NULL, 0, 0};
 	dfd = spool_open_dir(c, false, d);
 	if (dfd == RJH_ENOENT)
 		return RJH_OK;
@@ -239,17 +310,38 @@ int spool_drain(struct reg *r, const struct cfg *c, struct spool_done *done, int
 	n = b.recs.len / sizeof(*recs);
 	if (rc == 0 && n > 1)
 		qsort(recs, n, sizeof(*recs), rec_cmp);
+	if (rc == 0)
+		rc = reg_events_pruned_before(r, &floor, d);
 	for (i = 0; rc == 0 && i < n; i++) {
+		int64_t added;
+
+		/* What prune removed stays removed, even if its file is still here. */
+		if (recs[i].e.time < floor)
+			continue;
 		recs[i].e.origin = recs[i].origin;
+		if (recs[i].orphan)
+			recs[i].e.detail = recs[i].detail;
 		rc = reg_event_add(r, &recs[i].e, d);
-		if (rc == 0)
-			*rows_out += (int)reg_changes(r);
+		added = rc == 0 ? reg_changes(r) : 0;
+		*rows_out += (int)added;
+		if (added && recs[i].orphan)
+			rc = add_orphan_note(done, &recs[i].e);
 	}
 	for (i = 0; i < b.bufs.len / sizeof(char *); i++)
 		free(((char **)b.bufs.p)[i]);
 	util_buf_free(&b.bufs);
 	util_buf_free(&b.recs);
 	return rc;
+}
+
+void spool_orphans_each(const struct spool_done *done,
+			void (*cb)(const struct spool_orphan *o, void *ctx), void *ctx)
+{
+	const struct spool_orphan *o = (const struct spool_orphan *)done->orphans.p;
+	size_t i;
+
+	for (i = 0; i < done->orphans.len / sizeof(*o); i++)
+		cb(&o[i], ctx);
 }
 
 void spool_finish(const struct cfg *c, struct spool_done *done, bool committed)
@@ -266,4 +358,5 @@ void spool_finish(const struct cfg *c, struct spool_done *done, bool committed)
 	if (dfd >= 0)
 		close(dfd);
 	util_buf_free(&done->names);
+	util_buf_free(&done->orphans);
 }

@@ -1,6 +1,7 @@
 /* What every rjh-admin command shares: messages, options, changes. */
 #include <getopt.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,6 +185,22 @@ void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *na
 	a->ident.uid = uid;
 }
 
+int admin_login_withdrawn(struct admin *a, int err, const struct rjh_diag *why)
+{
+	struct rjh_diag d = {""};
+
+	if (pub_login_withdraw(&a->cfg, &d) < 0)
+		return admin_fail(a, err,
+				  "the login snapshot could not be written (%s), nor removed (%s): "
+				  "the login path may act on an older policy; run 'rjh-admin "
+				  "refresh'",
+				  why->msg, d.msg);
+	return admin_fail(a, err,
+			  "the login snapshot could not be written (%s); it was removed, so "
+			  "every host is refused until 'rjh-admin refresh' succeeds",
+			  why->msg);
+}
+
 /*
  * The snapshots follow the committed registry; they never run ahead of it.
  * The login snapshot is brought up to date after every change, whatever it
@@ -205,10 +222,7 @@ static int publish(struct admin *a, struct reg *r, uint64_t gen)
 				  d.msg);
 	rc = pub_login(r, &a->cfg, a->rebuild, &d);
 	if (rc < 0)
-		return admin_fail(a, rc,
-				  "the change is committed, but the login snapshot was not updated "
-				  "(%s); run 'rjh-admin refresh'",
-				  d.msg);
+		return admin_login_withdrawn(a, rc, &d);
 	return EXIT_OK;
 }
 
@@ -246,9 +260,32 @@ int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *re
 	return rc;
 }
 
+/*
+ * The kernel USER_END of a connection whose rjh-connect died between its
+ * START and its END (spool_drain ended its row): written here, on its
+ * behalf, since it could not.
+ */
+static void orphan_end(const struct spool_orphan *o, void *ctx)
+{
+	struct admin *a = ctx;
+	struct passwd *pw = getpwuid(o->actor_uid);
+	uid_t actor = o->actor_uid;
+	char user[16];
+	struct aud_rec rec = {.type = AUDIT_USER_END,
+			      .op = "rjh-connect",
+			      .host = o->host[0] ? o->host : NULL,
+			      .detail = o->detail,
+			      .success = false,
+			      .actor_uid = &actor};
+
+	snprintf(user, sizeof(user), "%u", o->actor_uid);
+	rec.user = pw && name_is_account(pw->pw_name) ? pw->pw_name : user;
+	aud_kernel(&a->aud, &rec, NULL);
+}
+
 void admin_drain_spool(struct admin *a)
 {
-	struct spool_done done = {{NULL, 0, 0}};
+	struct spool_done done = {{NULL, 0, 0}, {NULL, 0, 0}};
 	struct rjh_diag d = {""};
 	struct reg *r = NULL;
 	int rc, rows = 0;
@@ -265,6 +302,10 @@ void admin_drain_spool(struct admin *a)
 		rc = reg_commit(r, &d);
 	else if (r)
 		reg_rollback(r);
+	if (rc == 0 && done.orphans.len && aud_open(&a->aud, a->cfg.audit, NULL) == 0) {
+		spool_orphans_each(&done, orphan_end, a);
+		aud_close(&a->aud);
+	}
 	spool_finish(&a->cfg, &done, rc == 0);
 	reg_close(r);
 	if (rc < 0)

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -249,7 +250,8 @@ static int record(struct conn *c, const struct aud_rec *rec, bool mirrored)
 	struct rjh_diag dk = {""};
 	int rk = aud_kernel(&c->aud, rec, &dk);
 
-	if (mirrored)
+	/* A record refused under audit = required happened for nobody: no copy of it either. */
+	if (mirrored && (rk == 0 || c->cfg.audit != CFG_AUDIT_REQUIRED))
 		mirror(c, rec);
 	if (c->cfg.audit != CFG_AUDIT_REQUIRED || rk == 0)
 		return RJH_OK;
@@ -359,7 +361,8 @@ static int connect_host(struct conn *c, int *fd_out)
 }
 
 /* The child: the caller again; relays once the parent says go, counting into *st. */
-static void relay_child(const struct conn *c, int sock, int go, struct relay_stats *st)
+static void relay_child(const struct conn *c, pid_t parent, int sock, int go,
+			struct relay_stats *st)
 {
 	ssize_t n;
 	char b;
@@ -369,6 +372,14 @@ static void relay_child(const struct conn *c, int sock, int go, struct relay_sta
 		say("cannot drop privileges: %s", strerror(errno));
 		_exit(RC_INTERNAL);
 	}
+	/*
+	 * No relay outlives the parent that records it: a caller that kills
+	 * the parent anyway (its cgroup's cgroup.kill needs no signal
+	 * permission) ends the connection with it. After the drop, which
+	 * clears the parent-death signal; and the parent may be gone already.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(RC_INTERNAL);
 	signal(SIGPIPE, SIG_IGN);
 	/* Not a byte moves before the opening record: EOF here means there is none. */
 	while ((n = read(go, &b, 1)) < 0 && errno == EINTR)
@@ -392,8 +403,8 @@ static void relay_child(const struct conn *c, int sock, int go, struct relay_sta
 static pid_t start_child(struct conn *c, int sock, struct relay_stats **st_out, int *go_out)
 {
 	struct relay_stats *st;
+	pid_t pid, parent = getpid();
 	int go[2];
-	pid_t pid;
 
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (st == MAP_FAILED || pipe2(go, O_CLOEXEC) < 0) {
@@ -408,7 +419,7 @@ static pid_t start_child(struct conn *c, int sock, struct relay_stats **st_out, 
 	if (pid == 0) {
 		close(go[1]);
 		aud_close(&c->aud);
-		relay_child(c, sock, go[0], st);
+		relay_child(c, parent, sock, go[0], st);
 	}
 	close(go[0]);
 	*st_out = st;
@@ -429,13 +440,15 @@ static void detach_stdio(void)
 }
 
 /* Waits for pid; returns its wait status. */
+/* Waits for the relay child. Returns its status, or -1 when it cannot be had (a failure). */
 static int reap(pid_t pid)
 {
 	int status = 0;
+	pid_t r;
 
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
-	return status;
+	return r == pid ? status : -1;
 }
 
 /* Opens, relays in an unprivileged child, closes: the audit records around it. */
@@ -473,9 +486,9 @@ static int run(struct conn *c, int sock)
 		 (unsigned long long)st->to_host, (unsigned long long)st->from_host);
 	rec.type = AUDIT_USER_END;
 	rec.detail = with_claim(c, bytes, detail, sizeof(detail));
-	rec.success = WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
+	rec.success = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == RC_OK;
 	record(c, &rec, true);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
+	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
 }
 
 int main(int argc, char **argv)

@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -34,10 +37,15 @@ static const struct {
 	const char *name;
 	rlim_t floor;
 } parent_limits[PRIV_NLIMITS] = {
-    {RLIMIT_CPU, "RLIMIT_CPU", RLIM_INFINITY}, {RLIMIT_FSIZE, "RLIMIT_FSIZE", RLIM_INFINITY},
-    {RLIMIT_AS, "RLIMIT_AS", RLIM_INFINITY},   {RLIMIT_DATA, "RLIMIT_DATA", RLIM_INFINITY},
-    {RLIMIT_NOFILE, "RLIMIT_NOFILE", 1024},    {RLIMIT_STACK, "RLIMIT_STACK", 8u << 20},
+    {RLIMIT_CPU, "RLIMIT_CPU", RLIM_INFINITY},
+    {RLIMIT_FSIZE, "RLIMIT_FSIZE", RLIM_INFINITY},
+    {RLIMIT_AS, "RLIMIT_AS", RLIM_INFINITY},
+    {RLIMIT_DATA, "RLIMIT_DATA", RLIM_INFINITY},
+    {RLIMIT_NOFILE, "RLIMIT_NOFILE", 1024},
+    {RLIMIT_STACK, "RLIMIT_STACK", 8u << 20},
     {RLIMIT_CORE, "RLIMIT_CORE", 0},
+    /* A real-time policy survives exec; with it, a few µs of RLIMIT_RTTIME kill the parent. */
+    {RLIMIT_RTTIME, "RLIMIT_RTTIME", RLIM_INFINITY},
 };
 
 /* The caller's real ids and supplementary groups. */
@@ -118,6 +126,25 @@ static int clear_oom_adj(void)
 	return rc;
 }
 
+/*
+ * What else the caller hands down through exec: a real-time or idle
+ * scheduling policy and a nice value (SCHED_OTHER, nice 0 again; root may),
+ * a blocked signal mask, and an ignored SIGCHLD, with which the relay child
+ * would be reaped by the kernel and its exit status lost (waitpid: ECHILD).
+ */
+static int clear_inherited(void)
+{
+	struct sched_param sp = {.sched_priority = 0};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	sigemptyset(&none);
+	if (sched_setscheduler(0, SCHED_OTHER, &sp) < 0 || setpriority(PRIO_PROCESS, 0, 0) < 0 ||
+	    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || sigaction(SIGCHLD, &dfl, NULL) < 0)
+		return RJH_ESYS;
+	return RJH_OK;
+}
+
 int priv_take(struct priv_caller *c, struct rjh_diag *d)
 {
 	struct sigaction ign = {.sa_handler = SIG_IGN};
@@ -134,8 +161,9 @@ int priv_take(struct priv_caller *c, struct rjh_diag *d)
 			return diag_set(d, RJH_ESYS, "sigaction: %s", strerror(errno));
 	if (reset_limits(c, d) < 0)
 		return RJH_ESYS;
-	if (clear_timers() < 0 || clear_oom_adj() < 0)
-		return diag_set(d, RJH_ESYS, "cannot clear timers or oom_score_adj: %s",
+	if (clear_timers() < 0 || clear_oom_adj() < 0 || clear_inherited() < 0)
+		return diag_set(d, RJH_ESYS,
+				"cannot clear timers, oom_score_adj or the scheduling policy: %s",
 				strerror(errno));
 	return RJH_OK;
 }

@@ -13,7 +13,7 @@
 #include "err.h"
 
 #define PRIV_NSIGNALS 7 /* the signals the kernel sends with no permission check */
-#define PRIV_NLIMITS  7 /* the resource limits the parent resets */
+#define PRIV_NLIMITS  8 /* the resource limits the parent resets */
 
 /* What the caller brought through exec: its ids, signal dispositions and limits. */
 struct priv_caller {

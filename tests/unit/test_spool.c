@@ -52,6 +52,16 @@ static int teardown(void **state)
 	return tmpdir_remove();
 }
 
+static int orphans;
+
+static void count_orphan(const struct spool_orphan *o, void *ctx)
+{
+	(void)ctx;
+	assert_int_equal(o->actor_uid, 64001);
+	assert_non_null(strstr(o->detail, "reason=monitor-gone connect_pid="));
+	orphans++;
+}
+
 /* One drain as rjh-admin does it; returns the rows added. */
 static int drain(bool commit)
 {
@@ -68,6 +78,8 @@ static int drain(bool commit)
 		assert_int_equal(reg_commit(r, &d), RJH_OK);
 	else
 		reg_rollback(r);
+	if (commit)
+		spool_orphans_each(&done, count_orphan, NULL);
 	spool_finish(&conf, &done, commit);
 	reg_close(r);
 	return rows;
@@ -161,7 +173,10 @@ static void test_connection_waits_for_its_end(void **state)
 	assert_int_equal(count("type = 'USER_END' AND detail LIKE 'bytes_to_host=10 %'"), 1);
 }
 
-/* A connection whose process died without its end: the start is mirrored, the file goes. */
+/*
+ * A connection whose process died without its end (killed with its cgroup,
+ * say): the start is mirrored, and the end it never wrote, failed, once.
+ */
 static void test_dead_writer(void **state)
 {
 	struct reg_event start = event("USER_START", true, NULL);
@@ -177,8 +192,38 @@ static void test_dead_writer(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(status, 0);
 	assert_int_equal(files(), 1);
-	assert_int_equal(drain(true), 1);
+	orphans = 0;
+	assert_int_equal(drain(true), 2);
+	assert_int_equal(orphans, 1);
 	assert_int_equal(files(), 0);
+	assert_int_equal(count("type = 'USER_END' AND actor_uid = 64001 AND result = 'failed' AND "
+			       "detail LIKE 'reason=monitor-gone connect_pid=%'"),
+			 1);
+	assert_int_equal(drain(true), 0);
+}
+
+/* What prune removed stays removed: a spooled record from before its cutoff is not mirrored. */
+static void test_pruned_stay_pruned(void **state)
+{
+	struct reg_event old = event("USER_ACCT", false, "reason=\"no-grant\"");
+	struct spool_slot slot;
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	int64_t ns, ne;
+
+	(void)state;
+	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &r, &d), RJH_OK);
+	assert_int_equal(reg_begin(r, &d), RJH_OK);
+	assert_int_equal(reg_prune(r, old.time + 1, &ns, &ne, &d), RJH_OK);
+	assert_int_equal(reg_commit(r, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(spool_put(&conf, SPOOL_REFUSAL, 64007, &old, &slot, &d), RJH_OK);
+	spool_close(&slot);
+	old.time += 10;
+	assert_int_equal(spool_put(&conf, SPOOL_REFUSAL, 64007, &old, &slot, &d), RJH_OK);
+	spool_close(&slot);
+	assert_int_equal(drain(true), 1);
+	assert_int_equal(count("time = 1700000010 AND detail = 'reason=\"no-grant\"'"), 1);
 }
 
 static void test_slots_run_out(void **state)
@@ -267,6 +312,8 @@ int main(void)
 	    cmocka_unit_test(test_slots_run_out),
 	    cmocka_unit_test(test_bad_lines_skipped),
 	    cmocka_unit_test(test_untrusted_dir_refused),
+	    /* Last: its prune cutoff would hide the other tests' records. */
+	    cmocka_unit_test(test_pruned_stay_pruned),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
