@@ -1,5 +1,6 @@
 #include "publish.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,10 +147,15 @@ static int read_meta(struct reg *r, const struct cfg *c, uint64_t gen, struct me
 	return rc;
 }
 
-static bool same_meta(const struct snap_hdr *h, const struct snap_meta *m)
+/* Whether the files of v are what this publisher would write, header and file group alike. */
+static bool same_meta(const struct snap_view *v, const struct snap_meta *m)
 {
+	const struct snap_hdr *h = &v->base.h;
+
 	return h->uid_min == m->uid_min && h->uid_max == m->uid_max && h->gid == m->gid &&
-	       !strcmp(h->group, m->group) && !strcmp(h->runtime_dir, m->runtime_dir);
+	       !strcmp(h->group, m->group) && !strcmp(h->runtime_dir, m->runtime_dir) &&
+	       v->base.file_gid == m->file_gid &&
+	       (!v->have_delta || v->delta.file_gid == m->file_gid);
 }
 
 /* Writes b as path, with its entries' data pointing into b's buffer. */
@@ -182,6 +188,12 @@ static int rebuild(struct reg *r, const char *base, const char *delta, struct me
 		rc = diag_set(d, rc, "out of memory");
 	mt->m.extra = grants.p;
 	mt->m.extra_len = grants.len;
+	/*
+	 * The old delta goes first: it is paired with a base by generation, and
+	 * a registry restored from a backup can bring a generation back.
+	 */
+	if (rc == 0 && unlink(delta) < 0 && errno != ENOENT)
+		rc = diag_set(d, RJH_ESYS, "cannot remove %s: %s", delta, strerror(errno));
 	if (rc == 0)
 		rc = write_built(base, SNAP_LOGIN_BASE, &b, &mt->m, d);
 	if (rc == 0)
@@ -320,7 +332,7 @@ static int publish_locked(struct reg *r, const struct cfg *c, bool force, const 
 	if (mapped)
 		have = snap_view_generation(&v);
 	/* A snapshot ahead of the registry is another history (a restored backup): rebuild. */
-	if (mapped && (force || have > gen || have < floor || !same_meta(&v.base.h, &mt.m)))
+	if (mapped && (force || have > gen || have < floor || !same_meta(&v, &mt.m)))
 		rc = RJH_ENOENT;
 	else if (mapped && have == gen)
 		rc = RJH_OK;
@@ -354,6 +366,18 @@ int pub_login(struct reg *r, const struct cfg *c, bool rebuild_all, struct rjh_d
 	reg_end_read(r);
 	close(fd);
 	return rc;
+}
+
+int pub_login_withdraw(const struct cfg *c, struct rjh_diag *d)
+{
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
+
+	if (login_paths(c->registry, base, delta, sizeof(base)) < 0)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	/* The base first: without it the delta is never read. Unlinking needs no space. */
+	if ((unlink(base) < 0 && errno != ENOENT) || (unlink(delta) < 0 && errno != ENOENT))
+		return diag_set(d, RJH_ESYS, "cannot remove %s: %s", base, strerror(errno));
+	return RJH_OK;
 }
 
 int pub_login_prune_log(struct reg *r, const struct cfg *c, struct rjh_diag *d)

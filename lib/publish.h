@@ -26,6 +26,14 @@
 int pub_login(struct reg *r, const struct cfg *c, bool rebuild, struct rjh_diag *d);
 
 /*
+ * Removes the login snapshot, so that the login path refuses every host
+ * (fail closed) rather than go on with a policy the registry no longer
+ * has: for a writer whose pub_login failed after its commit. Returns 0 or
+ * RJH_ESYS.
+ */
+int pub_login_withdraw(const struct cfg *c, struct rjh_diag *d);
+
+/*
  * Inside a write transaction of r: forgets the policy log up to the
  * generation the login snapshot already reflects. Best effort: a snapshot
  * that cannot be read prunes nothing.

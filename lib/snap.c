@@ -75,6 +75,7 @@ int snap_map(const char *path, enum snap_kind kind, struct snap *s, struct rjh_d
 	s->ino = st.st_ino;
 	s->mtime_ns = mtime_ns(&st);
 	s->size = (uint64_t)st.st_size;
+	s->file_gid = st.st_gid;
 	return RJH_OK;
 }
 

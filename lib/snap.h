@@ -94,6 +94,7 @@ struct snap {
 	const char *strs;
 	const unsigned char *data, *extra;
 	uint64_t dev, ino, mtime_ns, size; /* of the file mapped, to notice replacement */
+	gid_t file_gid;                    /* its group, for a writer to compare */
 };
 
 /*

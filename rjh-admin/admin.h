@@ -101,6 +101,13 @@ void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *na
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec);
 /* The end of every change: record rec, then commit (or roll back if recording failed). */
 int admin_change_finish(struct admin *a, struct reg *r, const struct aud_rec *rec);
+/*
+ * After a commit whose login snapshot could not be written: removes it, so
+ * the login path fails closed rather than act on an older policy, and says
+ * so. Returns the exit code for err.
+ */
+int admin_login_withdrawn(struct admin *a, int err, const struct rjh_diag *why);
+
 /* Rolls back and closes r, returning code. */
 int admin_change_abort(struct admin *a, struct reg *r, int code);
 

@@ -88,18 +88,21 @@ static int read_hosts(struct admin *a, struct runtime_ctx *ctx)
 	rc = admin_open_ro(a, &r);
 	if (rc)
 		return rc;
+	/*
+	 * At boot, after a crash: the login snapshot may lag the registry (a
+	 * writer died between its commit and its snapshot). Catch up; if that
+	 * fails, fail closed, and repair the tree all the same.
+	 */
+	if (pub_login(r, &a->cfg, false, &d) < 0) {
+		admin_login_withdrawn(a, RJH_ESYS, &d);
+		ctx->failed++;
+	}
 	rc = reg_begin_read(r, &d);
 	if (rc == 0)
 		rc = reg_host_gid(r, &ctx->gid, &d);
 	if (rc == 0)
 		rc = reg_hosts_each(r, add_host, ctx, &d);
 	reg_end_read(r);
-	/*
-	 * At boot, after a crash: the login snapshot may lag the registry (a
-	 * writer died between its commit and its snapshot). Catch up.
-	 */
-	if (rc == 0)
-		rc = pub_login(r, &a->cfg, false, &d);
 	reg_close(r);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
@@ -239,10 +242,41 @@ static int live_sockets(int rfd, struct rjh_diag *d)
 }
 
 /*
+ * The source of the mount whose root fd is ("rjh-runtime" for the tmpfs
+ * mount_runtime makes), from /proc/self/mountinfo by mount id. Returns 0,
+ * or -1 when it cannot be told.
+ */
+static int mount_source(int fd, char *buf, size_t len)
+{
+	struct statx sx;
+	char line[4096], src[256];
+	FILE *f;
+	int rc = -1;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+		return -1;
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && rc < 0 && fgets(line, sizeof(line), f)) {
+		const char *dash = strstr(line, " - ");
+		unsigned long long id;
+
+		if (sscanf(line, "%llu", &id) == 1 && id == sx.stx_mnt_id && dash &&
+		    sscanf(dash, " - %*s %255s", src) == 1) {
+			snprintf(buf, len, "%s", src);
+			rc = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/*
  * Gives RUNTIME a tmpfs of its own, with the configured limits, so that no
  * host can fill the filesystem it would otherwise be on (the system's /run).
- * A tmpfs mount already there is remounted with the limits; a mount of
- * another type is the operator's and stays. A tree where live tunnels
+ * The tmpfs rjh mounted (source rjh-runtime) is remounted with the limits;
+ * any other mount there is the operator's and stays (runtime_dir = /run
+ * must never remount the system's /run with rjh's limits). A tree where live tunnels
  * listen is not hidden under a new mount: that waits for the next boot.
  * Returns 0, or the exit code after saying why not.
  * NB. A tunnel bound between the check and the mount is hidden until the
@@ -254,11 +288,14 @@ static int mount_tree(struct runtime_ctx *ctx, int fd)
 	const struct cfg *c = &a->cfg;
 	struct rjh_diag d = {""};
 	struct statfs sf;
+	char src[256] = "";
 	int rc = is_mount_root(fd);
 
-	if (rc == 1 && fstatfs(fd, &sf) == 0 && sf.f_type != TMPFS_MAGIC) {
-		printf("runtime tree %s: a mount of its own, not a tmpfs: left as it is\n",
-		       c->runtime_dir);
+	if (rc == 1 &&
+	    (fstatfs(fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC ||
+	     mount_source(fd, src, sizeof(src)) < 0 || strcmp(src, "rjh-runtime") != 0)) {
+		printf("runtime tree %s: a mount rjh did not make (%s): left as it is\n",
+		       c->runtime_dir, src[0] ? src : "not a tmpfs");
 		return EXIT_OK;
 	}
 	if (rc == 1) {

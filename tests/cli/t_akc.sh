@@ -92,6 +92,22 @@ match -o -F "$(b64 "$kb")" "(the documented window)"
 expect 0 "rjh-admin runtime (the boot unit) publishes what was committed" -- rjh runtime --no-mount
 expect 0 "after it, host-b is disabled for the key helper too" -- akc host-b "$fpb"
 eq "$OUT" "" "no key for host-b"
+# A change whose login snapshot cannot be written: the snapshot is removed,
+# so the login path refuses every host rather than go on with an older policy.
+rjh enable host-b > /dev/null
+mkdir "$WORK/reg/registry.db.login-delta.tmp" "$WORK/reg/registry.db.login.tmp"
+expect 4 "a revoke whose snapshot cannot be written exits 4" -- rjh revoke host-a
+match "it was removed, so every host is refused until 'rjh-admin refresh' succeeds" "and says what it did"
+[ ! -e "$WORK/reg/registry.db.login" ] && ok "the login snapshot is gone" ||
+	not_ok "the login snapshot is still there"
+expect 2 "the key helper fails closed for host-b, which was not even revoked" -- akc host-b "$fpb"
+eq "$OUT" "" "no output"
+rmdir "$WORK/reg/registry.db.login-delta.tmp" "$WORK/reg/registry.db.login.tmp"
+expect 0 "refresh writes it again" -- rjh refresh
+expect 0 "host-b's key again" -- akc host-b "$fpb"
+match -o -F "$(b64 "$kb")" "from the new snapshot"
+expect 0 "host-a is revoked in it" -- akc host-a "$fpa"
+eq "$OUT" "" "no key for host-a"
 if command -v strace > /dev/null; then
 	strace -f -qq -e trace=%file,flock,fcntl -o "$WORK/akc.trace" "$AKC" --config "$WORK/rjh.conf" host-b > /dev/null
 	if grep -q 'registry\.db"' "$WORK/akc.trace" || grep -qE 'flock|F_SETLK' "$WORK/akc.trace"; then

@@ -189,9 +189,16 @@ umount "$WORK/run"
 echo "# mounts that are not ours, and --no-mount"
 mkdir "$WORK/other" && mount --bind "$WORK/other" "$WORK/run"
 expect 0 "runtime on another filesystem's mount" -- rjh runtime
-match -o "not a tmpfs: left as it is" "it leaves the operator's mount alone"
+match -o "a mount rjh did not make \\(not a tmpfs\\): left as it is" "it leaves the operator's mount alone"
 [ "$(findmnt -n -o FSTYPE --mountpoint "$WORK/run")" != tmpfs ] && ok "it is still the bind mount" ||
 	not_ok "the bind mount became a $(findmnt -n -o FSTYPE --mountpoint "$WORK/run")"
+umount "$WORK/run"
+# A tmpfs of someone else's (runtime_dir = /run, say) is never remounted with rjh's limits.
+mount -t tmpfs -o mode=1777,size=8m,nr_inodes=5000 someone-elses "$WORK/run"
+expect 0 "runtime on a tmpfs rjh did not mount" -- rjh runtime
+match -o "a mount rjh did not make \\(someone-elses\\): left as it is" "it leaves it alone"
+eq "$(stat -f -c %c "$WORK/run") $(findmnt -n -o SOURCE --mountpoint "$WORK/run")" \
+	"5000 someone-elses" "not remounted: its own 5000 inodes, not rjh's 1024"
 umount "$WORK/run"
 expect 0 "runtime --no-mount" -- rjh runtime --no-mount
 mountpoint -q "$WORK/run" && not_ok "--no-mount mounts nothing" || ok "--no-mount mounts nothing"

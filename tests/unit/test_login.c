@@ -307,6 +307,55 @@ static int grant_ignore(const struct reg_grant *g, void *ctx)
 	return 0;
 }
 
+/*
+ * A registry restored from a backup brings an old generation back: a
+ * rebuild at that generation must not leave the old delta (of the lost
+ * history) paired with the new base, even when writing the new delta fails.
+ */
+static int enroll_lost(struct reg *r, void *arg)
+{
+	struct rjh_diag d = {""};
+	struct reg_host h;
+	struct key k;
+
+	(void)arg;
+	fake_key(++keys_made, &k);
+	if (reg_host_add(r, "zz-lost", NULL, 0, 1, &h, &d) < 0)
+		return -1;
+	return reg_key_add(r, h.id, &k, "c", 0, 1, &d);
+}
+
+static void test_restored_registry_drops_old_delta(void **state)
+{
+	char backup[200], tmpdelta[200];
+	struct rjh_diag d = {""};
+	struct login_view lv;
+	struct reg_host h;
+	struct reg *r = NULL;
+
+	(void)state;
+	change(NULL, NULL, true, true); /* a base at the registry's generation, empty delta */
+	snprintf(backup, sizeof(backup), "%s/backup.db", tmpdir);
+	copy_file(regpath, backup);
+	change(enroll_lost, NULL, true, false); /* in the delta only */
+	assert_int_equal(login_open(&conf, &lv, &d), RJH_OK);
+	assert_int_equal(login_host(&lv, "zz-lost", &h), RJH_OK);
+	login_close(&lv);
+	assert_int_equal(rename(backup, regpath), 0); /* the restore */
+	/* The new delta cannot be written: its temporary name is taken by a directory. */
+	snprintf(tmpdelta, sizeof(tmpdelta), "%s.tmp", deltapath);
+	assert_int_equal(mkdir(tmpdelta, 0700), 0);
+	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &r, &d), RJH_OK);
+	assert_int_not_equal(pub_login(r, &conf, true, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(rmdir(tmpdelta), 0);
+	assert_int_equal(login_open(&conf, &lv, &d), RJH_OK);
+	assert_int_equal(login_host(&lv, "zz-lost", &h), RJH_ENOENT);
+	login_close(&lv);
+	change(NULL, NULL, true, true);
+	check_matches(NULL, 0);
+}
+
 /* Every byte of a record may be garbage: lookups fail cleanly, never read outside. */
 static void test_reader_survives_garbage(void **state)
 {
@@ -358,6 +407,7 @@ int main(void)
 	    cmocka_unit_test(test_random_changes_match_registry),
 	    cmocka_unit_test(test_catch_up_after_crash),
 	    cmocka_unit_test(test_untrusted_history_rebuilt),
+	    cmocka_unit_test(test_restored_registry_drops_old_delta),
 	    cmocka_unit_test(test_reader_survives_garbage),
 	};
 
