@@ -285,6 +285,7 @@ kill "$LPID"
 wait "$LPID" 2> /dev/null
 # A newer session's sshd may have bound its socket and not yet listened: while
 # another session of the host lives, close leaves the socket alone.
+rm -f "$SOCK"
 "$PY" -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
 sleep 600 &
 LIVE=$!
