@@ -62,31 +62,26 @@ int layout_tunnel_command_to(const char *server, const char *name, const char *e
 		   len);
 }
 
-/* Removes the entry name in dirfd and everything under it, following no symlink. */
-static int remove_tree_at(int dirfd, const char *name, int depth)
+/* Removes the entry name in parent and everything under it, following no symlink. */
+static int remove_tree_at(int parent, const char *name, int depth)
 {
 	struct dirent *e;
 	DIR *dir;
-	int fd, rc = 0;
+	int rc = 0;
 
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if ((errno != EISDIR && errno != EPERM) || depth > 16)
 		return -1;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	dir = util_opendir_at(parent, name);
+	if (!dir)
 		return -1;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -1;
-	}
 	while ((e = readdir(dir)) != NULL) {
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			rc |= remove_tree_at(fd, e->d_name, depth + 1);
+			rc |= remove_tree_at(dirfd(dir), e->d_name, depth + 1);
 	}
 	closedir(dir);
-	return rc < 0 || unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? -1 : 0;
+	return rc < 0 || unlinkat(parent, name, AT_REMOVEDIR) < 0 ? -1 : 0;
 }
 
 /*
@@ -320,19 +315,14 @@ static int dir_entries(int hosts_fd, const char *path, const struct stat *st, bo
 {
 	struct dirent *e;
 	DIR *dir;
-	int fd, n = 0;
+	int n = 0;
 
 	if (tmpfs && st->st_size >= 2 * LAYOUT_TMPFS_DIRENT &&
 	    st->st_size % LAYOUT_TMPFS_DIRENT == 0 && st->st_size / LAYOUT_TMPFS_DIRENT < INT_MAX)
 		return (int)(st->st_size / LAYOUT_TMPFS_DIRENT) - 2;
-	fd = openat(hosts_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	dir = util_opendir_at(hosts_fd, path);
+	if (!dir)
 		return -1;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -1;
-	}
 	while ((e = readdir(dir)) != NULL)
 		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(dir);

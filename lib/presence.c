@@ -17,6 +17,7 @@
 
 #include "layout.h"
 #include "name.h"
+#include "util.h"
 
 #define PRES_TCP_LISTEN 10 /* the kernel's TCP_LISTEN, which Unix sockets share */
 #define PRES_DUMP_BUF   32768
@@ -180,13 +181,10 @@ int pres_listening_in_tree(int hosts_fd, const struct pres_listeners *l, struct 
 	DIR *dir;
 	int fd, cfd, sfd, n, err, total = 0;
 
-	fd = openat(hosts_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dir = fd < 0 ? NULL : fdopendir(fd);
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	dir = util_opendir_at(hosts_fd, ".");
+	if (!dir)
 		return diag_set(d, RJH_ESYS, "hosts/: %s", strerror(errno));
-	}
+	fd = dirfd(dir);
 	while ((e = readdir(dir)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;

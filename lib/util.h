@@ -2,6 +2,7 @@
 #ifndef RJH_UTIL_H
 #define RJH_UTIL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -133,6 +134,12 @@ const char *util_safe(const char *s, char *buf, size_t len);
  * Returns the descriptor (closing it releases the lock), or RJH_ESYS.
  */
 int util_lock_file(const char *path, struct rjh_diag *d);
+
+/*
+ * Opens directory name below dirfd, not following a final symlink, as a DIR
+ * stream. Returns NULL with errno set, and no descriptor left open.
+ */
+DIR *util_opendir_at(int dirfd, const char *name);
 
 /* A growable byte buffer: append with util_buf_put, free with util_buf_free. */
 struct util_buf {

@@ -270,14 +270,10 @@ static bool holds_socket(int dfd, unsigned long ino)
 	char want[32], link[32];
 	const struct dirent *e;
 	bool found = false;
-	int fdd = dfd < 0 ? -1 : openat(dfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fdd < 0 ? NULL : fdopendir(fdd);
+	DIR *dir = dfd < 0 ? NULL : util_opendir_at(dfd, "fd");
 
-	if (!dir) {
-		if (fdd >= 0)
-			close(fdd);
+	if (!dir)
 		return false;
-	}
 	snprintf(want, sizeof(want), "socket:[%lu]", ino);
 	while (!found && (e = readdir(dir))) {
 		ssize_t n = e->d_name[0] == '.'
