@@ -120,6 +120,8 @@ static int read_file(int dfd, const char *name, char **buf_out, struct stat *st)
 struct rec {
 	struct reg_event e; /* its strings point into its file's buffer */
 	char origin[32];    /* NONCE:LINE */
+	long long start;    /* its writer's start time, in clock ticks since boot */
+	int line;           /* its line in its file */
 	bool orphan;        /* an END made up for a START whose writer died without one */
 	char detail[48];    /* an orphan END's detail */
 };
@@ -153,6 +155,8 @@ static int parse_file(char *buf, struct file *f, struct batch *b)
 		if (!parse_line(line, &r.e))
 			continue;
 		snprintf(r.origin, sizeof(r.origin), "%s:%d", f->nonce, no);
+		r.start = f->start;
+		r.line = no;
 		r.orphan = false;
 		f->last = (long)(b->recs.len / sizeof(r));
 		if (util_buf_put(&b->recs, &r, sizeof(r)) < 0)
@@ -184,16 +188,24 @@ static int add_orphan_end(struct file *f, struct batch *b)
 	/* The pid pairs it with its START, which that process wrote. */
 	snprintf(end.detail, sizeof(end.detail), "reason=monitor-gone connect_pid=%ld", f->pid);
 	snprintf(end.origin, sizeof(end.origin), "%s:2", f->nonce);
+	end.line = 2;
 	return util_buf_put(&b->recs, &end, sizeof(end));
 }
 
-/* Oldest first, and within a second one connection's lines in order. */
+/*
+ * Oldest first. Within a second, the process that started first goes first
+ * (connections one after another stay in order), and one file's lines in order.
+ */
 static int rec_cmp(const void *x, const void *y)
 {
 	const struct rec *a = x, *b = y;
 
 	if (a->e.time != b->e.time)
 		return a->e.time < b->e.time ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
 	return strcmp(a->origin, b->origin);
 }
 

@@ -290,6 +290,44 @@ static void test_bad_lines_skipped(void **state)
 	assert_int_equal(files(), 2);
 }
 
+/*
+ * Connections one after another in the same second keep their order: the
+ * writer that started first goes first, whatever its file's nonce or name.
+ */
+static void test_same_second_in_order(void **state)
+{
+	char name[32], text[512], got[512] = "", want[512] = "";
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	(void)state;
+	for (int i = 0; i < 6; i++) {
+		/* Nonces and slot names in the reverse order of the writers' start times. */
+		snprintf(name, sizeof(name), "c-64008-%d", 5 - i);
+		snprintf(text, sizeof(text),
+			 "rjh-spool 1 00000000000000%02x 1 %d\n"
+			 "1700000100\tUSER_START\trjh-connect\t64008\t-\thost-%d\t-\tsuccess\t-\n"
+			 "1700000100\tUSER_END\trjh-connect\t64008\t-\thost-%d\t-\tsuccess\t-\n",
+			 0xf0 - i, 100 + i, i, i);
+		write_raw(name, text);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "S%d E%d ", i, i);
+	}
+	assert_int_equal(drain(true), 12);
+	assert_int_equal(sqlite3_open_v2(regpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT substr(type, 6, 1), substr(host, 6) FROM events "
+					    "WHERE actor_uid = 64008 ORDER BY id",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s ",
+			 (const char *)sqlite3_column_text(s, 0),
+			 (const char *)sqlite3_column_text(s, 1));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_string_equal(got, want);
+}
+
 static void test_untrusted_dir_refused(void **state)
 {
 	struct reg_event e = event("USER_ACCT", false, NULL);
@@ -311,6 +349,7 @@ int main(void)
 	    cmocka_unit_test(test_dead_writer),
 	    cmocka_unit_test(test_slots_run_out),
 	    cmocka_unit_test(test_bad_lines_skipped),
+	    cmocka_unit_test(test_same_second_in_order),
 	    cmocka_unit_test(test_untrusted_dir_refused),
 	    /* Last: its prune cutoff would hide the other tests' records. */
 	    cmocka_unit_test(test_pruned_stay_pruned),
