@@ -5,6 +5,7 @@
 struct migration {
 	int version; /* PRAGMA user_version after this file is applied */
 	const char *name;
+	int compat; /* the oldest schema whose programs still work on this one */
 	const char *sql;
 };
 

@@ -304,8 +304,11 @@ static int migrate(struct reg *r, const struct cfg *c, bool create, struct rjh_d
 {
 	int rc, ver = 0, i;
 
-	/* Up to date (check_schema read it): no write lock just to find that out. */
-	if (!create && r->ver == reg_schema_version())
+	/*
+	 * Up to date, or newer and still ours (check_schema read it): no write
+	 * lock just to find that out.
+	 */
+	if (!create && r->ver >= reg_schema_version())
 		return RJH_OK;
 	rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
 	if (rc < 0)
@@ -323,6 +326,10 @@ static int migrate(struct reg *r, const struct cfg *c, bool create, struct rjh_d
 			goto out;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", reg_migrations[i].version);
 		rc = exec(r, sql, "set schema version", d);
+		if (rc < 0)
+			goto out;
+		/* Which older programs may still use it (check_schema). */
+		rc = set_setting_u32(r, "compat_schema", (uint32_t)reg_migrations[i].compat, d);
 		if (rc < 0)
 			goto out;
 	}
@@ -370,10 +377,27 @@ static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
 	r->ver = ids[1];
 	if (ids[0] != REG_APP_ID)
 		return diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", r->path);
-	if (r->ver > reg_schema_version())
-		return diag_set(d, RJH_ESCHEMA,
-				"%s: registry schema %d is newer than this rjh understands (%d)",
-				r->path, r->ver, reg_schema_version());
+	if (r->ver > reg_schema_version()) {
+		/*
+		 * A newer rjh upgraded it. Its migrations say which older programs
+		 * still work on it (sql/README): those keep going, so the programs
+		 * of a running release that is being upgraded (an sshd's pam_rjh
+		 * closing a session) are not refused for the swap.
+		 */
+		int compat = r->ver;
+
+		rc = read_ints(r,
+			       "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings "
+			       "WHERE name = 'compat_schema'), user_version) FROM pragma_user_version",
+			       &compat, 1, d);
+		if (rc < 0)
+			return rc;
+		if (compat > reg_schema_version())
+			return diag_set(d, RJH_ESCHEMA,
+					"%s: registry schema %d is newer than this rjh understands "
+					"(%d)",
+					r->path, r->ver, reg_schema_version());
+	}
 	if (r->ver < reg_schema_version() && mode == REG_RO)
 		return diag_set(
 		    d, RJH_EREGISTRY,

@@ -13,7 +13,16 @@ for f in "$@"; do
 		echo "gen-migrations: $f: expected version $n, numbers must be consecutive" >&2
 		exit 1
 	fi
-	printf '\t{%d, "%s",\n' "$v" "$(basename "$f")"
+	# '-- compat: N': programs of schema N and up still work on this one
+	# (lib/reg.c, sql/README). Without it, only programs of this schema do.
+	c=$(sed -n '1,30s/^-- compat: *\([0-9][0-9]*\) *$/\1/p' "$f" | head -n1)
+	[ -n "$c" ] || c=$v
+	if [ "$c" -gt "$v" ] || [ "$c" -lt "${prev:-0}" ]; then
+		echo "gen-migrations: $f: compat $c must be at most $v and not below the previous file's" >&2
+		exit 1
+	fi
+	prev=$c
+	printf '\t{%d, "%s", %d,\n' "$v" "$(basename "$f")" "$c"
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t "/' -e 's/$/\\n"/' "$f"
 	printf '\t},\n'
 done

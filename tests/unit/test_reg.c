@@ -429,11 +429,20 @@ static void test_open_newer_schema(void **state)
 {
 	struct rjh_diag d = {""};
 	struct reg *r = create("newer.db", NULL);
-	char sql[64], want[16];
+	char sql[128], want[16];
 
 	(void)state;
 	reg_close(r);
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", reg_schema_version() + 1);
+	/* A newer schema without a word on compatibility: only its own programs. */
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA user_version = %d; DELETE FROM settings WHERE name = 'compat_schema'",
+		 reg_schema_version() + 1);
+	sql_on("newer.db", sql);
+	assert_int_equal(open_reg("newer.db", REG_RO, &r, &d), RJH_ESCHEMA);
+	assert_null(r);
+	/* One whose migrations say programs of a newer schema than this are needed. */
+	snprintf(sql, sizeof(sql), "INSERT INTO settings VALUES ('compat_schema', '%d')",
+		 reg_schema_version() + 1);
 	sql_on("newer.db", sql);
 	assert_int_equal(open_reg("newer.db", REG_RO, &r, &d), RJH_ESCHEMA);
 	assert_null(r);
@@ -443,6 +452,31 @@ static void test_open_newer_schema(void **state)
 	assert_null(r);
 	/* Refusing did not touch the version. */
 	assert_int_equal(pragma_of("newer.db", "user_version"), reg_schema_version() + 1);
+}
+
+/*
+ * A newer release's additive migration says this release's programs still
+ * work on it (compat_schema): during a package upgrade, an sshd of the old
+ * release closing its session is not refused. Nothing is migrated back.
+ */
+static void test_open_newer_compatible_schema(void **state)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = create("newer-ok.db", NULL);
+	char sql[128];
+
+	(void)state;
+	reg_close(r);
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA user_version = %d; UPDATE settings SET value = '%d' "
+		 "WHERE name = 'compat_schema'",
+		 reg_schema_version() + 1, reg_schema_version());
+	sql_on("newer-ok.db", sql);
+	assert_int_equal(open_reg("newer-ok.db", REG_RO, &r, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(open_reg("newer-ok.db", REG_RW, &r, &d), RJH_OK);
+	reg_close(r);
+	assert_int_equal(pragma_of("newer-ok.db", "user_version"), reg_schema_version() + 1);
 }
 
 static void test_uid_allocation(void **state)
@@ -1488,6 +1522,7 @@ int main(void)
 	    cmocka_unit_test(test_open_garbage),
 	    cmocka_unit_test(test_open_foreign_sqlite),
 	    cmocka_unit_test(test_open_newer_schema),
+	    cmocka_unit_test(test_open_newer_compatible_schema),
 	    cmocka_unit_test(test_uid_allocation),
 	    cmocka_unit_test(test_host_fields),
 	    cmocka_unit_test(test_duplicate_name),
