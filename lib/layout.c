@@ -169,6 +169,16 @@ int layout_prepare_host(const struct cfg *c, const char *name, uid_t uid, gid_t 
 	return RJH_OK;
 }
 
+int layout_prepare_tree(const struct cfg *c, struct rjh_diag *d)
+{
+	int hfd = open_hosts_dir(c, true, d);
+
+	if (hfd < 0)
+		return hfd;
+	close(hfd);
+	return RJH_OK;
+}
+
 int layout_open_hosts_dir(const struct cfg *c, struct rjh_diag *d)
 {
 	return open_hosts_dir(c, false, d);

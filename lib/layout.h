@@ -49,6 +49,9 @@ int layout_tunnel_command_to(const char *server, const char *name, const char *e
 int layout_prepare_host(const struct cfg *c, const char *name, uid_t uid, gid_t gid,
 			struct rjh_diag *d);
 
+/* Makes RUNTIME/hosts (root, 0755) if it is not there, as layout_prepare_host does. */
+int layout_prepare_tree(const struct cfg *c, struct rjh_diag *d);
+
 /* Opens RUNTIME/hosts, following no symlink. Returns the descriptor, RJH_ENOENT or RJH_ESYS. */
 int layout_open_hosts_dir(const struct cfg *c, struct rjh_diag *d);
 

@@ -386,6 +386,9 @@ static int repair_tree(struct runtime_ctx *ctx)
 	struct rjh_diag d = {""};
 	size_t i;
 
+	/* hosts/ even with no host enrolled: the listing below needs it. */
+	if (layout_prepare_tree(&ctx->a->cfg, &d) < 0)
+		return admin_fail_diag(ctx->a, RJH_ESYS, &d);
 	for (i = 0; i < ctx->n; i++) {
 		if (layout_prepare_host(&ctx->a->cfg, ctx->v[i].name, ctx->v[i].uid, ctx->gid, &d) <
 		    0) {

@@ -20,6 +20,12 @@ BG=()
 trap 'kill "${BG[@]}" 2> /dev/null; wait 2> /dev/null; umount -R "$WORK/run" "$WORK/peek" 2> /dev/null; rm -rf "$WORK"' EXIT
 write_conf "runtime_size = 2M" "runtime_inodes = 2048"
 expect 0 "init" -- rjh init
+# A jumphost with no host enrolled yet (a fresh package install): the tree
+# is made all the same, hosts/ included, for the first enroll.
+rm -rf "$WORK/run"
+expect 0 "runtime with no host enrolled, on a tree that is not there" -- rjh runtime --no-mount
+eq "$(stat -c '%U %a' "$WORK/run/hosts" 2>&1)" "root 755" "it made RUNTIME/hosts, root's, 0755"
+expect 0 "and again, with hosts/ empty" -- rjh runtime --no-mount
 for h in alpha bravo charlie; do
 	expect 0 "enroll $h" -- rjh enroll "$h" "$(newkey "$h")"
 done
