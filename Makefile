@@ -47,8 +47,10 @@ AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 PAM_SRC := $(wildcard pam_rjh/*.c)
 CONNECT_SRC := $(wildcard rjh-connect/*.c)
 
-.PHONY: all deps check unit unit-asan cli e2e fuzz selinux bench demo install format help clean
+.PHONY: all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format help clean
 all: $(PROGRAMS) $(TOOLS)
+# What is installed (make install, the Debian packages), without the test tools.
+programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
 
 help:
 	@echo "make            build everything into build/"
@@ -60,6 +62,8 @@ help:
 	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
 	@echo "make bench      benchmarks, printed as a table"
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"
+	@echo "make deb        the Debian packages into build/deb/pkgs, checked by lintian"
+	@echo "make deb-check  lintian, piuparts, install/reboot/upgrade/remove/purge, booted"
 	@echo "make format     apply .clang-format"
 
 deps:
@@ -93,6 +97,15 @@ $(B)/asan/librjh.a: $(ALIB_OBJ)
 
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
+
+# The sshd drop-in for the default configuration (a config file that does not
+# exist means every default), shipped as /etc/ssh/sshd_config.d/rjh.conf.
+$(B)/sshd-rjh.conf: $(B)/rjh-admin
+	$(Q)$(B)/rjh-admin -c $(SYSCONFDIR)/rjh/.rjh-defaults sshd-config > $@.tmp && mv $@.tmp $@
+
+$(B)/rjh-host: rjh-host/rjh-host $(B)/rjh-admin
+	$(Q)sed "s|@VERSION@|$$($(B)/rjh-admin --version | cut -d' ' -f2)|" $< > $@.tmp && \
+		chmod 0755 $@.tmp && mv $@.tmp $@
 
 # The key helper links libc only (it reads the login snapshot): it runs twice per login.
 $(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
@@ -172,23 +185,45 @@ selinux: all
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz selinux
+	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz selinux deb-check
+
+# The Debian packages (debian/), built in a copy of the tree into build/deb/pkgs
+# and checked by lintian.
+deb:
+	@pkgs=$$(tests/deb/build.sh) && lintian --fail-on error,warning $$pkgs/*.changes && \
+		ls $$pkgs/*.deb
+# The packages' tests: lintian, piuparts, and install, reboot, upgrade from the
+# previous release, remove and purge on booted Debian 12 containers.
+deb-check:
+	@tests/deb/run.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@rc=0; bench/run.sh || rc=1; bash bench/nss.sh || rc=1; bash bench/login.sh || rc=1; \
 		bash bench/storm.sh || rc=1; bash bench/relay.sh || rc=1; exit $$rc
 
-# The parts later issues add are installed when they are built.
-install: all
-	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/rjh
+# Files under $(SYSCONFDIR) that exist are left alone: they are the operator's.
+SYSTEMDUNITDIR ?= /lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+install: programs
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/rjh $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(PREFIX)/share/pam-configs
 	install -m 0755 $(B)/rjh-admin $(DESTDIR)$(SBINDIR)/rjh-admin
+	install -m 0755 $(B)/rjh-host $(DESTDIR)$(SBINDIR)/rjh-host
 	install -m 0644 doc/rjh-admin.8 $(DESTDIR)$(MANDIR)/man8/rjh-admin.8
+	install -m 0644 doc/rjh-host.8 $(DESTDIR)$(MANDIR)/man8/rjh-host.8
 	install -m 0644 doc/nss_rjh.8 $(DESTDIR)$(MANDIR)/man8/nss_rjh.8
 	install -m 0644 doc/pam_rjh.8 $(DESTDIR)$(MANDIR)/man8/pam_rjh.8
-	install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf.sample
+	install -m 0644 doc/rjh.conf.5 $(DESTDIR)$(MANDIR)/man5/rjh.conf.5
 	test -e $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf || \
 		install -m 0644 doc/rjh.conf $(DESTDIR)$(SYSCONFDIR)/rjh/rjh.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/rjh.conf || \
+		install -m 0644 $(B)/sshd-rjh.conf $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/rjh.conf
+	install -m 0644 systemd/rjh-runtime.service systemd/rjh-prune.service \
+		systemd/rjh-prune.timer systemd/rjh-tunnel.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/rjh.tmpfiles $(DESTDIR)$(TMPFILESDIR)/rjh.conf
+	install -m 0644 pam_rjh/pam-config $(DESTDIR)$(PREFIX)/share/pam-configs/rjh
 	if [ -e $(B)/libnss_rjh.so.2 ]; then \
 		install -d -m 0755 $(DESTDIR)$(LIBDIR) && \
 		install -m 0644 $(B)/libnss_rjh.so.2 $(DESTDIR)$(LIBDIR)/libnss_rjh.so.2; fi

@@ -6,7 +6,8 @@ pkgs="gcc make libc6-dev pkg-config libsqlite3-dev sqlite3 libssl-dev libaudit-d
 auditd libcmocka-dev libjansson-dev openssh-client openssh-server util-linux procps
 iproute2 iptables netcat-openbsd socat pamtester libpam0g-dev clang-format clang libclang-rt-14-dev
 selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
-setools python3 strace"
+setools python3 strace
+debhelper dh-nss dpkg-dev fakeroot lintian piuparts debootstrap systemd-container"
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)

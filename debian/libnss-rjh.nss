@@ -1,0 +1,2 @@
+passwd	after=files	rjh
+group	after=files	rjh

@@ -1,0 +1,163 @@
+#!/bin/bash
+# The packages' whole life on a booted Debian 12 (systemd as PID 1): install
+# on a jumphost, a host behind it set up with rjh-host and its shipped unit,
+# a client reaching it by name, a reboot, an upgrade from the previous
+# release while the host keeps logging in, remove, purge.
+# Usage: t_boot.sh NEW_DEBS_DIR [PREVIOUS_DEBS_DIR]
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/assert.sh"
+. "$TOP/tests/deb/lib.sh"
+NEW=$1
+ERR=""
+PREV=${2:-}
+BASE_TGZ=$("$TOP/tests/deb/base.sh") || exit 1
+trap ct_cleanup EXIT
+JUMP_IP=10.231.0.1
+HOST_IP=10.231.0.2
+new_ver=$(dpkg-deb -f "$NEW"/rjh_*.deb Version)
+
+ct_unpack jump
+ct_unpack host
+mkdir -p "$DEB_RUN/jump/root/debs/new" "$DEB_RUN/host/root/debs/new"
+cp "$NEW"/rjh_*.deb "$NEW"/libnss-rjh_*.deb "$NEW"/libpam-rjh_*.deb "$DEB_RUN/jump/root/debs/new/"
+cp "$NEW"/rjh-host_*.deb "$DEB_RUN/host/root/debs/new/"
+first=new
+if [ -n "$PREV" ]; then
+	first=prev
+	prev_ver=$(dpkg-deb -f "$PREV"/rjh_*.deb Version)
+	mkdir -p "$DEB_RUN/jump/root/debs/prev" "$DEB_RUN/host/root/debs/prev"
+	cp "$PREV"/rjh_*.deb "$PREV"/libnss-rjh_*.deb "$PREV"/libpam-rjh_*.deb "$DEB_RUN/jump/root/debs/prev/"
+	cp "$PREV"/rjh-host_*.deb "$DEB_RUN/host/root/debs/prev/"
+fi
+first_ver=$(dpkg-deb -f "$DEB_RUN/jump/root/debs/$first"/rjh_*.deb Version)
+
+ct_boot jump && ok "the jumphost boots with systemd as PID 1" || { not_ok "jumphost boot"; exit 1; }
+ct_boot host && ok "the host boots" || { not_ok "host boot"; exit 1; }
+ct_link jump "$JUMP_IP" host "$HOST_IP"
+
+# What an uninstall must give back, as it was before rjh.
+pristine() { ct jump sh -c 'cd /etc && sha256sum nsswitch.conf pam.d/* && ls -A ssh/sshd_config.d'; }
+PRISTINE=$(pristine)
+
+# A normal user, to show rjh never stands in the way of other logins.
+ct jump sh -c 'useradd -m -s /bin/bash bob && ssh-keygen -q -t ed25519 -N "" -f /root/bob &&
+	install -d -o bob -m 700 /home/bob/.ssh &&
+	install -o bob -m 600 /root/bob.pub /home/bob/.ssh/authorized_keys'
+bob_login() {
+	ct jump timeout 20 ssh -F none -i /root/bob -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR bob@127.0.0.1 id -un 2>&1
+}
+eq "$(bob_login)" bob "before rjh: bob logs in with ssh"
+
+echo "# install $first_ver with apt from the packages' files (every dependency is in the base)"
+OUT=$(ct jump sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	/root/debs/$first/*.deb" 2>&1)
+rc=$?
+eq "$rc" 0 "apt-get install rjh libnss-rjh libpam-rjh"
+[ "$rc" = 0 ] || echo "$OUT" | tail -n 20 | sed 's/^/# /'
+lacks -o "sshd was not reloaded" "postinst: sshd -t accepted the drop-in and sshd was reloaded"
+eq "$(ct jump rjh-admin --version | cut -d' ' -f1,2)" "rjh-admin $first_ver" "rjh-admin --version: $first_ver"
+eq "$(ct jump sed -n 's/^passwd:[[:space:]]*//p' /etc/nsswitch.conf)" "files rjh" \
+	"nsswitch.conf: passwd: files rjh (dh-nss)"
+eq "$(ct jump sed -n 's/^group:[[:space:]]*//p' /etc/nsswitch.conf)" "files rjh" "nsswitch.conf: group: files rjh"
+eq "$(ct jump grep -c pam_rjh.so /etc/pam.d/common-account /etc/pam.d/common-session | tr '\n' ' ')" \
+	"/etc/pam.d/common-account:1 /etc/pam.d/common-session:1 " \
+	"pam-auth-update put pam_rjh in common-account and common-session"
+eq "$(ct jump systemctl is-active rjh-runtime.service)" active "rjh-runtime.service ran"
+eq "$(ct jump findmnt -n -o FSTYPE /run/rjh)" tmpfs "/run/rjh is a tmpfs of its own"
+eq "$(ct jump systemctl is-enabled rjh-prune.timer)" enabled "rjh-prune.timer is enabled"
+eq "$(ct jump stat -c '%U:%G %a' /var/lib/rjh/registry.db.login)" "root:rjh 640" \
+	"the keys user rjh exists and the login snapshot is its group's"
+eq "$(bob_login)" bob "with rjh installed, bob still logs in"
+
+echo "# a host behind the jumphost: rjh-host setup, enroll, enable"
+ct host sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y /root/debs/$first/*.deb" \
+	> /dev/null 2>&1 && ok "apt-get install rjh-host" || not_ok "apt-get install rjh-host"
+OUT=$(ct host rjh-host setup host-1 "$JUMP_IP" 2>&1)
+eq "$?" 0 "rjh-host setup host-1 $JUMP_IP"
+has -o "rjh-admin enroll host-1 host-1.pub" "setup prints the jumphost's command"
+ct host cat /etc/rjh/tunnel_key.pub | ct jump sh -c 'cat > /root/host-1.pub'
+OUT=$(ct jump rjh-admin enroll host-1 /root/host-1.pub 2>&1)
+eq "$?" 0 "rjh-admin enroll host-1 on the jumphost"
+ct host systemctl enable --now rjh-tunnel.service > /dev/null 2>&1 &&
+	ok "systemctl enable --now rjh-tunnel.service" || not_ok "enable rjh-tunnel.service"
+tunnel_up() { ct_wait "$1" jump test -S /run/rjh/hosts/host-1/sock/ssh.sock; }
+tunnel_up 30 && ok "host-1's socket is on the jumphost" ||
+	not_ok "no tunnel: $(ct host journalctl -u rjh-tunnel -n 5 --no-pager 2>&1)"
+ct jump sh -c 'useradd -m alice && rjh-admin grant alice host-1' > /dev/null 2>&1
+reach() { ct jump timeout 10 su alice -c 'rjh-connect host-1 < /dev/null' 2>&1 | head -c 8; }
+eq "$(reach)" "SSH-2.0-" "alice reaches host-1's sshd by name through rjh-connect"
+
+echo "# reboot the jumphost"
+ct_poweroff jump
+ct_boot jump && ok "the jumphost boots again" || not_ok "reboot"
+ct_link jump "$JUMP_IP" host "$HOST_IP"
+eq "$(ct jump systemctl is-active rjh-runtime.service)" active "rjh-runtime.service ran at boot"
+eq "$(ct jump findmnt -n -o FSTYPE /run/rjh)" tmpfs "/run/rjh is a tmpfs again, made at boot"
+tunnel_up 60 && ok "host-1's tunnel came back by itself" ||
+	not_ok "no tunnel after reboot: $(ct host journalctl -u rjh-tunnel -n 5 --no-pager 2>&1)"
+eq "$(reach)" "SSH-2.0-" "alice reaches host-1 after the reboot"
+
+if [ -n "$PREV" ]; then
+	echo "# upgrade $prev_ver -> $new_ver while host-1 keeps logging in"
+	ct host sh -c 'rm -f /root/logins /root/stop; while [ ! -e /root/stop ]; do
+		ssh -F none -i /etc/rjh/tunnel_key -o BatchMode=yes -o IdentitiesOnly=yes \
+			-o UserKnownHostsFile=/etc/rjh/jumphost_known_hosts -o StrictHostKeyChecking=yes \
+			-o ConnectTimeout=10 host-1@'"$JUMP_IP"' true > /dev/null 2>> /root/login-errors
+		echo "$(date +%s.%N) $?" >> /root/logins
+	done' &
+	loop=$!
+	ct_wait 20 host test -s /root/logins || not_ok "the login loop did not start"
+	t0=$(date +%s.%N)
+	OUT=$(ct jump sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		/root/debs/new/*.deb" 2>&1)
+	rc=$?
+	t1=$(date +%s.%N)
+	sleep 2
+	ct host touch /root/stop
+	wait "$loop"
+	eq "$rc" 0 "apt-get install of $new_ver over $prev_ver"
+	[ "$rc" = 0 ] || echo "$OUT" | tail -n 20 | sed 's/^/# /'
+	logins=$(ct host cat /root/logins)
+	total=$(echo "$logins" | grep -c .)
+	during=$(echo "$logins" | awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b' | grep -c .)
+	refused=$(echo "$logins" | awk '$2 == 255' | grep -c .)
+	[ "$during" -ge 3 ] && ok "$during logins ran during the upgrade ($total in all)" ||
+		not_ok "only $during logins during the upgrade"
+	eq "$refused" 0 "none of them was refused$([ "$refused" = 0 ] || ct host tail -n 3 /root/login-errors)"
+	eq "$(ct jump rjh-admin --version | cut -d' ' -f1,2)" "rjh-admin $new_ver" "rjh-admin --version: $new_ver"
+	schema=$(ct jump rjh-admin --version | sed -n 's/.*(schema \([0-9]*\)).*/\1/p')
+	eq "$(ct jump sqlite3 /var/lib/rjh/registry.db 'PRAGMA user_version')" "$schema" \
+		"the registry was migrated to schema $schema with no manual command"
+	tunnel_up 10 && ok "host-1's tunnel is still up" || not_ok "tunnel lost in the upgrade"
+	eq "$(reach)" "SSH-2.0-" "alice reaches host-1 after the upgrade"
+	ct host sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y /root/debs/new/*.deb" \
+		> /dev/null 2>&1 && ok "rjh-host upgraded" || not_ok "rjh-host upgrade"
+	eq "$(ct host rjh-host --version)" "rjh-host $new_ver" "rjh-host --version: $new_ver"
+else
+	echo "# $new_ver is the first release in debian/changelog: no upgrade to test yet"
+fi
+
+echo "# remove"
+OUT=$(ct jump sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y rjh libnss-rjh libpam-rjh' 2>&1)
+eq "$?" 0 "apt-get remove rjh libnss-rjh libpam-rjh"
+eq "$(ct jump grep -l pam_rjh /etc/pam.d/common-account /etc/pam.d/common-session)" "" \
+	"no PAM stack names pam_rjh any more"
+eq "$(ct jump grep -c rjh /etc/nsswitch.conf)" 0 "nsswitch.conf no longer names rjh"
+eq "$(bob_login)" bob "after remove, bob logs in"
+
+echo "# purge"
+OUT=$(ct jump sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y rjh libnss-rjh libpam-rjh' 2>&1)
+eq "$?" 0 "apt-get purge"
+eq "$(pristine)" "$PRISTINE" "nsswitch.conf, pam.d and sshd_config.d are as before the install"
+ct jump test -e /var/lib/rjh && not_ok "/var/lib/rjh is left" || ok "the registry is gone"
+ct jump findmnt /run/rjh > /dev/null && not_ok "/run/rjh is still mounted" || ok "/run/rjh is unmounted"
+eq "$(bob_login)" bob "after purge, bob logs in"
+OUT=$(ct host sh -c 'systemctl disable --now rjh-tunnel.service &&
+	DEBIAN_FRONTEND=noninteractive apt-get purge -y rjh-host' 2>&1)
+eq "$?" 0 "rjh-host purged"
+ct host test -e /etc/rjh && not_ok "/etc/rjh left on the host" || ok "the host's /etc/rjh is gone"
+
+echo "t_boot: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
