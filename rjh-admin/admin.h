@@ -149,6 +149,9 @@ int admin_read_host_key(struct admin *a, const char *path, struct key *k);
  */
 int admin_sshd_dropin(FILE *f, const struct cfg *c, const char *helper, const char *user);
 
+/* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
+int admin_is_mount_root(int fd);
+
 /* Prints j (and takes it) as indented JSON; EXIT_OK or EXIT_SYSTEM. */
 struct json_t;
 int admin_print_json(struct json_t *j);

@@ -153,8 +153,7 @@ static void sweep_hosts(struct runtime_ctx *ctx)
 	close(hfd);
 }
 
-/* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
-static int is_mount_root(int fd)
+int admin_is_mount_root(int fd)
 {
 	struct stat st, up;
 	struct statx sx;
@@ -285,7 +284,7 @@ static int mount_tree(struct runtime_ctx *ctx, int fd)
 	struct rjh_diag d = {""};
 	struct statfs sf;
 	char src[256] = "";
-	int rc = is_mount_root(fd);
+	int rc = admin_is_mount_root(fd);
 
 	if (rc == 1 &&
 	    (fstatfs(fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC ||
