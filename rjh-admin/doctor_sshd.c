@@ -263,8 +263,9 @@ void doc_check_sshd(struct doc_ctx *x, struct doc_result *r)
 	if (host && x->host_resolves)
 		sshd_applies(x, r, host);
 	else if (host)
-		doc_problem(r, DOC_WARN, "sshd -T not run: host %s does not resolve (see nss)",
-			    host);
+		doc_problem(r, DOC_WARN,
+			    "sshd -T not run: host %s or group %s does not resolve (see nss)", host,
+			    x->a->cfg.host_group);
 	if (host)
 		doc_fine(r, DOC_DROPIN " is current; sshd -T applies it to host %s", host);
 	else

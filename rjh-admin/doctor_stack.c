@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -123,29 +124,51 @@ static void nss_conf(struct doc_result *r)
 	}
 }
 
-/* glibc, through whatever nsswitch.conf says, knows the host by the registry's uid. */
+/*
+ * glibc, through whatever nsswitch.conf says, knows the host by the
+ * registry's uid, and the hosts group by its gid: sshd's Match Group needs both.
+ */
 static void nss_resolve(struct doc_ctx *x, struct doc_result *r)
 {
 	const struct doc_host *h = x->nhosts ? &x->hosts[0] : NULL;
+	const char *group = x->a->cfg.host_group;
 	char buf[4096];
 	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
 	int rc;
 
 	if (!h)
 		return;
 	rc = getpwnam_r(h->name, &pw, buf, sizeof(buf), &pwp);
-	if (rc != 0 || !pwp)
+	if (rc != 0 || !pwp) {
 		doc_problem(r, DOC_FAIL,
 			    "glibc does not resolve enrolled host %s (%s): check " DOC_NSSWITCH
 			    ", and run 'rjh-admin refresh' if the NSS snapshot is behind",
 			    h->name, rc ? strerror(rc) : "not found");
-	else if (pw.pw_uid != h->uid)
+		return;
+	}
+	if (pw.pw_uid != h->uid) {
 		doc_problem(r, DOC_FAIL,
 			    "glibc resolves host %s to uid %u, not the registry's %u: another "
 			    "source before rjh in " DOC_NSSWITCH " has that name",
 			    h->name, (unsigned)pw.pw_uid, (unsigned)h->uid);
-	else
-		x->host_resolves = true;
+		return;
+	}
+	rc = getgrnam_r(group, &gr, buf, sizeof(buf), &grp);
+	if (rc != 0 || !grp) {
+		doc_problem(r, DOC_FAIL,
+			    "glibc does not resolve the hosts group %s (%s): check " DOC_NSSWITCH,
+			    group, rc ? strerror(rc) : "not found");
+		return;
+	}
+	if (gr.gr_gid != x->host_gid) {
+		doc_problem(r, DOC_FAIL,
+			    "glibc resolves group %s to gid %u, not the registry's %u: another "
+			    "source before rjh in " DOC_NSSWITCH " has that name",
+			    group, (unsigned)gr.gr_gid, (unsigned)x->host_gid);
+		return;
+	}
+	x->host_resolves = true;
 }
 
 void doc_check_nss(struct doc_ctx *x, struct doc_result *r)
@@ -161,8 +184,11 @@ void doc_check_nss(struct doc_ctx *x, struct doc_result *r)
 			    why);
 	nss_resolve(x, r);
 	if (x->nhosts)
-		doc_fine(r, "passwd and group list rjh; libnss_rjh.so.2 loads; host %s is uid %u",
-			 x->hosts[0].name, (unsigned)x->hosts[0].uid);
+		doc_fine(r,
+			 "passwd and group list rjh; libnss_rjh.so.2 loads; host %s is uid %u, "
+			 "group %s gid %u",
+			 x->hosts[0].name, (unsigned)x->hosts[0].uid, x->a->cfg.host_group,
+			 (unsigned)x->host_gid);
 	else
 		doc_fine(r,
 			 "passwd and group list rjh; libnss_rjh.so.2 loads (no host to "
@@ -292,9 +318,9 @@ void doc_check_pam(struct doc_ctx *x, struct doc_result *r)
 			    "includes): enable it with 'pam-auth-update --enable rjh' (the "
 			    "libpam-rjh package), or add 'account required pam_rjh.so' and "
 			    "'session required pam_rjh.so'",
-			    !s.account && !s.session ? "account and session"
-			    : !s.account             ? "account"
-						     : "session");
+			    !s.account && !s.session ? "account and session stacks"
+			    : !s.account             ? "account stack"
+						     : "session stack");
 	/* libpam looks a relative module up in its directory, where make install puts it. */
 	if (s.module[0] == '/')
 		snprintf(path, sizeof(path), "%s", s.module);
