@@ -95,6 +95,10 @@ $(B)/librjh.a: $(LIB_OBJ)
 $(B)/asan/librjh.a: $(ALIB_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
+# rjh-admin names the installed paths (sshd-config, doctor): the ones make install uses.
+$(B)/obj/rjh-admin/%.o: override CPPFLAGS += -DRJH_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	-DRJH_LIBDIR='"$(LIBDIR)"' -DRJH_PAMDIR='"$(PAMDIR)"'
+
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
 

@@ -12,24 +12,58 @@ static void set_why(struct aud *a, const char *what, const char *detail)
 	snprintf(a->why, sizeof(a->why), "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
-/* Asks the kernel whether auditing is enabled; needs CAP_AUDIT_CONTROL, so best effort. */
-static int kernel_enabled(int fd)
+/*
+ * Asks the kernel whether auditing is enabled: 1 or 0, or -1 with *err the
+ * errno why not. Needs CAP_AUDIT_CONTROL, so best effort.
+ */
+static int kernel_status(int fd, int *err)
 {
 	struct audit_reply rep;
-	int i;
+	int i, rc;
 
-	if (audit_request_status(fd) <= 0)
+	*err = EPROTO;
+	rc = audit_request_status(fd);
+	if (rc <= 0) {
+		*err = rc < 0 ? -rc : EPROTO;
 		return -1;
+	}
 	for (i = 0; i < 10; i++) {
 		memset(&rep, 0, sizeof(rep));
-		if (audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0) <= 0)
+		rc = audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0);
+		if (rc <= 0) {
+			*err = rc < 0 ? -rc : EPROTO;
 			return -1;
+		}
 		if (rep.type == AUDIT_GET && rep.status)
 			return rep.status->enabled != 0;
-		if (rep.type == NLMSG_ERROR && rep.error && rep.error->error)
+		if (rep.type == NLMSG_ERROR && rep.error && rep.error->error) {
+			*err = -rep.error->error;
 			return -1;
+		}
 	}
 	return -1;
+}
+
+static int kernel_enabled(int fd)
+{
+	int err;
+
+	return kernel_status(fd, &err);
+}
+
+int aud_probe(struct rjh_diag *d)
+{
+	int fd, on, err;
+
+	fd = audit_open();
+	if (fd < 0)
+		return diag_set(d, RJH_EAUDIT, "audit_open: %s", strerror(errno));
+	on = kernel_status(fd, &err);
+	audit_close(fd);
+	if (on < 0)
+		return diag_set(d, RJH_EAUDIT, "the kernel did not answer a status request: %s",
+				strerror(err));
+	return on;
 }
 
 int aud_open(struct aud *a, enum cfg_audit mode, struct rjh_diag *d)

@@ -44,6 +44,14 @@ int aud_open(struct aud *a, enum cfg_audit mode, struct rjh_diag *d);
 void aud_close(struct aud *a);
 
 /*
+ * Whether the kernel's audit subsystem is reachable (audit_open and a status
+ * request answered): 1 when it is enabled, 0 when disabled (auditctl -e 0),
+ * or RJH_EAUDIT with d saying why not. Needs CAP_AUDIT_CONTROL. Changes
+ * nothing.
+ */
+int aud_probe(struct rjh_diag *d);
+
+/*
  * Writes rec as an events row (when r is not NULL, inside the caller's
  * transaction) and as a kernel audit record. Returns RJH_EAUDIT if the kernel
  * refused the record in required mode; a best-effort failure fills a->why.

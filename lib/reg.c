@@ -442,11 +442,75 @@ static int create_file(const char *path, struct rjh_diag *d)
 	return RJH_OK;
 }
 
+/* The trust check of an existing registry's path, as reg_open makes it. */
+static int path_trusted(const char *path, struct rjh_diag *d)
+{
+	int rc = util_path_trusted(path, d);
+
+	if (rc == RJH_ENOENT)
+		return diag_set(d, RJH_EREGISTRY,
+				"%s: registry does not exist (run rjh-admin init)", path);
+	if (rc < 0)
+		return rc == RJH_ETRUST ? rc : RJH_EREGISTRY;
+	return RJH_OK;
+}
+
+/*
+ * Opens the SQLite connection of a new handle (*out, which the caller closes
+ * with reg_close also on failure) and configures it; checks nothing.
+ */
+static int open_handle(const char *path, bool readonly, int busy_ms, struct reg **out,
+		       struct rjh_diag *d)
+{
+	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, src;
+	struct reg *r;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	*out = r;
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->busy_ms = busy_ms;
+	flags |= readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	src = sqlite3_open_v2(path, &r->db, flags, NULL);
+	if (src != SQLITE_OK)
+		return reg_fail(r, src, "open", d);
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, busy_ms);
+	return exec(r, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", "configure", d);
+}
+
+int reg_file_schema(const char *path, int busy_ms, int *ver_out, struct rjh_diag *d)
+{
+	int ids[2] = {0, 0}; /* application_id, user_version */
+	struct reg *r = NULL;
+	int rc;
+
+	*ver_out = 0;
+	if (strlen(path) >= CFG_PATH_MAX)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	rc = path_trusted(path, d);
+	if (rc == 0)
+		rc = open_handle(path, true, busy_ms, &r, d);
+	if (rc == 0)
+		rc = read_ints(r,
+			       "SELECT (SELECT application_id FROM pragma_application_id), "
+			       "(SELECT user_version FROM pragma_user_version)",
+			       ids, 2, d);
+	if (rc == 0 && ids[0] != REG_APP_ID)
+		rc = diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", path);
+	if (rc == 0)
+		*ver_out = ids[1];
+	reg_close(r);
+	return rc;
+}
+
 int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
 	     struct reg **out, struct rjh_diag *d)
 {
-	struct reg *r;
-	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, src, rc;
+	struct reg *r = NULL;
+	int rc;
 
 	*out = NULL;
 	if (strlen(path) >= CFG_PATH_MAX)
@@ -460,27 +524,11 @@ int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy
 		if (rc < 0)
 			return rc;
 	} else {
-		rc = util_path_trusted(path, d);
-		if (rc == RJH_ENOENT)
-			return diag_set(d, RJH_EREGISTRY,
-					"%s: registry does not exist (run rjh-admin init)", path);
+		rc = path_trusted(path, d);
 		if (rc < 0)
-			return rc == RJH_ETRUST ? rc : RJH_EREGISTRY;
+			return rc;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return diag_set(d, RJH_ENOMEM, "out of memory");
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	r->busy_ms = busy_ms;
-	flags |= mode == REG_RO ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	src = sqlite3_open_v2(path, &r->db, flags, NULL);
-	if (src != SQLITE_OK) {
-		rc = reg_fail(r, src, "open", d);
-		goto fail;
-	}
-	sqlite3_extended_result_codes(r->db, 1);
-	sqlite3_busy_timeout(r->db, busy_ms);
-	rc = exec(r, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", "configure", d);
+	rc = open_handle(path, mode == REG_RO, busy_ms, &r, d);
 	if (rc < 0)
 		goto fail;
 	if (mode != REG_CREATE) {

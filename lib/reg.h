@@ -96,6 +96,13 @@ void reg_close(struct reg *r);
 /* The schema version this build writes. */
 int reg_schema_version(void);
 
+/*
+ * The schema version (user_version) of the registry at path, read without
+ * upgrading or writing anything. Returns 0, or an error as reg_open's (not
+ * an rjh registry: RJH_EREGISTRY).
+ */
+int reg_file_schema(const char *path, int busy_ms, int *ver_out, struct rjh_diag *d);
+
 /* One write transaction per command: BEGIN IMMEDIATE ... COMMIT. */
 int reg_begin(struct reg *r, struct rjh_diag *d);
 int reg_commit(struct reg *r, struct rjh_diag *d);

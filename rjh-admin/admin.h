@@ -5,6 +5,7 @@
 #include <libaudit.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aud.h"
 #include "cfg.h"
@@ -21,6 +22,19 @@ enum admin_exit {
 	EXIT_CONFLICT = 3, /* conflict or not found */
 	EXIT_SYSTEM = 4,   /* registry or system error */
 };
+
+/* Where make install puts things (Makefile: LIBEXECDIR, LIBDIR, PAMDIR). */
+#ifndef RJH_LIBEXECDIR
+#define RJH_LIBEXECDIR "/usr/libexec/rjh"
+#endif
+#ifndef RJH_LIBDIR
+#define RJH_LIBDIR "/lib/x86_64-linux-gnu"
+#endif
+#ifndef RJH_PAMDIR
+#define RJH_PAMDIR RJH_LIBDIR "/security"
+#endif
+/* The key helper sshd runs (AuthorizedKeysCommand). */
+#define ADMIN_KEY_HELPER RJH_LIBEXECDIR "/rjh-authorized-keys"
 
 /* How long a command waits for another writer before giving up. */
 #define ADMIN_BUSY_MS 10000
@@ -127,6 +141,16 @@ int admin_check_host_name(struct admin *a, const char *name);
  */
 struct key;
 int admin_read_host_key(struct admin *a, const char *path, struct key *k);
+
+/*
+ * Writes the sshd drop-in for c (cmd_runtime.c) to f: the one text that
+ * `sshd-config` prints and `doctor` compares with the installed file.
+ * helper and user must be validated. Returns 0 or RJH_ESYS.
+ */
+int admin_sshd_dropin(FILE *f, const struct cfg *c, const char *helper, const char *user);
+
+/* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
+int admin_is_mount_root(int fd);
 
 /* Prints j (and takes it) as indented JSON; EXIT_OK or EXIT_SYSTEM. */
 struct json_t;

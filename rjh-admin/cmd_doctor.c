@@ -1,0 +1,387 @@
+/*
+ * rjh-admin doctor: is this jumphost wired up? One line per check, ok,
+ * warn or FAIL, with what is wrong and the command that fixes it. Reads
+ * only: the registry is opened read-only and never upgraded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/magic.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "doctor.h"
+#include "login.h"
+
+void doc_problem(struct doc_result *r, enum doc_level level, const char *fmt, ...)
+{
+	size_t n = strlen(r->detail);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(r->detail)) {
+		memcpy(r->detail + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
+	va_end(ap);
+	if (level > r->level)
+		r->level = level;
+}
+
+void doc_fine(struct doc_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->fine, sizeof(r->fine), fmt, ap);
+	va_end(ap);
+}
+
+static int add_host(const struct reg_host *h, void *vctx)
+{
+	struct doc_ctx *x = vctx;
+	struct doc_host *nv;
+
+	if (x->nhosts == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+
+		nv = realloc(x->hosts, cap * sizeof(*nv));
+		if (!nv)
+			return RJH_ENOMEM;
+		x->hosts = nv;
+		x->cap = cap;
+	}
+	snprintf(x->hosts[x->nhosts].name, sizeof(x->hosts[0].name), "%s", h->name);
+	x->hosts[x->nhosts++].uid = h->uid;
+	return RJH_OK;
+}
+
+/* Reads the enrolled hosts read-only (REG_RO: an old schema is refused, not upgraded). */
+static void read_hosts(struct doc_ctx *x)
+{
+	struct rjh_diag d = {""};
+	struct reg *r = NULL;
+	int rc;
+
+	rc = reg_open(x->a->cfg.registry, REG_RO, &x->a->cfg, ADMIN_BUSY_MS, &r, &d);
+	if (rc == 0)
+		rc = reg_begin_read(r, &d);
+	if (rc == 0) {
+		rc = reg_host_gid(r, &x->host_gid, &d);
+		if (rc == 0)
+			rc = reg_hosts_each(r, add_host, x, &d);
+		reg_end_read(r);
+	}
+	reg_close(r);
+	if (rc < 0) {
+		snprintf(x->hosts_why, sizeof(x->hosts_why), "%s",
+			 d.msg[0] ? d.msg : rjh_strerror(rc));
+		x->nhosts = 0;
+	}
+}
+
+/* Checks that path is a regular file with exactly uid, gid and mode; says what is off. */
+static void check_file(struct doc_result *r, const char *path, uid_t uid, gid_t gid, mode_t mode,
+		       const char *owner, const char *fix)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		doc_problem(r, DOC_FAIL, "%s: %s (%s)", path, strerror(errno), fix);
+		return;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != uid || st.st_gid != gid ||
+	    (st.st_mode & 07777) != mode)
+		doc_problem(r, DOC_FAIL, "%s is %s %04o %u:%u, not a file %04o %s (%s)", path,
+			    S_ISREG(st.st_mode) ? "file" : "not a file",
+			    (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+			    (unsigned)st.st_gid, (unsigned)mode, owner, fix);
+}
+
+/*
+ * keys: sshd runs the key helper as keys_user, which reads the login
+ * snapshot through its group; the registry is root's alone, as init makes it.
+ */
+static void check_keys(struct doc_ctx *x, struct doc_result *r)
+{
+	const struct cfg *c = &x->a->cfg;
+	char buf[16384], base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], owner[48];
+	struct passwd pw, *pwp = NULL;
+	gid_t gid = 0;
+
+	if (getpwnam_r(c->keys_user, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)
+		doc_problem(r, DOC_FAIL,
+			    "no user '%s' (keys_user, sshd's AuthorizedKeysCommandUser): create it "
+			    "with 'adduser --system --group --no-create-home --home /nonexistent "
+			    "%s', then run 'rjh-admin refresh'",
+			    c->keys_user, c->keys_user);
+	else
+		gid = pw.pw_gid;
+	snprintf(owner, sizeof(owner), "root:%s", pwp ? c->keys_user : "root");
+	if (login_paths(c->registry, base, delta, sizeof(base)) == 0) {
+		check_file(r, base, 0, gid, 0640, owner, "run 'rjh-admin refresh'");
+		check_file(r, delta, 0, gid, 0640, owner, "run 'rjh-admin refresh'");
+	}
+	check_file(r, c->registry, 0, 0, 0640, "root:root",
+		   "as 'rjh-admin init' makes it: chown root:root and chmod 0640 it");
+	doc_fine(r, "user %s; login snapshot 0640 root:%s; registry 0640 root:root", c->keys_user,
+		 c->keys_user);
+}
+
+/* schema: the registry's version is this build's; an older one is upgraded by any change. */
+static void check_schema(struct doc_ctx *x, struct doc_result *r)
+{
+	struct rjh_diag d = {""};
+	int ver, want = reg_schema_version();
+
+	if (reg_file_schema(x->a->cfg.registry, ADMIN_BUSY_MS, &ver, &d) < 0)
+		doc_problem(r, DOC_FAIL, "%s", d.msg);
+	else if (ver < want)
+		doc_problem(r, DOC_FAIL,
+			    "registry schema %d is older than this rjh's %d: run 'rjh-admin "
+			    "refresh' (as root, it upgrades the registry); until then pam_rjh "
+			    "refuses every host",
+			    ver, want);
+	else if (ver > want)
+		doc_problem(r, DOC_FAIL,
+			    "registry schema %d is newer than this rjh's %d: install the rjh that "
+			    "wrote it",
+			    ver, want);
+	doc_fine(r, "registry schema %d, as this rjh writes", want);
+}
+
+/* Checks that name below dirfd is a directory with exactly uid, gid and mode. 0 or -1 (why). */
+static int check_dir_at(int dirfd, const char *name, uid_t uid, gid_t gid, mode_t mode, char *why,
+			size_t len)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode) && st.st_uid == uid && st.st_gid == gid &&
+	    (st.st_mode & 07777) == mode)
+		return 0;
+	snprintf(why, len, "%s %04o %u:%u, not a directory %04o %u:%u",
+		 S_ISDIR(st.st_mode) ? "directory" : "not a directory",
+		 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid,
+		 (unsigned)mode, (unsigned)uid, (unsigned)gid);
+	return -1;
+}
+
+/* The hosts' directories (layout.h): RUNTIME/hosts/NAME root 0755, NAME/sock the host's 0700. */
+static void check_host_dirs(struct doc_ctx *x, struct doc_result *r, int hfd)
+{
+	const char *rt = x->a->cfg.runtime_dir;
+	char why[128], first[700] = "", path[64];
+	size_t i, bad = 0;
+
+	for (i = 0; i < x->nhosts; i++) {
+		const struct doc_host *h = &x->hosts[i];
+
+		snprintf(path, sizeof(path), "%s/sock", h->name);
+		if (check_dir_at(hfd, h->name, 0, 0, 0755, why, sizeof(why)) == 0 &&
+		    check_dir_at(hfd, path, h->uid, x->host_gid, 0700, why, sizeof(why)) == 0)
+			continue;
+		if (!bad++)
+			snprintf(first, sizeof(first), "%s/hosts/%s: %s", rt, path, why);
+	}
+	if (bad == 1)
+		doc_problem(r, DOC_FAIL, "%s: run 'rjh-admin runtime'", first);
+	else if (bad)
+		doc_problem(r, DOC_FAIL,
+			    "%s, and %zu more hosts' directories: run 'rjh-admin "
+			    "runtime'",
+			    first, bad - 1);
+}
+
+/* runtime: the tree 'rjh-admin runtime' makes, ideally on a tmpfs of its own. */
+static void check_runtime(struct doc_ctx *x, struct doc_result *r)
+{
+	const char *rt = x->a->cfg.runtime_dir;
+	char why[128];
+	struct statfs sf;
+	int fd, hfd;
+
+	fd = open(rt, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		doc_problem(r, DOC_FAIL,
+			    "%s: %s: run 'rjh-admin runtime' (the boot-time unit does, before "
+			    "sshd)",
+			    rt, strerror(errno));
+		return;
+	}
+	if (check_dir_at(fd, ".", 0, 0, 0755, why, sizeof(why)) < 0 ||
+	    check_dir_at(fd, "hosts", 0, 0, 0755, why, sizeof(why)) < 0) {
+		doc_problem(r, DOC_FAIL, "%s or %s/hosts: %s: run 'rjh-admin runtime'", rt, rt,
+			    why);
+		close(fd);
+		return;
+	}
+	hfd = openat(fd, "hosts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (hfd >= 0) {
+		check_host_dirs(x, r, hfd);
+		close(hfd);
+	}
+	if (admin_is_mount_root(fd) != 1 || fstatfs(fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC)
+		doc_problem(r, DOC_WARN,
+			    "%s is not a tmpfs of its own, so a host can fill the filesystem it is "
+			    "on: run 'rjh-admin runtime' (without --no-mount)",
+			    rt);
+	close(fd);
+	if (x->hosts_why[0])
+		doc_fine(r,
+			 "%s and %s/hosts in place (the hosts' directories not checked: the "
+			 "registry is unreadable)",
+			 rt, rt);
+	else
+		doc_fine(r, "%s on its own tmpfs, with the directories of %zu host%s", rt,
+			 x->nhosts, x->nhosts == 1 ? "" : "s");
+}
+
+/* public_name: what host units and client configs name the jumphost by. */
+static void check_public_name(struct doc_ctx *x, struct doc_result *r)
+{
+	if (!x->a->cfg.public_name[0])
+		doc_problem(r, DOC_FAIL,
+			    "public_name is not set in %s: hosts' units and clients' configs "
+			    "would name this machine's hostname; add 'public_name = "
+			    "jump.example.com' (the name hosts reach it by)",
+			    x->conf);
+	doc_fine(r, "%s", x->a->cfg.public_name);
+}
+
+/* audit: the kernel takes rjh's records (unless audit = off). */
+static void check_audit(struct doc_ctx *x, struct doc_result *r)
+{
+	enum cfg_audit mode = x->a->cfg.audit;
+	struct rjh_diag d = {""};
+	int on;
+
+	if (mode == CFG_AUDIT_OFF) {
+		doc_fine(r, "audit = off in %s: no kernel records are written, nothing to check",
+			 x->conf);
+		return;
+	}
+	on = aud_probe(&d);
+	if (on < 0)
+		doc_problem(r, DOC_FAIL,
+			    "kernel audit is unreachable (%s) and %s says audit = %s: changes %s; "
+			    "boot a kernel with audit (audit=1), run auditd, or set audit = off",
+			    d.msg, x->conf, cfg_audit_name(mode),
+			    mode == CFG_AUDIT_REQUIRED ? "are refused"
+						       : "go to the registry's events only");
+	else if (on == 0)
+		doc_problem(r, mode == CFG_AUDIT_REQUIRED ? DOC_FAIL : DOC_WARN,
+			    "kernel audit is disabled: enable it with 'auditctl -e 1'");
+	doc_fine(r, "kernel audit reachable and enabled (audit = %s)", cfg_audit_name(mode));
+}
+
+static const struct {
+	const char *name;
+	void (*run)(struct doc_ctx *x, struct doc_result *r);
+} checks[] = {
+    {"nss", doc_check_nss},
+    {"pam", doc_check_pam},
+    {"sshd", doc_check_sshd},
+    {"keys", check_keys},
+    {"schema", check_schema},
+    {"runtime", check_runtime},
+    {"public_name", check_public_name},
+    {"audit", check_audit},
+};
+#define NCHECKS (sizeof(checks) / sizeof(checks[0]))
+
+static const char *level_name(enum doc_level l)
+{
+	return l == DOC_FAIL ? "FAIL" : l == DOC_WARN ? "warn" : "ok";
+}
+
+static const char *shown(const struct doc_result *r)
+{
+	return r->level == DOC_OK ? r->fine : r->detail;
+}
+
+static int report(const struct doc_result *res, bool json)
+{
+	json_t *arr = json ? json_array() : NULL;
+	size_t i;
+
+	for (i = 0; i < NCHECKS; i++) {
+		if (!json) {
+			printf("%-4s %-11s %s\n", level_name(res[i].level), checks[i].name,
+			       shown(&res[i]));
+			continue;
+		}
+		if (!arr ||
+		    json_array_append_new(
+			arr, json_pack("{s:s,s:b,s:s,s:s}", "check", checks[i].name, "ok",
+				       res[i].level != DOC_FAIL, "level", level_name(res[i].level),
+				       "detail", shown(&res[i]))) < 0) {
+			json_decref(arr);
+			return EXIT_SYSTEM;
+		}
+	}
+	return json ? admin_print_json(arr) : EXIT_OK;
+}
+
+static int cmd_doctor(struct admin *a, int argc, char **argv)
+{
+	bool json = false;
+	const struct admin_opt opts[] = {{"json", NULL, &json}, {0}};
+	struct doc_result res[NCHECKS];
+	struct doc_ctx x = {.a = a};
+	int rc, first;
+	size_t i;
+
+	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
+	if (rc >= 0)
+		return rc;
+	if (geteuid() != 0)
+		return admin_fail(a, RJH_ESYS,
+				  "must run as root: the registry, the hosts' directories and the "
+				  "kernel's audit status are root's to read");
+	x.conf =
+	    a->cfg.source[0] ? a->cfg.source : (a->conf_path ? a->conf_path : CFG_DEFAULT_PATH);
+	read_hosts(&x);
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < NCHECKS; i++)
+		checks[i].run(&x, &res[i]);
+	free(x.hosts);
+	rc = report(res, json);
+	for (i = 0; rc == EXIT_OK && i < NCHECKS; i++)
+		rc = res[i].level == DOC_FAIL ? EXIT_SYSTEM : EXIT_OK;
+	return rc;
+}
+
+const struct admin_cmd admin_cmd_doctor = {
+    "doctor", cmd_doctor, "[--json]",
+    "Check that sshd, NSS, PAM, the runtime tree and audit are wired up for rjh",
+    "Options:\n"
+    "  --json   stable machine output: [{\"check\", \"ok\", \"level\", \"detail\"}, ...]\n\n"
+    "One line per check: ok, warn or FAIL, its name, and what is wrong with the\n"
+    "command that fixes it. Changes nothing. Needs root. The checks:\n"
+    "  nss          passwd and group in /etc/nsswitch.conf list rjh;\n"
+    "               libnss_rjh.so.2 loads; glibc resolves an enrolled host\n"
+    "               with the registry's uid\n"
+    "  pam          /etc/pam.d/sshd (following its includes) has pam_rjh.so\n"
+    "               in account and session, and that module loads\n"
+    "  sshd         " DOC_DROPIN " is what 'rjh-admin\n"
+    "               sshd-config' prints, and 'sshd -T' for an enrolled host\n"
+    "               applies its key helper and chroot\n"
+    "  keys         keys_user exists; the login snapshot is 0640\n"
+    "               root:KEYS_USER; the registry is 0640 root:root\n"
+    "  schema       the registry's schema is this rjh's\n"
+    "  runtime      the runtime tree 'rjh-admin runtime' makes is in place\n"
+    "               (warn: not a tmpfs of its own)\n"
+    "  public_name  set in the config\n"
+    "  audit        the kernel's audit subsystem answers (passes with audit = off)\n"
+    "Exit status 0 when no check fails (warnings allowed), else 4.\n"};
