@@ -241,7 +241,7 @@ static void test_reader_refuses(void **state)
 	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_OK);
 	snap_unmap(&s);
 	assert_int_equal(snap_map(path, SNAP_DELTA, &s, NULL), RJH_EREGISTRY); /* wrong kind */
-	write_file(path, img, len / 2, 0644);                            /* truncated */
+	write_file(path, img, len / 2, 0644);                                  /* truncated */
 	assert_int_equal(snap_map(path, SNAP_BASE, &s, NULL), RJH_EREGISTRY);
 	/* Garbage entry offsets: every lookup fails cleanly, none reads outside the file. */
 	for (i = sizeof(struct snap_hdr); i + 4 <= len && i < sizeof(struct snap_hdr) + 4096; i++)

@@ -314,11 +314,12 @@ static void test_same_second_in_order(void **state)
 	}
 	assert_int_equal(drain(true), 12);
 	assert_int_equal(sqlite3_open_v2(regpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT substr(type, 6, 1), substr(host, 6) FROM events "
-					    "WHERE actor_uid = 64008 ORDER BY id",
-					    -1, &s, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+			       "SELECT substr(type, 6, 1), substr(host, 6) FROM events "
+			       "WHERE actor_uid = 64008 ORDER BY id",
+			       -1, &s, NULL),
+	    SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s ",
 			 (const char *)sqlite3_column_text(s, 0),
