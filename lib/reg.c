@@ -72,6 +72,7 @@ enum q {
 	Q_LOGIN_ONE,
 	Q_PRUNE_SESSIONS,
 	Q_PRUNE_EVENTS,
+	Q_BACKUP_ADD,
 	Q_COUNT_
 };
 
@@ -173,6 +174,8 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
     /* Through events_time (schema 3). */
     [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
+    [Q_BACKUP_ADD] = "INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
+		     "events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 struct reg {
@@ -1609,6 +1612,27 @@ int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, str
 out:
 	sqlite3_close(dst.db);
 	return rc;
+}
+
+int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
+		   const struct reg_backup_info *info, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_BACKUP_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, bytes);
+	sqlite3_bind_int(s, 4, info->schema);
+	sqlite3_bind_int64(s, 5, info->hosts);
+	sqlite3_bind_int64(s, 6, info->keys);
+	sqlite3_bind_int64(s, 7, info->sessions);
+	sqlite3_bind_int64(s, 8, info->events);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record the backup", d);
 }
 
 /* Every host, sorted by name, into a new array. */

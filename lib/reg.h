@@ -305,4 +305,11 @@ struct reg_backup_info {
 #define REG_BACKUP_RESTARTS 8
 int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, struct rjh_diag *d);
 
+/*
+ * Inside a write transaction: records a backup that is in place at path
+ * (absolute), bytes long, at time now, in the backups table (schema 7).
+ */
+int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
+		   const struct reg_backup_info *info, struct rjh_diag *d);
+
 #endif

@@ -2,7 +2,8 @@
  * rjh-admin backup FILE: a consistent copy of the live registry, made with
  * SQLite's online backup API while hosts log in (reg_backup), into a
  * temporary file beside FILE that is checked, fsync'd and only then renamed
- * to FILE. FILE is never overwritten and never half written.
+ * to FILE. FILE is never overwritten and never half written. Each backup
+ * is recorded in the registry's backups table (sql/007-backups.sql).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -181,8 +183,9 @@ static int cmd_backup(struct admin *a, int argc, char **argv)
 	struct reg_backup_info info;
 	const char *file;
 	int64_t bytes = 0;
+	struct rjh_diag d = {""};
 	struct reg *r;
-	int rc, first;
+	int rc, err, first;
 
 	rc = admin_args(a, argc, argv, (const struct admin_opt[]){{0}}, 1, 1, &first);
 	if (rc >= 0)
@@ -209,7 +212,10 @@ static int cmd_backup(struct admin *a, int argc, char **argv)
 		 (long long)info.sessions, (long long)info.events);
 	rec.detail = detail;
 	rc = admin_change_begin(a, &r);
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK &&
+	    (err = reg_backup_add(r, (int64_t)time(NULL), abs, bytes, &info, &d)) < 0)
+		rc = admin_change_abort(a, r, admin_fail_diag(a, err, &d));
+	else if (rc == EXIT_OK)
 		rc = admin_change_finish(a, r, &rec);
 	if (rc)
 		return admin_fail(
@@ -238,5 +244,6 @@ const struct admin_cmd admin_cmd_backup = {
     "A failure (disk full, a missing or unwritable directory, a signal) leaves\n"
     "no FILE and no temporary file. Root only.\n\n"
     "Prints one line: FILE, the schema, and the hosts, keys, sessions and\n"
-    "events the copy holds. Records USER_MGMT op=rjh-backup with the same.\n"
+    "events the copy holds. Records it in the registry's backups table, and\n"
+    "USER_MGMT op=rjh-backup with the same.\n"
     "Restore: see RESTORE in rjh-admin(8).\n"};

@@ -130,6 +130,11 @@ eq "$(leftovers "$BK")" "" "no temporary file or journal is left beside it"
 eq "$(q "SELECT count(*) FROM events WHERE op = 'rjh-backup' AND result = 'success'
 	AND detail LIKE 'path=\"$BK/load.db\" bytes=% schema=% hosts=201 keys=201 %'")" 1 \
 	"the backup is recorded in the events table (op=rjh-backup)"
+SIZE=$(stat -c %s "$BK/load.db")
+eq "$(q "SELECT path, bytes, schema, hosts, keys, events > 30000, time >= strftime('%s','now') - 600
+	FROM backups")" "$BK/load.db|$SIZE|$(q 'PRAGMA user_version')|201|201|1|1" \
+	"the registry's backups table has one row: path, bytes, schema, counts, time"
+eq "$(sqlite3 "$BK/load.db" 'SELECT count(*) FROM backups')" 0 "the copy has no row for itself"
 expect 0 "audit shows it" -- rjh audit --since 1h
 match -o "rjh-backup +success.*path=\"$BK/load.db\"" "rjh-admin audit lists the backup"
 
@@ -168,6 +173,7 @@ expect 4 "not root" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
 match "must run as root" "a user other than root is told to be root"
 [ ! -e /tmp/rjh-backup-nobody.db ] && ok "and nothing is made" || not_ok "/tmp/rjh-backup-nobody.db was made"
 unchanged "$WORK/before" "no refusal changed the registry"
+eq "$(q 'SELECT count(*) FROM backups')" 1 "no refusal is recorded as a backup"
 
 echo "# a signal during the copy leaves nothing"
 q "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
