@@ -14,6 +14,21 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 
 B := build
+
+# The version every program prints (--version): the top entry of
+# debian/changelog when there is one, else 0.1.0; built from a git checkout,
+# +git<hash> and .dirty for uncommitted changes are appended, so two
+# different builds never say the same. Packaging gives it whole:
+# make RJH_VERSION=$(DEB_VERSION) (or in the environment), and then nothing
+# is appended.
+ifeq ($(filter command line environment,$(origin RJH_VERSION)),)
+RJH_VERSION := $(or $(shell test -f debian/changelog && \
+	dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null),0.1.0)
+GIT_HASH := $(shell git rev-parse --short HEAD 2>/dev/null)
+ifneq ($(GIT_HASH),)
+RJH_VERSION := $(RJH_VERSION)+git$(GIT_HASH)$(if $(shell git status --porcelain 2>/dev/null),.dirty)
+endif
+endif
 # V=1 shows the commands.
 Q := $(if $(V),,@)
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
@@ -47,7 +62,10 @@ AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 PAM_SRC := $(wildcard pam_rjh/*.c)
 CONNECT_SRC := $(wildcard rjh-connect/*.c)
 
-.PHONY: all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format help clean
+# RJH_VERSION reaches sub-makes (make check) as it was decided here.
+export RJH_VERSION
+
+.PHONY: FORCE all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format help clean
 all: $(PROGRAMS) $(TOOLS)
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
@@ -73,6 +91,21 @@ deps:
 $(B)/gen/migrations.c: $(SQL) tests/gen-migrations.sh
 	@mkdir -p $(@D)
 	$(Q)tests/gen-migrations.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+# The schema number alone, for the programs that do not link SQLite.
+$(B)/gen/schema.h: $(SQL) tests/gen-migrations.sh
+	@mkdir -p $(@D)
+	$(Q)tests/gen-migrations.sh -H $(SQL) > $@.tmp && mv $@.tmp $@
+
+# Rewritten only when the version changes, so that only then are the
+# objects that print it rebuilt.
+$(B)/gen/version.h: FORCE
+	@mkdir -p $(@D)
+	$(Q)printf '#define RJH_VERSION "%s"\n' '$(subst ','\'',$(RJH_VERSION))' > $@.tmp && \
+		if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+VERSIONED := rjh-admin/main rjh-authorized-keys/main rjh-connect/main
+$(VERSIONED:%=$(B)/obj/%.o): $(B)/gen/version.h $(B)/gen/schema.h
+FORCE:
 
 $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)

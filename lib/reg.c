@@ -72,6 +72,7 @@ enum q {
 	Q_LOGIN_ONE,
 	Q_PRUNE_SESSIONS,
 	Q_PRUNE_EVENTS,
+	Q_BACKUP_ADD,
 	Q_COUNT_
 };
 
@@ -173,6 +174,8 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
     /* Through events_time (schema 3). */
     [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
+    [Q_BACKUP_ADD] = "INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
+		     "events) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 struct reg {
@@ -1562,6 +1565,146 @@ int reg_vacuum(struct reg *r, int64_t *before_out, int64_t *after_out, struct rj
 	if (rc == 0)
 		rc = file_size(r, after_out, d);
 	return rc;
+}
+
+/* How long a backup step that found the registry locked waits before the next. */
+#define BACKUP_BUSY_SLEEP_MS 20
+
+/* Steps src into dst until done (reg_backup). Returns 0 or an rjh code naming dest. */
+static int backup_copy(struct reg *r, struct reg *dst, struct reg_backup_info *out,
+		       struct rjh_diag *d)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst->db, "main", r->db, "main");
+	int src = SQLITE_OK, waited = 0, copied = 0, step = REG_BACKUP_PAGES;
+
+	if (!b)
+		return reg_fail(dst, sqlite3_extended_errcode(dst->db), "backup", d);
+	for (;;) {
+		src = sqlite3_backup_step(b, step);
+		if (src == SQLITE_DONE)
+			break;
+		if (src == SQLITE_OK) {
+			int total = sqlite3_backup_pagecount(b);
+			int now = total - sqlite3_backup_remaining(b);
+
+			/* Progress went back or stood still: a writer committed, the copy
+			 * restarted. */
+			if (now <= copied && ++out->restarts >= REG_BACKUP_RESTARTS)
+				step = -1;
+			copied = now;
+			continue;
+		}
+		if ((src & 0xff) != SQLITE_BUSY && (src & 0xff) != SQLITE_LOCKED)
+			break;
+		if (waited >= r->busy_ms)
+			break;
+		sqlite3_sleep(BACKUP_BUSY_SLEEP_MS);
+		waited += BACKUP_BUSY_SLEEP_MS;
+	}
+	sqlite3_backup_finish(b);
+	if (src == SQLITE_DONE)
+		return RJH_OK;
+	/* A lock is the registry's; anything else (full, I/O) happened writing the copy. */
+	if ((src & 0xff) == SQLITE_BUSY || (src & 0xff) == SQLITE_LOCKED)
+		return reg_fail(r, src, "backup", d);
+	if ((src & 0xff) == SQLITE_FULL)
+		return diag_set(d, RJH_ESYS, "%s: no space left on the file system", dst->path);
+	if ((src & 0xff) == SQLITE_IOERR || (src & 0xff) == SQLITE_CANTOPEN ||
+	    (src & 0xff) == SQLITE_READONLY)
+		return diag_set(d, RJH_ESYS, "%s: cannot write the copy (%s)", dst->path,
+				sqlite3_errstr(src));
+	return reg_fail(r, src, "backup", d);
+}
+
+/* The copy passes integrity_check, is an rjh registry, and says what it holds. */
+static int backup_check(struct reg *dst, struct reg_backup_info *out, struct rjh_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int ids[2] = {0, 0}, src, rc;
+	char first[256] = "";
+
+	src = sqlite3_prepare_v2(dst->db, "PRAGMA integrity_check", -1, &s, NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(first, sizeof(first), s, 0);
+		src = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_OK)
+		return reg_fail(dst, src, "integrity_check", d);
+	if (strcmp(first, "ok") != 0)
+		return diag_set(d, RJH_EREGISTRY, "%s: the copy fails integrity_check: %s",
+				dst->path, first);
+	rc = read_ints(dst,
+		       "SELECT (SELECT application_id FROM pragma_application_id), "
+		       "(SELECT user_version FROM pragma_user_version)",
+		       ids, 2, d);
+	if (rc < 0)
+		return rc;
+	if (ids[0] != REG_APP_ID)
+		return diag_set(d, RJH_EREGISTRY, "%s: the copy is not an rjh registry", dst->path);
+	out->schema = ids[1];
+	out->hosts = reg_count(dst, "hosts");
+	out->keys = reg_count(dst, "keys");
+	out->sessions = reg_count(dst, "sessions");
+	out->events = reg_count(dst, "events");
+	if (out->hosts < 0 || out->keys < 0 || out->sessions < 0 || out->events < 0)
+		return diag_set(d, RJH_EREGISTRY, "%s: cannot count the copy's rows", dst->path);
+	return RJH_OK;
+}
+
+int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, struct rjh_diag *d)
+{
+	struct reg dst = {.busy_ms = 0};
+	int src, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(dest) >= sizeof(dst.path))
+		return diag_set(d, RJH_EINVAL, "backup path is too long");
+	snprintf(dst.path, sizeof(dst.path), "%s", dest);
+	/* NB. The caller made dest and holds no descriptor of it: closing one would drop our locks.
+	 */
+	src = sqlite3_open_v2(dest, &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (src != SQLITE_OK) {
+		rc = diag_set(d, RJH_ESYS, "%s: cannot open the copy (%s)", dest,
+			      sqlite3_errstr(src));
+		goto out;
+	}
+	sqlite3_extended_result_codes(dst.db, 1);
+	/* No journal file beside the copy: a failed copy is removed whole anyway. */
+	rc =
+	    exec(&dst, "PRAGMA journal_mode = MEMORY; PRAGMA trusted_schema = OFF", "configure", d);
+	if (rc < 0)
+		goto out;
+	/* Locked: sleep between steps here, rather than wait inside one for the whole timeout. */
+	sqlite3_busy_timeout(r->db, 0);
+	rc = backup_copy(r, &dst, out, d);
+	sqlite3_busy_timeout(r->db, r->busy_ms);
+	if (rc == 0)
+		rc = backup_check(&dst, out, d);
+out:
+	sqlite3_close(dst.db);
+	return rc;
+}
+
+int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
+		   const struct reg_backup_info *info, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_BACKUP_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, bytes);
+	sqlite3_bind_int(s, 4, info->schema);
+	sqlite3_bind_int64(s, 5, info->hosts);
+	sqlite3_bind_int64(s, 6, info->keys);
+	sqlite3_bind_int64(s, 7, info->sessions);
+	sqlite3_bind_int64(s, 8, info->events);
+	src = sqlite3_step(s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record the backup", d);
 }
 
 /* Every host, sorted by name, into a new array. */

@@ -288,4 +288,35 @@ int reg_prune(struct reg *r, int64_t before, int64_t *sessions_out, int64_t *eve
  */
 int reg_vacuum(struct reg *r, int64_t *before_out, int64_t *after_out, struct rjh_diag *d);
 
+/* What reg_backup copied: read back from the copy, once it passed integrity_check. */
+struct reg_backup_info {
+	int schema; /* the copy's user_version */
+	int64_t hosts, keys, sessions, events;
+	int restarts; /* times a writer's commit made the copy start over */
+};
+
+/*
+ * Copies the registry into dest, an empty file the caller made (0600, in a
+ * directory root's alone), with SQLite's online backup API: REG_BACKUP_PAGES
+ * pages per step, the registry unlocked between steps, so writers (pam_rjh's
+ * logins) commit in between; a step that finds the registry locked sleeps
+ * and tries again, for up to r's busy timeout. A commit between steps makes
+ * the copy start over; after REG_BACKUP_RESTARTS of those the rest is copied
+ * in one step, holding the read lock for the time of one copy (writers wait
+ * that long). Then checks the copy (PRAGMA integrity_check, application id,
+ * schema) and fills *out. Writes nothing but dest; the caller removes dest
+ * on failure. RJH_ESYS (dest: disk full, I/O), RJH_EREGISTRY (the registry
+ * locked for longer than the busy timeout, or the copy corrupt).
+ */
+#define REG_BACKUP_PAGES    256
+#define REG_BACKUP_RESTARTS 8
+int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, struct rjh_diag *d);
+
+/*
+ * Inside a write transaction: records a backup that is in place at path
+ * (absolute), bytes long, at time now, in the backups table (schema 7).
+ */
+int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
+		   const struct reg_backup_info *info, struct rjh_diag *d);
+
 #endif

@@ -6,8 +6,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
-
-#define RJH_VERSION "0.1.0"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -19,7 +18,7 @@ static void usage(FILE *f)
 		   "  -c, --config FILE  configuration file (default " CFG_DEFAULT_PATH ")\n"
 		   "      --db FILE      registry (default: registry= in the config)\n"
 		   "  -h, --help         this help; COMMAND --help for a command's\n"
-		   "  -V, --version      print the version\n\n"
+		   "  -V, --version      print the version and the registry schema it speaks\n\n"
 		   "Commands:\n");
 	for (c = admin_cmds; *c; c++)
 		fprintf(f, "  %-13s %s\n", (*c)->name, (*c)->summary);
@@ -57,7 +56,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("rjh-admin " RJH_VERSION "\n");
+			printf("rjh-admin " RJH_VERSION " (schema %d)\n", reg_schema_version());
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "rjh-admin: unknown or incomplete option '%s'\n",

@@ -1,7 +1,8 @@
 /*
  * rjh-authorized-keys: sshd's AuthorizedKeysCommand.
  *
- *   AuthorizedKeysCommand /usr/libexec/rjh/rjh-authorized-keys %u %f %t %k
+ *   AuthorizedKeysCommand /usr/libexec/rjh/rjh-authorized-keys --config FILE -- %u %f %t %k
+ *   rjh-authorized-keys --version
  *
  * Prints the authorized_keys lines of USER's own active keys, so that a key
  * can only ever log in as the one host it was enrolled for: with a
@@ -30,7 +31,9 @@
 #include "login.h"
 #include "name.h"
 #include "policy.h"
+#include "schema.h"
 #include "util.h"
+#include "version.h"
 
 enum { AKC_OK = 0, AKC_USAGE = 1, AKC_FAIL = 2 };
 
@@ -91,10 +94,21 @@ static int print_key(const struct reg_key *k, void *ctx)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rjh-authorized-keys [-c CONF] [--db FILE] USER "
-			"[FINGERPRINT [TYPE BASE64]]\n");
+	fprintf(stderr, "usage: rjh-authorized-keys [-c CONF] [--db FILE] [--] USER "
+			"[FINGERPRINT [TYPE BASE64]]\n"
+			"       rjh-authorized-keys --version\n");
 	syslog(LOG_AUTHPRIV | LOG_ERR, "malformed arguments");
 	return AKC_USAGE;
+}
+
+/*
+ * --version. Only as an option before "--": sshd runs us as "-- %u ...",
+ * so no user name can ask for it.
+ */
+static int version(void)
+{
+	printf("rjh-authorized-keys " RJH_VERSION " (schema %d)\n", RJH_SCHEMA_VERSION);
+	return fflush(stdout) == 0 ? AKC_OK : AKC_FAIL;
 }
 
 int main(int argc, char **argv)
@@ -102,6 +116,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"db", required_argument, NULL, 'D'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct query q = {.now = (int64_t)time(NULL)};
@@ -121,6 +136,8 @@ int main(int argc, char **argv)
 			conf = optarg;
 		else if (opt == 'D')
 			db = optarg;
+		else if (opt == 'V')
+			return version();
 		else
 			return usage();
 	}

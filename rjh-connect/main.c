@@ -53,8 +53,10 @@
 #include "policy.h"
 #include "priv.h"
 #include "relay.h"
+#include "schema.h"
 #include "spool.h"
 #include "util.h"
+#include "version.h"
 
 /* Exit codes, documented in rjh-connect(8). */
 enum {
@@ -142,7 +144,8 @@ static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
 			name = tok[1];
 	}
 	if (!name) {
-		say("usage: rjh-connect HOST (or HOST in SSH_ORIGINAL_COMMAND)");
+		say("usage: rjh-connect HOST (or HOST in SSH_ORIGINAL_COMMAND); rjh-connect "
+		    "--version");
 		return RC_USAGE;
 	}
 	if (!name_is_host(name)) {
@@ -491,6 +494,19 @@ static int run(struct conn *c, int sock)
 	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : RC_INTERNAL;
 }
 
+/*
+ * rjh-connect --version: before anything else, and with the caller's ids
+ * for good first, so it reads nothing and writes nothing as root. A host
+ * name never starts with '-', so it cannot be mistaken for one.
+ */
+static int version(void)
+{
+	if (setgid(getgid()) != 0 || setuid(getuid()) != 0)
+		return RC_INTERNAL;
+	printf("rjh-connect " RJH_VERSION " (schema %d)\n", RJH_SCHEMA_VERSION);
+	return fflush(stdout) == 0 ? RC_OK : RC_INTERNAL;
+}
+
 int main(int argc, char **argv)
 {
 	char orig[ENV_MAX], sshconn[ENV_MAX];
@@ -498,6 +514,8 @@ int main(int argc, char **argv)
 	struct rjh_diag d = {""};
 	int rc, sock;
 
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		return version();
 	/* The environment is the caller's: keep two values, then nothing of it. */
 	env_copy("SSH_ORIGINAL_COMMAND", orig, sizeof(orig));
 	env_copy("SSH_CONNECTION", sshconn, sizeof(sshconn));

@@ -56,7 +56,8 @@ against "$WORK/bad/empty.db" "an empty file" 4 "not an rjh registry|corrupt|not 
 eq "$(stat -c %s "$WORK/bad/empty.db")" 0 "the empty file is still empty (nothing initialised it)"
 
 cp "$REG" "$WORK/bad/newer.db"
-sqlite3 "$WORK/bad/newer.db" 'PRAGMA user_version = 99'
+# Newer, and its migrations say programs of schema 99 are needed (sql/README).
+sqlite3 "$WORK/bad/newer.db" "PRAGMA user_version = 99; UPDATE settings SET value = '99' WHERE name = 'compat_schema'"
 against "$WORK/bad/newer.db" "a registry from a newer schema" 4 "newer"
 
 sqlite3 "$WORK/bad/plain.db" 'CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ("x")'
