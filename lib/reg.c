@@ -389,10 +389,11 @@ static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
 		 */
 		int compat = r->ver;
 
-		rc = read_ints(r,
-			       "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings "
-			       "WHERE name = 'compat_schema'), user_version) FROM pragma_user_version",
-			       &compat, 1, d);
+		rc = read_ints(
+		    r,
+		    "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings "
+		    "WHERE name = 'compat_schema'), user_version) FROM pragma_user_version",
+		    &compat, 1, d);
 		if (rc < 0)
 			return rc;
 		if (compat > reg_schema_version())
