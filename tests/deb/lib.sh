@@ -29,6 +29,7 @@ ct_boot() {
 		kill -0 "$pid" 2> /dev/null || break
 		# The leader is the child in a PID namespace of its own (nspawn may
 		# fork short-lived helpers first): found afresh until systemd answers.
+		leader=""
 		for leader in $(pgrep -P "$pid" 2> /dev/null); do
 			[ "$(readlink "/proc/$leader/ns/pid" 2> /dev/null)" != "$(readlink /proc/self/ns/pid)" ] &&
 				break

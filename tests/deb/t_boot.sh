@@ -32,6 +32,16 @@ if [ -n "$PREV" ]; then
 fi
 first_ver=$(dpkg-deb -f "$DEB_RUN/jump/root/debs/$first"/rjh_*.deb Version)
 
+# The README's second command: doctor finds the install whole. In a
+# container the kernel will not talk audit (no CAP_AUDIT_CONTROL): that one
+# line is doctor's to report, every other must be ok.
+check_doctor() {
+	OUT=$(ct jump rjh-admin doctor 2>&1)
+	eq "$(echo "$OUT" | awk '$1 == "ok" { print $2 }' | tr '\n' ' ')" \
+		"nss pam sshd keys schema runtime public_name " "rjh-admin doctor: every check but audit is ok"
+	eq "$(echo "$OUT" | awk '$1 != "ok" { print $2 }')" "audit" "and audit is the container's"
+}
+
 ct_boot jump && ok "the jumphost boots with systemd as PID 1" || { not_ok "jumphost boot"; exit 1; }
 ct_boot host && ok "the host boots" || { not_ok "host boot"; exit 1; }
 ct_link jump "$JUMP_IP" host "$HOST_IP"
@@ -88,6 +98,9 @@ tunnel_up 30 && ok "host-1's socket is on the jumphost" ||
 ct jump sh -c 'useradd -m alice && rjh-admin grant alice host-1' > /dev/null 2>&1
 reach() { ct jump timeout 10 su alice -c 'rjh-connect host-1 < /dev/null' 2>&1 | head -c 8; }
 eq "$(reach)" "SSH-2.0-" "alice reaches host-1's sshd by name through rjh-connect"
+# What the operator sets after the install (rjh-admin doctor asks for it).
+ct jump sh -c "echo 'public_name = $JUMP_IP' >> /etc/rjh/rjh.conf"
+[ "$first" = new ] && check_doctor
 
 echo "# reboot the jumphost"
 ct_poweroff jump
@@ -109,6 +122,10 @@ if [ -n "$PREV" ]; then
 	done' &
 	loop=$!
 	ct_wait 20 host test -s /root/logins || not_ok "the login loop did not start"
+	# The tunnel's session, opened by an sshd that runs 0.1.0's pam_rjh.
+	q() { ct jump sqlite3 /var/lib/rjh/registry.db "$1"; }
+	old_session=$(q "SELECT id FROM sessions WHERE host = 'host-1' AND ended IS NULL AND
+		fingerprint IS NOT NULL ORDER BY id LIMIT 1")
 	t0=$(date +%s.%N)
 	OUT=$(ct jump sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y \
 		/root/debs/new/*.deb" 2>&1)
@@ -132,6 +149,19 @@ if [ -n "$PREV" ]; then
 		"the registry was migrated to schema $schema with no manual command"
 	tunnel_up 10 && ok "host-1's tunnel is still up" || not_ok "tunnel lost in the upgrade"
 	eq "$(reach)" "SSH-2.0-" "alice reaches host-1 after the upgrade"
+	eq "$(ct jump sed -n 's/^public_name = //p' /etc/rjh/rjh.conf)" "$JUMP_IP" \
+		"the operator's rjh.conf (a conffile) kept its public_name"
+	check_doctor
+	# That sshd still runs the old pam_rjh; when the tunnel goes, it records
+	# the end in the registry 0.2.0 migrated (007 says 0.1.0 may: compat 6).
+	ct host systemctl restart rjh-tunnel.service
+	for _ in $(seq 100); do
+		[ -n "$(q "SELECT ended FROM sessions WHERE id = ${old_session:-0}")" ] && break
+		sleep 0.1
+	done
+	eq "$(q "SELECT end_reason FROM sessions WHERE id = ${old_session:-0}")" closed \
+		"the tunnel's session from before the upgrade was closed by its own (0.1.0) sshd"
+	tunnel_up 30 && ok "and host-1's tunnel is back" || not_ok "no tunnel after its restart"
 	ct host sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y /root/debs/new/*.deb" \
 		> /dev/null 2>&1 && ok "rjh-host upgraded" || not_ok "rjh-host upgrade"
 	eq "$(ct host rjh-host --version)" "rjh-host $new_ver" "rjh-host --version: $new_ver"
