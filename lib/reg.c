@@ -396,6 +396,9 @@ static int check_schema(struct reg *r, enum reg_mode mode, struct rjh_diag *d)
 		    &compat, 1, d);
 		if (rc < 0)
 			return rc;
+		/* Only root writes it; a value that makes no sense allows nothing. */
+		if (compat < 1 || compat > r->ver)
+			compat = r->ver;
 		if (compat > reg_schema_version())
 			return diag_set(d, RJH_ESCHEMA,
 					"%s: registry schema %d is newer than this rjh understands "
@@ -419,11 +422,11 @@ static int create_file(const char *path, struct rjh_diag *d)
 	 * comes only after every directory that exists was found so: make the
 	 * missing ones, and check again what was made.
 	 */
-	rc = util_dirs_trusted(path, d);
+	rc = util_db_dirs_trusted(path, d);
 	if (rc == RJH_ENOENT) {
 		rc = util_mkdir_parents(path, 0755, d);
 		if (rc == 0)
-			rc = util_dirs_trusted(path, d);
+			rc = util_db_dirs_trusted(path, d);
 	}
 	if (rc < 0)
 		return rc;
@@ -449,7 +452,7 @@ static int create_file(const char *path, struct rjh_diag *d)
 /* The trust check of an existing registry's path, as reg_open makes it. */
 static int path_trusted(const char *path, struct rjh_diag *d)
 {
-	int rc = util_path_trusted(path, d);
+	int rc = util_db_path_trusted(path, d);
 
 	if (rc == RJH_ENOENT)
 		return diag_set(d, RJH_EREGISTRY,

@@ -389,7 +389,23 @@ out:
 	return rc;
 }
 
-int util_path_trusted(const char *path, struct rjh_diag *d)
+/*
+ * For an SQLite file: its directory must be root's alone, sticky or not.
+ * SQLite opens the journal beside the file by name; in a directory others may
+ * add entries to, a planted hot journal would be played back into the file.
+ */
+static int walk_private(const struct walk *w, bool private_dir, struct rjh_diag *d)
+{
+	if (!private_dir || !w->shared)
+		return RJH_OK;
+	return diag_set(d, RJH_ETRUST,
+			"%s: directory %s may be written by others (sticky): a journal "
+			"planted beside the file would be read; use a directory only root "
+			"can write",
+			w->path, walk_at(w));
+}
+
+static int path_trusted(const char *path, bool private_dir, struct rjh_diag *d)
 {
 	struct walk *w = NULL;
 	struct stat st;
@@ -404,18 +420,42 @@ int util_path_trusted(const char *path, struct rjh_diag *d)
 		rc = walk_errno(w, w->last, errno, d);
 	else
 		rc = walk_file(w, &st, d);
+	if (rc == RJH_OK)
+		rc = walk_private(w, private_dir, d);
 out:
+	walk_end(w);
+	return rc;
+}
+
+int util_path_trusted(const char *path, struct rjh_diag *d)
+{
+	return path_trusted(path, false, d);
+}
+
+int util_db_path_trusted(const char *path, struct rjh_diag *d)
+{
+	return path_trusted(path, true, d);
+}
+
+static int dirs_trusted(const char *path, bool private_dir, struct rjh_diag *d)
+{
+	struct walk *w = NULL;
+	int rc = walk_begin(path, &w, d);
+
+	if (rc == RJH_OK)
+		rc = walk_private(w, private_dir, d);
 	walk_end(w);
 	return rc;
 }
 
 int util_dirs_trusted(const char *path, struct rjh_diag *d)
 {
-	struct walk *w = NULL;
-	int rc = walk_begin(path, &w, d);
+	return dirs_trusted(path, false, d);
+}
 
-	walk_end(w);
-	return rc;
+int util_db_dirs_trusted(const char *path, struct rjh_diag *d)
+{
+	return dirs_trusted(path, true, d);
 }
 
 char *util_next_line(char *buf, size_t len, size_t *pos, size_t *line_len_out)

@@ -71,6 +71,14 @@ int util_path_trusted(const char *path, struct rjh_diag *d);
 int util_dirs_trusted(const char *path, struct rjh_diag *d);
 
 /*
+ * util_path_trusted and util_dirs_trusted for an SQLite file (the registry,
+ * a backup): the file's own directory must also not be sticky and writable
+ * by others, where anyone could plant the journal SQLite reads beside it.
+ */
+int util_db_path_trusted(const char *path, struct rjh_diag *d);
+int util_db_dirs_trusted(const char *path, struct rjh_diag *d);
+
+/*
  * Splits buf into lines in place: returns the next line (NUL-terminated,
  * trailing CR removed) and advances *pos, or NULL at the end.
  * NB. buf must hold len + 1 bytes: a last line without '\n' is terminated at

@@ -83,7 +83,7 @@ static int check_target(struct admin *a, const char *file, const char *dir)
 	if (errno != ENOENT)
 		return admin_fail(a, errno == ENOTDIR ? RJH_ENOENT : RJH_ESYS, "%s: %s", file,
 				  strerror(errno));
-	rc = util_dirs_trusted(file, &d);
+	rc = util_db_dirs_trusted(file, &d);
 	if (rc == RJH_ENOENT)
 		return admin_fail(a, rc, "%s: the directory %s does not exist", file, dir);
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;

@@ -156,6 +156,13 @@ mkdir -p "$WORK/notroot"
 chown nobody "$WORK/notroot"
 refused 4 "a directory not root's" "$WORK/notroot/x.db"
 match "notroot" "it names the directory"
+# A sticky directory anyone may write (as /tmp): a journal planted beside the
+# copy would be played back into it (and into a restore read from there).
+mkdir -p "$WORK/sticky"
+chmod 1777 "$WORK/sticky"
+refused 4 "a sticky directory others may write" "$WORK/sticky/x.db"
+match "may be written by others" "it says others may write there"
+eq "$(find "$WORK/sticky" -mindepth 1 | wc -l)" 0 "nothing was written into it"
 mkdir -p "$WORK/ro"
 chmod 755 "$WORK/ro"
 mount --bind -o ro "$WORK/ro" "$WORK/ro" 2> /dev/null || mount --bind "$WORK/ro" "$WORK/ro"

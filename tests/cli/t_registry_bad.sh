@@ -63,6 +63,12 @@ against "$WORK/bad/newer.db" "a registry from a newer schema" 4 "newer"
 sqlite3 "$WORK/bad/plain.db" 'CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES ("x")'
 against "$WORK/bad/plain.db" "a plain SQLite database" 4 "not an rjh registry"
 
+# A registry in a sticky directory others may write (as /tmp): anyone could
+# plant a hot journal beside it for SQLite to play back.
+mkdir -m 1777 "$WORK/sticky"
+cp "$REG" "$WORK/sticky/registry.db"
+against "$WORK/sticky/registry.db" "a registry in a sticky directory" 4 "may be written by others"
+
 mkdir "$WORK/bad/dir.db"
 expect 4 "a directory as registry exits 4" -- rjh --db "$WORK/bad/dir.db" list
 match "not a regular file|directory" "it says it is not a file"
