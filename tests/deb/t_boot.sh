@@ -66,7 +66,15 @@ OUT=$(ct jump sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y \
 rc=$?
 eq "$rc" 0 "apt-get install rjh libnss-rjh libpam-rjh"
 [ "$rc" = 0 ] || echo "$OUT" | tail -n 20 | sed 's/^/# /'
-lacks -o "sshd was not reloaded" "postinst: sshd -t accepted the drop-in and sshd was reloaded"
+lacks -o "sshd was not reloaded" "postinst: sshd -t accepted the drop-in"
+# Which drop-in sshd was reloaded with (0.2.0 on): the next configure
+# reloads sshd only for a different one.
+check_applied() {
+	eq "$(ct jump cat /var/lib/rjh/sshd-dropin.applied 2>&1)" \
+		"$(ct jump sha256sum /etc/ssh/sshd_config.d/rjh.conf | cut -d' ' -f1)" \
+		"the registry notes the drop-in sshd has read"
+}
+[ "$first" = new ] && check_applied
 eq "$(ct jump rjh-admin --version | cut -d' ' -f1,2)" "rjh-admin $first_ver" "rjh-admin --version: $first_ver"
 eq "$(ct jump sed -n 's/^passwd:[[:space:]]*//p' /etc/nsswitch.conf)" "files rjh" \
 	"nsswitch.conf: passwd: files rjh (dh-nss)"
@@ -142,7 +150,13 @@ if [ -n "$PREV" ]; then
 	refused=$(echo "$logins" | awk '$2 == 255' | grep -c .)
 	[ "$during" -ge 3 ] && ok "$during logins ran during the upgrade ($total in all)" ||
 		not_ok "only $during logins during the upgrade"
-	eq "$refused" 0 "none of them was refused$([ "$refused" = 0 ] || ct host tail -n 3 /root/login-errors)"
+	eq "$refused" 0 "none of them was refused"
+	if [ "$refused" != 0 ]; then
+		echo "$logins" | awk '$2 == 255' | sed 's/^/# refused at /'
+		ct host grep -v nologin /root/login-errors | tail -n 5 | sed 's/^/# ssh: /'
+		ct jump journalctl -q --no-pager -n 400 | grep -i 'rjh\|pam\|fail\|error\|refus' |
+			grep -v Started | tail -n 25 | sed 's/^/# jump: /'
+	fi
 	eq "$(ct jump rjh-admin --version | cut -d' ' -f1,2)" "rjh-admin $new_ver" "rjh-admin --version: $new_ver"
 	schema=$(ct jump rjh-admin --version | sed -n 's/.*(schema \([0-9]*\)).*/\1/p')
 	eq "$(ct jump sqlite3 /var/lib/rjh/registry.db 'PRAGMA user_version')" "$schema" \
@@ -152,6 +166,7 @@ if [ -n "$PREV" ]; then
 	eq "$(ct jump sed -n 's/^public_name = //p' /etc/rjh/rjh.conf)" "$JUMP_IP" \
 		"the operator's rjh.conf (a conffile) kept its public_name"
 	check_doctor
+	check_applied
 	# That sshd still runs the old pam_rjh; when the tunnel goes, it records
 	# the end in the registry 0.2.0 migrated (007 says 0.1.0 may: compat 6).
 	ct host systemctl restart rjh-tunnel.service
@@ -168,6 +183,19 @@ if [ -n "$PREV" ]; then
 else
 	echo "# $new_ver is the first release in debian/changelog: no upgrade to test yet"
 fi
+
+echo "# remove with a hand-edited PAM stack"
+# pam-auth-update leaves a common-* alone when a line it cannot account for
+# was added by hand: the removal must stop rather than take the module out
+# from under a stack that still names it.
+ct jump sed -i 's/^\(account.*pam_rjh\.so.*\)$/account\toptional\tpam_permit.so\n\1/' /etc/pam.d/common-account
+OUT=$(ct jump sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y rjh libnss-rjh libpam-rjh' 2>&1)
+[ $? != 0 ] && ok "apt-get remove stops" || not_ok "apt-get remove went ahead"
+has -o "still names pam_rjh.so" "libpam-rjh's prerm says why"
+ct jump test -e /lib/x86_64-linux-gnu/security/pam_rjh.so && ok "pam_rjh.so is still there" ||
+	not_ok "pam_rjh.so was removed"
+eq "$(bob_login)" bob "bob still logs in"
+ct jump sed -i '/^account\toptional\tpam_permit\.so$/d' /etc/pam.d/common-account
 
 echo "# remove"
 OUT=$(ct jump sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y rjh libnss-rjh libpam-rjh' 2>&1)
