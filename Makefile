@@ -66,7 +66,7 @@ CONNECT_SRC := $(wildcard rjh-connect/*.c)
 export RJH_VERSION
 
 .PHONY: FORCE all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format help clean
-all: $(PROGRAMS) $(TOOLS)
+all: $(PROGRAMS) $(TOOLS) $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
 

@@ -22,7 +22,7 @@
 int doc_dlopen_child(const char *path, const char *const *syms, char *why, size_t len)
 {
 	ssize_t n, got = 0;
-	int p[2], status;
+	int p[2], status = -1;
 	pid_t pid;
 
 	why[0] = '\0';

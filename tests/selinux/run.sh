@@ -443,8 +443,13 @@ while IFS= read -r f; do
 	file:rjh-admin) want=rjh_admin_exec_t ;;
 	file:rjh-authorized-keys) want=rjh_authkeys_exec_t ;;
 	file:rjh-connect) want=rjh_connect_exec_t ;;
-	dir:rjh | file:rjh.conf | file:rjh.conf.sample)
+	file:rjh-host) want=bin_t ;;                 # runs on the hosts, not confined here
+	file:rjh-*.service | file:rjh-*.timer) want=systemd_unit_t ;;
+	file:rjh) want=usr_t ;;                      # the pam-auth-update profile
+	dir:rjh | file:rjh.conf)
 		case "$p" in
+		/etc/ssh/*) want=etc_t ;;            # the sshd drop-in: sshd's config, sshd reads it
+		/usr/lib/tmpfiles.d/*) want=lib_t ;; # systemd-tmpfiles reads it
 		/etc/*) want=rjh_conf_t ;;
 		/usr/libexec/*) want=bin_t ;; # root-owned, as sshd requires of a helper's path
 		*) want=unknown ;;
