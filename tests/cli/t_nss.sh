@@ -6,13 +6,7 @@
 # bind-mounted over /etc/nsswitch.conf (and a copy of /etc/pam.d over
 # /etc/pam.d for the PAM case), and LD_LIBRARY_PATH makes glibc dlopen
 # build/libnss_rjh.so.2. Nothing outside the namespace changes.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_NSS_REEXEC:-}" ]; then
-		echo "t_nss: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_NSS_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 PROBE="$TOP/build/tools/nss-probe"
 SO="$TOP/build/libnss_rjh.so.2"

@@ -5,13 +5,7 @@
 # Runs in a private mount namespace: a test nsswitch.conf (files rjh) is
 # bind-mounted over /etc/nsswitch.conf. The PAM service files live in
 # $WORK/pam.d, passed to libpam as its confdir; /etc/pam.d is not touched.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_PAM_REEXEC:-}" ]; then
-		echo "t_pam: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_PAM_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 DEVLOG_TMP=$WORK . "$TOP/tests/devlog.sh"
 trap 'devlog_stop; rm -rf "$WORK"' EXIT

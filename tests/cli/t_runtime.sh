@@ -8,13 +8,7 @@
 # rootcontext=, even for a directory that carries a label.
 #
 # Runs in a private mount namespace: the mounts it makes vanish with it.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_RUNTIME_REEXEC:-}" ]; then
-		echo "t_runtime: no private mount namespace; not mounting anything" >&2
-		exit 1
-	fi
-	RJH_RUNTIME_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 BG=()
 trap 'kill "${BG[@]}" 2> /dev/null; wait 2> /dev/null; umount -R "$WORK/run" "$WORK/peek" 2> /dev/null; rm -rf "$WORK"' EXIT
