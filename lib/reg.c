@@ -12,6 +12,7 @@
 
 #include "migrations.h"
 #include "name.h"
+#include "policy.h"
 #include "snap.h"
 #include "util.h"
 
@@ -152,13 +153,12 @@ static const char *const q_sql[Q_COUNT_] = {
 			 "h.id = hk.host_id WHERE hk.host_id = ?1 ORDER BY hk.id",
     [Q_HOST_KEYS_ALL] = "SELECT " HOST_KEY_COLS " FROM host_keys hk JOIN hosts h ON "
 			"h.id = hk.host_id ORDER BY h.name, hk.id",
-    /* The hosts admin_host_state calls active: not disabled, not expired at ?1. */
+    /* The hosts policy_host_state calls active at ?1 (POLICY_HOST_ACTIVE_SQL). */
     [Q_KNOWN_HOSTS] = "SELECT " HOST_KEY_COLS " FROM hosts h JOIN host_keys hk ON "
-		      "hk.host_id = h.id WHERE h.state = 'active' AND (h.expires IS NULL OR "
-		      "h.expires > ?1) ORDER BY h.name, hk.id",
-    [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE h.state = 'active' AND "
-			      "(h.expires IS NULL OR h.expires > ?1) AND NOT EXISTS "
-			      "(SELECT 1 FROM host_keys hk WHERE hk.host_id = h.id)",
+		      "hk.host_id = h.id WHERE " POLICY_HOST_ACTIVE_SQL " ORDER BY h.name, hk.id",
+    [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE " POLICY_HOST_ACTIVE_SQL
+			      " AND NOT EXISTS (SELECT 1 FROM host_keys hk WHERE "
+			      "hk.host_id = h.id)",
     /* The newest policy_log id: pruning keeps the newest row, so ids never go back. */
     [Q_POLICY_GEN] = "SELECT (SELECT max(id) FROM policy_log), "
 		     "(SELECT value FROM settings WHERE name = 'policy_log_floor')",
