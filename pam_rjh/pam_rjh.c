@@ -296,8 +296,7 @@ static int match_key(const struct reg_key *k, void *ctx)
 {
 	struct key_match *m = ctx;
 
-	if (policy_key_active(k, m->now) && strcmp(k->type, m->type) == 0 &&
-	    strcmp(k->b64, m->b64) == 0)
+	if (policy_key_presented(k, m->now, NULL, m->type, m->b64))
 		snprintf(m->fp, sizeof(m->fp), "%s", k->fp);
 	return 0;
 }
