@@ -847,7 +847,7 @@ int reg_key_add(struct reg *r, int64_t host_id, const struct key *k, const char 
 	src = sqlite3_step(s);
 	done(s);
 	if (src == SQLITE_CONSTRAINT_UNIQUE) {
-		char owner[33] = "";
+		char owner[NAME_HOST_SIZE] = "";
 
 		s = stmt(r, Q_KEY_OWNER, d, &rc);
 		if (s) {
@@ -999,7 +999,7 @@ int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *
 int reg_host_key_add(struct reg *r, int64_t host_id, const struct key *k, int64_t now,
 		     struct rjh_diag *d)
 {
-	char owner[33] = "";
+	char owner[NAME_HOST_SIZE] = "";
 	int rc = RJH_OK, src;
 	sqlite3_stmt *s = stmt(r, Q_HOST_KEY_ADD, d, &rc);
 

@@ -28,7 +28,7 @@
 
 /* Enrolled hosts read from the registry, sorted, to tell stale directories apart. */
 struct runtime_host {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 };
 

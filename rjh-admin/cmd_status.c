@@ -19,7 +19,7 @@
 
 /* One host as the registry showed it, copied out so that the read transaction stays short. */
 struct status_row {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	const char *account; /* admin_host_state */
 	bool have;           /* s is the host's newest session */
 	struct reg_session s;

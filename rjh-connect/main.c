@@ -74,9 +74,9 @@ enum {
 #define ENV_MAX    256
 
 struct conn {
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	uid_t host_uid; /* from the registry: the only owner its socket may have */
-	char user[33];
+	char user[NAME_ACCOUNT_SIZE];
 	struct priv_caller who; /* the caller's ids, limits and signal dispositions */
 	struct peer peer;       /* the client: verified, or only claimed (peer.c) */
 	char *group_names[MAX_GROUPS];
