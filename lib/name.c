@@ -120,15 +120,8 @@ int name_check_system(const char *s, uint32_t uid_min, uint32_t uid_max, struct 
 
 static int sys_add(struct name_sys *s, size_t *cap, const char *name)
 {
-	if (s->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		char **nn = realloc(s->names, ncap * sizeof(*nn));
-
-		if (!nn)
-			return RJH_ENOMEM;
-		s->names = nn;
-		*cap = ncap;
-	}
+	if (util_grow(&s->names, cap, s->n + 1, sizeof(*s->names), 256) < 0)
+		return RJH_ENOMEM;
 	s->names[s->n] = strdup(name);
 	if (!s->names[s->n])
 		return RJH_ENOMEM;

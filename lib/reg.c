@@ -1722,16 +1722,9 @@ static int read_idents(struct reg *r, struct snap_host **out, size_t *n_out, str
 	if (!s)
 		return rc;
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			struct snap_host *nv;
-
-			cap = cap ? cap * 2 : 1024;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = diag_set(d, RJH_ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
+		if (util_grow(&v, &cap, n + 1, sizeof(*v), 1024) < 0) {
+			rc = diag_set(d, RJH_ENOMEM, "out of memory");
+			break;
 		}
 		v[n] = (struct snap_host){.uid = (uint32_t)sqlite3_column_int64(s, 1)};
 		copy_col(v[n].name, sizeof(v[n].name), s, 0);
