@@ -40,17 +40,11 @@ static int add_listener(struct pres_listeners *l, size_t *cap, const struct nlms
 
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		const struct unix_diag_vfs *v = RTA_DATA(a);
-		struct pres_file *nv;
 
 		if (a->rta_type != UNIX_DIAG_VFS || RTA_PAYLOAD(a) < sizeof(*v))
 			continue;
-		if (l->n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			nv = realloc(l->v, *cap * sizeof(*nv));
-			if (!nv)
-				return -1;
-			l->v = nv;
-		}
+		if (util_grow(&l->v, cap, l->n + 1, sizeof(*l->v), 256) < 0)
+			return -1;
 		/* The kernel's dev_t encoding is MAJOR << 20 | MINOR. */
 		l->v[l->n].dev = makedev(v->udiag_vfs_dev >> 20, v->udiag_vfs_dev & 0xfffff);
 		l->v[l->n].ino = v->udiag_vfs_ino;

@@ -8,6 +8,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "key.h"
+#include "name.h"
 
 /* PRAGMA application_id of every rjh registry ("rjh1"). */
 #define REG_APP_ID 0x726a6831
@@ -22,7 +23,7 @@ struct reg;
 
 struct reg_host {
 	int64_t id;
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 	bool disabled;
 	int64_t created, updated;
@@ -34,7 +35,7 @@ struct reg_host {
 struct reg_key {
 	int64_t id;
 	int64_t host_id;
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	char type[40];
 	char b64[KEY_B64_MAX + 1];
 	char fp[KEY_FP_LEN];
@@ -43,14 +44,14 @@ struct reg_key {
 };
 
 struct reg_grant {
-	char principal[34];
-	char pattern[65];
+	char principal[NAME_PRINCIPAL_SIZE];
+	char pattern[NAME_PATTERN_SIZE];
 	int64_t created;
 };
 
 struct reg_session {
 	int64_t id;
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	uint32_t uid;
 	char fp[KEY_FP_LEN]; /* "" when unknown */
 	char source[64];     /* "" when unknown */
@@ -64,7 +65,7 @@ struct reg_session {
 struct reg_host_key {
 	int64_t id;
 	int64_t host_id;
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	char type[40];
 	char b64[KEY_B64_MAX + 1];
 	char fp[KEY_FP_LEN];

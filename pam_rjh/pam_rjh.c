@@ -190,7 +190,8 @@ static const char *judge(const struct host_ctx *x, int rc, const struct reg_host
 
 /*
  * Writes rec to the kernel, and with r (a read-write registry outside any
- * transaction) to the events table too. Returns 0 or an rjh error code.
+ * transaction) to the events table too, in a transaction of its own.
+ * Returns 0 or an rjh error code.
  */
 static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
 {
@@ -199,14 +200,13 @@ static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
 	int rc;
 
 	rc = aud_open(&a, x->cfg.audit, &d);
-	if (rc == 0 && r) {
+	if (rc == 0 && r)
 		rc = reg_begin(r, &d);
-		if (rc == 0)
-			rc = aud_event(r, rec, &d);
-		rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
+	if (rc == 0) {
+		rc = aud_record(&a, r, rec, &d);
+		if (r)
+			rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
 	}
-	if (rc == 0)
-		rc = aud_kernel(&a, rec, &d);
 	if (rc < 0)
 		pam_syslog(x->pamh, LOG_ERR, "host %s: cannot record %s: %s", x->user, rec->op,
 			   d.msg);
@@ -296,8 +296,7 @@ static int match_key(const struct reg_key *k, void *ctx)
 {
 	struct key_match *m = ctx;
 
-	if (policy_key_active(k, m->now) && strcmp(k->type, m->type) == 0 &&
-	    strcmp(k->b64, m->b64) == 0)
+	if (policy_key_presented(k, m->now, NULL, m->type, m->b64))
 		snprintf(m->fp, sizeof(m->fp), "%s", k->fp);
 	return 0;
 }

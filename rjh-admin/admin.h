@@ -51,7 +51,7 @@ struct admin {
 	struct {
 		bool set;
 		enum reg_ident_op op;
-		char name[33];
+		char name[NAME_HOST_SIZE];
 		uint32_t uid;
 	} ident;
 };

@@ -79,15 +79,8 @@ struct patterns {
 
 static int patterns_add(struct patterns *p, const char *s)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		char **nv = realloc(p->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return RJH_ENOMEM;
-		p->v = nv;
-		p->cap = cap;
-	}
+	if (util_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 16) < 0)
+		return RJH_ENOMEM;
 	p->v[p->n] = strdup(s);
 	if (!p->v[p->n])
 		return RJH_ENOMEM;

@@ -47,17 +47,9 @@ void doc_fine(struct doc_result *r, const char *fmt, ...)
 static int add_host(const struct reg_host *h, void *vctx)
 {
 	struct doc_ctx *x = vctx;
-	struct doc_host *nv;
 
-	if (x->nhosts == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 64;
-
-		nv = realloc(x->hosts, cap * sizeof(*nv));
-		if (!nv)
-			return RJH_ENOMEM;
-		x->hosts = nv;
-		x->cap = cap;
-	}
+	if (util_grow(&x->hosts, &x->cap, x->nhosts + 1, sizeof(*x->hosts), 64) < 0)
+		return RJH_ENOMEM;
 	snprintf(x->hosts[x->nhosts].name, sizeof(x->hosts[0].name), "%s", h->name);
 	x->hosts[x->nhosts++].uid = h->uid;
 	return RJH_OK;

@@ -28,7 +28,7 @@
 
 /* Enrolled hosts read from the registry, sorted, to tell stale directories apart. */
 struct runtime_host {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 };
 
@@ -60,15 +60,8 @@ static int add_host(const struct reg_host *h, void *vctx)
 {
 	struct runtime_ctx *ctx = vctx;
 
-	if (ctx->n == ctx->cap) {
-		size_t cap = ctx->cap ? ctx->cap * 2 : 256;
-		struct runtime_host *nv = realloc(ctx->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return RJH_ENOMEM;
-		ctx->v = nv;
-		ctx->cap = cap;
-	}
+	if (util_grow(&ctx->v, &ctx->cap, ctx->n + 1, sizeof(*ctx->v), 256) < 0)
+		return RJH_ENOMEM;
 	snprintf(ctx->v[ctx->n].name, sizeof(ctx->v[ctx->n].name), "%s", h->name);
 	ctx->v[ctx->n++].uid = h->uid;
 	return 0;

@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "key.h"
 #include "name.h"
+#include "policy.h"
 #include "util.h"
 
 /* How many of a host's sessions show lists, newest first. */
@@ -33,16 +34,12 @@ json_t *admin_json_count(int n)
 
 const char *admin_host_state(const struct reg_host *h, int64_t now)
 {
-	if (h->disabled)
-		return "disabled";
-	return h->expires && h->expires <= now ? "expired" : "active";
+	return policy_host_state_word(h, now);
 }
 
 static const char *key_state(const struct reg_key *k, int64_t now)
 {
-	if (k->revoked)
-		return "revoked";
-	return k->expires && k->expires <= now ? "expired" : "active";
+	return policy_key_state_word(k, now);
 }
 
 /*

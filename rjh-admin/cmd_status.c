@@ -19,7 +19,7 @@
 
 /* One host as the registry showed it, copied out so that the read transaction stays short. */
 struct status_row {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	const char *account; /* admin_host_state */
 	bool have;           /* s is the host's newest session */
 	struct reg_session s;
@@ -45,15 +45,8 @@ static int add_row(const struct reg_host *h, const struct reg_session *s, void *
 	struct status_rows *rows = vctx;
 	struct status_row *row;
 
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap ? rows->cap * 2 : 256;
-		struct status_row *nv = realloc(rows->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return RJH_ENOMEM;
-		rows->v = nv;
-		rows->cap = cap;
-	}
+	if (util_grow(&rows->v, &rows->cap, rows->n + 1, sizeof(*rows->v), 256) < 0)
+		return RJH_ENOMEM;
 	row = &rows->v[rows->n++];
 	snprintf(row->name, sizeof(row->name), "%s", h->name);
 	row->account = admin_host_state(h, rows->now);

@@ -28,7 +28,7 @@ struct doc_result {
 
 /* One enrolled host, as the registry has it. */
 struct doc_host {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 };
 
