@@ -152,14 +152,13 @@ int admin_sshd_dropin(FILE *f, const struct cfg *c, const char *helper, const ch
 /* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
 int admin_is_mount_root(int fd);
 
+/* What commands print (output.c). */
 /* Prints j (and takes it) as indented JSON; EXIT_OK or EXIT_SYSTEM. */
 struct json_t;
 int admin_print_json(struct json_t *j);
-
 /* Formats a time for tables: ISO 8601 UTC, or "-" for 0. */
 const char *admin_time(int64_t t, char buf[32]);
-
-/* The JSON of every read command (cmd_show.c): a time as admin_time, or null for 0. */
+/* The JSON of every read command: a time as admin_time, or null for 0. */
 struct json_t *admin_json_time(int64_t t);
 /* A string, or null when s is NULL or empty. */
 struct json_t *admin_json_str(const char *s);
@@ -167,8 +166,10 @@ struct json_t *admin_json_str(const char *s);
 struct json_t *admin_json_count(int n);
 /* A host's state at time now: "active", "disabled" or "expired". */
 const char *admin_host_state(const struct reg_host *h, int64_t now);
+/* A key's state at time now: "active", "revoked" or "expired". */
+const char *admin_key_state(const struct reg_key *k, int64_t now);
 
-/* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (cmd_status.c). */
+/* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (tunnels.c). */
 struct admin_tunnels {
 	struct pres_listeners l;
 	int hosts_fd;        /* -1: no runtime tree, so no host is up */

@@ -14,37 +14,6 @@
 /* How many of a host's sessions show lists, newest first. */
 #define SHOW_HISTORY 20
 
-json_t *admin_json_time(int64_t t)
-{
-	char buf[32];
-
-	return t ? json_string(admin_time(t, buf)) : json_null();
-}
-
-json_t *admin_json_str(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
-json_t *admin_json_count(int n)
-{
-	return n >= 0 ? json_integer(n) : json_null();
-}
-
-const char *admin_host_state(const struct reg_host *h, int64_t now)
-{
-	if (h->disabled)
-		return "disabled";
-	return h->expires && h->expires <= now ? "expired" : "active";
-}
-
-static const char *key_state(const struct reg_key *k, int64_t now)
-{
-	if (k->revoked)
-		return "revoked";
-	return k->expires && k->expires <= now ? "expired" : "active";
-}
-
 /*
  * The kernel's word on a host's tunnel ("up", "down", "stale"), as status
  * gives it, or "unknown" without t (not root: the socket directories are
@@ -105,9 +74,9 @@ static json_t *host_json(const struct reg_host *h, int64_t now)
 static json_t *key_json(const struct reg_key *k, int64_t now, bool with_blob)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "fingerprint", k->fp, "type",
-			      k->type, "comment", k->comment, "state", key_state(k, now), "created",
-			      admin_json_time(k->created), "expires", admin_json_time(k->expires),
-			      "revoked", admin_json_time(k->revoked));
+			      k->type, "comment", k->comment, "state", admin_key_state(k, now),
+			      "created", admin_json_time(k->created), "expires",
+			      admin_json_time(k->expires), "revoked", admin_json_time(k->revoked));
 
 	if (j && with_blob)
 		json_object_set_new(j, "key", json_string(k->b64));

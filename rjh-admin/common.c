@@ -1,6 +1,5 @@
 /* What every rjh-admin command shares: messages, options, changes. */
 #include <getopt.h>
-#include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -340,22 +339,4 @@ int admin_check_host_name(struct admin *a, const char *name)
 	if (rc == 0)
 		rc = name_check_system(name, a->cfg.uid_min, a->cfg.uid_max, &d);
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
-}
-
-const char *admin_time(int64_t t, char buf[32])
-{
-	if (t == 0)
-		return "-";
-	util_fmt_time(t, buf, 32);
-	return buf;
-}
-
-int admin_print_json(json_t *j)
-{
-	int rc = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -1;
-
-	if (rc == 0)
-		putchar('\n');
-	json_decref(j);
-	return rc == 0 ? EXIT_OK : EXIT_SYSTEM;
 }
