@@ -168,6 +168,12 @@ struct json_t *admin_json_count(int n);
 const char *admin_host_state(const struct reg_host *h, int64_t now);
 /* A key's state at time now: "active", "revoked" or "expired". */
 const char *admin_key_state(const struct reg_key *k, int64_t now);
+/* A host as list, show and export give it; the caller adds keys and the rest. */
+struct json_t *admin_host_json(const struct reg_host *h, int64_t now);
+/* A key; with_blob adds the key itself (export). */
+struct json_t *admin_key_json(const struct reg_key *k, int64_t now, bool with_blob);
+/* One of a host's sshd host keys; with_blob adds the key itself (export). */
+struct json_t *admin_host_key_json(const struct reg_host_key *k, bool with_blob);
 
 /* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (tunnels.c). */
 struct admin_tunnels {
