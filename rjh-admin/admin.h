@@ -134,13 +134,32 @@ void admin_drain_spool(struct admin *a);
 /* Validates a host name fully: syntax, and not a system account or group. */
 int admin_check_host_name(struct admin *a, const char *name);
 
+/* What operators give commands (input.c). */
 /*
- * Reads an sshd host public key file (cmd_hostkey.c): one key, checked like
- * a login key, and not a security-key type. EXIT_OK, or the exit code after
- * saying why.
+ * Reads an sshd host public key file: one key, checked like a login key,
+ * and not a security-key type. EXIT_OK, or the exit code after saying why.
  */
 struct key;
 int admin_read_host_key(struct admin *a, const char *path, struct key *k);
+
+/*
+ * The jumphost's name as clients and hosts dial it into buf (at least
+ * ADMIN_SERVER_MAX + 2): opt (--server), else public_name or this machine's
+ * name. EXIT_OK, or the exit code after saying why.
+ */
+#define ADMIN_SERVER_MAX 253
+int admin_server_name(struct admin *a, const char *opt, char *buf, size_t len);
+
+/* --expires, --from and --comment of enroll, add-key and modify. */
+struct admin_policy_opts {
+	const char *expires_s, *from_s, *comment; /* as given; NULL: not given */
+	/* modify: "never" and "any" clear, and a date already past is taken (access ends now). */
+	bool modify;
+	int64_t expires;  /* parsed; 0: never */
+	char cidrs[1024]; /* canonical; "": any address */
+};
+/* Checks and parses o before anything is opened. EXIT_OK, or the exit code after saying why. */
+int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o);
 
 /*
  * Writes the sshd drop-in for c (cmd_runtime.c) to f: the one text that

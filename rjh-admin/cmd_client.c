@@ -38,36 +38,6 @@
 #define SSHD_HOST_KEYS_DIR "/etc/ssh"
 /* What a client saves 'rjh-admin known-hosts' as (client-config). */
 #define CLIENT_KNOWN_HOSTS "~/.ssh/known_hosts.rjh"
-#define SERVER_MAX         253
-
-/*
- * The jumphost's name as clients and hosts dial it: --server, else
- * public_name or this machine's name. A DNS name or an IPv4 address:
- * letters, digits, '.' and '-', starting with a letter or digit, no "..".
- * Nothing ssh could take for an option, and nothing that ends a config line.
- */
-static int get_server(struct admin *a, const char *opt, char *buf, size_t len)
-{
-	char safe[64];
-	size_t n;
-
-	if (opt)
-		snprintf(buf, len, "%s", opt);
-	else
-		layout_public_name(&a->cfg, buf, len);
-	n = strlen(buf);
-	if (n == 0 || n > SERVER_MAX || (opt && strlen(opt) != n) ||
-	    !isalnum((unsigned char)buf[0]) ||
-	    strspn(buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n ||
-	    strstr(buf, "..") || buf[n - 1] == '.' || buf[n - 1] == '-')
-		return admin_fail(a, RJH_EINVAL,
-				  "%s '%s' is not a host name (letters, digits, '.' and '-', "
-				  "starting with a letter or digit)%s",
-				  opt ? "--server" : "the jumphost's name",
-				  util_safe(opt ? opt : buf, safe, 40),
-				  opt ? "" : "; set public_name in rjh.conf or give --server");
-	return EXIT_OK;
-}
 
 /* client-config */
 
@@ -256,13 +226,13 @@ static int cmd_client_config(struct admin *a, int argc, char **argv)
 	const struct admin_opt opts[] = {
 	    {"server", &server_opt, NULL}, {"pattern", &pattern, NULL}, {"user", &user, NULL}, {0}};
 	struct patterns p = {0};
-	char server[SERVER_MAX + 2];
+	char server[ADMIN_SERVER_MAX + 2];
 	int rc, first;
 
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
-	rc = get_server(a, server_opt, server, sizeof(server));
+	rc = admin_server_name(a, server_opt, server, sizeof(server));
 	if (rc == 0 && user && !name_is_account(user))
 		rc = admin_fail(a, RJH_EINVAL,
 				"--user must be a user name ([a-z_][a-z0-9._-]*, at most 32 "
@@ -390,7 +360,7 @@ static int cmd_host_unit(struct admin *a, int argc, char **argv)
 					 {"host-key", &file, NULL},
 					 {0}};
 	struct rjh_diag d = {""};
-	char server[SERVER_MAX + 2], cmd[1024];
+	char server[ADMIN_SERVER_MAX + 2], cmd[1024];
 	struct reg_host h;
 	struct reg *r;
 	int rc, first;
@@ -405,7 +375,7 @@ static int cmd_host_unit(struct admin *a, int argc, char **argv)
 	rc = name_check_host(argv[first], &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
-	rc = get_server(a, server_opt, server, sizeof(server));
+	rc = admin_server_name(a, server_opt, server, sizeof(server));
 	if (rc)
 		return rc;
 	rc = admin_open_ro(a, &r);

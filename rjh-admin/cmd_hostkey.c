@@ -14,23 +14,6 @@
 /* Host keys one host may have: one per algorithm sshd offers, with room to spare. */
 #define HOST_KEYS_MAX 8
 
-int admin_read_host_key(struct admin *a, const char *path, struct key *k)
-{
-	struct rjh_diag d = {""};
-	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
-
-	/* A missing key file is bad input, not a missing registry object. */
-	if (rc == RJH_ENOENT)
-		rc = RJH_EINVAL;
-	if (rc == 0 && strncmp(k->type, "sk-", 3) == 0) {
-		rc = diag_set(&d, RJH_EINVAL,
-			      "%s: a %s key lives on a security key and is never an sshd host key",
-			      path, k->type);
-		key_clear(k);
-	}
-	return rc < 0 ? admin_fail(a, rc, "host key: %s", d.msg) : EXIT_OK;
-}
-
 /* Reads every FILE, refusing two keys of one algorithm (sshd offers one per type). */
 static int read_host_keys(struct admin *a, char **files, int n, struct key *keys)
 {
