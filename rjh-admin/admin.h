@@ -162,7 +162,7 @@ struct admin_policy_opts {
 int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o);
 
 /*
- * Writes the sshd drop-in for c (cmd_runtime.c) to f: the one text that
+ * Writes the sshd drop-in for c (sshd_dropin.c) to f: the one text that
  * `sshd-config` prints and `doctor` compares with the installed file.
  * helper and user must be validated. Returns 0 or RJH_ESYS.
  */

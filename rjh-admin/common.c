@@ -1,10 +1,12 @@
 /* What every rjh-admin command shares: messages, options, changes. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -13,6 +15,10 @@
 #include "publish.h"
 #include "spool.h"
 #include "util.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000 /* Linux 5.8 */
+#endif
 
 int admin_exit_code(int err)
 {
@@ -339,4 +345,18 @@ int admin_check_host_name(struct admin *a, const char *name)
 	if (rc == 0)
 		rc = name_check_system(name, a->cfg.uid_min, a->cfg.uid_max, &d);
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
+int admin_is_mount_root(int fd)
+{
+	struct stat st, up;
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	/* Before Linux 5.8: another device than the parent's (or the root of all). */
+	if (fstat(fd, &st) < 0 || fstatat(fd, "..", &up, 0) < 0)
+		return -1;
+	return st.st_dev != up.st_dev || st.st_ino == up.st_ino;
 }
