@@ -72,6 +72,11 @@ int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o)
 		if (!o->modify && o->expires <= (int64_t)time(NULL))
 			return admin_fail(a, RJH_EINVAL, "--expires %s is in the past",
 					  o->expires_s);
+		/* NB. 0 is "never" in the registry: the epoch itself must not become that. */
+		if (o->expires == 0)
+			return admin_fail(a, RJH_EINVAL,
+					  "--expires %s is the epoch, which would read as never",
+					  o->expires_s);
 	}
 	if (o->comment && (!util_is_printable(o->comment, KEY_COMMENT_MAX)))
 		return admin_fail(a, RJH_EINVAL,
