@@ -1918,8 +1918,7 @@ int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op
 	return rc;
 }
 
-int reg_host_set_policy(struct reg *r, int64_t host_id, const char *cidrs, int64_t expires,
-			int64_t now, struct rjh_diag *d)
+int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d)
 {
 	static const char sql[] =
 	    "UPDATE hosts SET source_cidrs = ?2, expires = ?3, updated = ?4 WHERE id = ?1";
@@ -1927,11 +1926,11 @@ int reg_host_set_policy(struct reg *r, int64_t host_id, const char *cidrs, int64
 	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL);
 
 	if (src == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, host_id);
-		if (cidrs && *cidrs)
-			sqlite3_bind_text(s, 2, cidrs, -1, SQLITE_STATIC);
-		if (expires)
-			sqlite3_bind_int64(s, 3, expires);
+		sqlite3_bind_int64(s, 1, h->id);
+		if (h->cidrs[0])
+			sqlite3_bind_text(s, 2, h->cidrs, -1, SQLITE_STATIC);
+		if (h->expires)
+			sqlite3_bind_int64(s, 3, h->expires);
 		sqlite3_bind_int64(s, 4, now);
 		src = sqlite3_step(s);
 	}

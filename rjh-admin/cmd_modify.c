@@ -67,7 +67,7 @@ static int cmd_modify(struct admin *a, int argc, char **argv)
 		printf("%s is unchanged\n", h.name);
 		return admin_change_abort(a, r, EXIT_OK);
 	}
-	rc = reg_host_set_policy(r, h.id, h.cidrs, h.expires, now, &d);
+	rc = reg_host_set_policy(r, &h, now, &d);
 	if (rc < 0)
 		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 	set_detail(&o, &h, detail, sizeof(detail));
