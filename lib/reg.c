@@ -1910,3 +1910,25 @@ int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op
 	close(fd); /* releases the lock */
 	return rc;
 }
+
+int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d)
+{
+	static const char sql[] =
+	    "UPDATE hosts SET source_cidrs = ?2, expires = ?3, updated = ?4 WHERE id = ?1";
+	sqlite3_stmt *s = NULL;
+	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL);
+
+	if (src == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, h->id);
+		if (h->cidrs[0])
+			sqlite3_bind_text(s, 2, h->cidrs, -1, SQLITE_STATIC);
+		if (h->expires)
+			sqlite3_bind_int64(s, 3, h->expires);
+		sqlite3_bind_int64(s, 4, now);
+		src = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "update host", d);
+	return sqlite3_changes(r->db) == 1 ? RJH_OK : diag_set(d, RJH_ENOENT, "no such host");
+}

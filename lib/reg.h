@@ -320,4 +320,13 @@ int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, str
 int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
 		   const struct reg_backup_info *info, struct rjh_diag *d);
 
+/*
+ * Inside a write transaction: writes h's policy, as the caller changed it,
+ * to the host with h->id: cidrs (canonical, as util_parse_cidrs writes them;
+ * "": any address) and expires (0: never), and sets updated to now. The
+ * policy_log trigger records the host, so the next publish carries the
+ * change to the login snapshot. RJH_ENOENT when no host has h->id.
+ */
+int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d);
+
 #endif
