@@ -98,8 +98,8 @@ static int load_conf(void)
 		memset(&st, 0, sizeof(st)); /* no config: the defaults */
 	if (cur.base[0] && !strcmp(path, cur.conf) && same_file(&st, &cur.conf_st))
 		return 0;
-	if (cfg_load(path, &c, &d) < 0 || snap_paths(c.registry, cur.base, cur.delta,
-						     sizeof(cur.base)) < 0) {
+	if (cfg_load(path, &c, &d) < 0 ||
+	    snap_paths(c.registry, cur.base, cur.delta, sizeof(cur.base)) < 0) {
 		cur.base[0] = '\0';
 		return -1;
 	}
@@ -159,7 +159,7 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 
 	/* Check the space first: nothing is written into a buffer that is too small. */
 	if (len < 2 * (nl + 1) + 2 + (sizeof(gecos) - 1) + rl + (sizeof(hosts) - 1) + nl + 1 +
-			sizeof(HOST_SHELL))
+		      sizeof(HOST_SHELL))
 		return NSS_STATUS_TRYAGAIN;
 	pw->pw_name = p;
 	memcpy(p, name, nl + 1);
@@ -183,8 +183,7 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 	return NSS_STATUS_SUCCESS;
 }
 
-static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf,
-				  size_t len)
+static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf, size_t len)
 {
 	size_t name_len = strlen(h->group) + 1, align = (uintptr_t)buf % sizeof(char *);
 	size_t skip = align ? sizeof(char *) - align : 0;
@@ -388,8 +387,7 @@ enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *bu
 	return nss_return(group_lookup(true, name, 0, gr, buf, len), &saved_errno, errnop);
 }
 
-enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
-				    int *errnop)
+enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, int *errnop)
 {
 	PROTECT_ERRNO;
 
@@ -458,8 +456,7 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	pthread_mutex_lock(&lock);
 	if (refresh() < 0)
 		st = NSS_STATUS_UNAVAIL;
-	else if (snap_view_name(&cur.view, user, &uid) == 0 &&
-		 uid_in_range(&cur.view.base.h, uid))
+	else if (snap_view_name(&cur.view, user, &uid) == 0 && uid_in_range(&cur.view.base.h, uid))
 		st = NSS_STATUS_SUCCESS;
 	pthread_mutex_unlock(&lock);
 	return nss_return(st, &saved_errno, errnop);
