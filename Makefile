@@ -65,7 +65,7 @@ CONNECT_SRC := $(wildcard rjh-connect/*.c)
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
 
-.PHONY: FORCE all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format help clean
+.PHONY: FORCE all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format format-check help clean
 all: $(PROGRAMS) $(TOOLS) $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
@@ -82,7 +82,8 @@ help:
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"
 	@echo "make deb        the Debian packages into build/deb/pkgs, checked by lintian"
 	@echo "make deb-check  lintian, piuparts, install/reboot/upgrade/remove/purge, booted"
-	@echo "make format     apply .clang-format"
+	@echo "make format     apply .clang-format to every C directory"
+	@echo "make format-check  fail, naming the files, where make format would change something"
 
 deps:
 	@tests/deps.sh
@@ -221,6 +222,7 @@ selinux: all
 	@tests/selinux/run.sh
 
 check: deps
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz selinux deb-check
 
@@ -275,8 +277,23 @@ install: programs
 		install -m 4755 $(B)/rjh-connect $(DESTDIR)$(BINDIR)/rjh-connect && \
 		install -m 0644 doc/rjh-connect.1 $(DESTDIR)$(MANDIR)/man1/rjh-connect.1; fi
 
+# Every directory of C: make format applies .clang-format to all of it and
+# make format-check (the first step of make check) fails naming each file
+# that differs from what make format would write.
+FORMAT_DIRS := lib rjh-admin pam_rjh nss_rjh rjh-authorized-keys rjh-connect tests/unit \
+	tests/tools tests/fuzz
+FORMAT_SRC = $(wildcard $(addsuffix /*.[ch],$(FORMAT_DIRS)))
 format:
-	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] pam_rjh/*.[ch] rjh-connect/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	@command -v clang-format >/dev/null || { echo "format-check: no clang-format (make deps)" >&2; exit 1; }
+	@out=$$(clang-format --dry-run -Werror $(FORMAT_SRC) 2>&1); rc=$$?; \
+	bad=$$(printf '%s\n' "$$out" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | \
+		sort -u); \
+	if [ -n "$$bad" ]; then \
+		echo "format-check: not clang-formatted (make format fixes them):" >&2; \
+		printf '  %s\n' $$bad >&2; exit 1; \
+	elif [ $$rc != 0 ]; then printf '%s\n' "$$out" >&2; exit 1; fi
 
 clean:
 	rm -rf $(B)
