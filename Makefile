@@ -65,7 +65,7 @@ CONNECT_SRC := $(wildcard rjh-connect/*.c)
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
 
-.PHONY: FORCE all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format format-check help clean
+.PHONY: FORCE all programs deps check clang-check unit unit-bins unit-asan cli e2e deb deb-check fuzz selinux bench demo install format format-check help clean
 all: $(PROGRAMS) $(TOOLS) $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
@@ -74,6 +74,7 @@ help:
 	@echo "make            build everything into build/"
 	@echo "make deps       install missing Debian packages (idempotent, needs root)"
 	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz, SELinux"
+	@echo "make clang-check  build everything with clang -Werror into build/clang"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (20) each"
 	@echo "make e2e        the end-to-end tests against a real sshd"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
@@ -190,6 +191,7 @@ $(B)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/asan/librjh.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -o $@ $< $(B)/asan/librjh.a $(LIBS) -lcmocka
 
+unit-bins: $(UNITS)
 unit: $(UNITS)
 	@tests/run-units.sh $(UNITS)
 unit-asan: $(AUNITS)
@@ -207,6 +209,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/e2e/demo.sh
 
+# A second compiler: everything, unit tests included, built by clang with the
+# same -Werror flags into $(B)/clang (make check builds it after gcc's).
+clang-check:
+	@$(MAKE) --no-print-directory B=$(B)/clang CC=clang all unit-bins
+
 # libFuzzer (clang) over every parser of outside input, FUZZ_SECONDS each.
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
@@ -223,7 +230,7 @@ selinux: all
 
 check: deps
 	@$(MAKE) --no-print-directory format-check
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all clang-check
 	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz selinux deb-check
 
 # The Debian packages (debian/), built in a copy of the tree into build/deb/pkgs

@@ -214,7 +214,7 @@ static void errno_restore(const int *saved)
 		errno = *saved;
 }
 
-#define PROTECT_ERRNO int saved_errno __attribute__((cleanup(errno_restore))) = errno
+#define PROTECT_ERRNO int saved_errno __attribute__((cleanup(errno_restore), unused)) = errno
 
 /* Returns st; for NSS_STATUS_TRYAGAIN (buffer too small) with *errnop = ERANGE. */
 static enum nss_status nss_return(enum nss_status st, int *saved_errno, int *errnop)

@@ -94,9 +94,11 @@ static int parse_claim(const char *s, struct tuple *t)
 	return RJH_OK;
 }
 
-/* The inode of the one reply to an exact lookup, or RJH_ENOENT. */
-static int diag_reply(const struct nlmsghdr *h, ssize_t n, const struct tuple *t,
-		      unsigned long *ino_out)
+/*
+ * The inode of the one reply to an exact lookup, or RJH_ENOENT. NB. h is not
+ * const: NLMSG_DATA casts it to char *, which clang's -Wcast-qual rejects.
+ */
+static int diag_reply(struct nlmsghdr *h, ssize_t n, const struct tuple *t, unsigned long *ino_out)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
 
