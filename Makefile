@@ -91,14 +91,14 @@ deps:
 	@tests/deps.sh
 
 # The migrations are compiled in, so a binary always knows its own schema.
-$(B)/gen/migrations.c: $(SQL) tests/gen-migrations.sh
+$(B)/gen/migrations.c: $(SQL) build-aux/gen-migrations.sh
 	@mkdir -p $(@D)
-	$(Q)tests/gen-migrations.sh $(SQL) > $@.tmp && mv $@.tmp $@
+	$(Q)build-aux/gen-migrations.sh $(SQL) > $@.tmp && mv $@.tmp $@
 
 # The schema number alone, for the programs that do not link SQLite.
-$(B)/gen/schema.h: $(SQL) tests/gen-migrations.sh
+$(B)/gen/schema.h: $(SQL) build-aux/gen-migrations.sh
 	@mkdir -p $(@D)
-	$(Q)tests/gen-migrations.sh -H $(SQL) > $@.tmp && mv $@.tmp $@
+	$(Q)build-aux/gen-migrations.sh -H $(SQL) > $@.tmp && mv $@.tmp $@
 
 # Rewritten only when the version changes, so that only then are the
 # objects that print it rebuilt.
