@@ -54,7 +54,7 @@ UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 AUNITS   := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 
 PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys $(B)/pam_rjh.so \
 	$(B)/rjh-connect
@@ -76,7 +76,7 @@ help:
 	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz, SELinux"
 	@echo "make clang-check  build everything with clang -Werror into build/clang"
 	@echo "make analyze    gcc -fanalyzer over lib/ and the programs, -Werror"
-	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (20) each"
+	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (10) each"
 	@echo "make e2e        the end-to-end tests against a real sshd"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
 	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
@@ -237,11 +237,17 @@ $(B)/analyze/rjh-admin/%.ok: override CPPFLAGS += -DRJH_LIBEXECDIR='"$(LIBEXECDI
 	-DRJH_LIBDIR='"$(LIBDIR)"' -DRJH_PAMDIR='"$(PAMDIR)"'
 analyze: $(ANALYZE_SRC:%.c=$(B)/analyze/%.ok)
 
-# libFuzzer (clang) over every parser of outside input, FUZZ_SECONDS each.
+# libFuzzer (clang) over every parser of outside input, FUZZ_SECONDS each
+# (seeds in tests/fuzz/corpus/NAME). A parser that lives in a program or
+# module is in a file of its own, without main(), linked in here.
+$(B)/fuzz/fuzz_authinfo: pam_rjh/auth_info.c
+$(B)/fuzz/fuzz_pamargs: pam_rjh/args.c
+$(B)/fuzz/fuzz_connect: rjh-connect/host.c
+$(B)/fuzz/fuzz_import: rjh-admin/import_line.c
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(Q)clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) \
-		$(B)/gen/migrations.c $(LIBS)
+	$(Q)clang $(CPPFLAGS) -I. -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
+		$(filter %.c,$^) $(LIBS)
 fuzz: $(FUZZERS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
