@@ -243,6 +243,7 @@ analyze: $(ANALYZE_SRC:%.c=$(B)/analyze/%.ok)
 $(B)/fuzz/fuzz_authinfo: pam_rjh/auth_info.c
 $(B)/fuzz/fuzz_pamargs: pam_rjh/args.c
 $(B)/fuzz/fuzz_connect: rjh-connect/host.c
+$(B)/fuzz/fuzz_claim: rjh-connect/peer.c
 $(B)/fuzz/fuzz_import: rjh-admin/import_line.c
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
