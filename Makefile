@@ -73,7 +73,7 @@ programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
 help:
 	@echo "make            build everything into build/"
 	@echo "make deps       install missing Debian packages (idempotent, needs root)"
-	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz, SELinux"
+	@echo "make check      every check and test (README: format-check, clang, analyzer first)"
 	@echo "make clang-check  build everything with clang -Werror into build/clang"
 	@echo "make analyze    gcc -fanalyzer over lib/ and the programs, -Werror"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (10) each"
