@@ -921,6 +921,10 @@ static int dynsym_names(const char *path, char names[][128], size_t *n_out)
 
 		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
 			continue;
+		/* Our own build's file, but a truncated one must fail, not crash. */
+		if (sh[i].sh_offset + sh[i].sh_size > (size_t)st.st_size ||
+		    sh[sh[i].sh_link].sh_offset + sh[sh[i].sh_link].sh_size > (size_t)st.st_size)
+			goto bad;
 		str = p + sh[sh[i].sh_link].sh_offset;
 		for (k = 0; k < sh[i].sh_size / sizeof(*sym); k++) {
 			unsigned char bind = ELF64_ST_BIND(sym[k].st_info);
@@ -928,7 +932,7 @@ static int dynsym_names(const char *path, char names[][128], size_t *n_out)
 			if (sym[k].st_shndx == SHN_UNDEF || sym[k].st_name == 0 ||
 			    (bind != STB_GLOBAL && bind != STB_WEAK))
 				continue;
-			if (*n_out == MAX_NAMES)
+			if (*n_out == MAX_NAMES || sym[k].st_name >= sh[sh[i].sh_link].sh_size)
 				goto bad;
 			snprintf(names[(*n_out)++], 128, "%s", str + sym[k].st_name);
 		}
@@ -972,7 +976,7 @@ static int cmd_dlsym(int argc, char **argv)
 {
 	static char names[MAX_NAMES][128];
 	const char *list[MAX_NAMES];
-	size_t i, n;
+	size_t i, ndyn, nmap;
 	void *h;
 
 	if (argc != 4 || !(h = module(argv[2])))
@@ -982,19 +986,19 @@ static int cmd_dlsym(int argc, char **argv)
 	for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
 		if (dlsym(h, internal[i]))
 			fail("internal name %s is exported", internal[i]);
-	if (dynsym_names(argv[2], names, &n) < 0)
+	if (dynsym_names(argv[2], names, &ndyn) < 0)
 		fail("%s: cannot read its dynamic symbol table", argv[2]);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < ndyn; i++)
 		list[i] = names[i];
-	same_set(".dynsym", list, n);
-	printf("exported=%zu dynsym=%zu internal_hidden=%zu",
-	       sizeof(exported) / sizeof(exported[0]), n, sizeof(internal) / sizeof(internal[0]));
-	if (map_names(argv[3], names, &n) < 0)
+	same_set(".dynsym", list, ndyn);
+	if (map_names(argv[3], names, &nmap) < 0)
 		fail("%s: cannot read it", argv[3]);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < nmap; i++)
 		list[i] = names[i];
-	same_set(argv[3], list, n);
-	printf(" map=%zu\n", n);
+	same_set(argv[3], list, nmap);
+	printf("exported=%zu dynsym=%zu map=%zu internal_hidden=%zu\n",
+	       sizeof(exported) / sizeof(exported[0]), ndyn, nmap,
+	       sizeof(internal) / sizeof(internal[0]));
 	return done();
 }
 
