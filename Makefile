@@ -238,17 +238,28 @@ $(B)/analyze/rjh-admin/%.ok: override CPPFLAGS += -DRJH_LIBEXECDIR='"$(LIBEXECDI
 analyze: $(ANALYZE_SRC:%.c=$(B)/analyze/%.ok)
 
 # libFuzzer (clang) over every parser of outside input, FUZZ_SECONDS each
-# (seeds in tests/fuzz/corpus/NAME). A parser that lives in a program or
-# module is in a file of its own, without main(), linked in here.
-$(B)/fuzz/fuzz_authinfo: pam_rjh/auth_info.c
-$(B)/fuzz/fuzz_pamargs: pam_rjh/args.c
-$(B)/fuzz/fuzz_connect: rjh-connect/host.c
-$(B)/fuzz/fuzz_claim: rjh-connect/peer.c
-$(B)/fuzz/fuzz_import: rjh-admin/import_line.c
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(B)/gen/migrations.c $(wildcard lib/*.h)
+# (seeds in tests/fuzz/corpus/NAME). lib/ is compiled once for all of them
+# into $(B)/fuzz/librjh.a. A parser that lives in a program or module is in a
+# file of its own, without main(), linked in here.
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined
+FLIB_OBJ := $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/gen/migrations.o
+$(B)/fuzz/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(@D)
-	$(Q)clang $(CPPFLAGS) -I. -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
-		$(filter %.c,$^) $(LIBS)
+	$(Q)clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(B)/fuzz/obj/%.o: %.c $(wildcard lib/*.h) Makefile
+	@mkdir -p $(@D)
+	$(Q)clang $(CPPFLAGS) -I. $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(B)/fuzz/librjh.a: $(FLIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+$(B)/fuzz/fuzz_authinfo: $(B)/fuzz/obj/pam_rjh/auth_info.o
+$(B)/fuzz/fuzz_pamargs: $(B)/fuzz/obj/pam_rjh/args.o
+$(B)/fuzz/fuzz_connect: $(B)/fuzz/obj/rjh-connect/host.o
+$(B)/fuzz/fuzz_claim: $(B)/fuzz/obj/rjh-connect/peer.o
+$(B)/fuzz/fuzz_import: $(B)/fuzz/obj/rjh-admin/import_line.o
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/librjh.a
+	@mkdir -p $(@D)
+	$(Q)clang $(CPPFLAGS) -I. $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(filter %.o,$^) $(B)/fuzz/librjh.a $(LIBS)
 fuzz: $(FUZZERS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
