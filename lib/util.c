@@ -314,8 +314,11 @@ static int walk_begin(const char *path, struct walk **w_out, struct rjh_diag *d)
 	struct walk *w = calloc(1, sizeof(*w));
 
 	*w_out = w;
-	if (!w)
-		return diag_set(d, RJH_ENOMEM, "out of memory");
+	if (!w) {
+		/* Not "return diag_set()": the analyzer cannot see that it returns its error. */
+		diag_set(d, RJH_ENOMEM, "out of memory");
+		return RJH_ENOMEM;
+	}
 	w->path = path;
 	w->dfd = -1;
 	return walk_parent(w, d);

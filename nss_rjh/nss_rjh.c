@@ -21,7 +21,14 @@
 
 #include "cfg.h"
 #include "name.h"
+#include "nss_module.h"
 #include "snap.h"
+
+NSS_GETPW_PROTOTYPES(rjh);
+NSS_PWENT_PROTOTYPES(rjh);
+NSS_GETGR_PROTOTYPES(rjh);
+NSS_GRENT_PROTOTYPES(rjh);
+NSS_INITGROUPS_PROTOTYPE(rjh);
 
 /* A change by rjh-admin is seen by a lookup at most this long after it. */
 #define RECHECK_MS 100
@@ -91,8 +98,8 @@ static int load_conf(void)
 		memset(&st, 0, sizeof(st)); /* no config: the defaults */
 	if (cur.base[0] && !strcmp(path, cur.conf) && same_file(&st, &cur.conf_st))
 		return 0;
-	if (cfg_load(path, &c, &d) < 0 || snap_paths(c.registry, cur.base, cur.delta,
-						     sizeof(cur.base)) < 0) {
+	if (cfg_load(path, &c, &d) < 0 ||
+	    snap_paths(c.registry, cur.base, cur.delta, sizeof(cur.base)) < 0) {
 		cur.base[0] = '\0';
 		return -1;
 	}
@@ -142,7 +149,7 @@ static char *put(char **pos, char *end, const char *s)
 	return p;
 }
 
-/* NSS_STATUS_TRYAGAIN when buf is too small; the caller reports ERANGE (see done()). */
+/* NSS_STATUS_TRYAGAIN when buf is too small; the caller reports ERANGE (see nss_return()). */
 static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, uint32_t uid,
 				   struct passwd *pw, char *buf, size_t len)
 {
@@ -152,7 +159,7 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 
 	/* Check the space first: nothing is written into a buffer that is too small. */
 	if (len < 2 * (nl + 1) + 2 + (sizeof(gecos) - 1) + rl + (sizeof(hosts) - 1) + nl + 1 +
-			sizeof(HOST_SHELL))
+		      sizeof(HOST_SHELL))
 		return NSS_STATUS_TRYAGAIN;
 	pw->pw_name = p;
 	memcpy(p, name, nl + 1);
@@ -176,8 +183,7 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 	return NSS_STATUS_SUCCESS;
 }
 
-static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf,
-				  size_t len)
+static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf, size_t len)
 {
 	size_t name_len = strlen(h->group) + 1, align = (uintptr_t)buf % sizeof(char *);
 	size_t skip = align ? sizeof(char *) - align : 0;
@@ -196,14 +202,28 @@ static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, ch
 }
 
 /*
- * Every entry point ends here: the caller's errno comes back untouched, and
- * only then is ERANGE reported, since glibc passes &errno as errnop.
+ * The caller's errno survives every entry point: PROTECT_ERRNO saves it on
+ * entry and puts it back on every return path (a cleanup handler). The one
+ * exception is ERANGE, which NSS wants in *errnop: glibc passes &errno as
+ * errnop, so nss_return() restores errno first, sets *errnop, and disarms
+ * the guard so that the cleanup does not undo it.
  */
-static enum nss_status done(enum nss_status st, int saved_errno, int *errnop)
+static void errno_restore(const int *saved)
 {
-	errno = saved_errno;
-	if (st == NSS_STATUS_TRYAGAIN)
+	if (*saved >= 0)
+		errno = *saved;
+}
+
+#define PROTECT_ERRNO int saved_errno __attribute__((cleanup(errno_restore), unused)) = errno
+
+/* Returns st; for NSS_STATUS_TRYAGAIN (buffer too small) with *errnop = ERANGE. */
+static enum nss_status nss_return(enum nss_status st, int *saved_errno, int *errnop)
+{
+	if (st == NSS_STATUS_TRYAGAIN) {
+		errno = *saved_errno;
+		*saved_errno = -1;
 		*errnop = ERANGE;
+	}
 	return st;
 }
 
@@ -213,13 +233,12 @@ static bool uid_in_range(const struct snap_hdr *h, uint32_t uid)
 }
 
 enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
 				    int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno, rc;
 	uint32_t uid;
+	int rc;
 
 	/* Globs, ~*, upper case, too long: never a host, and no file is touched. */
 	if (!name_is_host(name))
@@ -235,17 +254,16 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return nss_return(st, &saved_errno, errnop);
 }
 
 enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 				    int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 	char name[SNAP_NAME_SIZE];
-	int saved = errno, rc;
+	int rc;
 
 	pthread_mutex_lock(&lock);
 	if (refresh() < 0) {
@@ -258,7 +276,7 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return nss_return(st, &saved_errno, errnop);
 }
 
 /* Opens an enumeration with a view of its own. Call with lock held. */
@@ -281,37 +299,33 @@ static void ent_close(bool *open, struct snap_view *v)
 	*open = false;
 }
 
-enum nss_status _nss_rjh_setpwent(int stayopen);
 enum nss_status _nss_rjh_setpwent(int stayopen)
 {
+	PROTECT_ERRNO;
 	enum nss_status st;
-	int saved = errno;
 
 	(void)stayopen;
 	pthread_mutex_lock(&lock);
 	st = ent_open(&pwent.open, &pwent.view, &pwent.it);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return st;
 }
 
-enum nss_status _nss_rjh_endpwent(void);
 enum nss_status _nss_rjh_endpwent(void)
 {
-	int saved = errno;
+	PROTECT_ERRNO;
 
 	pthread_mutex_lock(&lock);
 	ent_close(&pwent.open, &pwent.view);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return NSS_STATUS_SUCCESS;
 }
 
-enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop);
 enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno, rc;
+	int rc;
 
 	pthread_mutex_lock(&lock);
 	if (!pwent.open && ent_open(&pwent.open, &pwent.view, &pwent.it) != NSS_STATUS_SUCCESS) {
@@ -340,16 +354,15 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	}
 out:
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return nss_return(st, &saved_errno, errnop);
 }
 
 /* group: the hosts group only. */
 
 static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, struct group *gr,
-				    char *buf, size_t len, int *errnop)
+				    char *buf, size_t len)
 {
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno;
 
 	if (by_name && !name_is_account(name))
 		return NSS_STATUS_NOTFOUND;
@@ -363,56 +376,50 @@ static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, s
 			st = fill_group(h, gr, buf, len);
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return st;
 }
 
 enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
 				    int *errnop)
 {
-	return group_lookup(true, name, 0, gr, buf, len, errnop);
+	PROTECT_ERRNO;
+
+	return nss_return(group_lookup(true, name, 0, gr, buf, len), &saved_errno, errnop);
 }
 
-enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
-				    int *errnop)
+enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, int *errnop)
 {
-	return group_lookup(false, NULL, gid, gr, buf, len, errnop);
+	PROTECT_ERRNO;
+
+	return nss_return(group_lookup(false, NULL, gid, gr, buf, len), &saved_errno, errnop);
 }
 
-enum nss_status _nss_rjh_setgrent(int stayopen);
 enum nss_status _nss_rjh_setgrent(int stayopen)
 {
+	PROTECT_ERRNO;
 	enum nss_status st;
-	int saved = errno;
 
 	(void)stayopen;
 	pthread_mutex_lock(&lock);
 	st = ent_open(&grent.open, &grent.view, &grent.it);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return st;
 }
 
-enum nss_status _nss_rjh_endgrent(void);
 enum nss_status _nss_rjh_endgrent(void)
 {
-	int saved = errno;
+	PROTECT_ERRNO;
 
 	pthread_mutex_lock(&lock);
 	ent_close(&grent.open, &grent.view);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return NSS_STATUS_SUCCESS;
 }
 
-enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop);
 enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno;
 
 	pthread_mutex_lock(&lock);
 	if (!grent.open && ent_open(&grent.open, &grent.view, &grent.it) != NSS_STATUS_SUCCESS) {
@@ -424,7 +431,7 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
 			grent.it.b = 1;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return nss_return(st, &saved_errno, errnop);
 }
 
 /*
@@ -433,13 +440,10 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
  */
 enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int *start,
 					long int *size, gid_t **groupsp, long int limit,
-					int *errnop);
-enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int *start,
-					long int *size, gid_t **groupsp, long int limit,
 					int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno;
 	uint32_t uid;
 
 	(void)group;
@@ -452,9 +456,8 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	pthread_mutex_lock(&lock);
 	if (refresh() < 0)
 		st = NSS_STATUS_UNAVAIL;
-	else if (snap_view_name(&cur.view, user, &uid) == 0 &&
-		 uid_in_range(&cur.view.base.h, uid))
+	else if (snap_view_name(&cur.view, user, &uid) == 0 && uid_in_range(&cur.view.base.h, uid))
 		st = NSS_STATUS_SUCCESS;
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return nss_return(st, &saved_errno, errnop);
 }

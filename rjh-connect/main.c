@@ -46,6 +46,7 @@
 
 #include "aud.h"
 #include "cfg.h"
+#include "host.h"
 #include "layout.h"
 #include "login.h"
 #include "name.h"
@@ -127,22 +128,9 @@ static int sane_fds(void)
  */
 static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
 {
-	char copy[ENV_MAX], *tok[3] = {0}, *save = NULL;
-	const char *name = NULL;
-	int n = 0;
+	char copy[ENV_MAX];
+	const char *name = connect_host_word(argc, argv, orig, copy, sizeof(copy));
 
-	if (argc == 2) {
-		name = argv[1];
-	} else if (argc == 1 && orig[0]) {
-		snprintf(copy, sizeof(copy), "%s", orig);
-		for (char *t = strtok_r(copy, " \t", &save); t && n < 3;
-		     t = strtok_r(NULL, " \t", &save))
-			tok[n++] = t;
-		if (n == 1)
-			name = tok[0];
-		else if (n == 2 && strcmp(tok[0], "rjh-connect") == 0)
-			name = tok[1];
-	}
 	if (!name) {
 		say("usage: rjh-connect HOST (or HOST in SSH_ORIGINAL_COMMAND); rjh-connect "
 		    "--version");
