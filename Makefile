@@ -143,8 +143,9 @@ $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 $(B)/sshd-rjh.conf: $(B)/rjh-admin
 	$(Q)$(B)/rjh-admin -c $(SYSCONFDIR)/rjh/.rjh-defaults sshd-config > $@.tmp && mv $@.tmp $@
 
-$(B)/rjh-host: rjh-host/rjh-host $(B)/rjh-admin
-	$(Q)sed "s|@VERSION@|$$($(B)/rjh-admin --version | cut -d' ' -f2)|" $< > $@.tmp && \
+# The version the build decided (version.h changes with it), not asked of a binary.
+$(B)/rjh-host: rjh-host/rjh-host $(B)/gen/version.h
+	$(Q)sed 's|@VERSION@|$(subst |,,$(subst ','\'',$(RJH_VERSION)))|' $< > $@.tmp && \
 		chmod 0755 $@.tmp && mv $@.tmp $@
 
 # The key helper links libc only (it reads the login snapshot): it runs twice per login.
