@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "login.h"
-#include "snap.h"
+#include "snap_write.h"
 #include "util.h"
 
 /* A delta bigger than this is rewritten as a new base instead. */

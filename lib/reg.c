@@ -13,7 +13,6 @@
 #include "migrations.h"
 #include "name.h"
 #include "policy.h"
-#include "snap.h"
 #include "util.h"
 
 /* The columns row_session reads, in its order. */
@@ -239,6 +238,13 @@ static sqlite3_stmt *stmt(struct reg *r, enum q id, struct rjh_diag *d, int *rc)
 		}
 	}
 	return r->st[id];
+}
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
 static void done(sqlite3_stmt *s)
@@ -602,7 +608,8 @@ void reg_end_read(struct reg *r)
 	reg_rollback(r);
 }
 
-static int get_setting(struct reg *r, const char *name, char *buf, size_t len, struct rjh_diag *d)
+/* Reads setting name into buf: 0, RJH_ENOENT (no such setting, d untouched) or an error. */
+static int find_setting(struct reg *r, const char *name, char *buf, size_t len, struct rjh_diag *d)
 {
 	int rc = RJH_OK, src;
 	sqlite3_stmt *s = stmt(r, Q_SETTING_GET, d, &rc);
@@ -612,14 +619,24 @@ static int get_setting(struct reg *r, const char *name, char *buf, size_t len, s
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(s, 0));
+		copy_col(buf, len, s, 0);
 		rc = RJH_OK;
 	} else if (src == SQLITE_DONE) {
-		rc = diag_set(d, RJH_EREGISTRY, "%s: setting %s is missing", r->path, name);
+		rc = RJH_ENOENT;
 	} else {
 		rc = reg_fail(r, src, "read setting", d);
 	}
 	done(s);
+	return rc;
+}
+
+/* A setting init wrote: its absence means a broken registry. */
+static int get_setting(struct reg *r, const char *name, char *buf, size_t len, struct rjh_diag *d)
+{
+	int rc = find_setting(r, name, buf, len, d);
+
+	if (rc == RJH_ENOENT)
+		rc = diag_set(d, RJH_EREGISTRY, "%s: setting %s is missing", r->path, name);
 	return rc;
 }
 
@@ -659,13 +676,6 @@ int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *
 int reg_host_gid(struct reg *r, uint32_t *gid, struct rjh_diag *d)
 {
 	return get_setting_u32(r, "host_gid", gid, d);
-}
-
-static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
 static void row_host(sqlite3_stmt *s, struct reg_host *h)
@@ -1711,206 +1721,6 @@ int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
 	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record the backup", d);
 }
 
-/* Every host, sorted by name, into a new array. */
-static int read_idents(struct reg *r, struct snap_host **out, size_t *n_out, struct rjh_diag *d)
-{
-	struct snap_host *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc = RJH_OK, src;
-	sqlite3_stmt *s = stmt(r, Q_IDENTS, d, &rc);
-
-	if (!s)
-		return rc;
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (util_grow(&v, &cap, n + 1, sizeof(*v), 1024) < 0) {
-			rc = diag_set(d, RJH_ENOMEM, "out of memory");
-			break;
-		}
-		v[n] = (struct snap_host){.uid = (uint32_t)sqlite3_column_int64(s, 1)};
-		copy_col(v[n].name, sizeof(v[n].name), s, 0);
-		n++;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "read hosts", d);
-	done(s);
-	if (rc < 0) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n_out = n;
-	return RJH_OK;
-}
-
-static bool same_meta(const struct snap_hdr *h, const struct snap_meta *m)
-{
-	return h->uid_min == m->uid_min && h->uid_max == m->uid_max && h->gid == m->gid &&
-	       !strcmp(h->group, m->group) && !strcmp(h->runtime_dir, m->runtime_dir);
-}
-
-/*
- * The new delta: the old one with one edit. RJH_ENOENT when the old pair
- * cannot be trusted to be the registry before this change, or the edit does
- * not fit a delta; the caller then rebuilds.
- */
-static int edit_delta(const struct snap_view *v, const struct snap_meta *m, uint64_t gen_before,
-		      enum reg_ident_op op, const char *name, uint32_t uid, struct snap_host **out,
-		      size_t *n_out)
-{
-	const struct snap *dl = &v->delta;
-	struct snap_host *h;
-	uint32_t n, i, at = 0, flags = 0, base_uid = 0, idx;
-	bool in_delta = false, in_base;
-
-	if (!v->have_delta || dl->h.generation != gen_before || !same_meta(&v->base.h, m) ||
-	    !same_meta(&dl->h, m) || dl->h.count >= SNAP_DELTA_MAX)
-		return RJH_ENOENT;
-	n = dl->h.count;
-	h = calloc((size_t)n + 1, sizeof(*h));
-	if (!h)
-		return RJH_ENOMEM;
-	for (i = 0; i < n; i++) {
-		char hn[SNAP_NAME_SIZE];
-
-		if (snap_entry(dl, i, hn, &h[i].uid, &h[i].flags) < 0 || !name_is_host(hn))
-			goto stale;
-		memcpy(h[i].name, hn, strlen(hn) + 1);
-		if (strcmp(hn, name) < 0)
-			at = i + 1;
-		if (!strcmp(hn, name)) {
-			in_delta = true;
-			flags = h[i].flags;
-		}
-	}
-	in_base = snap_find_name(&v->base, name, &idx) == 0;
-	if (in_base) {
-		char bn[SNAP_NAME_SIZE];
-
-		snap_entry(&v->base, idx, bn, &base_uid, NULL);
-	}
-	if (op == REG_IDENT_ADD) {
-		/* New uids only grow; a name coming back over a tombstone needs a rebuild. */
-		if (in_delta || in_base)
-			goto stale;
-		memmove(h + at + 1, h + at, (n - at) * sizeof(*h));
-		snprintf(h[at].name, sizeof(h[at].name), "%s", name);
-		h[at].uid = uid;
-		h[at].flags = 0;
-		n++;
-	} else if (in_delta && !(flags & SNAP_DELETED) && !in_base) {
-		memmove(h + at, h + at + 1, (n - at - 1) * sizeof(*h));
-		n--;
-	} else if (!in_delta && in_base && base_uid == uid) {
-		memmove(h + at + 1, h + at, (n - at) * sizeof(*h));
-		snprintf(h[at].name, sizeof(h[at].name), "%s", name);
-		h[at].uid = uid;
-		h[at].flags = SNAP_DELETED;
-		n++;
-	} else {
-		goto stale;
-	}
-	*out = h;
-	*n_out = n;
-	return RJH_OK;
-stale:
-	free(h);
-	return RJH_ENOENT;
-}
-
-int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d)
-{
-	char gbuf[32];
-	uint64_t gen = 0;
-
-	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
-		gen = strtoull(gbuf, NULL, 10);
-	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
-	*gen_out = gen + 1;
-	return set_setting(r, "generation", gbuf, d);
-}
-
-/* Writes the snapshot for the registry as this read transaction sees it. Lock held. */
-static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum reg_ident_op op,
-				 const char *name, uint32_t uid, uint64_t gen, const char *base,
-				 const char *delta, struct rjh_diag *d)
-{
-	char group[64], gbuf[32];
-	uint32_t umin, umax, next, gid;
-	struct snap_host *hosts = NULL;
-	struct snap_view v;
-	struct snap_meta m;
-	uint64_t now_gen = 0, have_gen = 0;
-	bool mapped;
-	size_t n = 0;
-	int rc;
-
-	rc = reg_settings(r, &umin, &umax, &next, group, sizeof(group), &gid, d);
-	if (rc < 0)
-		return rc;
-	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
-		now_gen = strtoull(gbuf, NULL, 10);
-	m = (struct snap_meta){.generation = now_gen,
-			       .base_generation = now_gen,
-			       .uid_min = umin,
-			       .uid_max = umax,
-			       .gid = gid,
-			       .group = group,
-			       .runtime_dir = c->runtime_dir,
-			       .mode = 0644};
-	mapped = snap_view_map(SNAP_BASE, base, delta, &v, NULL) == 0;
-	if (mapped)
-		have_gen = v.have_delta ? v.delta.h.generation : v.base.h.generation;
-	/* Another writer already wrote this state, or a newer one: never go back. */
-	if (mapped && have_gen >= now_gen && op != REG_IDENT_REBUILD) {
-		snap_view_unmap(&v);
-		return RJH_OK;
-	}
-	rc = RJH_ENOENT;
-	/* Ours is the only change since the snapshot: one edit of the delta. */
-	if (mapped && op != REG_IDENT_REBUILD && now_gen == gen)
-		rc = edit_delta(&v, &m, gen - 1, op, name, uid, &hosts, &n);
-	if (mapped && rc == 0)
-		m.base_generation = v.base.h.generation;
-	if (mapped)
-		snap_view_unmap(&v);
-	if (rc == RJH_ENOMEM)
-		return diag_set(d, rc, "out of memory");
-	if (rc == 0) {
-		rc = snap_write(delta, SNAP_DELTA, &m, hosts, n, d);
-		free(hosts);
-		return rc;
-	}
-	/* Rebuild: the base first, then an empty delta for it (see snap.h). */
-	rc = read_idents(r, &hosts, &n, d);
-	if (rc == 0)
-		rc = snap_write(base, SNAP_BASE, &m, hosts, n, d);
-	if (rc == 0)
-		rc = snap_write(delta, SNAP_DELTA, &m, NULL, 0, d);
-	free(hosts);
-	return rc;
-}
-
-int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
-			uint32_t uid, uint64_t gen, struct rjh_diag *d)
-{
-	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], lock[CFG_PATH_MAX + 24];
-	int fd, rc;
-
-	if (snap_paths(r->path, base, delta, sizeof(base)) < 0)
-		return diag_set(d, RJH_EINVAL, "registry path is too long");
-	/* One snapshot writer at a time. */
-	snprintf(lock, sizeof(lock), "%s.lock", base);
-	fd = util_lock_file(lock, d);
-	if (fd < 0)
-		return fd;
-	rc = reg_begin_read(r, d);
-	if (rc == 0)
-		rc = snapshot_write_locked(r, c, op, name, uid, gen, base, delta, d);
-	reg_end_read(r);
-	close(fd); /* releases the lock */
-	return rc;
-}
-
 int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d)
 {
 	static const char sql[] =
@@ -1931,4 +1741,50 @@ int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, st
 	if (src != SQLITE_DONE)
 		return reg_fail(r, src, "update host", d);
 	return sqlite3_changes(r->db) == 1 ? RJH_OK : diag_set(d, RJH_ENOENT, "no such host");
+}
+
+int reg_ident_generation(struct reg *r, uint64_t *gen_out, struct rjh_diag *d)
+{
+	char gbuf[32];
+	int rc = find_setting(r, "generation", gbuf, sizeof(gbuf), d);
+
+	*gen_out = 0;
+	if (rc == RJH_ENOENT)
+		return RJH_OK;
+	if (rc < 0)
+		return rc;
+	*gen_out = strtoull(gbuf, NULL, 10);
+	return RJH_OK;
+}
+
+int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d)
+{
+	char gbuf[32];
+	uint64_t gen = 0;
+
+	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
+		gen = strtoull(gbuf, NULL, 10);
+	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
+	*gen_out = gen + 1;
+	return set_setting(r, "generation", gbuf, d);
+}
+
+int reg_idents_each(struct reg *r, reg_ident_cb cb, void *ctx, struct rjh_diag *d)
+{
+	char name[NAME_HOST_SIZE];
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_IDENTS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(name, sizeof(name), s, 0);
+		rc = cb(name, (uint32_t)sqlite3_column_int64(s, 1), ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read hosts", d);
+	done(s);
+	return rc;
 }

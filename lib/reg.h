@@ -117,32 +117,17 @@ void reg_end_read(struct reg *r);
 int reg_settings(struct reg *r, uint32_t *uid_min, uint32_t *uid_max, uint32_t *next_uid,
 		 char *group, size_t grouplen, uint32_t *gid, struct rjh_diag *d);
 
-/* What changed in the identities (names and uids) a transaction is about to commit. */
-enum reg_ident_op {
-	REG_IDENT_REBUILD, /* anything: read every host again */
-	REG_IDENT_ADD,     /* one host was added */
-	REG_IDENT_DEL,     /* one host was removed */
-};
-
 /*
- * Inside a write transaction that changes identities: bumps the registry's
- * identity generation and returns the new one, for reg_snapshot_update.
+ * Inside a write transaction that changes identities (names and uids):
+ * bumps the registry's identity generation and returns the new one, for
+ * snap_nss_update (snap_write.h).
  */
 int reg_ident_changed(struct reg *r, uint64_t *gen_out, struct rjh_diag *d);
-
-/*
- * After the commit of a change that brought the registry to generation gen,
- * brings the NSS snapshot (snap.h) along. Snapshot writers take turns on
- * REGISTRY.nss.lock and each writes the registry as one read transaction
- * sees it, never older than what is on disk: so the snapshot only moves
- * forward and never shows anything uncommitted. When this change is the only
- * one since the snapshot, it is one edit of the small delta (no scan of
- * 100,000 rows); otherwise base and delta are rebuilt. If a writer dies
- * between its commit and this, the snapshot lacks the change (hosts do not
- * resolve: the safe side) until the next change or `rjh-admin refresh`.
- */
-int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op, const char *name,
-			uint32_t uid, uint64_t gen, struct rjh_diag *d);
+/* The identity generation as this transaction sees it (0: never bumped). */
+int reg_ident_generation(struct reg *r, uint64_t *gen_out, struct rjh_diag *d);
+/* Every host's name and uid, in name order; cb's negative return stops the walk and is returned. */
+typedef int (*reg_ident_cb)(const char *name, uint32_t uid, void *ctx);
+int reg_idents_each(struct reg *r, reg_ident_cb cb, void *ctx, struct rjh_diag *d);
 
 /* The hosts group's gid, as init recorded it. */
 int reg_host_gid(struct reg *r, uint32_t *gid, struct rjh_diag *d);

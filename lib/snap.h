@@ -170,31 +170,4 @@ int snap_view_next(const struct snap_view *v, struct snap_iter *it, char name[SN
 /* Paths of the NSS pair for a registry. */
 int snap_paths(const char *registry, char *base, char *delta, size_t len);
 
-/* What the writer puts in a header. */
-struct snap_meta {
-	uint64_t generation, base_generation;
-	uint32_t uid_min, uid_max, gid;
-	const char *group;
-	const char *runtime_dir;
-	const void *extra; /* the file's extra data, or NULL */
-	size_t extra_len;
-	mode_t mode;    /* of the file: 0644 for NSS, 0640 for login */
-	gid_t file_gid; /* its group (the owner is the writer, root) */
-};
-
-struct snap_host {
-	char name[NAME_HOST_SIZE];
-	uint32_t uid;
-	uint32_t flags;
-	const void *data; /* the entry's data, or NULL */
-	uint32_t data_len;
-};
-
-/*
- * Writes hosts (sorted by name, unique) to path atomically: PATH.tmp, fsync,
- * rename, with m's mode and group, owned by the caller (root).
- */
-int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
-	       const struct snap_host *hosts, size_t n, struct rjh_diag *d);
-
 #endif

@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "presence.h"
 #include "reg.h"
+#include "snap_write.h"
 
 /* Documented exit codes (rjh-admin.8). */
 enum admin_exit {
@@ -50,7 +51,7 @@ struct admin {
 	/* An identity change for the NSS snapshot, applied by admin_change_commit. */
 	struct {
 		bool set;
-		enum reg_ident_op op;
+		enum snap_ident_op op;
 		char name[NAME_HOST_SIZE];
 		uint32_t uid;
 	} ident;
@@ -106,7 +107,7 @@ int admin_open_ro(struct admin *a, struct reg **r);
  */
 int admin_change_begin(struct admin *a, struct reg **r);
 /* Notes that the change adds, removes or rewrites identities (names, uids). */
-void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid);
+void admin_change_identity(struct admin *a, enum snap_ident_op op, const char *name, uint32_t uid);
 /*
  * Commits; on failure sends a res=failed kernel record for rec. Then brings
  * the login snapshot along, and the NSS snapshot if the change touched

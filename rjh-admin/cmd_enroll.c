@@ -83,7 +83,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	if (rc == 0 && host_key)
 		rc = reg_host_key_add(r, h.id, &hk, h.created, &d);
 	if (rc == 0)
-		admin_change_identity(a, REG_IDENT_ADD, h.name, h.uid);
+		admin_change_identity(a, SNAP_IDENT_ADD, h.name, h.uid);
 	if (rc < 0) {
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;

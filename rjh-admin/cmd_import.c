@@ -144,7 +144,7 @@ static int run_import(struct import *im, char *buf, size_t len, bool skip_invali
 		return admin_change_abort(im->a, im->r, EXIT_INVALID);
 	}
 	if (im->hosts)
-		admin_change_identity(im->a, REG_IDENT_REBUILD, NULL, 0);
+		admin_change_identity(im->a, SNAP_IDENT_REBUILD, NULL, 0);
 	snprintf(detail, sizeof(detail), "hosts=%zu keys=%zu rejected=%zu", im->hosts, im->keys,
 		 im->rejected);
 	rec.detail = detail;

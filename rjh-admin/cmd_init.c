@@ -130,7 +130,7 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 		 a->cfg.uid_max, a->cfg.host_gid);
 	rec.detail = detail;
 	rc = reg_begin(r, &d);
-	admin_change_identity(a, REG_IDENT_REBUILD, NULL, 0);
+	admin_change_identity(a, SNAP_IDENT_REBUILD, NULL, 0);
 	if (rc < 0)
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 	else

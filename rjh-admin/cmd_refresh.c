@@ -19,7 +19,7 @@ static int cmd_refresh(struct admin *a, int argc, char **argv)
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		return rc;
-	admin_change_identity(a, REG_IDENT_REBUILD, NULL, 0);
+	admin_change_identity(a, SNAP_IDENT_REBUILD, NULL, 0);
 	a->rebuild = true;
 	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0 && snap_paths(a->cfg.registry, base, delta, sizeof(base)) == 0)

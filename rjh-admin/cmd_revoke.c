@@ -89,7 +89,7 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 			snprintf(detail, sizeof(detail), "active_keys=%d grants_removed=%d",
 				 h.nkeys, rc);
 		if (rc >= 0)
-			admin_change_identity(a, REG_IDENT_DEL, h.name, h.uid);
+			admin_change_identity(a, SNAP_IDENT_DEL, h.name, h.uid);
 	} else {
 		rc = reg_host_set_disabled(r, h.id, op == OP_REVOKE, (int64_t)time(NULL), &d);
 	}

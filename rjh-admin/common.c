@@ -182,7 +182,7 @@ static int admin_change_record(struct admin *a, struct reg *r, const struct aud_
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
-void admin_change_identity(struct admin *a, enum reg_ident_op op, const char *name, uint32_t uid)
+void admin_change_identity(struct admin *a, enum snap_ident_op op, const char *name, uint32_t uid)
 {
 	a->ident.set = true;
 	a->ident.op = op;
@@ -218,8 +218,7 @@ static int publish(struct admin *a, struct reg *r, uint64_t gen)
 	int rc = RJH_OK;
 
 	if (a->ident.set)
-		rc = reg_snapshot_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen,
-					 &d);
+		rc = snap_nss_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen, &d);
 	if (rc < 0)
 		return admin_fail(a, rc,
 				  "the change is committed, but the NSS snapshot was not updated "

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/snap.c and reg_snapshot_update: after every change in a
+ * Unit tests for lib/snap.c and snap_nss_update: after every change in a
  * long random sequence of adds, removes and rebuilds, the snapshot pair must
  * answer exactly what the registry's hosts table says, by name, by uid and by
  * enumeration; and the reader must refuse files it cannot trust.
@@ -22,7 +22,7 @@
 
 #include "cfg.h"
 #include "reg.h"
-#include "snap.h"
+#include "snap_write.h"
 #include "tmpdir.h"
 
 static char regpath[128], basepath[160], deltapath[160];
@@ -36,6 +36,7 @@ static int setup(void **state)
 	snprintf(regpath, sizeof(regpath), "%s/r.db", tmpdir);
 	cfg_defaults(&conf);
 	snprintf(conf.runtime_dir, sizeof(conf.runtime_dir), "%s/run", tmpdir);
+	snprintf(conf.registry, sizeof(conf.registry), "%s", regpath);
 	return snap_paths(regpath, basepath, deltapath, sizeof(basepath));
 }
 
@@ -83,7 +84,7 @@ static void check_matches(void)
 }
 
 /* One change through the same calls rjh-admin makes. */
-static void change(enum reg_ident_op op, const char *name, uint32_t *uid_out)
+static void change(enum snap_ident_op op, const char *name, uint32_t *uid_out)
 {
 	struct rjh_diag d = {""};
 	struct reg_host h;
@@ -92,19 +93,18 @@ static void change(enum reg_ident_op op, const char *name, uint32_t *uid_out)
 
 	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &r, &d), RJH_OK);
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
-	if (op == REG_IDENT_ADD) {
+	if (op == SNAP_IDENT_ADD) {
 		assert_int_equal(reg_host_add(r, name, NULL, 0, 1, &h, &d), RJH_OK);
-	} else if (op == REG_IDENT_DEL) {
+	} else if (op == SNAP_IDENT_DEL) {
 		assert_int_equal(reg_host_get(r, name, &h, &d), RJH_OK);
 		assert_true(reg_host_remove(r, &h, &d) >= 0);
 	}
 	if (uid_out)
-		*uid_out = op == REG_IDENT_REBUILD ? 0 : h.uid;
+		*uid_out = op == SNAP_IDENT_REBUILD ? 0 : h.uid;
 	assert_int_equal(reg_ident_changed(r, &gen, &d), RJH_OK);
 	assert_int_equal(reg_commit(r, &d), RJH_OK);
-	if (reg_snapshot_update(r, &conf, op, name, op == REG_IDENT_REBUILD ? 0 : h.uid, gen, &d) !=
-	    0)
-		fail_msg("reg_snapshot_update: %s", d.msg);
+	if (snap_nss_update(r, &conf, op, name, op == SNAP_IDENT_REBUILD ? 0 : h.uid, gen, &d) != 0)
+		fail_msg("snap_nss_update: %s", d.msg);
 	reg_close(r);
 }
 
@@ -122,8 +122,7 @@ static void test_random_changes_match_registry(void **state)
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
 	assert_int_equal(reg_ident_changed(r, &gen, &d), RJH_OK);
 	assert_int_equal(reg_commit(r, &d), RJH_OK);
-	assert_int_equal(reg_snapshot_update(r, &conf, REG_IDENT_REBUILD, NULL, 0, gen, &d),
-			 RJH_OK);
+	assert_int_equal(snap_nss_update(r, &conf, SNAP_IDENT_REBUILD, NULL, 0, gen, &d), RJH_OK);
 	reg_close(r);
 	check_matches();
 	for (step = 0; step < 600; step++) {
@@ -133,14 +132,14 @@ static void test_random_changes_match_registry(void **state)
 			/* Names in random order, so the delta inserts everywhere. */
 			snprintf(live[nlive], sizeof(live[nlive]), "h%05u-%u",
 				 rand_r(&seed) % 100000, next_name++);
-			change(REG_IDENT_ADD, live[nlive++], NULL);
+			change(SNAP_IDENT_ADD, live[nlive++], NULL);
 		} else if (pick < 9 && nlive > 0) {
 			size_t i = rand_r(&seed) % nlive;
 
-			change(REG_IDENT_DEL, live[i], NULL);
+			change(SNAP_IDENT_DEL, live[i], NULL);
 			memcpy(live[i], live[--nlive], sizeof(live[i]));
 		} else {
-			change(REG_IDENT_REBUILD, NULL, NULL);
+			change(SNAP_IDENT_REBUILD, NULL, NULL);
 		}
 		check_matches();
 	}
@@ -154,18 +153,18 @@ static void test_foreign_delta_ignored(void **state)
 	uint32_t uid;
 
 	(void)state;
-	change(REG_IDENT_ADD, "zz-first", NULL);
+	change(SNAP_IDENT_ADD, "zz-first", NULL);
 	snprintf(saved, sizeof(saved), "%s/old-delta", tmpdir);
 	assert_int_equal(rename(deltapath, saved), 0);
-	change(REG_IDENT_REBUILD, NULL, NULL); /* a new base, and a new empty delta */
-	change(REG_IDENT_ADD, "zz-second", NULL);
+	change(SNAP_IDENT_REBUILD, NULL, NULL); /* a new base, and a new empty delta */
+	change(SNAP_IDENT_ADD, "zz-second", NULL);
 	assert_int_equal(rename(saved, deltapath), 0); /* the old delta is back */
 	assert_int_equal(snap_view_map(SNAP_BASE, basepath, deltapath, &v, NULL), RJH_OK);
 	assert_false(v.have_delta);
 	assert_int_equal(snap_view_name(&v, "zz-first", &uid), RJH_OK);
 	snap_view_unmap(&v);
 	/* The next change notices the mismatch and rebuilds both. */
-	change(REG_IDENT_ADD, "zz-third", NULL);
+	change(SNAP_IDENT_ADD, "zz-third", NULL);
 	check_matches();
 }
 
@@ -190,9 +189,9 @@ static void test_snapshot_never_goes_back(void **state)
 	assert_int_equal(reg_host_add(rb, "oo-b", NULL, 0, 1, &hb, &d), RJH_OK);
 	assert_int_equal(reg_ident_changed(rb, &gb, &d), RJH_OK);
 	assert_int_equal(reg_commit(rb, &d), RJH_OK);
-	assert_int_equal(reg_snapshot_update(rb, &conf, REG_IDENT_ADD, "oo-b", hb.uid, gb, &d),
+	assert_int_equal(snap_nss_update(rb, &conf, SNAP_IDENT_ADD, "oo-b", hb.uid, gb, &d),
 			 RJH_OK);
-	assert_int_equal(reg_snapshot_update(ra, &conf, REG_IDENT_ADD, "oo-a", ha.uid, ga, &d),
+	assert_int_equal(snap_nss_update(ra, &conf, SNAP_IDENT_ADD, "oo-a", ha.uid, ga, &d),
 			 RJH_OK);
 	reg_close(ra);
 	reg_close(rb);
