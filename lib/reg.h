@@ -1,4 +1,11 @@
-/* The registry: one SQLite file of hosts, keys, grants, sessions and events. */
+/*
+ * The registry: hosts, keys, host keys, grants, settings, sessions, events
+ * and the generations the snapshots follow. This is the store's interface:
+ * callers hold an opaque struct reg and never see what backs it; each call
+ * goes to the store reg_open chose (reg_store.h). Today that is SQLite
+ * (reg_sqlite.c), one file at the registry path; reg_file_schema,
+ * reg_vacuum and reg_backup speak of that file.
+ */
 #ifndef RJH_REG_H
 #define RJH_REG_H
 
@@ -134,9 +141,13 @@ int reg_host_gid(struct reg *r, uint32_t *gid, struct rjh_diag *d);
 
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);
-/* Allocates the next never-used uid. RJH_EEXIST if name is taken. */
-int reg_host_add(struct reg *r, const char *name, const char *cidrs, int64_t expires, int64_t now,
-		 struct reg_host *out, struct rjh_diag *d);
+/*
+ * Adds the host in->name with in's policy (cidrs, expires; the rest of in
+ * is ignored), active, at the next never-used uid. Sets *out (if not NULL)
+ * to the host as added. RJH_EEXIST if the name is taken.
+ */
+int reg_host_add(struct reg *r, const struct reg_host *in, int64_t now, struct reg_host *out,
+		 struct rjh_diag *d);
 int reg_host_set_disabled(struct reg *r, int64_t host_id, bool disabled, int64_t now,
 			  struct rjh_diag *d);
 /* Deletes the host and its keys, and grants naming exactly it; returns grants removed. */

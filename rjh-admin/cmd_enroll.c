@@ -51,7 +51,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 					 {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-enroll", .success = true};
 	struct rjh_diag d = {""};
-	struct reg_host h;
+	struct reg_host h, in = {0};
 	struct reg *r = NULL;
 	struct key k = {0}, hk = {0};
 	char detail[1200];
@@ -75,7 +75,10 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		goto out;
-	rc = reg_host_add(r, name, o.cidrs, o.expires, (int64_t)time(NULL), &h, &d);
+	snprintf(in.name, sizeof(in.name), "%s", name);
+	snprintf(in.cidrs, sizeof(in.cidrs), "%s", o.cidrs);
+	in.expires = o.expires;
+	rc = reg_host_add(r, &in, (int64_t)time(NULL), &h, &d);
 	if (rc == 0)
 		rc = reg_host_gid(r, &gid, &d);
 	if (rc == 0)

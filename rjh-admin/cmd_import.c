@@ -55,7 +55,7 @@ static int import_line(struct import *im, const char *line, unsigned lineno)
 {
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-enroll", .success = true};
 	struct rjh_diag d = {""};
-	struct reg_host h;
+	struct reg_host h, in = {0};
 	struct reg_key owner;
 	struct key k;
 	char detail[96];
@@ -76,10 +76,13 @@ static int import_line(struct import *im, const char *line, unsigned lineno)
 	if (rc == 0 && created_here(im, k.comment)) {
 		rc = reg_host_get(im->r, k.comment, &h, &d);
 	} else if (rc == 0) {
-		if (reg_host_get(im->r, k.comment, &h, NULL) == 0)
+		/* NB. admin_import_parse_line checked the name: it fits. */
+		if (snprintf(in.name, sizeof(in.name), "%s", k.comment) >= (int)sizeof(in.name))
+			rc = diag_set(&d, RJH_EINVAL, "host name %s is too long", k.comment);
+		else if (reg_host_get(im->r, k.comment, &h, NULL) == 0)
 			rc = diag_set(&d, RJH_EEXIST, "host %s is already enrolled", k.comment);
 		else
-			rc = reg_host_add(im->r, k.comment, NULL, 0, im->now, &h, &d);
+			rc = reg_host_add(im->r, &in, im->now, &h, &d);
 		if (rc == 0) {
 			rc = remember(im, k.comment);
 			im->hosts++;

@@ -194,18 +194,19 @@ static int apply(struct reg *r, void *arg)
 {
 	const struct op *o = arg;
 	struct rjh_diag d = {""};
-	struct reg_host h;
+	struct reg_host h, in = {.expires = o->seed % 5 ? 0 : 4000000000LL};
 	struct reg_key rk;
 	struct key k;
 	char name[16], pat[16];
 	int rc;
 
 	snprintf(name, sizeof(name), "h%03u", o->host);
+	snprintf(in.name, sizeof(in.name), "%s", name);
+	snprintf(in.cidrs, sizeof(in.cidrs), "%s", o->seed % 3 ? "" : "10.0.0.0/8");
 	rc = reg_host_get(r, name, &h, &d);
 	switch (o->kind) {
 	case 0: /* enroll, or add a key */
-		if (rc == RJH_ENOENT && reg_host_add(r, name, o->seed % 3 ? NULL : "10.0.0.0/8",
-						     o->seed % 5 ? 0 : 4000000000LL, 1, &h, &d) < 0)
+		if (rc == RJH_ENOENT && reg_host_add(r, &in, 1, &h, &d) < 0)
 			return -1;
 		fake_key(++keys_made, &k);
 		return reg_key_add(r, h.id, &k, "c", o->seed % 4 ? 0 : 4000000000LL, 1, &d);
@@ -320,7 +321,7 @@ static int enroll_lost(struct reg *r, void *arg)
 
 	(void)arg;
 	fake_key(++keys_made, &k);
-	if (reg_host_add(r, "zz-lost", NULL, 0, 1, &h, &d) < 0)
+	if (reg_host_add(r, &(struct reg_host){.name = "zz-lost"}, 1, &h, &d) < 0)
 		return -1;
 	return reg_key_add(r, h.id, &k, "c", 0, 1, &d);
 }

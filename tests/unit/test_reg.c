@@ -180,9 +180,10 @@ static uint32_t next_uid(struct reg *r)
 static uint32_t add_host(struct reg *r, const char *name)
 {
 	struct rjh_diag d = {""};
-	struct reg_host h;
+	struct reg_host h, in = {0};
 
-	if (reg_host_add(r, name, NULL, 0, NOW, &h, &d) != RJH_OK)
+	snprintf(in.name, sizeof(in.name), "%s", name);
+	if (reg_host_add(r, &in, NOW, &h, &d) != RJH_OK)
 		fail_msg("reg_host_add(%s): %s", name, d.msg);
 	assert_string_equal(h.name, name);
 	assert_true(h.id > 0);
@@ -231,7 +232,8 @@ static void test_create_and_reopen(void **state)
 	assert_int_equal(h.uid, c.uid_min);
 	assert_false(h.disabled);
 	assert_int_equal(h.created, NOW);
-	assert_int_equal(reg_host_add(r, "web-2", NULL, 0, NOW, NULL, &d), RJH_EREGISTRY);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-2"}, NOW, NULL, &d),
+			 RJH_EREGISTRY);
 	assert_true(d.msg[0] != '\0');
 	assert_int_equal(reg_count(r, "hosts"), 1);
 	reg_close(r);
@@ -520,7 +522,11 @@ static void test_host_fields(void **state)
 	int rc;
 
 	(void)state;
-	rc = reg_host_add(r, "db-1", "10.0.0.0/8,2001:db8::/32", NOW + 3600, NOW, &h, &d);
+	rc = reg_host_add(r,
+			  &(struct reg_host){.name = "db-1",
+					     .cidrs = "10.0.0.0/8,2001:db8::/32",
+					     .expires = NOW + 3600},
+			  NOW, &h, &d);
 	assert_int_equal(rc, RJH_OK);
 	assert_int_equal(reg_host_get(r, "db-1", &g, &d), RJH_OK);
 	assert_int_equal(g.id, h.id);
@@ -540,7 +546,8 @@ static void test_host_fields(void **state)
 	assert_false(g.disabled);
 
 	/* No CIDRs and no expiry read back as "" and 0. */
-	assert_int_equal(reg_host_add(r, "db-2", "", 0, NOW, NULL, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "db-2"}, NOW, NULL, &d),
+			 RJH_OK);
 	assert_int_equal(reg_host_get(r, "db-2", &g, &d), RJH_OK);
 	assert_string_equal(g.cidrs, "");
 	assert_int_equal(g.expires, 0);
@@ -559,7 +566,8 @@ static void test_duplicate_name(void **state)
 	(void)state;
 	cfg_defaults(&c);
 	add_host(r, "web-1");
-	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, NULL, &d), RJH_EEXIST);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-1"}, NOW, NULL, &d),
+			 RJH_EEXIST);
 	assert_true(strstr(d.msg, "web-1") != NULL);
 	assert_int_equal(reg_count(r, "hosts"), 1);
 	/* The failed add did not use up a uid. */
@@ -595,8 +603,8 @@ static void test_duplicate_key(void **state)
 	(void)state;
 	make_key(1, &k);
 	make_key(2, &k2);
-	assert_int_equal(reg_host_add(r, "web-a", NULL, 0, NOW, &a, &d), RJH_OK);
-	assert_int_equal(reg_host_add(r, "web-b", NULL, 0, NOW, &b, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-a"}, NOW, &a, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-b"}, NOW, &b, &d), RJH_OK);
 	assert_int_equal(reg_key_add(r, a.id, &k, NULL, 0, NOW, &d), RJH_OK);
 
 	/* The same key for another host: refused, naming the owner. */
@@ -652,7 +660,7 @@ static void test_uid_range_exhausted(void **state)
 	c.uid_min = c.uid_max = 2000000000u;
 	r = create("tiny.db", &c);
 	assert_int_equal(add_host(r, "only"), 2000000000u);
-	rc = reg_host_add(r, "second", NULL, 0, NOW, NULL, &d);
+	rc = reg_host_add(r, &(struct reg_host){.name = "second"}, NOW, NULL, &d);
 	assert_true(rc < 0);
 	assert_true(strstr(d.msg, "exhausted") != NULL);
 	assert_int_equal(reg_host_get(r, "second", &h, &d), RJH_ENOENT);
@@ -661,7 +669,7 @@ static void test_uid_range_exhausted(void **state)
 	/* Removing the one host does not free its uid. */
 	assert_int_equal(reg_host_get(r, "only", &h, &d), RJH_OK);
 	assert_int_equal(reg_host_remove(r, &h, &d), 0);
-	assert_true(reg_host_add(r, "second", NULL, 0, NOW, NULL, &d) < 0);
+	assert_true(reg_host_add(r, &(struct reg_host){.name = "second"}, NOW, NULL, &d) < 0);
 	assert_int_equal(reg_count(r, "hosts"), 0);
 	reg_close(r);
 }
@@ -731,8 +739,9 @@ static void test_remove_host_grants(void **state)
 	(void)state;
 	make_key(7, &k);
 	make_key(8, &k2);
-	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, &h, &d), RJH_OK);
-	assert_int_equal(reg_host_add(r, "web-10", NULL, 0, NOW, &other, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-1"}, NOW, &h, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-10"}, NOW, &other, &d),
+			 RJH_OK);
 	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
 	assert_int_equal(reg_key_add(r, other.id, &k2, NULL, 0, NOW, &d), RJH_OK);
 	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_OK);
@@ -787,7 +796,7 @@ static void test_rollback(void **state)
 	cfg_defaults(&c);
 	make_key(3, &k);
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
-	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, &h, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-1"}, NOW, &h, &d), RJH_OK);
 	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
 	assert_int_equal(reg_grant_add(r, "alice", "web-1", NOW, &d), RJH_OK);
 	e.fp = k.fp;
@@ -814,7 +823,7 @@ static void test_rollback(void **state)
 	/* The same work committed is all there after a reopen. */
 	assert_int_equal(open_reg("rollback.db", REG_RW, &r, &d), RJH_OK);
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
-	assert_int_equal(reg_host_add(r, "web-1", NULL, 0, NOW, &h, &d), RJH_OK);
+	assert_int_equal(reg_host_add(r, &(struct reg_host){.name = "web-1"}, NOW, &h, &d), RJH_OK);
 	assert_int_equal(h.uid, c.uid_min);
 	assert_int_equal(reg_key_add(r, h.id, &k, NULL, 0, NOW, &d), RJH_OK);
 	assert_int_equal(reg_event_add(r, &e, &d), RJH_OK);

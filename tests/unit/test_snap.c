@@ -87,14 +87,15 @@ static void check_matches(void)
 static void change(enum snap_ident_op op, const char *name, uint32_t *uid_out)
 {
 	struct rjh_diag d = {""};
-	struct reg_host h;
+	struct reg_host h, in = {0};
 	struct reg *r = NULL;
 	uint64_t gen;
 
+	snprintf(in.name, sizeof(in.name), "%s", name ? name : "");
 	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &r, &d), RJH_OK);
 	assert_int_equal(reg_begin(r, &d), RJH_OK);
 	if (op == SNAP_IDENT_ADD) {
-		assert_int_equal(reg_host_add(r, name, NULL, 0, 1, &h, &d), RJH_OK);
+		assert_int_equal(reg_host_add(r, &in, 1, &h, &d), RJH_OK);
 	} else if (op == SNAP_IDENT_DEL) {
 		assert_int_equal(reg_host_get(r, name, &h, &d), RJH_OK);
 		assert_true(reg_host_remove(r, &h, &d) >= 0);
@@ -182,11 +183,11 @@ static void test_snapshot_never_goes_back(void **state)
 	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &ra, &d), RJH_OK);
 	assert_int_equal(reg_open(regpath, REG_RW, &conf, 2000, &rb, &d), RJH_OK);
 	assert_int_equal(reg_begin(ra, &d), RJH_OK);
-	assert_int_equal(reg_host_add(ra, "oo-a", NULL, 0, 1, &ha, &d), RJH_OK);
+	assert_int_equal(reg_host_add(ra, &(struct reg_host){.name = "oo-a"}, 1, &ha, &d), RJH_OK);
 	assert_int_equal(reg_ident_changed(ra, &ga, &d), RJH_OK);
 	assert_int_equal(reg_commit(ra, &d), RJH_OK);
 	assert_int_equal(reg_begin(rb, &d), RJH_OK);
-	assert_int_equal(reg_host_add(rb, "oo-b", NULL, 0, 1, &hb, &d), RJH_OK);
+	assert_int_equal(reg_host_add(rb, &(struct reg_host){.name = "oo-b"}, 1, &hb, &d), RJH_OK);
 	assert_int_equal(reg_ident_changed(rb, &gb, &d), RJH_OK);
 	assert_int_equal(reg_commit(rb, &d), RJH_OK);
 	assert_int_equal(snap_nss_update(rb, &conf, SNAP_IDENT_ADD, "oo-b", hb.uid, gb, &d),

@@ -1,0 +1,1974 @@
+#include "reg_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "migrations.h"
+#include "name.h"
+#include "policy.h"
+#include "util.h"
+
+/*
+ * Each table's columns are listed once, here, in the order its row_*
+ * function reads them; t is the table's alias with its dot ("h."), or "".
+ */
+/* row_host: HOST_NCOLS columns; statements that count keys add HOST_NKEYS after them. */
+#define HOST_COLS(t)                                                                               \
+	t "id, " t "name, " t "uid, " t "state, " t "created, " t "updated, " t "source_cidrs, " t \
+	  "expires"
+#define HOST_NCOLS 8
+#define HOST_NKEYS(t)                                                                              \
+	"(SELECT count(*) FROM keys k WHERE k.host_id = " t "id AND k.revoked IS NULL)"
+
+/* row_key, over KEY_FROM. */
+#define KEY_COLS                                                                                   \
+	"k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, k.comment, k.created, "      \
+	"k.expires, k.revoked"
+#define KEY_FROM "FROM keys k JOIN hosts h ON h.id = k.host_id"
+
+/* row_session: SESSION_NCOLS columns. */
+#define SESSION_COLS(t)                                                                            \
+	t "id, " t "host, " t "uid, " t "fingerprint, " t "source_addr, " t "sshd_pid, " t         \
+	  "sshd_start, " t "started, " t "ended, " t "end_reason"
+
+/* The columns row_event reads, in its order. */
+#define EVENT_COLS "time, type, op, actor_uid, actor_auid, host, fingerprint, result, detail"
+
+/* The columns row_host_key reads, in its order, over host_keys hk JOIN hosts h. */
+#define HOST_KEY_COLS "hk.id, hk.host_id, h.name, hk.algorithm, hk.blob, hk.fingerprint, hk.created"
+
+/* Every statement rjh runs, prepared once per connection. */
+enum q {
+	Q_SETTING_GET,
+	Q_SETTING_PUT,
+	Q_HOST_GET,
+	Q_HOST_ADD,
+	Q_HOST_STATE,
+	Q_HOST_POLICY,
+	Q_HOST_DEL,
+	Q_HOST_ALL,
+	Q_GRANT_DEL_EXACT,
+	Q_KEY_ADD,
+	Q_KEY_OWNER,
+	Q_KEY_FIND,
+	Q_KEY_REVOKE,
+	Q_KEYS_HOST,
+	Q_KEYS_ALL,
+	Q_GRANT_ADD,
+	Q_GRANT_DEL,
+	Q_GRANTS,
+	Q_SESSION_LAST,
+	Q_IDENTS,
+	Q_SESSIONS,
+	Q_SESSIONS_HOST,
+	Q_SESSIONS_OPEN,
+	Q_SESSION_OPEN,
+	Q_SESSION_END,
+	Q_SESSION_END_PID,
+	Q_PRESENCE,
+	Q_EVENT_ADD,
+	Q_EVENTS,
+	Q_EVENTS_HOST,
+	Q_EVENTS_SINCE,
+	Q_HOST_KEY_ADD,
+	Q_HOST_KEY_OWNER,
+	Q_HOST_KEYS_CLEAR,
+	Q_HOST_KEYS_HOST,
+	Q_HOST_KEYS_ALL,
+	Q_KNOWN_HOSTS,
+	Q_KNOWN_HOSTS_MISSING,
+	Q_POLICY_GEN,
+	Q_POLICY_CHANGES,
+	Q_POLICY_PRUNE,
+	Q_LOGIN_ALL,
+	Q_LOGIN_ONE,
+	Q_PRUNE_SESSIONS,
+	Q_PRUNE_EVENTS,
+	Q_BACKUP_ADD,
+	Q_COUNT_
+};
+
+/*
+ * The columns row_login reads, in its order: a host, and one of its keys
+ * not revoked or NULLs (what the login snapshot holds of a key).
+ */
+#define LOGIN_COLS                                                                                 \
+	HOST_COLS("h.")                                                                            \
+	", k.id, k.algorithm, k.blob, k.fingerprint, k.created, k.expires "                        \
+	"FROM hosts h LEFT JOIN keys k ON k.host_id = h.id AND k.revoked IS NULL"
+
+static const char *const q_sql[Q_COUNT_] = {
+    [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+    [Q_SETTING_PUT] = "INSERT INTO settings(name, value) VALUES (?1, ?2) "
+		      "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+    [Q_HOST_GET] = "SELECT " HOST_COLS("") ", " HOST_NKEYS("hosts.") " FROM hosts WHERE name = ?1",
+    [Q_HOST_ADD] = "INSERT INTO hosts(name, uid, state, created, updated, source_cidrs, "
+		   "expires) VALUES (:name, :uid, 'active', :now, :now, :cidrs, :expires)",
+    [Q_HOST_STATE] = "UPDATE hosts SET state = :state, updated = :now WHERE id = :id",
+    [Q_HOST_POLICY] = "UPDATE hosts SET source_cidrs = :cidrs, expires = :expires, updated = :now "
+		      "WHERE id = :id",
+    [Q_HOST_DEL] = "DELETE FROM hosts WHERE id = ?1",
+    [Q_HOST_ALL] = "SELECT " HOST_COLS("") ", " HOST_NKEYS("hosts.") " FROM hosts ORDER BY name",
+    [Q_GRANT_DEL_EXACT] = "DELETE FROM grants WHERE pattern = ?1",
+    [Q_KEY_ADD] = "INSERT INTO keys(host_id, algorithm, blob, fingerprint, comment, created, "
+		  "expires) VALUES (:host_id, :algorithm, :blob, :fp, :comment, :now, :expires)",
+    [Q_KEY_OWNER] = "SELECT h.name FROM keys k JOIN hosts h ON h.id = k.host_id "
+		    "WHERE k.fingerprint = ?1",
+    [Q_KEY_FIND] = "SELECT " KEY_COLS " " KEY_FROM " WHERE k.fingerprint = ?1",
+    [Q_KEY_REVOKE] = "UPDATE keys SET revoked = ?2 WHERE id = ?1",
+    [Q_KEYS_HOST] = "SELECT " KEY_COLS " " KEY_FROM " WHERE k.host_id = ?1 ORDER BY k.id",
+    [Q_KEYS_ALL] = "SELECT " KEY_COLS " " KEY_FROM " ORDER BY h.name, k.id",
+    [Q_GRANT_ADD] = "INSERT INTO grants(principal, pattern, created) VALUES (?1, ?2, ?3)",
+    [Q_GRANT_DEL] = "DELETE FROM grants WHERE principal = ?1 AND pattern = ?2",
+    [Q_GRANTS] = "SELECT principal, pattern, created FROM grants ORDER BY principal, pattern",
+    [Q_SESSION_LAST] = "SELECT " SESSION_COLS("") " FROM sessions WHERE host = ?1 "
+						  "ORDER BY started DESC, id DESC LIMIT 1",
+    [Q_IDENTS] = "SELECT name, uid FROM hosts ORDER BY name",
+    [Q_SESSIONS] = "SELECT " SESSION_COLS("") " FROM sessions ORDER BY id",
+    [Q_SESSIONS_HOST] = "SELECT " SESSION_COLS("") " FROM sessions WHERE host = ?1 "
+						   "ORDER BY started DESC, id DESC LIMIT ?2",
+    [Q_SESSIONS_OPEN] =
+	"SELECT " SESSION_COLS("") " FROM sessions WHERE host = ?1 AND ended IS NULL "
+				   "ORDER BY id",
+    [Q_SESSION_OPEN] = "INSERT INTO sessions(host, uid, fingerprint, source_addr, sshd_pid, "
+		       "sshd_start, started) VALUES (:host, :uid, :fp, :source, :pid, :pid_start, "
+		       ":started)",
+    [Q_SESSION_END] = "UPDATE sessions SET ended = :now, end_reason = :reason "
+		      "WHERE id = :id AND ended IS NULL",
+    [Q_SESSION_END_PID] = "UPDATE sessions SET ended = :now, end_reason = :reason "
+			  "WHERE host = :host AND sshd_pid = :pid AND ended IS NULL",
+    /* Every host and its newest session: one index probe per host (sessions_host). */
+    [Q_PRESENCE] = "SELECT " HOST_COLS("h.") ", " HOST_NKEYS("h.") ", " SESSION_COLS(
+	"s.") " "
+	      "FROM hosts h "
+	      "LEFT JOIN sessions s ON s.id = coalesce((SELECT id FROM sessions WHERE "
+	      "host = h.name AND ended IS NULL ORDER BY started DESC, id DESC LIMIT 1), "
+	      "(SELECT id FROM sessions WHERE host = h.name ORDER BY started DESC, id DESC "
+	      "LIMIT 1)) ORDER BY h.name",
+    [Q_EVENTS] = "SELECT " EVENT_COLS " FROM events ORDER BY id",
+    /* :uid NULL: anyone. The index (host, time) or (time) already yields time, id order. */
+    [Q_EVENTS_HOST] =
+	"SELECT " EVENT_COLS " FROM events WHERE host = :host AND time >= :since "
+	"AND (:uid IS NULL OR actor_uid = :uid OR actor_auid = :uid) ORDER BY time, id",
+    [Q_EVENTS_SINCE] =
+	"SELECT " EVENT_COLS " FROM events WHERE time >= :since "
+	"AND (:uid IS NULL OR actor_uid = :uid OR actor_auid = :uid) ORDER BY time, id",
+    [Q_HOST_KEY_ADD] = "INSERT INTO host_keys(host_id, algorithm, blob, fingerprint, created) "
+		       "VALUES (:host_id, :algorithm, :blob, :fp, :now)",
+    [Q_HOST_KEY_OWNER] = "SELECT h.name FROM host_keys hk JOIN hosts h ON h.id = hk.host_id "
+			 "WHERE hk.fingerprint = ?1",
+    [Q_HOST_KEYS_CLEAR] = "DELETE FROM host_keys WHERE host_id = ?1",
+    [Q_HOST_KEYS_HOST] = "SELECT " HOST_KEY_COLS " FROM host_keys hk JOIN hosts h ON "
+			 "h.id = hk.host_id WHERE hk.host_id = ?1 ORDER BY hk.id",
+    [Q_HOST_KEYS_ALL] = "SELECT " HOST_KEY_COLS " FROM host_keys hk JOIN hosts h ON "
+			"h.id = hk.host_id ORDER BY h.name, hk.id",
+    /* The hosts policy_host_state calls active at ?1 (POLICY_HOST_ACTIVE_SQL). */
+    [Q_KNOWN_HOSTS] = "SELECT " HOST_KEY_COLS " FROM hosts h JOIN host_keys hk ON "
+		      "hk.host_id = h.id WHERE " POLICY_HOST_ACTIVE_SQL " ORDER BY h.name, hk.id",
+    [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE " POLICY_HOST_ACTIVE_SQL
+			      " AND NOT EXISTS (SELECT 1 FROM host_keys hk WHERE "
+			      "hk.host_id = h.id)",
+    /* The newest policy_log id: pruning keeps the newest row, so ids never go back. */
+    [Q_POLICY_GEN] = "SELECT (SELECT max(id) FROM policy_log), "
+		     "(SELECT value FROM settings WHERE name = 'policy_log_floor')",
+    [Q_POLICY_CHANGES] = "SELECT DISTINCT host FROM policy_log WHERE id > ?1 ORDER BY host",
+    [Q_POLICY_PRUNE] = "DELETE FROM policy_log WHERE id <= ?1 AND id < (SELECT max(id) FROM "
+		       "policy_log)",
+    [Q_LOGIN_ALL] = "SELECT " LOGIN_COLS " ORDER BY h.name, k.id",
+    [Q_LOGIN_ONE] = "SELECT " LOGIN_COLS " WHERE h.name = ?1 ORDER BY k.id",
+    [Q_EVENT_ADD] = "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, "
+		    "fingerprint, result, detail, origin) VALUES (:time, :type, :op, :actor_uid, "
+		    ":actor_auid, :host, :fp, :result, :detail, :origin) "
+		    "ON CONFLICT(origin) WHERE origin IS NOT NULL DO NOTHING",
+    /* Ended rows only, through sessions_ended (schema 6); an open row is never pruned. */
+    [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
+    /* Through events_time (schema 3). */
+    [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
+    [Q_BACKUP_ADD] =
+	"INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
+	"events) VALUES (:time, :path, :bytes, :schema, :hosts, :keys, :sessions, :events)",
+};
+
+struct sqlite_reg {
+	struct reg base; /* first: the handle callers hold (reg_store.h) */
+	sqlite3 *db;
+	char path[CFG_PATH_MAX];
+	int busy_ms;
+	int ver; /* user_version when opened (check_schema) */
+	sqlite3_stmt *st[Q_COUNT_];
+	int bind_src; /* the first failed bind since stmt(), for step() */
+};
+
+/* The SQLite handle behind a caller's struct reg. */
+static struct sqlite_reg *sq(struct reg *store)
+{
+	return (struct sqlite_reg *)(void *)store;
+}
+
+static void sq_close(struct reg *store);
+static void sq_rollback(struct reg *store);
+static int64_t sq_count(struct reg *store, const char *table);
+static int sq_policy_generation(struct reg *store, uint64_t *gen_out, uint64_t *floor_out,
+				struct rjh_diag *d);
+
+/* Closes r, a handle of this file's (NULL: nothing to close). */
+static void close_handle(struct sqlite_reg *r)
+{
+	if (r)
+		sq_close(&r->base);
+}
+
+int reg_schema_version(void)
+{
+	return reg_migrations[reg_migrations_count - 1].version;
+}
+
+/* Turns an SQLite failure into an rjh code with a sentence naming the registry. */
+static int reg_fail(struct sqlite_reg *r, int src, const char *what, struct rjh_diag *d)
+{
+	const char *msg = r && r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src);
+	const char *path = r ? r->path : "registry";
+
+	if (src == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return diag_set(d, RJH_ENOENT, "%s: it refers to something that does not exist",
+				what);
+	switch (src & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return diag_set(d, RJH_EREGISTRY,
+				"%s: registry is locked by another process (waited %d ms)", path,
+				r ? r->busy_ms : 0);
+	case SQLITE_CONSTRAINT:
+		return diag_set(d, RJH_EEXIST, "%s: %s", what, msg);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return diag_set(d, RJH_EREGISTRY, "%s: registry is corrupt or not a database",
+				path);
+	case SQLITE_READONLY:
+		return diag_set(d, RJH_EREGISTRY, "%s: registry is read-only (%s)", path, msg);
+	case SQLITE_FULL:
+		return diag_set(d, RJH_ESYS, "%s: disk full", path);
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return diag_set(d, RJH_EREGISTRY, "%s: cannot open registry (%s)", path, msg);
+	case SQLITE_NOMEM:
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	default:
+		return diag_set(d, RJH_EREGISTRY, "%s: %s: %s", path, what, msg);
+	}
+}
+
+static sqlite3_stmt *stmt(struct sqlite_reg *r, enum q id, struct rjh_diag *d, int *rc)
+{
+	r->bind_src = SQLITE_OK;
+	if (!r->st[id]) {
+		int src = sqlite3_prepare_v3(r->db, q_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					     &r->st[id], NULL);
+
+		if (src != SQLITE_OK) {
+			*rc = reg_fail(r, src, "prepare", d);
+			return NULL;
+		}
+	}
+	return r->st[id];
+}
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+/*
+ * Binds v to param ("?1", ":name") of s, a statement from stmt(); NULL text
+ * binds NULL. A failure (no such parameter, out of memory, too big) is kept
+ * and returned by the next step(), so that no statement runs with a value
+ * missing.
+ */
+static void bind_text(struct sqlite_reg *r, sqlite3_stmt *s, const char *param, const char *v)
+{
+	int idx = sqlite3_bind_parameter_index(s, param);
+	int src = idx ? sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC) : SQLITE_RANGE;
+
+	if (r->bind_src == SQLITE_OK)
+		r->bind_src = src;
+}
+
+static void bind_int(struct sqlite_reg *r, sqlite3_stmt *s, const char *param, int64_t v)
+{
+	int idx = sqlite3_bind_parameter_index(s, param);
+	int src = idx ? sqlite3_bind_int64(s, idx, v) : SQLITE_RANGE;
+
+	if (r->bind_src == SQLITE_OK)
+		r->bind_src = src;
+}
+
+/* sqlite3_step, unless a bind since stmt() failed: then that failure. */
+static int step(struct sqlite_reg *r, sqlite3_stmt *s)
+{
+	int src = r->bind_src;
+
+	if (src != SQLITE_OK) {
+		r->bind_src = SQLITE_OK;
+		return src;
+	}
+	return sqlite3_step(s);
+}
+
+static void done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static int exec(struct sqlite_reg *r, const char *sql, const char *what, struct rjh_diag *d)
+{
+	int src = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+
+	return src == SQLITE_OK ? RJH_OK : reg_fail(r, src, what, d);
+}
+
+/* Reads the first n columns of sql's one row as ints into out[]. Returns 0 or an rjh code. */
+static int read_ints(struct sqlite_reg *r, const char *sql, int *out, int n, struct rjh_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL), i;
+
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+		if (src == SQLITE_ROW) {
+			for (i = 0; i < n; i++)
+				out[i] = sqlite3_column_int(s, i);
+			src = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return src == SQLITE_OK ? RJH_OK : reg_fail(r, src, "read schema", d);
+}
+
+static int set_setting(struct sqlite_reg *r, const char *name, const char *value,
+		       struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SETTING_PUT, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", name);
+	bind_text(r, s, "?2", value);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "write setting", d);
+}
+
+static int set_setting_u32(struct sqlite_reg *r, const char *name, uint32_t v, struct rjh_diag *d)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", v);
+	return set_setting(r, name, buf, d);
+}
+
+static int set_setting_u64(struct sqlite_reg *r, const char *name, uint64_t v, struct rjh_diag *d)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return set_setting(r, name, buf, d);
+}
+
+/* Applies every migration above the registry's user_version, in one transaction. */
+static int migrate(struct sqlite_reg *r, const struct cfg *c, bool create, struct rjh_diag *d)
+{
+	int rc, ver = 0, i;
+
+	/*
+	 * Up to date, or newer and still ours (check_schema read it): no write
+	 * lock just to find that out.
+	 */
+	if (!create && r->ver >= reg_schema_version())
+		return RJH_OK;
+	rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
+	if (rc < 0)
+		return rc;
+	rc = read_ints(r, "PRAGMA user_version", &ver, 1, d);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < reg_migrations_count; i++) {
+		char sql[64];
+
+		if (reg_migrations[i].version <= ver)
+			continue;
+		rc = exec(r, reg_migrations[i].sql, reg_migrations[i].name, d);
+		if (rc < 0)
+			goto out;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", reg_migrations[i].version);
+		rc = exec(r, sql, "set schema version", d);
+		if (rc < 0)
+			goto out;
+		/* Which older programs may still use it (check_schema). */
+		rc = set_setting_u32(r, "compat_schema", (uint32_t)reg_migrations[i].compat, d);
+		if (rc < 0)
+			goto out;
+	}
+	if (create) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", REG_APP_ID);
+		rc = exec(r, sql, "set application id", d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "uid_min", c->uid_min, d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "uid_max", c->uid_max, d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "next_uid", c->uid_min, d);
+		if (rc == 0)
+			rc = set_setting(r, "host_group", c->host_group, d);
+		if (rc == 0)
+			rc = set_setting_u32(r, "host_gid", c->host_gid, d);
+		if (rc < 0)
+			goto out;
+	}
+	rc = exec(r, "COMMIT", "commit schema upgrade", d);
+out:
+	if (rc < 0)
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * Checks that the file is an rjh registry this build understands, and keeps
+ * its schema version in r->ver. Both numbers come from one statement: one
+ * read lock besides the schema's own (every lock is a round of syscalls, and
+ * pam_rjh opens the registry in every login).
+ */
+static int check_schema(struct sqlite_reg *r, enum reg_mode mode, struct rjh_diag *d)
+{
+	int ids[2] = {0, 0}; /* application_id, user_version */
+	int rc = read_ints(r,
+			   "SELECT (SELECT application_id FROM pragma_application_id), "
+			   "(SELECT user_version FROM pragma_user_version)",
+			   ids, 2, d);
+
+	if (rc < 0)
+		return rc;
+	r->ver = ids[1];
+	if (ids[0] != REG_APP_ID)
+		return diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", r->path);
+	if (r->ver > reg_schema_version()) {
+		/*
+		 * A newer rjh upgraded it. Its migrations say which older programs
+		 * still work on it (sql/README): those keep going, so the programs
+		 * of a running release that is being upgraded (an sshd's pam_rjh
+		 * closing a session) are not refused for the swap.
+		 */
+		int compat = r->ver;
+
+		rc = read_ints(
+		    r,
+		    "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings "
+		    "WHERE name = 'compat_schema'), user_version) FROM pragma_user_version",
+		    &compat, 1, d);
+		if (rc < 0)
+			return rc;
+		/* Only root writes it; a value that makes no sense allows nothing. */
+		if (compat < 1 || compat > r->ver)
+			compat = r->ver;
+		if (compat > reg_schema_version())
+			return diag_set(d, RJH_ESCHEMA,
+					"%s: registry schema %d is newer than this rjh understands "
+					"(%d)",
+					r->path, r->ver, reg_schema_version());
+	}
+	if (r->ver < reg_schema_version() && mode == REG_RO)
+		return diag_set(
+		    d, RJH_EREGISTRY,
+		    "%s: registry schema %d needs an upgrade to %d (run rjh-admin as root)",
+		    r->path, r->ver, reg_schema_version());
+	return RJH_OK;
+}
+
+static int create_file(const char *path, struct rjh_diag *d)
+{
+	int fd, rc;
+
+	/*
+	 * The directories must be root's alone, as reg_open checks them. ENOENT
+	 * comes only after every directory that exists was found so: make the
+	 * missing ones, and check again what was made.
+	 */
+	rc = util_db_dirs_trusted(path, d);
+	if (rc == RJH_ENOENT) {
+		rc = util_mkdir_parents(path, 0755, d);
+		if (rc == 0)
+			rc = util_db_dirs_trusted(path, d);
+	}
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 && errno == EEXIST)
+		return diag_set(d, RJH_EEXIST,
+				"%s: a registry already exists; refusing to "
+				"overwrite it",
+				path);
+	if (fd < 0)
+		return diag_set(d, RJH_ESYS, "cannot create %s: %s", path, strerror(errno));
+	/* The umask may have cut the mode; the registry is exactly 0640. */
+	if (fchmod(fd, 0640) < 0) {
+		rc = diag_set(d, RJH_ESYS, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	close(fd);
+	return RJH_OK;
+}
+
+/* The trust check of an existing registry's path, as reg_open makes it. */
+static int path_trusted(const char *path, struct rjh_diag *d)
+{
+	int rc = util_db_path_trusted(path, d);
+
+	if (rc == RJH_ENOENT)
+		return diag_set(d, RJH_EREGISTRY,
+				"%s: registry does not exist (run rjh-admin init)", path);
+	if (rc < 0)
+		return rc == RJH_ETRUST ? rc : RJH_EREGISTRY;
+	return RJH_OK;
+}
+
+/*
+ * Opens the SQLite connection of a new handle (*out, which the caller closes
+ * with reg_close also on failure) and configures it; checks nothing.
+ */
+static int open_handle(const char *path, bool readonly, int busy_ms, struct sqlite_reg **out,
+		       struct rjh_diag *d)
+{
+	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, src;
+	struct sqlite_reg *r;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	*out = r;
+	r->base.ops = &reg_sqlite_ops;
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->busy_ms = busy_ms;
+	flags |= readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	src = sqlite3_open_v2(path, &r->db, flags, NULL);
+	if (src != SQLITE_OK)
+		return reg_fail(r, src, "open", d);
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, busy_ms);
+	return exec(r, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", "configure", d);
+}
+
+int reg_file_schema(const char *path, int busy_ms, int *ver_out, struct rjh_diag *d)
+{
+	int ids[2] = {0, 0}; /* application_id, user_version */
+	struct sqlite_reg *r = NULL;
+	int rc;
+
+	*ver_out = 0;
+	if (strlen(path) >= CFG_PATH_MAX)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	rc = path_trusted(path, d);
+	if (rc == 0)
+		rc = open_handle(path, true, busy_ms, &r, d);
+	if (rc == 0)
+		rc = read_ints(r,
+			       "SELECT (SELECT application_id FROM pragma_application_id), "
+			       "(SELECT user_version FROM pragma_user_version)",
+			       ids, 2, d);
+	if (rc == 0 && ids[0] != REG_APP_ID)
+		rc = diag_set(d, RJH_EREGISTRY, "%s: not an rjh registry", path);
+	if (rc == 0)
+		*ver_out = ids[1];
+	close_handle(r);
+	return rc;
+}
+
+int reg_sqlite_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
+		    struct reg **out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = NULL;
+	int rc;
+
+	*out = NULL;
+	if (strlen(path) >= CFG_PATH_MAX)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	/*
+	 * SQLite opens by name: the file and every directory above it must be
+	 * root's alone, so that nobody else can swap what that name opens.
+	 */
+	if (mode == REG_CREATE) {
+		rc = create_file(path, d);
+		if (rc < 0)
+			return rc;
+	} else {
+		rc = path_trusted(path, d);
+		if (rc < 0)
+			return rc;
+	}
+	rc = open_handle(path, mode == REG_RO, busy_ms, &r, d);
+	if (rc < 0)
+		goto fail;
+	if (mode != REG_CREATE) {
+		rc = check_schema(r, mode, d);
+		if (rc < 0)
+			goto fail;
+	}
+	if (mode != REG_RO) {
+		/* A bulk import touches ~100 MB of pages: keep them off the file until commit. */
+		rc = exec(r, "PRAGMA cache_size = -131072", "configure", d);
+		if (rc == 0)
+			rc = migrate(r, c, mode == REG_CREATE, d);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = &r->base;
+	return RJH_OK;
+fail:
+	close_handle(r);
+	if (mode == REG_CREATE)
+		unlink(path);
+	return rc;
+}
+
+static void sq_close(struct reg *store)
+{
+	struct sqlite_reg *r = sq(store);
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < Q_COUNT_; i++)
+		sqlite3_finalize(r->st[i]);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+static int sq_begin(struct reg *store, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	return exec(r, "BEGIN IMMEDIATE", "begin", d);
+}
+
+static int sq_commit(struct reg *store, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = exec(r, "COMMIT", "commit", d);
+
+	if (rc < 0)
+		sq_rollback(&r->base);
+	return rc;
+}
+
+static void sq_rollback(struct reg *store)
+{
+	struct sqlite_reg *r = sq(store);
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sq_begin_read(struct reg *store, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	return exec(r, "BEGIN", "begin", d);
+}
+
+static void sq_end_read(struct reg *store)
+{
+	struct sqlite_reg *r = sq(store);
+	sq_rollback(&r->base);
+}
+
+/* Reads setting name into buf: 0, RJH_ENOENT (no such setting, d untouched) or an error. */
+static int find_setting(struct sqlite_reg *r, const char *name, char *buf, size_t len,
+			struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SETTING_GET, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", name);
+	src = step(r, s);
+	if (src == SQLITE_ROW) {
+		copy_col(buf, len, s, 0);
+		rc = RJH_OK;
+	} else if (src == SQLITE_DONE) {
+		rc = RJH_ENOENT;
+	} else {
+		rc = reg_fail(r, src, "read setting", d);
+	}
+	done(s);
+	return rc;
+}
+
+/* A setting init wrote: its absence means a broken registry. */
+static int get_setting(struct sqlite_reg *r, const char *name, char *buf, size_t len,
+		       struct rjh_diag *d)
+{
+	int rc = find_setting(r, name, buf, len, d);
+
+	if (rc == RJH_ENOENT)
+		rc = diag_set(d, RJH_EREGISTRY, "%s: setting %s is missing", r->path, name);
+	return rc;
+}
+
+static int get_setting_u32(struct sqlite_reg *r, const char *name, uint32_t *v, struct rjh_diag *d)
+{
+	char buf[32];
+	char *end;
+	unsigned long n;
+	int rc = get_setting(r, name, buf, sizeof(buf), d);
+
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	n = strtoul(buf, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return diag_set(d, RJH_EREGISTRY, "%s: setting %s is corrupt", r->path, name);
+	*v = (uint32_t)n;
+	return RJH_OK;
+}
+
+static int sq_settings(struct reg *store, uint32_t *uid_min, uint32_t *uid_max, uint32_t *next_uid,
+		       char *group, size_t grouplen, uint32_t *gid, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = get_setting_u32(r, "uid_min", uid_min, d);
+
+	if (rc == 0)
+		rc = get_setting_u32(r, "uid_max", uid_max, d);
+	if (rc == 0)
+		rc = get_setting_u32(r, "next_uid", next_uid, d);
+	if (rc == 0)
+		rc = get_setting(r, "host_group", group, grouplen, d);
+	if (rc == 0)
+		rc = get_setting_u32(r, "host_gid", gid, d);
+	return rc;
+}
+
+static int sq_host_gid(struct reg *store, uint32_t *gid, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	return get_setting_u32(r, "host_gid", gid, d);
+}
+
+/* Reads the HOST_COLS that start at column 0 (nkeys is left 0). */
+static void row_host(sqlite3_stmt *s, struct reg_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(s, 0);
+	copy_col(h->name, sizeof(h->name), s, 1);
+	h->uid = (uint32_t)sqlite3_column_int64(s, 2);
+	h->disabled = strcmp((const char *)sqlite3_column_text(s, 3), "active") != 0;
+	h->created = sqlite3_column_int64(s, 4);
+	h->updated = sqlite3_column_int64(s, 5);
+	copy_col(h->cidrs, sizeof(h->cidrs), s, 6);
+	h->expires = sqlite3_column_int64(s, 7);
+}
+
+/* row_host, and the HOST_NKEYS column after the HOST_COLS. */
+static void row_host_nkeys(sqlite3_stmt *s, struct reg_host *h)
+{
+	row_host(s, h);
+	h->nkeys = sqlite3_column_int(s, HOST_NCOLS);
+}
+
+static int sq_host_get(struct reg *store, const char *name, struct reg_host *out,
+		       struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_GET, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", name);
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		row_host_nkeys(s, out);
+	else if (src == SQLITE_DONE)
+		rc = diag_set(d, RJH_ENOENT, "host %s is not enrolled", name);
+	else
+		rc = reg_fail(r, src, "read host", d);
+	done(s);
+	return rc;
+}
+
+static int sq_host_add(struct reg *store, const struct reg_host *in, int64_t now,
+		       struct reg_host *out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	uint32_t uid_max, uid;
+	int rc, src;
+	sqlite3_stmt *s;
+
+	rc = get_setting_u32(r, "uid_max", &uid_max, d);
+	if (rc == 0)
+		rc = get_setting_u32(r, "next_uid", &uid, d);
+	if (rc < 0)
+		return rc;
+	if (uid > uid_max || uid == 0)
+		return diag_set(d, RJH_EEXIST, "the uid range is exhausted (next uid %u, max %u)",
+				uid, uid_max);
+	s = stmt(r, Q_HOST_ADD, d, &rc);
+	if (!s)
+		return rc;
+	bind_text(r, s, ":name", in->name);
+	bind_int(r, s, ":uid", uid);
+	bind_int(r, s, ":now", now);
+	bind_text(r, s, ":cidrs", in->cidrs[0] ? in->cidrs : NULL);
+	if (in->expires)
+		bind_int(r, s, ":expires", in->expires);
+	src = step(r, s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return diag_set(d, RJH_EEXIST, "host %s is already enrolled", in->name);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "add host", d);
+	/* next_uid only grows: uid_max + 1 marks the range as used up. */
+	rc = set_setting_u32(r, "next_uid", uid + 1, d);
+	if (rc < 0)
+		return rc;
+	if (out) {
+		*out = *in;
+		out->id = sqlite3_last_insert_rowid(r->db);
+		out->uid = uid;
+		out->disabled = false;
+		out->created = out->updated = now;
+		out->nkeys = 0;
+	}
+	return RJH_OK;
+}
+
+static int sq_host_set_disabled(struct reg *store, int64_t host_id, bool disabled, int64_t now,
+				struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_STATE, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":id", host_id);
+	bind_text(r, s, ":state", disabled ? "disabled" : "active");
+	bind_int(r, s, ":now", now);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "update host", d);
+}
+
+static int sq_host_remove(struct reg *store, const struct reg_host *h, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src, grants;
+	sqlite3_stmt *s = stmt(r, Q_GRANT_DEL_EXACT, d, &rc);
+
+	if (!s)
+		return rc;
+	/* A grant naming exactly this host must not carry over to a future namesake. */
+	bind_text(r, s, "?1", h->name);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "remove grants", d);
+	grants = sqlite3_changes(r->db);
+	s = stmt(r, Q_HOST_DEL, d, &rc);
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", h->id);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? grants : reg_fail(r, src, "remove host", d);
+}
+
+static int sq_hosts_each(struct reg *store, reg_host_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct reg_host h;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		row_host_nkeys(s, &h);
+		rc = cb(&h, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list hosts", d);
+	done(s);
+	return rc;
+}
+
+static int64_t sq_count(struct reg *store, const char *table)
+{
+	struct sqlite_reg *r = sq(store);
+	static const char *const ok[] = {"hosts",    "keys",   "grants",
+					 "sessions", "events", "host_keys"};
+	char sql[64];
+	sqlite3_stmt *s = NULL;
+	int64_t n = -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]) && strcmp(ok[i], table); i++)
+		;
+	if (i == sizeof(ok) / sizeof(ok[0]))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", ok[i]);
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static int sq_key_add(struct reg *store, int64_t host_id, const struct key *k, const char *comment,
+		      int64_t expires, int64_t now, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KEY_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":host_id", host_id);
+	bind_text(r, s, ":algorithm", k->type);
+	bind_text(r, s, ":blob", k->b64);
+	bind_text(r, s, ":fp", k->fp);
+	bind_text(r, s, ":comment", comment ? comment : k->comment);
+	bind_int(r, s, ":now", now);
+	if (expires)
+		bind_int(r, s, ":expires", expires);
+	src = step(r, s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE) {
+		char owner[NAME_HOST_SIZE] = "";
+
+		s = stmt(r, Q_KEY_OWNER, d, &rc);
+		if (s) {
+			bind_text(r, s, "?1", k->fp);
+			if (step(r, s) == SQLITE_ROW)
+				copy_col(owner, sizeof(owner), s, 0);
+			done(s);
+		}
+		return diag_set(d, RJH_EEXIST, "key %s is already enrolled for host %s", k->fp,
+				owner);
+	}
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add key", d);
+}
+
+static void row_key(sqlite3_stmt *s, struct reg_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(s, 0);
+	k->host_id = sqlite3_column_int64(s, 1);
+	copy_col(k->host, sizeof(k->host), s, 2);
+	copy_col(k->type, sizeof(k->type), s, 3);
+	copy_col(k->b64, sizeof(k->b64), s, 4);
+	copy_col(k->fp, sizeof(k->fp), s, 5);
+	copy_col(k->comment, sizeof(k->comment), s, 6);
+	k->created = sqlite3_column_int64(s, 7);
+	k->expires = sqlite3_column_int64(s, 8);
+	k->revoked = sqlite3_column_int64(s, 9);
+}
+
+static int sq_key_find(struct reg *store, const char *fp, struct reg_key *out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KEY_FIND, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", fp);
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		row_key(s, out);
+	else if (src == SQLITE_DONE)
+		rc = diag_set(d, RJH_ENOENT, "key %s is not enrolled", fp);
+	else
+		rc = reg_fail(r, src, "find key", d);
+	done(s);
+	return rc;
+}
+
+static int sq_key_revoke(struct reg *store, int64_t key_id, int64_t now, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KEY_REVOKE, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", key_id);
+	bind_int(r, s, "?2", now);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "revoke key", d);
+}
+
+static int sq_keys_each(struct reg *store, int64_t host_id, reg_key_cb cb, void *ctx,
+			struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct reg_key *k;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, host_id ? Q_KEYS_HOST : Q_KEYS_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	k = malloc(sizeof(*k));
+	if (!k) {
+		done(s);
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	}
+	if (host_id)
+		bind_int(r, s, "?1", host_id);
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		row_key(s, k);
+		rc = cb(k, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list keys", d);
+	done(s);
+	free(k);
+	return rc;
+}
+
+static int sq_grant_add(struct reg *store, const char *principal, const char *pattern, int64_t now,
+			struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_GRANT_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", principal);
+	bind_text(r, s, "?2", pattern);
+	bind_int(r, s, "?3", now);
+	src = step(r, s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE)
+		return diag_set(d, RJH_EEXIST, "%s already has a grant on %s", principal, pattern);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add grant", d);
+}
+
+static int sq_grant_del(struct reg *store, const char *principal, const char *pattern,
+			struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_GRANT_DEL, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", principal);
+	bind_text(r, s, "?2", pattern);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "remove grant", d);
+	if (sqlite3_changes(r->db) == 0)
+		return diag_set(d, RJH_ENOENT, "%s has no grant on %s", principal, pattern);
+	return RJH_OK;
+}
+
+static int sq_grants_each(struct reg *store, reg_grant_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct reg_grant g;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_GRANTS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		copy_col(g.principal, sizeof(g.principal), s, 0);
+		copy_col(g.pattern, sizeof(g.pattern), s, 1);
+		g.created = sqlite3_column_int64(s, 2);
+		rc = cb(&g, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list grants", d);
+	done(s);
+	return rc;
+}
+
+static int sq_host_key_add(struct reg *store, int64_t host_id, const struct key *k, int64_t now,
+			   struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	char owner[NAME_HOST_SIZE] = "";
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_KEY_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":host_id", host_id);
+	bind_text(r, s, ":algorithm", k->type);
+	bind_text(r, s, ":blob", k->b64);
+	bind_text(r, s, ":fp", k->fp);
+	bind_int(r, s, ":now", now);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_CONSTRAINT_UNIQUE)
+		return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add host key", d);
+	/* Two UNIQUE constraints: the fingerprint anywhere, or the algorithm on this host. */
+	s = stmt(r, Q_HOST_KEY_OWNER, d, &rc);
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", k->fp);
+	if (step(r, s) == SQLITE_ROW)
+		copy_col(owner, sizeof(owner), s, 0);
+	done(s);
+	if (owner[0])
+		return diag_set(d, RJH_EEXIST, "host key %s is already recorded for host %s", k->fp,
+				owner);
+	return diag_set(d, RJH_EEXIST, "the host has a %s host key already", k->type);
+}
+
+static int sq_host_keys_clear(struct reg *store, int64_t host_id, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_KEYS_CLEAR, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", host_id);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? sqlite3_changes(r->db)
+				  : reg_fail(r, src, "remove host keys", d);
+}
+
+static void row_host_key(sqlite3_stmt *s, struct reg_host_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(s, 0);
+	k->host_id = sqlite3_column_int64(s, 1);
+	copy_col(k->host, sizeof(k->host), s, 2);
+	copy_col(k->type, sizeof(k->type), s, 3);
+	copy_col(k->b64, sizeof(k->b64), s, 4);
+	copy_col(k->fp, sizeof(k->fp), s, 5);
+	k->created = sqlite3_column_int64(s, 6);
+}
+
+/* Steps s (bound by the caller) and calls cb for each host key row. */
+static int host_keys_walk(struct sqlite_reg *r, sqlite3_stmt *s, reg_host_key_cb cb, void *ctx,
+			  struct rjh_diag *d)
+{
+	struct reg_host_key *k = malloc(sizeof(*k));
+	int rc = RJH_OK, src;
+
+	if (!k) {
+		done(s);
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	}
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		row_host_key(s, k);
+		rc = cb(k, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list host keys", d);
+	done(s);
+	free(k);
+	return rc;
+}
+
+static int sq_host_keys_each(struct reg *store, int64_t host_id, reg_host_key_cb cb, void *ctx,
+			     struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, host_id ? Q_HOST_KEYS_HOST : Q_HOST_KEYS_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	if (host_id)
+		bind_int(r, s, "?1", host_id);
+	return host_keys_walk(r, s, cb, ctx, d);
+}
+
+static int sq_known_hosts_each(struct reg *store, int64_t now, reg_host_key_cb cb, void *ctx,
+			       int64_t *missing_out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_KNOWN_HOSTS_MISSING, d, &rc);
+
+	*missing_out = 0;
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", now);
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		*missing_out = sqlite3_column_int64(s, 0);
+	done(s);
+	if (src != SQLITE_ROW)
+		return reg_fail(r, src, "count hosts without host keys", d);
+	s = stmt(r, Q_KNOWN_HOSTS, d, &rc);
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", now);
+	return host_keys_walk(r, s, cb, ctx, d);
+}
+
+/* Reads the SESSION_COLS that start at column c0. */
+static void row_session(sqlite3_stmt *s, int c0, struct reg_session *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(s, c0);
+	copy_col(out->host, sizeof(out->host), s, c0 + 1);
+	out->uid = (uint32_t)sqlite3_column_int64(s, c0 + 2);
+	copy_col(out->fp, sizeof(out->fp), s, c0 + 3);
+	copy_col(out->source, sizeof(out->source), s, c0 + 4);
+	out->pid = sqlite3_column_int64(s, c0 + 5);
+	out->pid_start = sqlite3_column_int64(s, c0 + 6);
+	out->started = sqlite3_column_int64(s, c0 + 7);
+	out->ended = sqlite3_column_int64(s, c0 + 8);
+	copy_col(out->end_reason, sizeof(out->end_reason), s, c0 + 9);
+}
+
+/* Steps s (bound by the caller) and calls cb for each session row. */
+static int sessions_walk(struct sqlite_reg *r, sqlite3_stmt *s, reg_session_cb cb, void *ctx,
+			 struct rjh_diag *d)
+{
+	struct reg_session se;
+	int rc = RJH_OK, src;
+
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		row_session(s, 0, &se);
+		rc = cb(&se, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list sessions", d);
+	done(s);
+	return rc;
+}
+
+static int sq_sessions_host_each(struct reg *store, const char *host, bool open_only, int limit,
+				 reg_session_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, open_only ? Q_SESSIONS_OPEN : Q_SESSIONS_HOST, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", host);
+	if (!open_only)
+		bind_int(r, s, "?2", limit > 0 ? limit : -1);
+	return sessions_walk(r, s, cb, ctx, d);
+}
+
+static int sq_session_open(struct reg *store, const struct reg_session *se, int64_t *id_out,
+			   struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SESSION_OPEN, d, &rc);
+
+	*id_out = 0;
+	if (!s)
+		return rc;
+	bind_text(r, s, ":host", se->host);
+	bind_int(r, s, ":uid", se->uid);
+	if (se->fp[0])
+		bind_text(r, s, ":fp", se->fp);
+	if (se->source[0])
+		bind_text(r, s, ":source", se->source);
+	bind_int(r, s, ":pid", se->pid);
+	if (se->pid_start)
+		bind_int(r, s, ":pid_start", se->pid_start);
+	bind_int(r, s, ":started", se->started);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "record presence", d);
+	*id_out = sqlite3_last_insert_rowid(r->db);
+	return RJH_OK;
+}
+
+static int sq_session_end(struct reg *store, int64_t id, const char *host, int64_t pid, int64_t now,
+			  const char *reason, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, id ? Q_SESSION_END : Q_SESSION_END_PID, d, &rc);
+
+	if (!s)
+		return rc;
+	if (id) {
+		bind_int(r, s, ":id", id);
+		bind_int(r, s, ":now", now);
+		bind_text(r, s, ":reason", reason);
+	} else {
+		bind_text(r, s, ":host", host);
+		bind_int(r, s, ":pid", pid);
+		bind_int(r, s, ":now", now);
+		bind_text(r, s, ":reason", reason);
+	}
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "end presence", d);
+	return sqlite3_changes(r->db) > 0 ? RJH_OK : RJH_ENOENT;
+}
+
+static int sq_sessions_each(struct reg *store, reg_session_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_SESSIONS, d, &rc);
+
+	if (!s)
+		return rc;
+	return sessions_walk(r, s, cb, ctx, d);
+}
+
+static int sq_session_last(struct reg *store, const char *host, struct reg_session *out,
+			   struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SESSION_LAST, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", host);
+	src = step(r, s);
+	if (src == SQLITE_ROW) {
+		row_session(s, 0, out);
+	} else if (src == SQLITE_DONE) {
+		rc = RJH_ENOENT;
+	} else {
+		rc = reg_fail(r, src, "read sessions", d);
+	}
+	done(s);
+	return rc;
+}
+
+static int sq_presence_each(struct reg *store, reg_presence_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct reg_session se;
+	struct reg_host h;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_PRESENCE, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		bool have = sqlite3_column_type(s, HOST_NCOLS + 1) != SQLITE_NULL;
+
+		row_host_nkeys(s, &h);
+		if (have)
+			row_session(s, HOST_NCOLS + 1, &se);
+		rc = cb(&h, have ? &se : NULL, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list presence", d);
+	done(s);
+	return rc;
+}
+
+static int64_t sq_changes(struct reg *store)
+{
+	struct sqlite_reg *r = sq(store);
+	return sqlite3_changes64(r->db);
+}
+
+static int sq_event_add(struct reg *store, const struct reg_event *e, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_EVENT_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":time", e->time);
+	bind_text(r, s, ":type", e->type);
+	bind_text(r, s, ":op", e->op);
+	bind_int(r, s, ":actor_uid", e->actor_uid);
+	if (e->actor_auid != (uint32_t)-1)
+		bind_int(r, s, ":actor_auid", e->actor_auid);
+	if (e->host)
+		bind_text(r, s, ":host", e->host);
+	if (e->fp)
+		bind_text(r, s, ":fp", e->fp);
+	bind_text(r, s, ":result", e->success ? "success" : "failed");
+	if (e->detail)
+		bind_text(r, s, ":detail", e->detail);
+	if (e->origin)
+		bind_text(r, s, ":origin", e->origin);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record event", d);
+}
+
+static const char *col_or_null(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+/* Reads the EVENT_COLS of the current row; the strings live until the next step. */
+static void row_event(sqlite3_stmt *s, struct reg_event *e)
+{
+	const char *result;
+
+	e->time = sqlite3_column_int64(s, 0);
+	e->type = col_or_null(s, 1);
+	e->op = col_or_null(s, 2);
+	e->actor_uid = (uint32_t)sqlite3_column_int64(s, 3);
+	e->actor_auid = sqlite3_column_type(s, 4) == SQLITE_NULL
+			    ? (uint32_t)-1
+			    : (uint32_t)sqlite3_column_int64(s, 4);
+	e->host = col_or_null(s, 5);
+	e->fp = col_or_null(s, 6);
+	result = col_or_null(s, 7);
+	e->success = result && !strcmp(result, "success");
+	e->detail = col_or_null(s, 8);
+}
+
+/* Steps s (bound by the caller) and calls cb for each event row. */
+static int events_walk(struct sqlite_reg *r, sqlite3_stmt *s, reg_event_cb cb, void *ctx,
+		       struct rjh_diag *d)
+{
+	struct reg_event e;
+	int rc = RJH_OK, src;
+
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		row_event(s, &e);
+		rc = cb(&e, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "list events", d);
+	done(s);
+	return rc;
+}
+
+static int sq_events_each(struct reg *store, reg_event_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_EVENTS, d, &rc);
+
+	return s ? events_walk(r, s, cb, ctx, d) : rc;
+}
+
+static int sq_events_find(struct reg *store, const struct reg_event_filter *f, reg_event_cb cb,
+			  void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, f->host ? Q_EVENTS_HOST : Q_EVENTS_SINCE, d, &rc);
+
+	if (!s)
+		return rc;
+	if (f->host)
+		bind_text(r, s, ":host", f->host);
+	if (f->uid >= 0)
+		bind_int(r, s, ":uid", f->uid);
+	bind_int(r, s, ":since", f->since);
+	return events_walk(r, s, cb, ctx, d);
+}
+
+static int sq_policy_generation(struct reg *store, uint64_t *gen_out, uint64_t *floor_out,
+				struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_POLICY_GEN, d, &rc);
+
+	*gen_out = *floor_out = 0;
+	if (!s)
+		return rc;
+	src = step(r, s);
+	if (src == SQLITE_ROW) {
+		*gen_out = (uint64_t)sqlite3_column_int64(s, 0);
+		*floor_out = (uint64_t)sqlite3_column_int64(s, 1);
+	} else {
+		rc = reg_fail(r, src, "read the policy generation", d);
+	}
+	done(s);
+	return rc;
+}
+
+static int sq_policy_changes(struct reg *store, uint64_t since,
+			     int (*cb)(const char *host, void *ctx), void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_POLICY_CHANGES, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", (int64_t)since);
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		rc = cb((const char *)sqlite3_column_text(s, 0), ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read the policy log", d);
+	done(s);
+	return rc;
+}
+
+static int sq_policy_log_prune(struct reg *store, uint64_t upto, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	uint64_t gen, floor;
+	int rc = sq_policy_generation(&r->base, &gen, &floor, d), src;
+	sqlite3_stmt *s;
+
+	/* A snapshot ahead of the registry (restored from a backup) is rebuilt, not believed. */
+	if (upto > gen)
+		upto = gen;
+	if (rc < 0 || upto <= floor)
+		return rc;
+	s = stmt(r, Q_POLICY_PRUNE, d, &rc);
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", (int64_t)upto);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "prune the policy log", d);
+	return set_setting_u64(r, "policy_log_floor", upto, d);
+}
+
+/* Reads the LOGIN_COLS of the current row: the host, and its key unless the host has none. */
+static bool row_login(sqlite3_stmt *s, struct reg_host *h, struct reg_key *k)
+{
+	const int c0 = HOST_NCOLS; /* the key's columns */
+
+	row_host(s, h);
+	if (sqlite3_column_type(s, c0) == SQLITE_NULL)
+		return false;
+	/* Field by field: a memset of the whole key (8 KiB) per row cost a rebuild 30%. */
+	k->id = sqlite3_column_int64(s, c0);
+	k->host_id = h->id;
+	memcpy(k->host, h->name, sizeof(k->host));
+	copy_col(k->type, sizeof(k->type), s, c0 + 1);
+	copy_col(k->b64, sizeof(k->b64), s, c0 + 2);
+	copy_col(k->fp, sizeof(k->fp), s, c0 + 3);
+	k->created = sqlite3_column_int64(s, c0 + 4);
+	k->expires = sqlite3_column_int64(s, c0 + 5);
+	k->comment[0] = '\0';
+	k->revoked = 0;
+	return true;
+}
+
+static int sq_login_rows(struct reg *store, const char *name, reg_login_cb cb, void *ctx,
+			 struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct reg_host h;
+	struct reg_key *k;
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, name ? Q_LOGIN_ONE : Q_LOGIN_ALL, d, &rc);
+
+	if (!s)
+		return rc;
+	k = malloc(sizeof(*k));
+	if (!k) {
+		done(s);
+		return diag_set(d, RJH_ENOMEM, "out of memory");
+	}
+	if (name)
+		bind_text(r, s, "?1", name);
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		bool have_key = row_login(s, &h, k);
+
+		rc = cb(&h, have_key ? k : NULL, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read hosts and keys", d);
+	done(s);
+	free(k);
+	return rc;
+}
+
+/* Runs prune statement id for cutoff before; sets *n_out to the rows it deleted. */
+static int prune_one(struct sqlite_reg *r, enum q id, int64_t before, int64_t *n_out,
+		     const char *what, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, id, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", before);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, what, d);
+	*n_out = sqlite3_changes64(r->db);
+	return RJH_OK;
+}
+
+static int sq_prune(struct reg *store, int64_t before, int64_t *sessions_out, int64_t *events_out,
+		    struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc;
+
+	*sessions_out = 0;
+	*events_out = 0;
+	/* Both deletes or neither: the caller commits or rolls back the two together. */
+	if (sqlite3_get_autocommit(r->db))
+		return diag_set(d, RJH_EINVAL, "prune needs a write transaction (reg_begin)");
+	rc = prune_one(r, Q_PRUNE_SESSIONS, before, sessions_out, "prune sessions", d);
+	if (rc == 0)
+		rc = prune_one(r, Q_PRUNE_EVENTS, before, events_out, "prune events", d);
+	/* A spooled record from before the cutoff, drained later, must not bring its row back. */
+	if (rc == 0)
+		rc = set_setting_u64(r, "events_pruned_before", (uint64_t)(before > 0 ? before : 0),
+				     d);
+	return rc;
+}
+
+static int sq_events_pruned_before(struct reg *store, int64_t *before_out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_SETTING_GET, d, &rc);
+
+	*before_out = 0;
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", "events_pruned_before");
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		*before_out = sqlite3_column_int64(s, 0);
+	else if (src != SQLITE_DONE) /* DONE: never pruned */
+		rc = reg_fail(r, src, "read the prune cutoff", d);
+	done(s);
+	return rc;
+}
+
+/* The size of the registry file in bytes. */
+static int file_size(struct sqlite_reg *r, int64_t *size_out, struct rjh_diag *d)
+{
+	struct stat st;
+
+	if (stat(r->path, &st) < 0)
+		return diag_set(d, RJH_ESYS, "%s: %s", r->path, strerror(errno));
+	*size_out = (int64_t)st.st_size;
+	return RJH_OK;
+}
+
+static int sq_vacuum(struct reg *store, int64_t *before_out, int64_t *after_out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc;
+
+	*before_out = 0;
+	*after_out = 0;
+	if (!sqlite3_get_autocommit(r->db))
+		return diag_set(d, RJH_EINVAL, "VACUUM cannot run inside a transaction");
+	rc = file_size(r, before_out, d);
+	if (rc == 0)
+		rc = exec(r, "VACUUM", "vacuum", d);
+	if (rc == 0)
+		rc = file_size(r, after_out, d);
+	return rc;
+}
+
+/* How long a backup step that found the registry locked waits before the next. */
+#define BACKUP_BUSY_SLEEP_MS 20
+
+/* Steps src into dst until done (reg_backup). Returns 0 or an rjh code naming dest. */
+static int backup_copy(struct sqlite_reg *r, struct sqlite_reg *dst, struct reg_backup_info *out,
+		       struct rjh_diag *d)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst->db, "main", r->db, "main");
+	int src = SQLITE_OK, waited = 0, copied = 0, step = REG_BACKUP_PAGES;
+
+	if (!b)
+		return reg_fail(dst, sqlite3_extended_errcode(dst->db), "backup", d);
+	for (;;) {
+		src = sqlite3_backup_step(b, step);
+		if (src == SQLITE_DONE)
+			break;
+		if (src == SQLITE_OK) {
+			int total = sqlite3_backup_pagecount(b);
+			int now = total - sqlite3_backup_remaining(b);
+
+			/* Progress went back or stood still: a writer committed, the copy
+			 * restarted. */
+			if (now <= copied && ++out->restarts >= REG_BACKUP_RESTARTS)
+				step = -1;
+			copied = now;
+			continue;
+		}
+		if ((src & 0xff) != SQLITE_BUSY && (src & 0xff) != SQLITE_LOCKED)
+			break;
+		if (waited >= r->busy_ms)
+			break;
+		sqlite3_sleep(BACKUP_BUSY_SLEEP_MS);
+		waited += BACKUP_BUSY_SLEEP_MS;
+	}
+	sqlite3_backup_finish(b);
+	if (src == SQLITE_DONE)
+		return RJH_OK;
+	/* A lock is the registry's; anything else (full, I/O) happened writing the copy. */
+	if ((src & 0xff) == SQLITE_BUSY || (src & 0xff) == SQLITE_LOCKED)
+		return reg_fail(r, src, "backup", d);
+	if ((src & 0xff) == SQLITE_FULL)
+		return diag_set(d, RJH_ESYS, "%s: no space left on the file system", dst->path);
+	if ((src & 0xff) == SQLITE_IOERR || (src & 0xff) == SQLITE_CANTOPEN ||
+	    (src & 0xff) == SQLITE_READONLY)
+		return diag_set(d, RJH_ESYS, "%s: cannot write the copy (%s)", dst->path,
+				sqlite3_errstr(src));
+	return reg_fail(r, src, "backup", d);
+}
+
+/* The copy passes integrity_check, is an rjh registry, and says what it holds. */
+static int backup_check(struct sqlite_reg *dst, struct reg_backup_info *out, struct rjh_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int ids[2] = {0, 0}, src, rc;
+	char first[256] = "";
+
+	src = sqlite3_prepare_v2(dst->db, "PRAGMA integrity_check", -1, &s, NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(first, sizeof(first), s, 0);
+		src = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_OK)
+		return reg_fail(dst, src, "integrity_check", d);
+	if (strcmp(first, "ok") != 0)
+		return diag_set(d, RJH_EREGISTRY, "%s: the copy fails integrity_check: %s",
+				dst->path, first);
+	rc = read_ints(dst,
+		       "SELECT (SELECT application_id FROM pragma_application_id), "
+		       "(SELECT user_version FROM pragma_user_version)",
+		       ids, 2, d);
+	if (rc < 0)
+		return rc;
+	if (ids[0] != REG_APP_ID)
+		return diag_set(d, RJH_EREGISTRY, "%s: the copy is not an rjh registry", dst->path);
+	out->schema = ids[1];
+	out->hosts = sq_count(&dst->base, "hosts");
+	out->keys = sq_count(&dst->base, "keys");
+	out->sessions = sq_count(&dst->base, "sessions");
+	out->events = sq_count(&dst->base, "events");
+	if (out->hosts < 0 || out->keys < 0 || out->sessions < 0 || out->events < 0)
+		return diag_set(d, RJH_EREGISTRY, "%s: cannot count the copy's rows", dst->path);
+	return RJH_OK;
+}
+
+static int sq_backup(struct reg *store, const char *dest, struct reg_backup_info *out,
+		     struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct sqlite_reg dst = {.busy_ms = 0};
+	int src, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(dest) >= sizeof(dst.path))
+		return diag_set(d, RJH_EINVAL, "backup path is too long");
+	snprintf(dst.path, sizeof(dst.path), "%s", dest);
+	/* NB. The caller made dest and holds no descriptor of it: closing one would drop our locks.
+	 */
+	src = sqlite3_open_v2(dest, &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (src != SQLITE_OK) {
+		rc = diag_set(d, RJH_ESYS, "%s: cannot open the copy (%s)", dest,
+			      sqlite3_errstr(src));
+		goto out;
+	}
+	sqlite3_extended_result_codes(dst.db, 1);
+	/* No journal file beside the copy: a failed copy is removed whole anyway. */
+	rc =
+	    exec(&dst, "PRAGMA journal_mode = MEMORY; PRAGMA trusted_schema = OFF", "configure", d);
+	if (rc < 0)
+		goto out;
+	/* Locked: sleep between steps here, rather than wait inside one for the whole timeout. */
+	sqlite3_busy_timeout(r->db, 0);
+	rc = backup_copy(r, &dst, out, d);
+	sqlite3_busy_timeout(r->db, r->busy_ms);
+	if (rc == 0)
+		rc = backup_check(&dst, out, d);
+out:
+	sqlite3_close(dst.db);
+	return rc;
+}
+
+static int sq_backup_add(struct reg *store, int64_t now, const char *path, int64_t bytes,
+			 const struct reg_backup_info *info, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_BACKUP_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":time", now);
+	bind_text(r, s, ":path", path);
+	bind_int(r, s, ":bytes", bytes);
+	bind_int(r, s, ":schema", info->schema);
+	bind_int(r, s, ":hosts", info->hosts);
+	bind_int(r, s, ":keys", info->keys);
+	bind_int(r, s, ":sessions", info->sessions);
+	bind_int(r, s, ":events", info->events);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record the backup", d);
+}
+
+static int sq_host_set_policy(struct reg *store, const struct reg_host *h, int64_t now,
+			      struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_HOST_POLICY, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":id", h->id);
+	bind_text(r, s, ":cidrs", h->cidrs[0] ? h->cidrs : NULL);
+	if (h->expires)
+		bind_int(r, s, ":expires", h->expires);
+	bind_int(r, s, ":now", now);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "update host", d);
+	return sqlite3_changes(r->db) == 1 ? RJH_OK : diag_set(d, RJH_ENOENT, "no such host");
+}
+
+static int sq_ident_generation(struct reg *store, uint64_t *gen_out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	char gbuf[32];
+	int rc = find_setting(r, "generation", gbuf, sizeof(gbuf), d);
+
+	*gen_out = 0;
+	if (rc == RJH_ENOENT)
+		return RJH_OK;
+	if (rc < 0)
+		return rc;
+	*gen_out = strtoull(gbuf, NULL, 10);
+	return RJH_OK;
+}
+
+static int sq_ident_changed(struct reg *store, uint64_t *gen_out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	char gbuf[32];
+	uint64_t gen = 0;
+
+	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
+		gen = strtoull(gbuf, NULL, 10);
+	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
+	*gen_out = gen + 1;
+	return set_setting(r, "generation", gbuf, d);
+}
+
+static int sq_idents_each(struct reg *store, reg_ident_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	char name[NAME_HOST_SIZE];
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_IDENTS, d, &rc);
+
+	if (!s)
+		return rc;
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		copy_col(name, sizeof(name), s, 0);
+		rc = cb(name, (uint32_t)sqlite3_column_int64(s, 1), ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, "read hosts", d);
+	done(s);
+	return rc;
+}
+
+const struct reg_ops reg_sqlite_ops = {
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .begin_read = sq_begin_read,
+    .end_read = sq_end_read,
+    .settings = sq_settings,
+    .ident_changed = sq_ident_changed,
+    .ident_generation = sq_ident_generation,
+    .idents_each = sq_idents_each,
+    .host_gid = sq_host_gid,
+    .host_get = sq_host_get,
+    .host_add = sq_host_add,
+    .host_set_disabled = sq_host_set_disabled,
+    .host_remove = sq_host_remove,
+    .hosts_each = sq_hosts_each,
+    .count = sq_count,
+    .key_add = sq_key_add,
+    .key_find = sq_key_find,
+    .key_revoke = sq_key_revoke,
+    .keys_each = sq_keys_each,
+    .host_key_add = sq_host_key_add,
+    .host_keys_clear = sq_host_keys_clear,
+    .host_keys_each = sq_host_keys_each,
+    .known_hosts_each = sq_known_hosts_each,
+    .grant_add = sq_grant_add,
+    .grant_del = sq_grant_del,
+    .grants_each = sq_grants_each,
+    .session_last = sq_session_last,
+    .sessions_each = sq_sessions_each,
+    .sessions_host_each = sq_sessions_host_each,
+    .session_open = sq_session_open,
+    .session_end = sq_session_end,
+    .presence_each = sq_presence_each,
+    .policy_generation = sq_policy_generation,
+    .policy_changes = sq_policy_changes,
+    .policy_log_prune = sq_policy_log_prune,
+    .login_rows = sq_login_rows,
+    .events_pruned_before = sq_events_pruned_before,
+    .changes = sq_changes,
+    .event_add = sq_event_add,
+    .events_each = sq_events_each,
+    .events_find = sq_events_find,
+    .prune = sq_prune,
+    .vacuum = sq_vacuum,
+    .backup = sq_backup,
+    .backup_add = sq_backup_add,
+    .host_set_policy = sq_host_set_policy,
+};
