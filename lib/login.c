@@ -127,6 +127,7 @@ static int record(const struct login_view *lv, const char *name, struct cur *c, 
 static int read_head(struct cur *c, const char *name, uint32_t uid, struct reg_host *h)
 {
 	uint32_t flags;
+	int i;
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->name, sizeof(h->name), "%s", name);
@@ -136,8 +137,16 @@ static int read_head(struct cur *c, const char *name, uint32_t uid, struct reg_h
 	h->disabled = (flags & LOGIN_DISABLED) != 0;
 	h->created = get_i64(c);
 	h->updated = get_i64(c);
-	h->expires = get_i64(c);
-	get_str(c, h->cidrs, sizeof(h->cidrs));
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (!f->login)
+			continue;
+		if (f->kind == REG_FIELD_TIME)
+			*(int64_t *)REG_HOST_AT(h, f) = get_i64(c);
+		else
+			get_str(c, REG_HOST_AT(h, f), f->size);
+	}
 	h->nkeys = (int)get_u32(c);
 	/* The entry and the record name the same uid, and a key count the data can hold. */
 	if (c->bad || h->uid != uid || h->nkeys < 0 || (size_t)h->nkeys > c->n / 30)
@@ -238,7 +247,7 @@ static int put_str(struct util_buf *b, const char *s)
 
 int login_put_host(struct util_buf *b, const struct reg_host *h, uint32_t nkeys)
 {
-	int rc = put_u32(b, LOGIN_RECORD_VERSION);
+	int rc = put_u32(b, LOGIN_RECORD_VERSION), i;
 
 	if (rc == 0)
 		rc = put_i64(b, h->id);
@@ -250,10 +259,16 @@ int login_put_host(struct util_buf *b, const struct reg_host *h, uint32_t nkeys)
 		rc = put_i64(b, h->created);
 	if (rc == 0)
 		rc = put_i64(b, h->updated);
-	if (rc == 0)
-		rc = put_i64(b, h->expires);
-	if (rc == 0)
-		rc = put_str(b, h->cidrs);
+	for (i = 0; rc == 0 && i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (!f->login)
+			continue;
+		if (f->kind == REG_FIELD_TIME)
+			rc = put_i64(b, *(const int64_t *)REG_HOST_AT_CONST(h, f));
+		else
+			rc = put_str(b, REG_HOST_AT_CONST(h, f));
+	}
 	if (rc == 0)
 		rc = put_u32(b, nkeys);
 	return rc;

@@ -19,7 +19,9 @@
  *
  * Record (native byte order, written on the machine that reads it):
  *   u32 LOGIN_RECORD_VERSION, i64 host id, u32 uid, u32 flags (1: disabled),
- *   i64 created, i64 updated, i64 expires (0: never), str cidrs, u32 nkeys,
+ *   i64 created, i64 updated, then each policy field that REG_HOST_POLICY
+ *   (reg.h) marks login, in its order: i64 for TIME (0: unset), str else;
+ *   then u32 nkeys,
  *   then per key: i64 id, i64 created, i64 expires, str type, str base64,
  *   str fingerprint.
  * Grants: u32 LOGIN_RECORD_VERSION, u32 count, then per grant: str
@@ -39,8 +41,14 @@
 #include "snap.h"
 #include "util.h"
 
-#define LOGIN_RECORD_VERSION 1
-#define LOGIN_DISABLED       1u
+/*
+ * The record's layout follows the login fields of REG_HOST_POLICY, so its
+ * version counts them: 1 with expires and cidrs. NB. replacing a field by
+ * another keeps the count: bump the base then.
+ */
+#define REG_HOST_LOGIN_(m, opt, col, kind, login, ...) +login
+#define LOGIN_RECORD_VERSION                           (0 REG_HOST_POLICY(REG_HOST_LOGIN_) - 1)
+#define LOGIN_DISABLED                                 1u
 
 /* Paths of the login pair for a registry. */
 int login_paths(const char *registry, char *base, char *delta, size_t len);

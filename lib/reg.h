@@ -28,16 +28,58 @@ enum reg_mode {
 
 struct reg;
 
+/*
+ * A host's policy fields, each once, here: the store's columns, the login
+ * snapshot's record, and rjh-admin's options (enroll, modify), audit
+ * details, show and JSON all follow this list (HACKING.md).
+ * X(member, opt, column, kind, login, enroll, clear, unset, arg, help):
+ *   member  of struct reg_host; opt: its --OPTION and JSON key
+ *   column  in the hosts table (sql/)
+ *   kind    TIME (int64_t, 0: unset), CIDRS (util_parse_cidrs' canonical
+ *           list, "": unset) or TEXT (printable, at most REG_TEXT_MAX)
+ *   login   1: the login snapshot carries it, for lib/policy.c to decide on
+ *   enroll  1: enroll takes the option too (modify takes every one)
+ *   clear   the word modify takes to unset it; unset: how show says unset
+ *   arg     the option's argument in --help; help: its --help text
+ */
+#define REG_HOST_POLICY(X)                                                                         \
+	X(expires, "expires", "expires", TIME, 1, 1, "never", "never", "DATE",                     \
+	  "the host may log in until DATE (YYYY-MM-DD, end of that\n"                              \
+	  "                   day UTC, or YYYY-MM-DDTHH:MM:SSZ)")                                  \
+	X(cidrs, "from", "source_cidrs", CIDRS, 1, 1, "any", "any address", "CIDRS",               \
+	  "the host may connect only from these addresses\n"                                       \
+	  "                   (CIDR[,CIDR...])")
+
+#define REG_TEXT_MAX                            255
+#define REG_DECL_TIME(m)                        int64_t m
+#define REG_DECL_CIDRS(m)                       char m[1024]
+#define REG_DECL_TEXT(m)                        char m[REG_TEXT_MAX + 1]
+#define REG_HOST_MEMBER(m, opt, col, kind, ...) REG_DECL_##kind(m);
+
 struct reg_host {
 	int64_t id;
 	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 	bool disabled;
 	int64_t created, updated;
-	int64_t expires;  /* 0: never */
-	char cidrs[1024]; /* "" when unrestricted */
-	int nkeys;        /* keys that are not revoked */
+	REG_HOST_POLICY(REG_HOST_MEMBER)
+	int nkeys; /* keys that are not revoked */
 };
+
+/* The policy fields as data, in REG_HOST_POLICY's order (reg.c). */
+enum reg_field_kind { REG_FIELD_TIME, REG_FIELD_CIDRS, REG_FIELD_TEXT };
+struct reg_host_field {
+	const char *opt, *column, *clear, *unset, *arg, *help;
+	enum reg_field_kind kind;
+	bool login, enroll;
+	size_t off, size; /* of the member in struct reg_host */
+};
+#define REG_HOST_COUNT_(...) +1
+#define REG_HOST_NPOLICY     (0 REG_HOST_POLICY(REG_HOST_COUNT_))
+extern const struct reg_host_field reg_host_fields[REG_HOST_NPOLICY];
+/* Field f of h: an int64_t for TIME, a char[f->size] otherwise. */
+#define REG_HOST_AT(h, f)       ((void *)((char *)(h) + (f)->off))
+#define REG_HOST_AT_CONST(h, f) ((const void *)((const char *)(h) + (f)->off))
 
 struct reg_key {
 	int64_t id;
@@ -142,8 +184,8 @@ int reg_host_gid(struct reg *r, uint32_t *gid, struct rjh_diag *d);
 /* Hosts. */
 int reg_host_get(struct reg *r, const char *name, struct reg_host *out, struct rjh_diag *d);
 /*
- * Adds the host in->name with in's policy (cidrs, expires; the rest of in
- * is ignored), active, at the next never-used uid. Sets *out (if not NULL)
+ * Adds the host in->name with in's policy (the REG_HOST_POLICY fields; the
+ * rest of in is ignored), active, at the next never-used uid. Sets *out (if not NULL)
  * to the host as added. RJH_EEXIST if the name is taken.
  */
 int reg_host_add(struct reg *r, const struct reg_host *in, int64_t now, struct reg_host *out,
@@ -317,9 +359,9 @@ int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
 		   const struct reg_backup_info *info, struct rjh_diag *d);
 
 /*
- * Inside a write transaction: writes h's policy, as the caller changed it,
- * to the host with h->id: cidrs (canonical, as util_parse_cidrs writes them;
- * "": any address) and expires (0: never), and sets updated to now. The
+ * Inside a write transaction: writes h's policy (every REG_HOST_POLICY
+ * field), as the caller changed it, to the host with h->id, and sets
+ * updated to now. The
  * policy_log trigger records the host, so the next publish carries the
  * change to the login snapshot. RJH_ENOENT when no host has h->id.
  */

@@ -19,11 +19,19 @@
  * Each table's columns are listed once, here, in the order its row_*
  * function reads them; t is the table's alias with its dot ("h."), or "".
  */
-/* row_host: HOST_NCOLS columns; statements that count keys add HOST_NKEYS after them. */
-#define HOST_COLS(t)                                                                               \
-	t "id, " t "name, " t "uid, " t "state, " t "created, " t "updated, " t "source_cidrs, " t \
-	  "expires"
-#define HOST_NCOLS 8
+/*
+ * row_host: HOST_NCOLS columns over "hosts h", the fixed ones and then each
+ * policy field's (REG_HOST_POLICY); statements that count keys add
+ * HOST_NKEYS after them.
+ */
+#define HOST_POLICY_COL(m, opt, col, ...)   ", h." col
+#define HOST_POLICY_SET(m, opt, col, ...)   ", " col " = :" col
+#define HOST_POLICY_NAME(m, opt, col, ...)  ", " col
+#define HOST_POLICY_PARAM(m, opt, col, ...) ", :" col
+#define HOST_COLS                                                                                  \
+	"h.id, h.name, h.uid, h.state, h.created, h.updated" REG_HOST_POLICY(HOST_POLICY_COL)
+#define HOST_FIXED_COLS 6
+#define HOST_NCOLS      (HOST_FIXED_COLS + REG_HOST_NPOLICY)
 #define HOST_NKEYS(t)                                                                              \
 	"(SELECT count(*) FROM keys k WHERE k.host_id = " t "id AND k.revoked IS NULL)"
 
@@ -100,7 +108,7 @@ enum q {
  * not revoked or NULLs (what the login snapshot holds of a key).
  */
 #define LOGIN_COLS                                                                                 \
-	HOST_COLS("h.")                                                                            \
+	HOST_COLS                                                                                  \
 	", k.id, k.algorithm, k.blob, k.fingerprint, k.created, k.expires "                        \
 	"FROM hosts h LEFT JOIN keys k ON k.host_id = h.id AND k.revoked IS NULL"
 
@@ -108,14 +116,15 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [Q_SETTING_PUT] = "INSERT INTO settings(name, value) VALUES (?1, ?2) "
 		      "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-    [Q_HOST_GET] = "SELECT " HOST_COLS("") ", " HOST_NKEYS("hosts.") " FROM hosts WHERE name = ?1",
-    [Q_HOST_ADD] = "INSERT INTO hosts(name, uid, state, created, updated, source_cidrs, "
-		   "expires) VALUES (:name, :uid, 'active', :now, :now, :cidrs, :expires)",
+    [Q_HOST_GET] = "SELECT " HOST_COLS ", " HOST_NKEYS("h.") " FROM hosts h WHERE name = ?1",
+    [Q_HOST_ADD] = "INSERT INTO hosts(name, uid, state, created, updated" REG_HOST_POLICY(
+	HOST_POLICY_NAME) ") VALUES (:name, :uid, 'active', :now, "
+			  ":now" REG_HOST_POLICY(HOST_POLICY_PARAM) ")",
     [Q_HOST_STATE] = "UPDATE hosts SET state = :state, updated = :now WHERE id = :id",
-    [Q_HOST_POLICY] = "UPDATE hosts SET source_cidrs = :cidrs, expires = :expires, updated = :now "
-		      "WHERE id = :id",
+    [Q_HOST_POLICY] =
+	"UPDATE hosts SET updated = :now" REG_HOST_POLICY(HOST_POLICY_SET) " WHERE id = :id",
     [Q_HOST_DEL] = "DELETE FROM hosts WHERE id = ?1",
-    [Q_HOST_ALL] = "SELECT " HOST_COLS("") ", " HOST_NKEYS("hosts.") " FROM hosts ORDER BY name",
+    [Q_HOST_ALL] = "SELECT " HOST_COLS ", " HOST_NKEYS("h.") " FROM hosts h ORDER BY name",
     [Q_GRANT_DEL_EXACT] = "DELETE FROM grants WHERE pattern = ?1",
     [Q_KEY_ADD] = "INSERT INTO keys(host_id, algorithm, blob, fingerprint, comment, created, "
 		  "expires) VALUES (:host_id, :algorithm, :blob, :fp, :comment, :now, :expires)",
@@ -145,15 +154,18 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_SESSION_END_PID] = "UPDATE sessions SET ended = :now, end_reason = :reason "
 			  "WHERE host = :host AND sshd_pid = :pid AND ended IS NULL",
     /* Every host and its newest session: one index probe per host (sessions_host). */
-    [Q_PRESENCE] = "SELECT " HOST_COLS("h.") ", " HOST_NKEYS("h.") ", " SESSION_COLS(
+    [Q_PRESENCE] = "SELECT " HOST_COLS ", " HOST_NKEYS("h.") ", " SESSION_COLS(
 	"s.") " "
 	      "FROM hosts h "
 	      "LEFT JOIN sessions s ON s.id = coalesce((SELECT id FROM sessions WHERE "
-	      "host = h.name AND ended IS NULL ORDER BY started DESC, id DESC LIMIT 1), "
-	      "(SELECT id FROM sessions WHERE host = h.name ORDER BY started DESC, id DESC "
+	      "host = h.name AND ended IS NULL ORDER BY started DESC, id DESC LIMIT "
+	      "1), "
+	      "(SELECT id FROM sessions WHERE host = h.name ORDER BY started DESC, id "
+	      "DESC "
 	      "LIMIT 1)) ORDER BY h.name",
     [Q_EVENTS] = "SELECT " EVENT_COLS " FROM events ORDER BY id",
-    /* :uid NULL: anyone. The index (host, time) or (time) already yields time, id order. */
+    /* :uid NULL: anyone. The index (host, time) or (time) already yields time, id
+       order. */
     [Q_EVENTS_HOST] =
 	"SELECT " EVENT_COLS " FROM events WHERE host = :host AND time >= :since "
 	"AND (:uid IS NULL OR actor_uid = :uid OR actor_auid = :uid) ORDER BY time, id",
@@ -187,13 +199,14 @@ static const char *const q_sql[Q_COUNT_] = {
 		    "fingerprint, result, detail, origin) VALUES (:time, :type, :op, :actor_uid, "
 		    ":actor_auid, :host, :fp, :result, :detail, :origin) "
 		    "ON CONFLICT(origin) WHERE origin IS NOT NULL DO NOTHING",
-    /* Ended rows only, through sessions_ended (schema 6); an open row is never pruned. */
+    /* Ended rows only, through sessions_ended (schema 6); an open row is never pruned.
+     */
     [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
     /* Through events_time (schema 3). */
     [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
-    [Q_BACKUP_ADD] =
-	"INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
-	"events) VALUES (:time, :path, :bytes, :schema, :hosts, :keys, :sessions, :events)",
+    [Q_BACKUP_ADD] = "INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
+		     "events) VALUES (:time, :path, :bytes, :schema, :hosts, :keys, :sessions, "
+		     ":events)",
 };
 
 struct sqlite_reg {
@@ -770,6 +783,8 @@ static int sq_host_gid(struct reg *store, uint32_t *gid, struct rjh_diag *d)
 /* Reads the HOST_COLS that start at column 0 (nkeys is left 0). */
 static void row_host(sqlite3_stmt *s, struct reg_host *h)
 {
+	int i;
+
 	memset(h, 0, sizeof(*h));
 	h->id = sqlite3_column_int64(s, 0);
 	copy_col(h->name, sizeof(h->name), s, 1);
@@ -777,8 +792,33 @@ static void row_host(sqlite3_stmt *s, struct reg_host *h)
 	h->disabled = strcmp((const char *)sqlite3_column_text(s, 3), "active") != 0;
 	h->created = sqlite3_column_int64(s, 4);
 	h->updated = sqlite3_column_int64(s, 5);
-	copy_col(h->cidrs, sizeof(h->cidrs), s, 6);
-	h->expires = sqlite3_column_int64(s, 7);
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (f->kind == REG_FIELD_TIME)
+			*(int64_t *)REG_HOST_AT(h, f) =
+			    sqlite3_column_int64(s, HOST_FIXED_COLS + i);
+		else
+			copy_col(REG_HOST_AT(h, f), f->size, s, HOST_FIXED_COLS + i);
+	}
+}
+
+/* Binds each policy field of h to its :column; an unset one (0, "") stays NULL. */
+static void bind_policy(struct sqlite_reg *r, sqlite3_stmt *s, const struct reg_host *h)
+{
+	char param[64];
+	int i;
+
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+		const void *v = REG_HOST_AT_CONST(h, f);
+
+		snprintf(param, sizeof(param), ":%s", f->column);
+		if (f->kind == REG_FIELD_TIME && *(const int64_t *)v)
+			bind_int(r, s, param, *(const int64_t *)v);
+		else if (f->kind != REG_FIELD_TIME && *(const char *)v)
+			bind_text(r, s, param, v);
+	}
 }
 
 /* row_host, and the HOST_NKEYS column after the HOST_COLS. */
@@ -831,9 +871,7 @@ static int sq_host_add(struct reg *store, const struct reg_host *in, int64_t now
 	bind_text(r, s, ":name", in->name);
 	bind_int(r, s, ":uid", uid);
 	bind_int(r, s, ":now", now);
-	bind_text(r, s, ":cidrs", in->cidrs[0] ? in->cidrs : NULL);
-	if (in->expires)
-		bind_int(r, s, ":expires", in->expires);
+	bind_policy(r, s, in);
 	src = step(r, s);
 	done(s);
 	if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -1862,9 +1900,7 @@ static int sq_host_set_policy(struct reg *store, const struct reg_host *h, int64
 	if (!s)
 		return rc;
 	bind_int(r, s, ":id", h->id);
-	bind_text(r, s, ":cidrs", h->cidrs[0] ? h->cidrs : NULL);
-	if (h->expires)
-		bind_int(r, s, ":expires", h->expires);
+	bind_policy(r, s, h);
 	bind_int(r, s, ":now", now);
 	src = step(r, s);
 	done(s);

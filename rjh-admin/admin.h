@@ -57,12 +57,21 @@ struct admin {
 	} ident;
 };
 
+/* Which host policy options (REG_HOST_POLICY) a command takes. */
+enum admin_policy_use {
+	ADMIN_POLICY_NONE,
+	ADMIN_POLICY_ENROLL, /* those marked enroll */
+	ADMIN_POLICY_MODIFY, /* all, each with its clear word */
+};
+
 struct admin_cmd {
 	const char *name;
 	int (*run)(struct admin *a, int argc, char **argv);
 	const char *usage;   /* arguments, after the command name */
 	const char *summary; /* one line */
 	const char *help;    /* the options and what the command does */
+	/* usage and help go on with the host policy options, from REG_HOST_POLICY */
+	enum admin_policy_use policy;
 };
 
 /* Every command, NULL-terminated. */
@@ -151,16 +160,38 @@ int admin_read_host_key(struct admin *a, const char *path, struct key *k);
 #define ADMIN_SERVER_MAX 253
 int admin_server_name(struct admin *a, const char *opt, char *buf, size_t len);
 
-/* --expires, --from and --comment of enroll, add-key and modify. */
+/*
+ * The options of enroll, add-key and modify: a host's policy (each field of
+ * REG_HOST_POLICY, reg.h) and a key's expiry and comment.
+ */
 struct admin_policy_opts {
-	const char *expires_s, *from_s, *comment; /* as given; NULL: not given */
-	/* modify: "never" and "any" clear, and a date already past is taken (access ends now). */
+	/* The host's, in reg_host_fields' order, as given; NULL: not given. */
+	const char *given[REG_HOST_NPOLICY];
+	struct reg_host host; /* the given ones, parsed; the rest zero */
+	/* The key's: add-key --expires, enroll and add-key --comment. */
+	const char *key_expires_s, *comment;
+	int64_t key_expires; /* parsed; 0: never */
+	/* modify: each field's clear word unsets it, and a date already past is taken. */
 	bool modify;
-	int64_t expires;  /* parsed; 0: never */
-	char cidrs[1024]; /* canonical; "": any address */
 };
 /* Checks and parses o before anything is opened. EXIT_OK, or the exit code after saying why. */
 int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o);
+/*
+ * Appends the host policy options (for enroll, only those it takes) to
+ * opts[*n], pointing at o->given; the caller ends the table.
+ */
+void admin_policy_opt_table(struct admin_policy_opts *o, enum admin_policy_use use,
+			    struct admin_opt *opts, size_t *n);
+/* The number of host policy options given. */
+int admin_policy_given(const struct admin_policy_opts *o);
+/* Sets in h the fields o gives: what was not given stays. */
+void admin_policy_apply(const struct admin_policy_opts *o, struct reg_host *h);
+/* "OPT=VALUE ..." of the fields o gives, as h has them, for an audit record's detail. */
+void admin_policy_detail(const struct admin_policy_opts *o, const struct reg_host *h, char *buf,
+			 size_t len);
+/* How show and modify say field f of h: its value, or its unset word. */
+const char *admin_policy_value(const struct reg_host *h, const struct reg_host_field *f, char *buf,
+			       size_t len);
 
 /*
  * Writes the sshd drop-in for c (sshd_dropin.c) to f: the one text that

@@ -249,7 +249,9 @@ static int cmd_audit(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_audit = {
-    "audit", cmd_audit, "[--host NAME] [--user USER] [--since TIME] [--json]",
+    "audit",
+    cmd_audit,
+    "[--host NAME] [--user USER] [--since TIME] [--json]",
     "Show the audit trail: tunnels, connections, refusals, admin changes",
     "Options:\n"
     "  --host NAME    events about this host (enrolled or not any more)\n"
@@ -264,4 +266,5 @@ const struct admin_cmd admin_cmd_audit = {
     "RESULT, HOST, ACTOR (user name, and the login user when it differs),\n"
     "FINGERPRINT and DETAIL (key=value: addr=, socket=, bytes_to_host=,\n"
     "bytes_from_host=, reason=, ...). The events come from the registry's\n"
-    "events table, which mirrors every kernel audit record rjh sends.\n"};
+    "events table, which mirrors every kernel audit record rjh sends.\n",
+    ADMIN_POLICY_NONE};

@@ -231,7 +231,10 @@ static int cmd_backup(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_backup = {
-    "backup", cmd_backup, "FILE", "Copy the live registry to a new file, checked",
+    "backup",
+    cmd_backup,
+    "FILE",
+    "Copy the live registry to a new file, checked",
     "Copies the registry while hosts log in, with SQLite's online backup API:\n"
     "256 pages at a time, the registry unlocked in between, so logins commit\n"
     "meanwhile. Each commit between two steps starts the copy over; after 8\n"
@@ -246,4 +249,5 @@ const struct admin_cmd admin_cmd_backup = {
     "Prints one line: FILE, the schema, and the hosts, keys, sessions and\n"
     "events the copy holds. Records it in the registry's backups table, and\n"
     "USER_MGMT op=rjh-backup with the same.\n"
-    "Restore: see RESTORE in rjh-admin(8).\n"};
+    "Restore: see RESTORE in rjh-admin(8).\n",
+    ADMIN_POLICY_NONE};

@@ -275,7 +275,9 @@ static int cmd_known_hosts(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_client_config = {
-    "client-config", cmd_client_config, "[--server NAME] [--pattern GLOB[,GLOB...]] [--user USER]",
+    "client-config",
+    cmd_client_config,
+    "[--server NAME] [--pattern GLOB[,GLOB...]] [--user USER]",
     "Print the ~/.ssh/config block that reaches hosts through rjh-connect",
     "Options:\n"
     "  --server NAME     the jumphost as clients dial it (default: public_name,\n"
@@ -287,12 +289,17 @@ const struct admin_cmd admin_cmd_client_config = {
     "'ssh SERVER rjh-connect NAME', and must show a host key from\n"
     "" CLIENT_KNOWN_HOSTS " ('rjh-admin known-hosts'). Patterns are checked like\n"
     "grant patterns; a grant pattern of nothing but '*' and '?' is not taken as a\n"
-    "default. NAME and GLOBS cannot add ssh_config lines or options.\n"};
+    "default. NAME and GLOBS cannot add ssh_config lines or options.\n",
+    ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_known_hosts = {
-    "known-hosts", cmd_known_hosts, "", "Print the known_hosts file for clients",
+    "known-hosts",
+    cmd_known_hosts,
+    "",
+    "Print the known_hosts file for clients",
     "One line 'NAME TYPE BASE64' per recorded host key of every active host,\n"
     "sorted by name: the name as clients type it ('ssh host-42' through\n"
     "rjh-connect). Save it as ~/.ssh/known_hosts.rjh (see client-config).\n"
     "Disabled and expired hosts are left out. Active hosts without a recorded\n"
-    "host key are left out too, and counted in a note on stderr.\n"};
+    "host key are left out too, and counted in a note on stderr.\n",
+    ADMIN_POLICY_NONE};

@@ -329,7 +329,9 @@ static int cmd_doctor(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_doctor = {
-    "doctor", cmd_doctor, "[--json]",
+    "doctor",
+    cmd_doctor,
+    "[--json]",
     "Check that sshd, NSS, PAM, the runtime tree and audit are wired up for rjh",
     "Options:\n"
     "  --json   stable machine output: [{\"check\", \"ok\", \"level\", \"detail\"}, ...]\n\n"
@@ -350,4 +352,5 @@ const struct admin_cmd admin_cmd_doctor = {
     "               (warn: not a tmpfs of its own)\n"
     "  public_name  set in the config\n"
     "  audit        the kernel's audit subsystem answers (passes with audit = off)\n"
-    "Exit status 0 when no check fails (warnings allowed), else 4.\n"};
+    "Exit status 0 when no check fails (warnings allowed), else 4.\n",
+    ADMIN_POLICY_NONE};

@@ -44,21 +44,20 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 {
 	struct admin_policy_opts o = {0};
 	const char *host_key = NULL;
-	const struct admin_opt opts[] = {{"expires", &o.expires_s, NULL},
-					 {"from", &o.from_s, NULL},
-					 {"comment", &o.comment, NULL},
-					 {"host-key", &host_key, NULL},
-					 {0}};
+	struct admin_opt opts[REG_HOST_NPOLICY + 3] = {{"comment", &o.comment, NULL},
+						       {"host-key", &host_key, NULL}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-enroll", .success = true};
 	struct rjh_diag d = {""};
-	struct reg_host h, in = {0};
+	struct reg_host h;
 	struct reg *r = NULL;
 	struct key k = {0}, hk = {0};
-	char detail[1200];
+	char detail[1300], policy[1100];
 	uint32_t gid = 0;
 	const char *name;
+	size_t nopts = 2;
 	int rc, first;
 
+	admin_policy_opt_table(&o, ADMIN_POLICY_ENROLL, opts, &nopts);
 	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
 	if (rc >= 0)
 		return rc;
@@ -75,10 +74,8 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		goto out;
-	snprintf(in.name, sizeof(in.name), "%s", name);
-	snprintf(in.cidrs, sizeof(in.cidrs), "%s", o.cidrs);
-	in.expires = o.expires;
-	rc = reg_host_add(r, &in, (int64_t)time(NULL), &h, &d);
+	snprintf(o.host.name, sizeof(o.host.name), "%s", name);
+	rc = reg_host_add(r, &o.host, (int64_t)time(NULL), &h, &d);
 	if (rc == 0)
 		rc = reg_host_gid(r, &gid, &d);
 	if (rc == 0)
@@ -91,8 +88,9 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "key_type=%s%s%s%s%s", k.type, o.cidrs[0] ? " from=" : "",
-		 o.cidrs, host_key ? " host_key=" : "", host_key ? hk.fp : "");
+	admin_policy_detail(&o, &h, policy, sizeof(policy));
+	snprintf(detail, sizeof(detail), "key_type=%s%s%s%s%s", k.type, policy[0] ? " " : "",
+		 policy, host_key ? " host_key=" : "", host_key ? hk.fp : "");
 	rec.host = name;
 	rec.host_uid = h.uid;
 	rec.fp = k.fp;
@@ -115,7 +113,7 @@ static int cmd_add_key(struct admin *a, int argc, char **argv)
 {
 	struct admin_policy_opts o = {0};
 	const struct admin_opt opts[] = {
-	    {"expires", &o.expires_s, NULL}, {"comment", &o.comment, NULL}, {0}};
+	    {"expires", &o.key_expires_s, NULL}, {"comment", &o.comment, NULL}, {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-add-key", .success = true};
 	struct rjh_diag d = {""};
 	struct reg_host h;
@@ -137,7 +135,7 @@ static int cmd_add_key(struct admin *a, int argc, char **argv)
 		goto out;
 	rc = reg_host_get(r, argv[first], &h, &d);
 	if (rc == 0)
-		rc = reg_key_add(r, h.id, &k, o.comment, o.expires, (int64_t)time(NULL), &d);
+		rc = reg_key_add(r, h.id, &k, o.comment, o.key_expires, (int64_t)time(NULL), &d);
 	if (rc < 0) {
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;
@@ -157,13 +155,10 @@ out:
 }
 
 const struct admin_cmd admin_cmd_enroll = {
-    "enroll", cmd_enroll,
-    "NAME KEYFILE [--expires DATE] [--from CIDR[,CIDR...]] [--comment TEXT] [--host-key FILE]",
+    "enroll",
+    cmd_enroll,
+    "NAME KEYFILE [--comment TEXT] [--host-key FILE]",
     "Enroll a host with its public key",
-    "Options:\n"
-    "  --expires DATE   the host may log in until DATE (YYYY-MM-DD, end of that day\n"
-    "                   UTC, or YYYY-MM-DDTHH:MM:SSZ)\n"
-    "  --from CIDRS     the host may connect only from these addresses\n"
     "  --comment TEXT   a note stored with the key (default: the key file's comment)\n"
     "  --host-key FILE  also record the host's own sshd host key (one of its\n"
     "                   /etc/ssh/ssh_host_*_key.pub) for clients to pin; see\n"
@@ -173,12 +168,16 @@ const struct admin_cmd admin_cmd_enroll = {
     "ecdsa, sk-ed25519, sk-ecdsa, or RSA of at least rsa_min_bits); never a\n"
     "private key, a certificate or a line with options. Everything is checked\n"
     "first; then the uid is allocated and the host and key are stored in one\n"
-    "transaction. Prints the socket path and the tunnel command for the host.\n"};
+    "transaction. Prints the socket path and the tunnel command for the host.\n",
+    ADMIN_POLICY_ENROLL};
 
 const struct admin_cmd admin_cmd_add_key = {
-    "add-key", cmd_add_key, "NAME KEYFILE [--expires DATE] [--comment TEXT]",
+    "add-key",
+    cmd_add_key,
+    "NAME KEYFILE [--expires DATE] [--comment TEXT]",
     "Add a key to an enrolled host, e.g. for rotation",
     "Options:\n"
     "  --expires DATE   the key stops working after DATE\n"
     "  --comment TEXT   a note stored with the key\n\n"
-    "The old key keeps working until 'rjh-admin revoke-key FINGERPRINT'.\n"};
+    "The old key keeps working until 'rjh-admin revoke-key FINGERPRINT'.\n",
+    ADMIN_POLICY_NONE};

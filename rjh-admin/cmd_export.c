@@ -155,7 +155,11 @@ static int cmd_export(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_export = {
-    "export", cmd_export, "--json", "Print the whole registry as JSON",
+    "export",
+    cmd_export,
+    "--json",
+    "Print the whole registry as JSON",
     "Prints settings, hosts with their keys and host keys, grants, sessions and\n"
     "events.\n"
-    "JSON is the only format; --json may be given for clarity.\n"};
+    "JSON is the only format; --json may be given for clarity.\n",
+    ADMIN_POLICY_NONE};

@@ -102,16 +102,28 @@ static int cmd_grants(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_grant = {
-    "grant", cmd_grant, "PRINCIPAL PATTERN", "Let a user or @group reach the hosts PATTERN matches",
+    "grant",
+    cmd_grant,
+    "PRINCIPAL PATTERN",
+    "Let a user or @group reach the hosts PATTERN matches",
     "PRINCIPAL: a user name, or @group for every member of a group.\n"
     "PATTERN: a host name, or a glob of host-name characters with * and ?\n"
-    "(quote it from the shell: 'web-*').\n"};
+    "(quote it from the shell: 'web-*').\n",
+    ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_ungrant = {
-    "ungrant", cmd_ungrant, "PRINCIPAL PATTERN", "Remove one grant",
-    "PRINCIPAL and PATTERN exactly as 'rjh-admin grants' lists them.\n"};
+    "ungrant",
+    cmd_ungrant,
+    "PRINCIPAL PATTERN",
+    "Remove one grant",
+    "PRINCIPAL and PATTERN exactly as 'rjh-admin grants' lists them.\n",
+    ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_grants = {
-    "grants", cmd_grants, "[--json]", "List every grant",
+    "grants",
+    cmd_grants,
+    "[--json]",
+    "List every grant",
     "Options:\n"
-    "  --json   stable machine output: {\"grants\": [...]}\n"};
+    "  --json   stable machine output: {\"grants\": [...]}\n",
+    ADMIN_POLICY_NONE};

@@ -181,7 +181,8 @@ static int cmd_host_unit(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_host_unit = {
-    "host-unit", cmd_host_unit,
+    "host-unit",
+    cmd_host_unit,
     "NAME [--server NAME] [--known-hosts [--host-keys DIR | --host-key FILE]]",
     "Print a host's systemd unit for its tunnel, or the jumphost's pinned keys",
     "Options:\n"
@@ -196,4 +197,5 @@ const struct admin_cmd admin_cmd_host_unit = {
     "with BatchMode, the key " HOST_TUNNEL_KEY ", StrictHostKeyChecking against\n"
     "" HOST_KNOWN_HOSTS ", restarts it 5 s after any exit, for ever, and runs\n"
     "ssh without capabilities in a read-only sandbox. A host key file that fails\n"
-    "the key checks is skipped with its reason; none left is exit 2.\n"};
+    "the key checks is skipped with its reason; none left is exit 2.\n",
+    ADMIN_POLICY_NONE};

@@ -195,7 +195,10 @@ static int cmd_import(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_import = {
-    "import", cmd_import, "FILE [--skip-invalid]", "Migrate a classic shared authorized_keys file",
+    "import",
+    cmd_import,
+    "FILE [--skip-invalid]",
+    "Migrate a classic shared authorized_keys file",
     "Options:\n"
     "  --skip-invalid   import the valid lines and report the rest\n\n"
     "FILE has one key per line with the host name as its comment, as the classic\n"
@@ -203,4 +206,5 @@ const struct admin_cmd admin_cmd_import = {
     "rejected line is reported as FILE:LINE: reason. Without --skip-invalid one\n"
     "bad line imports nothing. The import is one transaction: it lands whole or\n"
     "not at all. Each imported host gets an events row (op rjh-enroll); the\n"
-    "kernel gets one USER_MGMT record op=rjh-import with the counts.\n"};
+    "kernel gets one USER_MGMT record op=rjh-import with the counts.\n",
+    ADMIN_POLICY_NONE};

@@ -158,10 +158,13 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_init = {
-    "init", cmd_init, "[--uid-min N --uid-max N]",
+    "init",
+    cmd_init,
+    "[--uid-min N --uid-max N]",
     "Create the registry and the runtime layout's parent directories",
     "Options:\n"
     "  --uid-min N, --uid-max N  the uids hosts get (default: uid_min/uid_max in\n"
     "                            rjh.conf); recorded in the registry for good\n\n"
     "Refuses to overwrite an existing registry, and refuses a uid range or hosts\n"
-    "group that collides with accounts or groups this system already has.\n"};
+    "group that collides with accounts or groups this system already has.\n",
+    ADMIN_POLICY_NONE};

@@ -1,4 +1,4 @@
-/* rjh-admin modify: change an enrolled host's expiry and source addresses. */
+/* rjh-admin modify: change an enrolled host's policy (REG_HOST_POLICY, reg.h). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,49 +6,35 @@
 #include "admin.h"
 #include "name.h"
 
-/* The host's policy after o is applied to h: what was not given stays. */
-static void apply(const struct admin_policy_opts *o, struct reg_host *h)
+static bool same_field(const struct reg_host *a, const struct reg_host *b,
+		       const struct reg_host_field *f)
 {
-	if (o->expires_s)
-		h->expires = o->expires;
-	if (o->from_s)
-		snprintf(h->cidrs, sizeof(h->cidrs), "%s", o->cidrs);
-}
+	const void *x = REG_HOST_AT_CONST(a, f), *y = REG_HOST_AT_CONST(b, f);
 
-/* "expires=... from=...": what was given, in the new values (never, any). */
-static void set_detail(const struct admin_policy_opts *o, const struct reg_host *h, char *buf,
-		       size_t len)
-{
-	char t[32];
-
-	snprintf(buf, len, "%s%s%s%s%s", o->expires_s ? "expires=" : "",
-		 !o->expires_s ? ""
-		 : h->expires  ? admin_time(h->expires, t)
-			       : "never",
-		 o->expires_s && o->from_s ? " " : "", o->from_s ? "from=" : "",
-		 !o->from_s    ? ""
-		 : h->cidrs[0] ? h->cidrs
-			       : "any");
+	if (f->kind == REG_FIELD_TIME)
+		return *(const int64_t *)x == *(const int64_t *)y;
+	return strcmp(x, y) == 0;
 }
 
 static int cmd_modify(struct admin *a, int argc, char **argv)
 {
 	struct admin_policy_opts o = {.modify = true};
-	const struct admin_opt opts[] = {
-	    {"expires", &o.expires_s, NULL}, {"from", &o.from_s, NULL}, {0}};
+	struct admin_opt opts[REG_HOST_NPOLICY + 1] = {{0}};
+	size_t nopts = 0;
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-modify", .success = true};
 	struct rjh_diag d = {""};
 	struct reg_host h, old;
 	struct reg *r;
-	char detail[1100], t[32];
+	char detail[1100], v[1100];
 	int64_t now = (int64_t)time(NULL);
-	int rc, first;
+	int rc, first, i;
 
+	admin_policy_opt_table(&o, ADMIN_POLICY_MODIFY, opts, &nopts);
 	rc = admin_args(a, argc, argv, opts, 1, 1, &first);
 	if (rc >= 0)
 		return rc;
-	if (!o.expires_s && !o.from_s)
-		return admin_usage(a, "nothing to change: give --expires or --from");
+	if (admin_policy_given(&o) == 0)
+		return admin_usage(a, "nothing to change: give an option");
 	rc = name_check_host(argv[first], &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
@@ -62,23 +48,33 @@ static int cmd_modify(struct admin *a, int argc, char **argv)
 	if (rc < 0)
 		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 	old = h;
-	apply(&o, &h);
-	if (h.expires == old.expires && !strcmp(h.cidrs, old.cidrs)) {
+	admin_policy_apply(&o, &h);
+	for (i = 0; i < REG_HOST_NPOLICY && same_field(&h, &old, &reg_host_fields[i]); i++)
+		;
+	if (i == REG_HOST_NPOLICY) {
 		printf("%s is unchanged\n", h.name);
 		return admin_change_abort(a, r, EXIT_OK);
 	}
 	rc = reg_host_set_policy(r, &h, now, &d);
 	if (rc < 0)
 		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
-	set_detail(&o, &h, detail, sizeof(detail));
+	admin_policy_detail(&o, &h, detail, sizeof(detail));
 	rec.host = h.name;
 	rec.host_uid = h.uid;
 	rec.detail = detail;
 	rc = admin_change_finish(a, r, &rec);
 	if (rc)
 		return rc;
-	printf("%s: expires %s, from %s\n", h.name, h.expires ? admin_time(h.expires, t) : "never",
-	       h.cidrs[0] ? h.cidrs : "any address");
+	/* "host-a: expires never, from any address": each field (text ones when set). */
+	printf("%s:", h.name);
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (f->kind == REG_FIELD_TEXT && !*(const char *)REG_HOST_AT_CONST(&h, f))
+			continue;
+		printf("%s %s %s", i ? "," : "", f->opt, admin_policy_value(&h, f, v, sizeof(v)));
+	}
+	printf("\n");
 	if (h.expires && h.expires <= now)
 		printf("%s has expired: it cannot log in until 'rjh-admin modify %s --expires "
 		       "never' or a later date\n",
@@ -87,16 +83,12 @@ static int cmd_modify(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_modify = {
-    "modify", cmd_modify, "NAME [--expires DATE|never] [--from CIDR[,CIDR...]|any]",
-    "Change an enrolled host's expiry or source addresses",
-    "Options:\n"
-    "  --expires DATE   the host may log in until DATE (YYYY-MM-DD, end of that day\n"
-    "                   UTC, or YYYY-MM-DDTHH:MM:SSZ); a date already past ends its\n"
-    "                   access now; 'never' removes the expiry\n"
-    "  --from CIDRS     the host may connect only from these addresses, replacing\n"
-    "                   the ones it had; 'any' removes the restriction\n\n"
-    "At least one option. What is not given stays as it was. Everything is\n"
-    "checked first; the change is one transaction, audited (op=rjh-modify), and\n"
-    "the login path (key helper, pam_rjh) follows at once. There is no\n"
-    "--comment: a host has no comment of its own, only its keys have one\n"
-    "(add-key --comment).\n"};
+    "modify",
+    cmd_modify,
+    "NAME",
+    "Change an enrolled host's policy",
+    "\nAt least one option. What is not given stays as it was; a value given\n"
+    "replaces the old one, and a date already past ends the host's access now.\n"
+    "Everything is checked first; the change is one transaction, audited\n"
+    "(op=rjh-modify), and the login path (key helper, pam_rjh) follows at once.\n",
+    ADMIN_POLICY_MODIFY};

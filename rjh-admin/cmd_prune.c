@@ -96,7 +96,9 @@ static int cmd_prune(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_prune = {
-    "prune", cmd_prune, "[--older-than AGE] [--vacuum]",
+    "prune",
+    cmd_prune,
+    "[--older-than AGE] [--vacuum]",
     "Delete the sessions and events older than the retention",
     "Options:\n"
     "  --older-than AGE  digits and one unit, s, m, h, d or w (90d, 13w, 0s);\n"
@@ -108,4 +110,5 @@ const struct admin_cmd admin_cmd_prune = {
     "the events recorded before it. A session that is still open stays however\n"
     "old it is. Records USER_MGMT op=rjh-prune with the cutoff and the counts,\n"
     "also when nothing was old enough. Without --vacuum the file keeps its size\n"
-    "and SQLite reuses the space, so a registry pruned regularly stops growing.\n"};
+    "and SQLite reuses the space, so a registry pruned regularly stops growing.\n",
+    ADMIN_POLICY_NONE};

@@ -30,10 +30,14 @@ static int cmd_refresh(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_refresh = {
-    "refresh", cmd_refresh, "", "Rewrite the NSS snapshot from the registry",
+    "refresh",
+    cmd_refresh,
+    "",
+    "Rewrite the NSS snapshot from the registry",
     "nss_rjh answers from REGISTRY.nss and REGISTRY.nss-delta, which every\n"
     "change keeps up to date. Run this after restoring a registry from a backup,\n"
     "or when 'rjh-admin' warned that the snapshot may be ahead of the registry.\n"
     "Like every change, it first upgrades an older registry schema: run it once\n"
     "after installing a new rjh, since read-only readers (the key helper,\n"
-    "pam_rjh's account check) refuse a registry that still needs an upgrade.\n"};
+    "pam_rjh's account check) refuse a registry that still needs an upgrade.\n",
+    ADMIN_POLICY_NONE};

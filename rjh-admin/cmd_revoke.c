@@ -128,20 +128,36 @@ static int cmd_remove(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_revoke_key = {
-    "revoke-key", cmd_revoke_key, "FINGERPRINT", "Revoke one key",
+    "revoke-key",
+    cmd_revoke_key,
+    "FINGERPRINT",
+    "Revoke one key",
     "FINGERPRINT as 'rjh-admin show NAME' or 'ssh-keygen -l -E sha256' prints it.\n"
     "The key stays on record, marked revoked. Revoking a revoked key changes\n"
-    "nothing and exits 0.\n"};
+    "nothing and exits 0.\n",
+    ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_revoke = {
-    "revoke", cmd_revoke, "NAME", "Disable a host; its keys and history stay",
-    "A disabled host cannot log in. 'rjh-admin enable NAME' undoes it.\n"};
+    "revoke",
+    cmd_revoke,
+    "NAME",
+    "Disable a host; its keys and history stay",
+    "A disabled host cannot log in. 'rjh-admin enable NAME' undoes it.\n",
+    ADMIN_POLICY_NONE};
 
-const struct admin_cmd admin_cmd_enable = {
-    "enable", cmd_enable, "NAME", "Re-enable a disabled host", "Undoes 'rjh-admin revoke NAME'.\n"};
+const struct admin_cmd admin_cmd_enable = {"enable",
+					   cmd_enable,
+					   "NAME",
+					   "Re-enable a disabled host",
+					   "Undoes 'rjh-admin revoke NAME'.\n",
+					   ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_remove = {
-    "remove", cmd_remove, "NAME", "Delete a host and its keys; its uid is never reused",
+    "remove",
+    cmd_remove,
+    "NAME",
+    "Delete a host and its keys; its uid is never reused",
     "Grants naming exactly this host are removed with it, so that a future host\n"
     "of the same name does not inherit them; glob grants stay. Sessions and\n"
-    "events about the host stay in the registry as history.\n"};
+    "events about the host stay in the registry as history.\n",
+    ADMIN_POLICY_NONE};

@@ -415,7 +415,9 @@ static int cmd_runtime(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_runtime = {
-    "runtime", cmd_runtime, "[--no-mount]",
+    "runtime",
+    cmd_runtime,
+    "[--no-mount]",
     "Sweep, mount and repair the runtime tree (for a boot-time unit, before sshd)",
     "Options:\n"
     "  --no-mount   leave RUNTIME's mount alone (the operator mounts it, e.g. fstab)\n\n"
@@ -434,4 +436,5 @@ const struct admin_cmd admin_cmd_runtime = {
     "3. Makes RUNTIME/hosts/NAME (root, 0755) and RUNTIME/hosts/NAME/sock (the\n"
     "   host, 0700) for every host, with exact owners and modes, and removes the\n"
     "   directories of hosts that are no longer enrolled.\n"
-    "Never follows a symlink: one planted in the tree is removed. Idempotent.\n"};
+    "Never follows a symlink: one planted in the tree is removed. Idempotent.\n",
+    ADMIN_POLICY_NONE};

@@ -97,10 +97,13 @@ out:
 }
 
 const struct admin_cmd admin_cmd_set_host_key = {
-    "set-host-key", cmd_set_host_key, "NAME FILE [FILE...]",
+    "set-host-key",
+    cmd_set_host_key,
+    "NAME FILE [FILE...]",
     "Record a host's own sshd host keys, for clients to pin",
     "FILE: one of the host's /etc/ssh/ssh_host_*_key.pub (at most one per key\n"
     "type, 8 in all), checked like a login key; security-key types are refused.\n"
     "The host's recorded host keys are replaced by these, in one transaction.\n"
     "A host key belongs to one host: a key recorded for another host (a cloned\n"
-    "image) is refused. 'rjh-admin known-hosts' prints them for clients.\n"};
+    "image) is refused. 'rjh-admin known-hosts' prints them for clients.\n",
+    ADMIN_POLICY_NONE};

@@ -224,26 +224,37 @@ static void show_sessions_text(json_t *sessions)
 	}
 }
 
+/* "from:      10.0.0.0/8, 192.0.2.0/24": field f as admin_host_json gave it (v). */
+static void show_policy(const struct reg_host_field *f, json_t *v)
+{
+	char label[32];
+	json_t *e;
+	size_t i;
+
+	snprintf(label, sizeof(label), "%s:", f->opt);
+	printf("%-10s %s", label, json_is_string(v) ? json_string_value(v) : "");
+	if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+		printf("%s", f->unset);
+	json_array_foreach(v, i, e) printf("%s%s", i ? ", " : "", json_string_value(e));
+	printf("\n");
+}
+
 static void show_text(json_t *j)
 {
 	json_int_t n;
 	size_t i;
 	json_t *v;
+	int f;
 
 	printf("name:      %s\n", json_string_value(json_object_get(j, "name")));
 	printf("uid:       %lld\n", (long long)json_integer_value(json_object_get(j, "uid")));
 	printf("state:     %s\n", json_string_value(json_object_get(j, "state")));
 	printf("created:   %s\n", json_string_value(json_object_get(j, "created")));
 	printf("updated:   %s\n", json_string_value(json_object_get(j, "updated")));
-	v = json_object_get(j, "expires");
-	printf("expires:   %s\n", json_is_null(v) ? "never" : json_string_value(v));
-	printf("from:      ");
-	if (json_array_size(json_object_get(j, "from")) == 0)
-		printf("any address");
-	json_array_foreach(json_object_get(j, "from"), i, v)
-	    printf("%s%s", i ? ", " : "", json_string_value(v));
+	for (f = 0; f < REG_HOST_NPOLICY; f++)
+		show_policy(&reg_host_fields[f], json_object_get(j, reg_host_fields[f].opt));
 	v = json_object_get(j, "presence");
-	printf("\npresence:  %s", json_string_value(json_object_get(v, "state")));
+	printf("presence:  %s", json_string_value(json_object_get(v, "state")));
 	if (!json_object_get(v, "since"))
 		printf(", never connected\n");
 	else if (json_is_null(json_object_get(v, "ended")))
@@ -356,16 +367,22 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-const struct admin_cmd admin_cmd_list = {"list", cmd_list, "[--json]",
+const struct admin_cmd admin_cmd_list = {"list",
+					 cmd_list,
+					 "[--json]",
 					 "List every host with its state, keys and presence",
 					 "Options:\n"
-					 "  --json   stable machine output: {\"hosts\": [...]}\n"};
+					 "  --json   stable machine output: {\"hosts\": [...]}\n",
+					 ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_show = {
-    "show", cmd_show, "NAME [--json]",
+    "show",
+    cmd_show,
+    "NAME [--json]",
     "Show one host: keys with fingerprints, state, expiry, grants, presence",
     "Options:\n"
     "  --json   stable machine output\n\n"
     "Host keys are the host's own sshd host keys (set-host-key). Grants are\n"
     "those whose pattern matches NAME. Sessions are the host's last 20 tunnel\n"
-    "sessions, newest first, as pam_rjh recorded them.\n"};
+    "sessions, newest first, as pam_rjh recorded them.\n",
+    ADMIN_POLICY_NONE};

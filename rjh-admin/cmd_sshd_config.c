@@ -25,11 +25,14 @@ static int cmd_sshd_config(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_sshd_config = {
-    "sshd-config", cmd_sshd_config, "[--helper PATH] [--keys-user NAME]",
+    "sshd-config",
+    cmd_sshd_config,
+    "[--helper PATH] [--keys-user NAME]",
     "Print the sshd drop-in for /etc/ssh/sshd_config.d/rjh.conf",
     "Options:\n"
     "  --helper PATH      the key helper (default " ADMIN_KEY_HELPER ")\n"
     "  --keys-user NAME   its AuthorizedKeysCommandUser (default: keys_user, rjh)\n\n"
     "A 'Match Group' block for the hosts group, beside the operator's own config:\n"
     "keys from the registry, a chroot per host, remote Unix-socket forwarding\n"
-    "only, no TTY, X11, agent or tunnel, and dead tunnels noticed.\n"};
+    "only, no TTY, X11, agent or tunnel, and dead tunnels noticed.\n",
+    ADMIN_POLICY_NONE};

@@ -222,7 +222,9 @@ static int cmd_status(struct admin *a, int argc, char **argv)
 }
 
 const struct admin_cmd admin_cmd_status = {
-    "status", cmd_status, "[--json] [NAME...]",
+    "status",
+    cmd_status,
+    "[--json] [NAME...]",
     "Show whose tunnel is up now: since when, from where, with which key",
     "Options:\n"
     "  --json   stable machine output: {\"hosts\": [...]}\n\n"
@@ -234,4 +236,5 @@ const struct admin_cmd admin_cmd_status = {
     "LAST-SEEN is now for a host that is up. UNEXPECTED counts what the host's\n"
     "directories hold besides sock/ and its ssh.sock (sockets of forwards that\n"
     "ended, which sshd never removes; '?': unreadable): 'rjh-admin runtime'\n"
-    "removes them, and a note on stderr sums them up. Needs root.\n"};
+    "removes them, and a note on stderr sums them up. Needs root.\n",
+    ADMIN_POLICY_NONE};

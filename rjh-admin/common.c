@@ -64,23 +64,63 @@ const struct admin_cmd *admin_find_cmd(const char *name)
 	return NULL;
 }
 
+/* Whether c takes host policy field f. */
+static bool takes_field(const struct admin_cmd *c, const struct reg_host_field *f)
+{
+	return c->policy == ADMIN_POLICY_MODIFY || (c->policy == ADMIN_POLICY_ENROLL && f->enroll);
+}
+
+/* c's usage: its arguments, then " [--OPT ARG]" for each policy field it takes. */
+static void print_usage(FILE *out, const struct admin_cmd *c)
+{
+	int i;
+
+	fprintf(out, "%s", c->usage);
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (!takes_field(c, f))
+			continue;
+		fprintf(out, " [--%s %s%s%s]", f->opt, f->arg,
+			c->policy == ADMIN_POLICY_MODIFY ? "|" : "",
+			c->policy == ADMIN_POLICY_MODIFY ? f->clear : "");
+	}
+}
+
 int admin_usage(struct admin *a, const char *why)
 {
 	const struct admin_cmd *c = admin_find_cmd(a->cmd);
 
-	fprintf(stderr,
-		"rjh-admin: %s: %s\nUsage: rjh-admin [GLOBAL OPTIONS] %s %s\n"
-		"Try 'rjh-admin %s --help'.\n",
-		a->cmd, why, a->cmd, c->usage, a->cmd);
+	fprintf(stderr, "rjh-admin: %s: %s\nUsage: rjh-admin [GLOBAL OPTIONS] %s ", a->cmd, why,
+		a->cmd);
+	print_usage(stderr, c);
+	fprintf(stderr, "\nTry 'rjh-admin %s --help'.\n", a->cmd);
 	return EXIT_USAGE;
 }
 
 int admin_help(struct admin *a)
 {
 	const struct admin_cmd *c = admin_find_cmd(a->cmd);
+	char lhs[64];
+	int i;
 
-	printf("Usage: rjh-admin [-c FILE] [--db FILE] %s %s\n\n%s.\n\n%s", c->name, c->usage,
-	       c->summary, c->help);
+	printf("Usage: rjh-admin [-c FILE] [--db FILE] %s ", c->name);
+	print_usage(stdout, c);
+	printf("\n\n%s.\n\n", c->summary);
+	if (c->policy != ADMIN_POLICY_NONE)
+		printf("Options:\n");
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (!takes_field(c, f))
+			continue;
+		snprintf(lhs, sizeof(lhs), "--%s %s", f->opt, f->arg);
+		printf("  %-15s  %s", lhs, f->help);
+		if (c->policy == ADMIN_POLICY_MODIFY)
+			printf("\n%19s'%s' unsets it", "", f->clear);
+		printf("\n");
+	}
+	printf("%s", c->help);
 	return EXIT_OK;
 }
 
@@ -92,6 +132,8 @@ int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *o
 	char why[128];
 
 	for (; opts[n].name; n++) {
+		if (n >= (int)(sizeof(lo) / sizeof(lo[0])) - 2)
+			return admin_fail(a, RJH_EINVAL, "%s: too many options", a->cmd);
 		lo[n].name = opts[n].name;
 		lo[n].has_arg = opts[n].value ? required_argument : no_argument;
 		lo[n].flag = NULL;

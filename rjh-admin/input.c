@@ -1,7 +1,7 @@
 /*
  * What operators give commands, checked the same way wherever it is given:
- * host key files, the jumphost's name, and the expiry, source addresses and
- * comment of a host or key.
+ * host key files, the jumphost's name, a host's policy options (each field of
+ * REG_HOST_POLICY) and a key's expiry and comment.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -58,35 +58,131 @@ int admin_server_name(struct admin *a, const char *opt, char *buf, size_t len)
 	return EXIT_OK;
 }
 
-int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o)
+/* Parses an expiry given as opt: not the epoch (0 reads as never), and not past unless modify. */
+static int parse_expiry(struct admin *a, const char *opt, const char *s, bool modify, int64_t *out)
 {
 	struct rjh_diag d = {""};
+	int rc = util_parse_time(s, out, &d);
+
+	if (rc < 0)
+		return admin_fail_diag(a, rc, &d);
+	if (!modify && *out <= (int64_t)time(NULL))
+		return admin_fail(a, RJH_EINVAL, "--%s %s is in the past", opt, s);
+	/* NB. 0 is "never" in the registry: the epoch itself must not become that. */
+	if (*out == 0)
+		return admin_fail(a, RJH_EINVAL, "--%s %s is the epoch, which would read as never",
+				  opt, s);
+	return EXIT_OK;
+}
+
+/* Parses the value s of host policy field f into o->host. */
+static int parse_field(struct admin *a, struct admin_policy_opts *o, const struct reg_host_field *f,
+		       const char *s)
+{
+	struct rjh_diag d = {""};
+	void *v = REG_HOST_AT(&o->host, f);
 	int rc;
 
-	o->expires = 0;
-	o->cidrs[0] = '\0';
-	if (o->expires_s && !(o->modify && !strcmp(o->expires_s, "never"))) {
-		rc = util_parse_time(o->expires_s, &o->expires, &d);
-		if (rc < 0)
-			return admin_fail_diag(a, rc, &d);
-		if (!o->modify && o->expires <= (int64_t)time(NULL))
-			return admin_fail(a, RJH_EINVAL, "--expires %s is in the past",
-					  o->expires_s);
-		/* NB. 0 is "never" in the registry: the epoch itself must not become that. */
-		if (o->expires == 0)
+	if (o->modify && !strcmp(s, f->clear))
+		return EXIT_OK; /* unset: zero already */
+	switch (f->kind) {
+	case REG_FIELD_TIME:
+		return parse_expiry(a, f->opt, s, o->modify, v);
+	case REG_FIELD_CIDRS:
+		rc = util_parse_cidrs(s, v, f->size, &d);
+		return rc < 0 ? admin_fail(a, rc, "--%s: %s", f->opt, d.msg) : EXIT_OK;
+	case REG_FIELD_TEXT:
+		if (!util_is_printable(s, f->size - 1))
 			return admin_fail(a, RJH_EINVAL,
-					  "--expires %s is the epoch, which would read as never",
-					  o->expires_s);
+					  "--%s must be at most %zu printable ASCII characters",
+					  f->opt, f->size - 1);
+		snprintf(v, f->size, "%s", s);
+		return EXIT_OK;
+	}
+	return admin_fail(a, RJH_EINVAL, "--%s: unknown kind of field", f->opt);
+}
+
+int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o)
+{
+	int rc, i;
+
+	memset(&o->host, 0, sizeof(o->host));
+	o->key_expires = 0;
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		if (!o->given[i])
+			continue;
+		rc = parse_field(a, o, &reg_host_fields[i], o->given[i]);
+		if (rc)
+			return rc;
+	}
+	if (o->key_expires_s) {
+		rc = parse_expiry(a, "expires", o->key_expires_s, false, &o->key_expires);
+		if (rc)
+			return rc;
 	}
 	if (o->comment && (!util_is_printable(o->comment, KEY_COMMENT_MAX)))
 		return admin_fail(a, RJH_EINVAL,
 				  "--comment must be at most %d printable ASCII "
 				  "characters",
 				  KEY_COMMENT_MAX);
-	if (o->from_s && !(o->modify && !strcmp(o->from_s, "any"))) {
-		rc = util_parse_cidrs(o->from_s, o->cidrs, sizeof(o->cidrs), &d);
-		if (rc < 0)
-			return admin_fail(a, rc, "--from: %s", d.msg);
-	}
 	return EXIT_OK;
+}
+
+void admin_policy_opt_table(struct admin_policy_opts *o, enum admin_policy_use use,
+			    struct admin_opt *opts, size_t *n)
+{
+	int i;
+
+	for (i = 0; i < REG_HOST_NPOLICY; i++)
+		if (use == ADMIN_POLICY_MODIFY || reg_host_fields[i].enroll)
+			opts[(*n)++] =
+			    (struct admin_opt){reg_host_fields[i].opt, &o->given[i], NULL};
+}
+
+int admin_policy_given(const struct admin_policy_opts *o)
+{
+	int i, n = 0;
+
+	for (i = 0; i < REG_HOST_NPOLICY; i++)
+		n += o->given[i] != NULL;
+	return n;
+}
+
+void admin_policy_apply(const struct admin_policy_opts *o, struct reg_host *h)
+{
+	int i;
+
+	for (i = 0; i < REG_HOST_NPOLICY; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+
+		if (o->given[i])
+			memcpy(REG_HOST_AT(h, f), REG_HOST_AT_CONST(&o->host, f), f->size);
+	}
+}
+
+void admin_policy_detail(const struct admin_policy_opts *o, const struct reg_host *h, char *buf,
+			 size_t len)
+{
+	size_t at = 0;
+	char v[1100];
+	int i, w;
+
+	buf[0] = '\0';
+	for (i = 0; i < REG_HOST_NPOLICY && at < len; i++) {
+		const struct reg_host_field *f = &reg_host_fields[i];
+		const void *p = REG_HOST_AT_CONST(h, f);
+
+		if (!o->given[i])
+			continue;
+		if (f->kind == REG_FIELD_TIME && *(const int64_t *)p)
+			admin_time(*(const int64_t *)p, v);
+		else if (f->kind == REG_FIELD_TIME || !*(const char *)p)
+			snprintf(v, sizeof(v), "%s", f->clear);
+		else
+			util_safe(p, v, sizeof(v));
+		w = snprintf(buf + at, len - at, "%s%s=%s", at ? " " : "", f->opt, v);
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
 }

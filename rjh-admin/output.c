@@ -55,19 +55,55 @@ const char *admin_key_state(const struct reg_key *k, int64_t now)
 	return policy_key_state_word(k, now);
 }
 
+const char *admin_policy_value(const struct reg_host *h, const struct reg_host_field *f, char *buf,
+			       size_t len)
+{
+	const void *p = REG_HOST_AT_CONST(h, f);
+	char t[32];
+
+	if (f->kind == REG_FIELD_TIME && *(const int64_t *)p)
+		snprintf(buf, len, "%s", admin_time(*(const int64_t *)p, t));
+	else if (f->kind == REG_FIELD_TIME || !*(const char *)p)
+		snprintf(buf, len, "%s", f->unset);
+	else
+		util_safe(p, buf, len);
+	return buf;
+}
+
+/* Field f of h as JSON: a time or null, a list of CIDRs, a string or null. */
+static json_t *policy_json(const struct reg_host *h, const struct reg_host_field *f)
+{
+	const char *p = REG_HOST_AT_CONST(h, f);
+	char cidrs[sizeof(h->cidrs)], *save = NULL, *c;
+	json_t *list;
+
+	switch (f->kind) {
+	case REG_FIELD_TIME:
+		return admin_json_time(*(const int64_t *)(const void *)p);
+	case REG_FIELD_CIDRS:
+		list = json_array();
+		snprintf(cidrs, sizeof(cidrs), "%s", p);
+		for (c = strtok_r(cidrs, ",", &save); c; c = strtok_r(NULL, ",", &save))
+			json_array_append_new(list, json_string(c));
+		return list;
+	case REG_FIELD_TEXT:
+		return *p ? json_string(p) : json_null();
+	}
+	return json_null();
+}
+
 json_t *admin_host_json(const struct reg_host *h, int64_t now)
 {
-	json_t *from = json_array();
-	char cidrs[sizeof(h->cidrs)], *save = NULL, *c;
+	json_t *j = json_pack("{s:s,s:I,s:s,s:o,s:o}", "name", h->name, "uid", (json_int_t)h->uid,
+			      "state", admin_host_state(h, now), "created",
+			      admin_json_time(h->created), "updated", admin_json_time(h->updated));
+	int i;
 
-	snprintf(cidrs, sizeof(cidrs), "%s", h->cidrs);
-	for (c = strtok_r(cidrs, ",", &save); c; c = strtok_r(NULL, ",", &save))
-		json_array_append_new(from, json_string(c));
-	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:i}", "name", h->name, "uid",
-			 (json_int_t)h->uid, "state", admin_host_state(h, now), "created",
-			 admin_json_time(h->created), "updated", admin_json_time(h->updated),
-			 "expires", admin_json_time(h->expires), "from", from, "active_keys",
-			 h->nkeys);
+	for (i = 0; j && i < REG_HOST_NPOLICY; i++)
+		json_object_set_new(j, reg_host_fields[i].opt, policy_json(h, &reg_host_fields[i]));
+	if (j)
+		json_object_set_new(j, "active_keys", json_integer(h->nkeys));
+	return j;
 }
 
 json_t *admin_key_json(const struct reg_key *k, int64_t now, bool with_blob)

@@ -24,8 +24,8 @@ fpb=$(fp_of "$kb")
 echo "# usage"
 expect 0 "modify --help" -- rjh modify --help
 match -o "^Usage:.* modify NAME \[--expires DATE\|never\] \[--from CIDR" "--help prints the usage"
-has -o "'never' removes the expiry" "--help says what never does"
-has -o "'any' removes the restriction" "--help says what any does"
+has -o "'never' unsets it" "--help says what never does"
+has -o "'any' unsets it" "--help says what any does"
 state > "$WORK/before"
 expect 1 "no option is a usage error" -- rjh modify host-a
 match "nothing to change" "the error says what is missing"
