@@ -82,7 +82,7 @@ static void print_usage(FILE *out, const struct admin_cmd *c)
 		if (!takes_field(c, f))
 			continue;
 		fprintf(out, " [--%s %s%s%s]", f->opt, f->arg,
-			c->policy == ADMIN_POLICY_MODIFY ? "|" : "",
+			c->policy == ADMIN_POLICY_MODIFY && f->clear[0] ? "|" : "",
 			c->policy == ADMIN_POLICY_MODIFY ? f->clear : "");
 	}
 }
@@ -116,8 +116,10 @@ int admin_help(struct admin *a)
 			continue;
 		snprintf(lhs, sizeof(lhs), "--%s %s", f->opt, f->arg);
 		printf("  %-15s  %s", lhs, f->help);
-		if (c->policy == ADMIN_POLICY_MODIFY)
+		if (c->policy == ADMIN_POLICY_MODIFY && f->clear[0])
 			printf("\n%19s'%s' unsets it", "", f->clear);
+		else if (c->policy == ADMIN_POLICY_MODIFY)
+			printf("\n%19san empty %s unsets it", "", f->arg);
 		printf("\n");
 	}
 	printf("%s", c->help);

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -174,6 +175,17 @@ void admin_policy_detail(const struct admin_policy_opts *o, const struct reg_hos
 
 		if (!o->given[i])
 			continue;
+		if (f->kind == REG_FIELD_TEXT && *(const char *)p) {
+			/* Free text, as audit writes it: quoted, or hex with spaces or quotes. */
+			char *nv = audit_encode_nv_string(f->opt, p, 0);
+
+			w = snprintf(buf + at, len - at, "%s%s", at ? " " : "", nv ? nv : "");
+			free(nv);
+			if (w < 0)
+				break;
+			at += (size_t)w;
+			continue;
+		}
 		if (f->kind == REG_FIELD_TIME && *(const int64_t *)p)
 			admin_time(*(const int64_t *)p, v);
 		else if (f->kind == REG_FIELD_TIME || !*(const char *)p)
