@@ -48,7 +48,9 @@ struct reg;
 	  "                   day UTC, or YYYY-MM-DDTHH:MM:SSZ)")                                  \
 	X(cidrs, "from", "source_cidrs", CIDRS, 1, 1, "any", "any address", "CIDRS",               \
 	  "the host may connect only from these addresses\n"                                       \
-	  "                   (CIDR[,CIDR...])")
+	  "                   (CIDR[,CIDR...])")                                                   \
+	X(comment, "comment", "comment", TEXT, 0, 0, "", "-", "TEXT",                              \
+	  "a note on the host: owner, place, ticket")
 
 #define REG_TEXT_MAX                            255
 #define REG_DECL_TIME(m)                        int64_t m

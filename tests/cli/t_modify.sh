@@ -1,4 +1,4 @@
-# rjh-admin modify: a host's expiry and source addresses after enroll, as the
+# rjh-admin modify: a host's expiry, source addresses and comment after enroll, as the
 # real readers see them: the key helper (it reads the login snapshot, so this
 # also checks that modify republishes it), show --json and audit --json.
 # pam_rjh's view of the same change is in t_pam.sh.
@@ -31,7 +31,6 @@ expect 1 "no option is a usage error" -- rjh modify host-a
 match "nothing to change" "the error says what is missing"
 expect 1 "no name is a usage error" -- rjh modify --expires never
 expect 1 "two names are a usage error" -- rjh modify host-a host-b --from any
-expect 1 "--comment is no option of modify (a host has no comment)" -- rjh modify host-a --comment x
 
 echo "# refused input changes nothing"
 expect 2 "a date that does not exist" -- rjh modify host-a --expires 2099-02-30
@@ -102,10 +101,36 @@ expect 0 "--expires with both given" -- rjh modify host-b --expires 2998-01-01 -
 expect 0 "show host-b --json" -- rjh show host-b --json
 jtrue "show: both changed" "d['expires'] == '2998-01-01T23:59:59Z' and d['from'] == ['10.0.0.0/8']"
 
+echo "# --comment"
+state > "$WORK/before"
+expect 2 "a comment with a control character" -- rjh modify host-a --comment "$(printf 'a\tb')"
+match -- "--comment must be at most 255 printable" "the error names the option"
+expect 2 "a comment of 256 characters" -- rjh modify host-a --comment "$(printf 'x%.0s' $(seq 256))"
+same_state "$WORK/before" "refused comments change nothing"
+expect 0 "--comment with spaces and an audit-looking word" -- \
+	rjh modify host-a --comment 'rack 4, team blue res=failed'
+eq "$OUT" "host-a: expires never, from any address, comment rack 4, team blue res=failed" \
+	"modify says the new comment"
+expect 0 "show host-a --json" -- rjh show host-a --json
+jtrue "show: the comment as given, the policy as before" \
+	"d['comment'] == 'rack 4, team blue res=failed' and d['expires'] is None and d['from'] == []"
+expect 0 "show host-a" -- rjh show host-a
+match -o "^comment:   rack 4, team blue res=failed$" "show prints the comment"
+expect 0 "show host-b" -- rjh show host-b
+match -o "^comment:   -$" "a host without one shows -"
+expect 0 "the key's own comment is untouched" -- rjh show host-a --json
+jtrue "keys keep their comment" "d['keys'][0]['comment'] == 'a'"
+expect 0 "--comment '' removes it" -- rjh modify host-a --comment ''
+expect 0 "show host-a --json" -- rjh show host-a --json
+jtrue "show: no comment" "d['comment'] is None"
+expect 0 "audit --host host-a --json" -- rjh audit --host host-a --json
+jtrue "the comment event carries it hex-encoded, as audit does a value with spaces: no field forged" \
+	"[e['fields'] for e in d['events'] if e['op'] == 'rjh-modify' and 'comment' in e['fields']][0] == {'comment': bytes('rack 4, team blue res=failed', 'ascii').hex().upper()} and 'res' not in [e for e in d['events'] if e['op'] == 'rjh-modify'][-2]['fields']"
+
 echo "# audit"
 expect 0 "audit --host host-a --json" -- rjh audit --host host-a --json
 jtrue "one rjh-modify event per change of host-a, in order, with what changed" \
-	"[e['detail'] for e in d['events'] if e['op'] == 'rjh-modify'] == ['expires=2999-06-30T23:59:59Z', 'expires=2020-01-01T00:00:00Z', 'expires=never', 'from=10.9.0.0/16,2001:db8::/32', 'from=192.0.2.0/24', 'from=any']"
+	"[e['detail'] for e in d['events'] if e['op'] == 'rjh-modify' and not e['detail'].startswith('comment=')] == ['expires=2999-06-30T23:59:59Z', 'expires=2020-01-01T00:00:00Z', 'expires=never', 'from=10.9.0.0/16,2001:db8::/32', 'from=192.0.2.0/24', 'from=any']"
 jtrue "the events are USER_MGMT, successful, about host-a" \
 	"all(e['type'] == 'USER_MGMT' and e['result'] == 'success' and e['host'] == 'host-a' for e in d['events'] if e['op'] == 'rjh-modify')"
 expect 0 "audit --host host-b --json" -- rjh audit --host host-b --json
