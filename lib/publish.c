@@ -349,23 +349,28 @@ static int publish_locked(struct reg *r, const struct cfg *c, bool force, const 
 	return rc;
 }
 
+/* pub_login's request, for its turn. */
+struct pub_req {
+	const struct cfg *c;
+	bool rebuild_all;
+};
+
+static int pub_turn(struct reg *r, void *ctx, const char *base, const char *delta,
+		    struct rjh_diag *d)
+{
+	const struct pub_req *x = ctx;
+
+	return publish_locked(r, x->c, x->rebuild_all, base, delta, d);
+}
+
 int pub_login(struct reg *r, const struct cfg *c, bool rebuild_all, struct rjh_diag *d)
 {
-	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], lock[CFG_PATH_MAX + 24];
-	int fd, rc;
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
+	struct pub_req x = {c, rebuild_all};
 
 	if (login_paths(c->registry, base, delta, sizeof(base)) < 0)
 		return diag_set(d, RJH_EINVAL, "registry path is too long");
-	snprintf(lock, sizeof(lock), "%s.lock", base);
-	fd = util_lock_file(lock, d);
-	if (fd < 0)
-		return fd;
-	rc = reg_begin_read(r, d);
-	if (rc == 0)
-		rc = publish_locked(r, c, rebuild_all, base, delta, d);
-	reg_end_read(r);
-	close(fd);
-	return rc;
+	return snap_write_turn(r, base, delta, pub_turn, &x, d);
 }
 
 int pub_login_withdraw(const struct cfg *c, struct rjh_diag *d)

@@ -343,6 +343,27 @@ static void done(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
+/*
+ * Steps s (from stmt(), bound) and calls row(s, ctx) for each result row,
+ * stopping at its first negative return, which is returned; a failed step
+ * is reg_fail(what). Resets s either way.
+ */
+static int each_row(struct sqlite_reg *r, sqlite3_stmt *s, int (*row)(sqlite3_stmt *s, void *ctx),
+		    void *ctx, const char *what, struct rjh_diag *d)
+{
+	int rc = RJH_OK, src;
+
+	while ((src = step(r, s)) == SQLITE_ROW) {
+		rc = row(s, ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = reg_fail(r, src, what, d);
+	done(s);
+	return rc;
+}
+
 static int exec(struct sqlite_reg *r, const char *sql, const char *what, struct rjh_diag *d)
 {
 	int src = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
@@ -934,25 +955,29 @@ static int sq_host_remove(struct reg *store, const struct reg_host *h, struct rj
 	return src == SQLITE_DONE ? grants : reg_fail(r, src, "remove host", d);
 }
 
+/* Each walk below: the caller's callback and its context, for its row function. */
+struct host_walk {
+	reg_host_cb cb;
+	void *ctx;
+};
+
+static int host_row(sqlite3_stmt *s, void *p)
+{
+	const struct host_walk *w = p;
+	struct reg_host h;
+
+	row_host_nkeys(s, &h);
+	return w->cb(&h, w->ctx);
+}
+
 static int sq_hosts_each(struct reg *store, reg_host_cb cb, void *ctx, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	struct reg_host h;
-	int rc = RJH_OK, src;
+	struct host_walk w = {cb, ctx};
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, Q_HOST_ALL, d, &rc);
 
-	if (!s)
-		return rc;
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		row_host_nkeys(s, &h);
-		rc = cb(&h, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list hosts", d);
-	done(s);
-	return rc;
+	return s ? each_row(r, s, host_row, &w, "list hosts", d) : rc;
 }
 
 static int64_t sq_count(struct reg *store, const char *table)
@@ -1062,33 +1087,41 @@ static int sq_key_revoke(struct reg *store, int64_t key_id, int64_t now, struct 
 	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "revoke key", d);
 }
 
+struct key_walk {
+	reg_key_cb cb;
+	void *ctx;
+	struct reg_key k; /* 8 KiB: the walk is on the heap */
+};
+
+static int key_row(sqlite3_stmt *s, void *p)
+{
+	struct key_walk *w = p;
+
+	row_key(s, &w->k);
+	return w->cb(&w->k, w->ctx);
+}
+
 static int sq_keys_each(struct reg *store, int64_t host_id, reg_key_cb cb, void *ctx,
 			struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	struct reg_key *k;
-	int rc = RJH_OK, src;
+	struct key_walk *w;
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, host_id ? Q_KEYS_HOST : Q_KEYS_ALL, d, &rc);
 
 	if (!s)
 		return rc;
-	k = malloc(sizeof(*k));
-	if (!k) {
+	w = malloc(sizeof(*w));
+	if (!w) {
 		done(s);
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	}
+	w->cb = cb;
+	w->ctx = ctx;
 	if (host_id)
 		bind_int(r, s, "?1", host_id);
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		row_key(s, k);
-		rc = cb(k, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list keys", d);
-	done(s);
-	free(k);
+	rc = each_row(r, s, key_row, w, "list keys", d);
+	free(w);
 	return rc;
 }
 
@@ -1131,27 +1164,30 @@ static int sq_grant_del(struct reg *store, const char *principal, const char *pa
 	return RJH_OK;
 }
 
+struct grant_walk {
+	reg_grant_cb cb;
+	void *ctx;
+};
+
+static int grant_row(sqlite3_stmt *s, void *p)
+{
+	const struct grant_walk *w = p;
+	struct reg_grant g;
+
+	copy_col(g.principal, sizeof(g.principal), s, 0);
+	copy_col(g.pattern, sizeof(g.pattern), s, 1);
+	g.created = sqlite3_column_int64(s, 2);
+	return w->cb(&g, w->ctx);
+}
+
 static int sq_grants_each(struct reg *store, reg_grant_cb cb, void *ctx, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	struct reg_grant g;
-	int rc = RJH_OK, src;
+	struct grant_walk w = {cb, ctx};
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, Q_GRANTS, d, &rc);
 
-	if (!s)
-		return rc;
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		copy_col(g.principal, sizeof(g.principal), s, 0);
-		copy_col(g.pattern, sizeof(g.pattern), s, 1);
-		g.created = sqlite3_column_int64(s, 2);
-		rc = cb(&g, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list grants", d);
-	done(s);
-	return rc;
+	return s ? each_row(r, s, grant_row, &w, "list grants", d) : rc;
 }
 
 static int sq_host_key_add(struct reg *store, int64_t host_id, const struct key *k, int64_t now,
@@ -1215,26 +1251,35 @@ static void row_host_key(sqlite3_stmt *s, struct reg_host_key *k)
 }
 
 /* Steps s (bound by the caller) and calls cb for each host key row. */
+struct host_key_walk {
+	reg_host_key_cb cb;
+	void *ctx;
+	struct reg_host_key k; /* 8 KiB: the walk is on the heap */
+};
+
+static int host_key_row(sqlite3_stmt *s, void *p)
+{
+	struct host_key_walk *w = p;
+
+	row_host_key(s, &w->k);
+	return w->cb(&w->k, w->ctx);
+}
+
+/* Walks s's host key rows (s bound by the caller). */
 static int host_keys_walk(struct sqlite_reg *r, sqlite3_stmt *s, reg_host_key_cb cb, void *ctx,
 			  struct rjh_diag *d)
 {
-	struct reg_host_key *k = malloc(sizeof(*k));
-	int rc = RJH_OK, src;
+	struct host_key_walk *w = malloc(sizeof(*w));
+	int rc;
 
-	if (!k) {
+	if (!w) {
 		done(s);
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	}
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		row_host_key(s, k);
-		rc = cb(k, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list host keys", d);
-	done(s);
-	free(k);
+	w->cb = cb;
+	w->ctx = ctx;
+	rc = each_row(r, s, host_key_row, w, "list host keys", d);
+	free(w);
 	return rc;
 }
 
@@ -1293,22 +1338,27 @@ static void row_session(sqlite3_stmt *s, int c0, struct reg_session *out)
 }
 
 /* Steps s (bound by the caller) and calls cb for each session row. */
+struct session_walk {
+	reg_session_cb cb;
+	void *ctx;
+};
+
+static int session_row(sqlite3_stmt *s, void *p)
+{
+	const struct session_walk *w = p;
+	struct reg_session se;
+
+	row_session(s, 0, &se);
+	return w->cb(&se, w->ctx);
+}
+
+/* Walks s's session rows (s bound by the caller). */
 static int sessions_walk(struct sqlite_reg *r, sqlite3_stmt *s, reg_session_cb cb, void *ctx,
 			 struct rjh_diag *d)
 {
-	struct reg_session se;
-	int rc = RJH_OK, src;
+	struct session_walk w = {cb, ctx};
 
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		row_session(s, 0, &se);
-		rc = cb(&se, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list sessions", d);
-	done(s);
-	return rc;
+	return each_row(r, s, session_row, &w, "list sessions", d);
 }
 
 static int sq_sessions_host_each(struct reg *store, const char *host, bool open_only, int limit,
@@ -1413,30 +1463,32 @@ static int sq_session_last(struct reg *store, const char *host, struct reg_sessi
 	return rc;
 }
 
+struct presence_walk {
+	reg_presence_cb cb;
+	void *ctx;
+};
+
+static int presence_row(sqlite3_stmt *s, void *p)
+{
+	const struct presence_walk *w = p;
+	bool have = sqlite3_column_type(s, HOST_NCOLS + 1) != SQLITE_NULL;
+	struct reg_session se;
+	struct reg_host h;
+
+	row_host_nkeys(s, &h);
+	if (have)
+		row_session(s, HOST_NCOLS + 1, &se);
+	return w->cb(&h, have ? &se : NULL, w->ctx);
+}
+
 static int sq_presence_each(struct reg *store, reg_presence_cb cb, void *ctx, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	struct reg_session se;
-	struct reg_host h;
-	int rc = RJH_OK, src;
+	struct presence_walk w = {cb, ctx};
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, Q_PRESENCE, d, &rc);
 
-	if (!s)
-		return rc;
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		bool have = sqlite3_column_type(s, HOST_NCOLS + 1) != SQLITE_NULL;
-
-		row_host_nkeys(s, &h);
-		if (have)
-			row_session(s, HOST_NCOLS + 1, &se);
-		rc = cb(&h, have ? &se : NULL, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list presence", d);
-	done(s);
-	return rc;
+	return s ? each_row(r, s, presence_row, &w, "list presence", d) : rc;
 }
 
 static int64_t sq_changes(struct reg *store)
@@ -1498,22 +1550,27 @@ static void row_event(sqlite3_stmt *s, struct reg_event *e)
 }
 
 /* Steps s (bound by the caller) and calls cb for each event row. */
+struct event_walk {
+	reg_event_cb cb;
+	void *ctx;
+};
+
+static int event_row(sqlite3_stmt *s, void *p)
+{
+	const struct event_walk *w = p;
+	struct reg_event e;
+
+	row_event(s, &e);
+	return w->cb(&e, w->ctx);
+}
+
+/* Walks s's event rows (s bound by the caller). */
 static int events_walk(struct sqlite_reg *r, sqlite3_stmt *s, reg_event_cb cb, void *ctx,
 		       struct rjh_diag *d)
 {
-	struct reg_event e;
-	int rc = RJH_OK, src;
+	struct event_walk w = {cb, ctx};
 
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		row_event(s, &e);
-		rc = cb(&e, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "list events", d);
-	done(s);
-	return rc;
+	return each_row(r, s, event_row, &w, "list events", d);
 }
 
 static int sq_events_each(struct reg *store, reg_event_cb cb, void *ctx, struct rjh_diag *d)
@@ -1563,25 +1620,30 @@ static int sq_policy_generation(struct reg *store, uint64_t *gen_out, uint64_t *
 	return rc;
 }
 
+struct change_walk {
+	int (*cb)(const char *host, void *ctx);
+	void *ctx;
+};
+
+static int change_row(sqlite3_stmt *s, void *p)
+{
+	const struct change_walk *w = p;
+
+	return w->cb((const char *)sqlite3_column_text(s, 0), w->ctx);
+}
+
 static int sq_policy_changes(struct reg *store, uint64_t since,
 			     int (*cb)(const char *host, void *ctx), void *ctx, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	int rc = RJH_OK, src;
+	struct change_walk w = {cb, ctx};
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, Q_POLICY_CHANGES, d, &rc);
 
 	if (!s)
 		return rc;
 	bind_int(r, s, "?1", (int64_t)since);
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		rc = cb((const char *)sqlite3_column_text(s, 0), ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "read the policy log", d);
-	done(s);
-	return rc;
+	return each_row(r, s, change_row, &w, "read the policy log", d);
 }
 
 static int sq_policy_log_prune(struct reg *store, uint64_t upto, struct rjh_diag *d)
@@ -1629,35 +1691,42 @@ static bool row_login(sqlite3_stmt *s, struct reg_host *h, struct reg_key *k)
 	return true;
 }
 
+struct login_walk {
+	reg_login_cb cb;
+	void *ctx;
+	struct reg_key k; /* 8 KiB: the walk is on the heap */
+};
+
+static int login_row(sqlite3_stmt *s, void *p)
+{
+	struct login_walk *w = p;
+	struct reg_host h;
+	bool have_key = row_login(s, &h, &w->k);
+
+	return w->cb(&h, have_key ? &w->k : NULL, w->ctx);
+}
+
 static int sq_login_rows(struct reg *store, const char *name, reg_login_cb cb, void *ctx,
 			 struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	struct reg_host h;
-	struct reg_key *k;
-	int rc = RJH_OK, src;
+	struct login_walk *w;
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, name ? Q_LOGIN_ONE : Q_LOGIN_ALL, d, &rc);
 
 	if (!s)
 		return rc;
-	k = malloc(sizeof(*k));
-	if (!k) {
+	w = malloc(sizeof(*w));
+	if (!w) {
 		done(s);
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	}
+	w->cb = cb;
+	w->ctx = ctx;
 	if (name)
 		bind_text(r, s, "?1", name);
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		bool have_key = row_login(s, &h, k);
-
-		rc = cb(&h, have_key ? k : NULL, ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "read hosts and keys", d);
-	done(s);
-	free(k);
+	rc = each_row(r, s, login_row, w, "read hosts and keys", d);
+	free(w);
 	return rc;
 }
 
@@ -1937,25 +2006,28 @@ static int sq_ident_changed(struct reg *store, uint64_t *gen_out, struct rjh_dia
 	return set_setting(r, "generation", gbuf, d);
 }
 
+struct ident_walk {
+	reg_ident_cb cb;
+	void *ctx;
+};
+
+static int ident_row(sqlite3_stmt *s, void *p)
+{
+	const struct ident_walk *w = p;
+	char name[NAME_HOST_SIZE];
+
+	copy_col(name, sizeof(name), s, 0);
+	return w->cb(name, (uint32_t)sqlite3_column_int64(s, 1), w->ctx);
+}
+
 static int sq_idents_each(struct reg *store, reg_ident_cb cb, void *ctx, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	char name[NAME_HOST_SIZE];
-	int rc = RJH_OK, src;
+	struct ident_walk w = {cb, ctx};
+	int rc = RJH_OK;
 	sqlite3_stmt *s = stmt(r, Q_IDENTS, d, &rc);
 
-	if (!s)
-		return rc;
-	while ((src = step(r, s)) == SQLITE_ROW) {
-		copy_col(name, sizeof(name), s, 0);
-		rc = cb(name, (uint32_t)sqlite3_column_int64(s, 1), ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = reg_fail(r, src, "read hosts", d);
-	done(s);
-	return rc;
+	return s ? each_row(r, s, ident_row, &w, "read hosts", d) : rc;
 }
 
 const struct reg_ops reg_sqlite_ops = {

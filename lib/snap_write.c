@@ -329,23 +329,49 @@ static int snapshot_write_locked(struct reg *r, const struct cfg *c, enum snap_i
 	return rc;
 }
 
-int snap_nss_update(struct reg *r, const struct cfg *c, enum snap_ident_op op, const char *name,
-		    uint32_t uid, uint64_t gen, struct rjh_diag *d)
+int snap_write_turn(struct reg *r, const char *base, const char *delta, snap_writer_fn fn,
+		    void *ctx, struct rjh_diag *d)
 {
-	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16], lock[CFG_PATH_MAX + 24];
+	char lock[CFG_PATH_MAX + 24];
 	int fd, rc;
 
-	if (snap_paths(c->registry, base, delta, sizeof(base)) < 0)
-		return diag_set(d, RJH_EINVAL, "registry path is too long");
-	/* One snapshot writer at a time. */
-	snprintf(lock, sizeof(lock), "%s.lock", base);
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", base) >= sizeof(lock))
+		return diag_set(d, RJH_EINVAL, "snapshot path is too long");
 	fd = util_lock_file(lock, d);
 	if (fd < 0)
 		return fd;
 	rc = reg_begin_read(r, d);
 	if (rc == 0)
-		rc = snapshot_write_locked(r, c, op, name, uid, gen, base, delta, d);
+		rc = fn(r, ctx, base, delta, d);
 	reg_end_read(r);
 	close(fd); /* releases the lock */
 	return rc;
+}
+
+/* snap_nss_update's change, for its turn. */
+struct nss_change {
+	const struct cfg *c;
+	enum snap_ident_op op;
+	const char *name;
+	uint32_t uid;
+	uint64_t gen;
+};
+
+static int nss_turn(struct reg *r, void *ctx, const char *base, const char *delta,
+		    struct rjh_diag *d)
+{
+	const struct nss_change *x = ctx;
+
+	return snapshot_write_locked(r, x->c, x->op, x->name, x->uid, x->gen, base, delta, d);
+}
+
+int snap_nss_update(struct reg *r, const struct cfg *c, enum snap_ident_op op, const char *name,
+		    uint32_t uid, uint64_t gen, struct rjh_diag *d)
+{
+	char base[CFG_PATH_MAX + 16], delta[CFG_PATH_MAX + 16];
+	struct nss_change x = {c, op, name, uid, gen};
+
+	if (snap_paths(c->registry, base, delta, sizeof(base)) < 0)
+		return diag_set(d, RJH_EINVAL, "registry path is too long");
+	return snap_write_turn(r, base, delta, nss_turn, &x, d);
 }

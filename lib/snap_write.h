@@ -43,6 +43,18 @@ struct snap_host {
 int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 	       const struct snap_host *hosts, size_t n, struct rjh_diag *d);
 
+/*
+ * Runs fn for the snapshot pair at base and delta as their one writer
+ * (writers take turns on BASE.lock) and inside one read transaction of r
+ * (outside any transaction), so that what fn writes is the registry as one
+ * moment saw it, and no writer overtakes another with an older state.
+ * Returns what fn returned, or why the turn could not be had.
+ */
+typedef int (*snap_writer_fn)(struct reg *r, void *ctx, const char *base, const char *delta,
+			      struct rjh_diag *d);
+int snap_write_turn(struct reg *r, const char *base, const char *delta, snap_writer_fn fn,
+		    void *ctx, struct rjh_diag *d);
+
 /* What changed in the identities (names and uids) a transaction is about to commit. */
 enum snap_ident_op {
 	SNAP_IDENT_REBUILD, /* anything: read every host again */
