@@ -68,7 +68,7 @@ struct reg_host {
 	int nkeys; /* keys that are not revoked */
 };
 
-/* The policy fields as data, in REG_HOST_POLICY's order (reg.c). */
+/* The policy fields as data, in REG_HOST_POLICY's order (reg_fields.c). */
 enum reg_field_kind { REG_FIELD_TIME, REG_FIELD_CIDRS, REG_FIELD_TEXT };
 struct reg_host_field {
 	const char *opt, *column, *clear, *unset, *arg, *help;
