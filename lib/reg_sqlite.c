@@ -216,7 +216,8 @@ struct sqlite_reg {
 	int busy_ms;
 	int ver; /* user_version when opened (check_schema) */
 	sqlite3_stmt *st[Q_COUNT_];
-	int bind_src; /* the first failed bind since stmt(), for step() */
+	int bind_src;  /* the first failed bind since stmt(), for step() */
+	bool write_tx; /* between reg_begin and reg_commit or reg_rollback */
 };
 
 /* The SQLite handle behind a caller's struct reg. */
@@ -279,9 +280,27 @@ static int reg_fail(struct sqlite_reg *r, int src, const char *what, struct rjh_
 	}
 }
 
+/*
+ * True (with d set) when the write transaction reg_begin opened is gone:
+ * SQLite rolls a transaction back by itself after some I/O and
+ * out-of-memory errors in a step, and every statement after that would
+ * commit on its own, half a change.
+ */
+static bool tx_lost(struct sqlite_reg *r, struct rjh_diag *d)
+{
+	if (!r->write_tx || !sqlite3_get_autocommit(r->db))
+		return false;
+	diag_set(d, RJH_EREGISTRY, "%s: the change was rolled back after an error", r->path);
+	return true;
+}
+
 static sqlite3_stmt *stmt(struct sqlite_reg *r, enum q id, struct rjh_diag *d, int *rc)
 {
 	r->bind_src = SQLITE_OK;
+	if (tx_lost(r, d)) {
+		*rc = RJH_EREGISTRY;
+		return NULL;
+	}
 	if (!r->st[id]) {
 		int src = sqlite3_prepare_v3(r->db, q_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 					     &r->st[id], NULL);
@@ -695,22 +714,28 @@ static void sq_close(struct reg *store)
 static int sq_begin(struct reg *store, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	return exec(r, "BEGIN IMMEDIATE", "begin", d);
+	int rc = exec(r, "BEGIN IMMEDIATE", "begin", d);
+
+	r->write_tx = rc == 0;
+	return rc;
 }
 
 static int sq_commit(struct reg *store, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
-	int rc = exec(r, "COMMIT", "commit", d);
+	int rc = tx_lost(r, d) ? RJH_EREGISTRY : exec(r, "COMMIT", "commit", d);
 
 	if (rc < 0)
 		sq_rollback(&r->base);
+	r->write_tx = false;
 	return rc;
 }
 
 static void sq_rollback(struct reg *store)
 {
 	struct sqlite_reg *r = sq(store);
+
+	r->write_tx = false;
 	if (!sqlite3_get_autocommit(r->db))
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -804,13 +829,15 @@ static int sq_host_gid(struct reg *store, uint32_t *gid, struct rjh_diag *d)
 /* Reads the HOST_COLS that start at column 0 (nkeys is left 0). */
 static void row_host(sqlite3_stmt *s, struct reg_host *h)
 {
+	const char *state;
 	int i;
 
 	memset(h, 0, sizeof(*h));
 	h->id = sqlite3_column_int64(s, 0);
 	copy_col(h->name, sizeof(h->name), s, 1);
 	h->uid = (uint32_t)sqlite3_column_int64(s, 2);
-	h->disabled = strcmp((const char *)sqlite3_column_text(s, 3), "active") != 0;
+	state = (const char *)sqlite3_column_text(s, 3);
+	h->disabled = !state || strcmp(state, "active") != 0; /* unreadable: disabled */
 	h->created = sqlite3_column_int64(s, 4);
 	h->updated = sqlite3_column_int64(s, 5);
 	for (i = 0; i < REG_HOST_NPOLICY; i++) {
@@ -1995,15 +2022,16 @@ static int sq_ident_generation(struct reg *store, uint64_t *gen_out, struct rjh_
 
 static int sq_ident_changed(struct reg *store, uint64_t *gen_out, struct rjh_diag *d)
 {
-	struct sqlite_reg *r = sq(store);
 	char gbuf[32];
-	uint64_t gen = 0;
+	uint64_t gen;
+	/* NB. never 1 after a generation it failed to read: the snapshots only go forward. */
+	int rc = sq_ident_generation(store, &gen, d);
 
-	if (get_setting(r, "generation", gbuf, sizeof(gbuf), NULL) == 0)
-		gen = strtoull(gbuf, NULL, 10);
+	if (rc < 0)
+		return rc;
 	snprintf(gbuf, sizeof(gbuf), "%llu", (unsigned long long)gen + 1);
 	*gen_out = gen + 1;
-	return set_setting(r, "generation", gbuf, d);
+	return set_setting(sq(store), "generation", gbuf, d);
 }
 
 struct ident_walk {
