@@ -65,8 +65,8 @@ CONNECT_SRC := $(wildcard rjh-connect/*.c)
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
 
-.PHONY: FORCE all programs deps check unit unit-asan cli e2e deb deb-check fuzz selinux bench demo install format help clean
-all: $(PROGRAMS) $(TOOLS) $(B)/sshd-rjh.conf $(B)/rjh-host
+.PHONY: FORCE all programs deps check unit unit-asan cli fault e2e deb deb-check fuzz selinux bench demo install format help clean
+all: $(PROGRAMS) $(TOOLS) $(B)/tools/libfault.so $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
 
@@ -74,6 +74,7 @@ help:
 	@echo "make            build everything into build/"
 	@echo "make deps       install missing Debian packages (idempotent, needs root)"
 	@echo "make check      all tests: unit, unit under ASan+UBSan, CLI, audit, fuzz, SELinux"
+	@echo "make fault      fault injection alone (tests/cli/t_fault.sh, also part of make cli)"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (20) each"
 	@echo "make e2e        the end-to-end tests against a real sshd"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
@@ -177,6 +178,12 @@ $(B)/tools/pam-run: tests/tools/pam-run.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(LDHARDEN) -o $@ $< -lpam
 
+# The fault injection shim (tests/cli/t_fault.sh), LD_PRELOADed into the
+# real programs. No _FORTIFY_SOURCE: it defines open() itself.
+$(B)/tools/libfault.so: tests/fault/fault.c Makefile
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -U_FORTIFY_SOURCE $(LDHARDEN) -shared -o $@ $< -ldl
+
 # The tests' /dev/log (tests/e2e/lib.sh, tests/devlog.sh) needs libc only.
 $(B)/tools/syslog-sink: tests/tools/syslog-sink.c
 	@mkdir -p $(@D)
@@ -196,6 +203,9 @@ unit-asan: $(AUNITS)
 		tests/run-units.sh $(AUNITS)
 cli: all
 	@tests/cli/run.sh
+# One failed malloc/open/mmap/SQLite call at a time on every login path.
+fault: all
+	@bash tests/cli/t_fault.sh
 
 # The end-to-end harness: real sshd, hosts in network namespaces (tests/e2e/).
 e2e: all
@@ -276,7 +286,7 @@ install: programs
 		install -m 0644 doc/rjh-connect.1 $(DESTDIR)$(MANDIR)/man1/rjh-connect.1; fi
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] pam_rjh/*.[ch] rjh-connect/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c)
+	clang-format -i $(wildcard lib/*.[ch] rjh-admin/*.[ch] pam_rjh/*.[ch] rjh-connect/*.[ch] tests/unit/*.c tests/tools/*.c tests/fuzz/*.c tests/fault/*.c)
 
 clean:
 	rm -rf $(B)
