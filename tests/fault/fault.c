@@ -6,7 +6,8 @@
  *   RJH_FAULT=SET:N      the N-th call (from 1) counted over SET fails; N = 0
  *                        only counts. SET is a comma list of function names
  *                        (malloc, calloc, realloc, open, openat, mmap,
- *                        sqlite3_step, sqlite3_prepare_v2, sqlite3_prepare_v3)
+ *                        sqlite3_step, sqlite3_exec, sqlite3_prepare_v2,
+ *                        sqlite3_prepare_v3)
  *                        or groups: alloc, open (with open64, openat64 and
  *                        the _FORTIFY_SOURCE __open_2 forms), mmap (mmap64),
  *                        sqlite, all.
@@ -22,7 +23,9 @@
  *
  * A failed call returns what the real one documents: NULL and ENOMEM
  * (allocation), -1 and EIO (open), MAP_FAILED and ENOMEM (mmap),
- * SQLITE_IOERR (step), SQLITE_NOMEM and a NULL statement (prepare).
+ * SQLITE_IOERR (step, exec: nothing done), SQLITE_NOMEM and a NULL statement
+ * (prepare). SQLite's calls of its own API (sqlite3_exec stepping) are not
+ * counted: SQLite would not see such a failure as one.
  *
  * NB. dlsym itself may call calloc or malloc while the real allocator is
  * being looked up: those calls are served from a static arena, which free
@@ -32,7 +35,9 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,6 +62,7 @@ enum fn {
 	F_OPENAT,
 	F_MMAP,
 	F_STEP,
+	F_EXEC,
 	F_PREPARE_V2,
 	F_PREPARE_V3,
 	F_COUNT
@@ -70,6 +76,7 @@ static const char *const fn_names[F_COUNT] = {
     "openat",
     "mmap",
     "sqlite3_step",
+    "sqlite3_exec",
     "sqlite3_prepare_v2",
     "sqlite3_prepare_v3",
 };
@@ -122,7 +129,7 @@ static unsigned group_mask(const char *w, size_t n)
 	    {"alloc", 1u << F_MALLOC | 1u << F_CALLOC | 1u << F_REALLOC},
 	    {"open", 1u << F_OPEN | 1u << F_OPENAT},
 	    {"mmap", 1u << F_MMAP},
-	    {"sqlite", 1u << F_STEP | 1u << F_PREPARE_V2 | 1u << F_PREPARE_V3},
+	    {"sqlite", 1u << F_STEP | 1u << F_EXEC | 1u << F_PREPARE_V2 | 1u << F_PREPARE_V3},
 	    {"all", (1u << F_COUNT) - 1},
 	};
 	size_t i;
@@ -175,6 +182,35 @@ static void map_counter(const char *path)
 	syscall(SYS_close, fd);
 }
 
+/* After a fault fired: a crash prints its stack (for addr2line) on stderr, then dies as it would.
+ */
+static void on_crash(int sig)
+{
+	void *frames[48];
+	int n = backtrace(frames, 48);
+
+	if (counter->fired) {
+		static const char head[] = "libfault: crashed after the injected fault; stack:\n";
+
+		if (write(2, head, sizeof(head) - 1) > 0)
+			backtrace_symbols_fd(frames, n, 2);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_crashes(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+	struct sigaction sa = {.sa_handler = on_crash};
+	void *warm[1];
+	size_t i;
+
+	backtrace(warm, 1); /* loads libgcc_s now, not in the handler */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static void setup(void)
 {
 	const char *e;
@@ -193,6 +229,8 @@ static void setup(void)
 	if ((e = getenv("RJH_FAULT_FILE")) && *e)
 		map_counter(e);
 	paused = (e = getenv("RJH_FAULT_PAUSED")) && *e == '1';
+	if (mask && target)
+		catch_crashes();
 	inside--;
 	__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
 }
@@ -225,12 +263,29 @@ static void note_site(enum fn f, const void *ret)
 	(void)n;
 }
 
+/*
+ * True for SQLite's calls of itself (sqlite3_exec steps its statements): a
+ * step failed there would look to SQLite as if nothing had gone wrong.
+ */
+static bool from_sqlite(const void *ret)
+{
+	Dl_info di;
+	bool in;
+
+	inside++;
+	in = dladdr(ret, &di) && di.dli_fname && strstr(di.dli_fname, "libsqlite3");
+	inside--;
+	return in;
+}
+
 /* True when this call of f is the one that fails. */
 static bool should_fail(enum fn f, const void *ret)
 {
 	uint64_t n;
 
 	if (state != 2 || inside || paused || !(mask & (1u << f)))
+		return false;
+	if (f >= F_STEP && from_sqlite(ret))
 		return false;
 	n = __atomic_add_fetch(&counter->calls, 1, __ATOMIC_RELAXED);
 	if (n != target)
@@ -435,6 +490,8 @@ MMAP_FN(mmap64, "mmap64")
 struct sqlite3;
 struct sqlite3_stmt;
 int sqlite3_step(struct sqlite3_stmt *st);
+int sqlite3_exec(struct sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+		 void *arg, char **errmsg);
 int sqlite3_prepare_v2(struct sqlite3 *db, const char *sql, int n, struct sqlite3_stmt **st,
 		       const char **tail);
 int sqlite3_prepare_v3(struct sqlite3 *db, const char *sql, int n, unsigned flags,
@@ -448,6 +505,21 @@ int sqlite3_step(struct sqlite3_stmt *st)
 		return SQLITE_IOERR;
 	NEXT(real, "sqlite3_step");
 	return real ? real(st) : SQLITE_IOERR;
+}
+
+int sqlite3_exec(struct sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
+		 void *arg, char **errmsg)
+{
+	static int (*real)(struct sqlite3 *, const char *, int (*)(void *, int, char **, char **),
+			   void *, char **);
+
+	if (should_fail(F_EXEC, RET)) {
+		if (errmsg)
+			*errmsg = NULL;
+		return SQLITE_IOERR;
+	}
+	NEXT(real, "sqlite3_exec");
+	return real ? real(db, sql, cb, arg, errmsg) : SQLITE_IOERR;
 }
 
 int sqlite3_prepare_v2(struct sqlite3 *db, const char *sql, int n, struct sqlite3_stmt **st,
