@@ -1,0 +1,449 @@
+# Fault injection (tests/fault/fault.c, LD_PRELOAD): on every path that runs
+# inside someone else's login, one call of malloc/calloc/realloc, open/openat,
+# mmap or sqlite3_step/prepare fails, the N-th of them, for N over the whole
+# path (counted first); a long path is sampled at a fixed stride, the same
+# N every run. At each N: no crash (no signal, no sanitizer report), no hang
+# (timeout), no descriptor left behind, and either the right answer or a
+# clean failure that denies hosts and leaves everyone else alone:
+#   - NSS: getent passwd through glibc, and build/tools/nss-probe fault
+#     (glibc and the module itself, errno and descriptors checked in-process);
+#   - rjh-authorized-keys as sshd runs it: the right keys, or nothing and
+#     a non-zero exit;
+#   - pam_rjh account, open and close (build/tools/pam-run): never success
+#     for a host that must be refused, never PAM_IGNORE for a host, and never
+#     success for root from pam_rjh itself;
+#   - rjh-connect as root (setuid ignores LD_PRELOAD only for others): the
+#     relay's right answer or an error line and a non-zero exit;
+#   - rjh-admin enroll and remove: a failure before the commit leaves the
+#     registry dump and every reader's answers as before; after it, the login
+#     snapshot is current or removed (exit 4), never behind the registry.
+#     SQLite, open and mmap calls are all tried, allocations sampled.
+#
+# Runs in a private mount namespace whose /etc is an overlay (nsswitch.conf
+# "files rjh" and /etc/rjh/rjh.conf live only there), with a /dev/log of its
+# own (tests/devlog.sh), so nothing outside changes.
+if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
+	if [ -n "${RJH_FAULT_REEXEC:-}" ]; then
+		echo "t_fault: no private mount namespace; not touching /etc" >&2
+		exit 1
+	fi
+	RJH_FAULT_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+DEVLOG_TMP=$WORK . "$TOP/tests/devlog.sh"
+BG=()
+trap 'for p in "${BG[@]}"; do kill "$p" 2> /dev/null; done; wait 2> /dev/null; devlog_stop
+	umount /etc 2> /dev/null; umount "$WORK" 2> /dev/null; rm -rf "$WORK"' EXIT
+SHIM="$TOP/build/tools/libfault.so"
+PROBE="$TOP/build/tools/nss-probe"
+PAMRUN="$TOP/build/tools/pam-run"
+AKC="$TOP/build/rjh-authorized-keys"
+REG="$WORK/reg/registry.db"
+CNT="$WORK/fault.counter"
+# Paths with more calls than this are sampled at a stride (FAULT_MAX=0: all).
+FAULT_MAX=${FAULT_MAX:-600}
+# Where SQLite makes the allocations thousands (rjh-admin, pam_rjh's
+# session), they are sampled at ALLOC_MAX points; SQLite, open and mmap
+# calls are all tried.
+ALLOC_MAX=${ALLOC_MAX:-120}
+# FAULT_ONLY="nss akc pam connect admin": some paths only.
+FAULT_ONLY=${FAULT_ONLY:-nss akc pam connect admin}
+only() { [[ " $FAULT_ONLY " == *" $1 "* ]]; }
+
+# The workspace on a tmpfs: thousands of SQLite commits, each fsync()ed.
+mount -t tmpfs -o mode=0755 rjh-fault "$WORK" || {
+	not_ok "cannot mount a tmpfs on the workspace"
+	finish
+	exit 1
+}
+mkdir -p "$WORK/etc-up" "$WORK/etc-work"
+mount -t overlay rjh-etc -o "lowerdir=/etc,upperdir=$WORK/etc-up,workdir=$WORK/etc-work" /etc || {
+	not_ok "cannot overlay /etc in the private namespace"
+	finish
+	exit 1
+}
+printf 'passwd: files rjh\ngroup: files rjh\nshadow: files\n' > /etc/nsswitch.conf
+devlog_start "$WORK/syslog" || {
+	not_ok "cannot give the namespace a /dev/log"
+	finish
+	exit 1
+}
+export LD_LIBRARY_PATH="$TOP/build" RJH_CONF="$WORK/rjh.conf"
+
+write_conf
+mkdir -p /etc/rjh
+cp "$WORK/rjh.conf" /etc/rjh/rjh.conf
+ka=$(newkey a)
+rjh init > /dev/null
+rjh enroll host-a "$ka" > /dev/null
+rjh enroll host-b "$(newkey b)" --from 10.1.0.0/16 > /dev/null
+rjh enroll host-d "$(newkey d)" > /dev/null
+rjh revoke host-d > /dev/null
+rjh grant root host-a > /dev/null
+# host-b is granted to every group but root's own: root reaching it would
+# mean it was taken for a member of a group it is not in.
+for g in $(getent group | awk -F: '$3 != 0 {print $1}'); do
+	rjh grant "@$g" host-b > /dev/null 2>&1
+done
+knew=$(newkey new)
+UIDA=$(q "SELECT uid FROM hosts WHERE name = 'host-a'")
+GID=$(q "SELECT value FROM settings WHERE name = 'host_gid'")
+LINEA="host-a:*:$UIDA:$GID:rjh host host-a:$WORK/run/hosts/host-a:/usr/sbin/nologin"
+AKC_A=$("$AKC" --config "$WORK/rjh.conf" -- host-a)
+[ -n "$AKC_A" ] && ok "setup: the key helper serves host-a" || not_ok "setup: no keys for host-a"
+
+# ---------------------------------------------------------------- machinery
+
+# counter: "CALLS FIRED" from the shared counter file; site: where it fired.
+counter() {
+	od -An -t u8 -N 16 "$CNT" 2> /dev/null | awk '{print $1, $2}'
+}
+site() {
+	tail -c +17 "$CNT" 2> /dev/null | tr -d '\0'
+}
+
+# under SPEC [VAR=VALUE]... -- COMMAND...: COMMAND under the shim with
+# RJH_FAULT=SPEC and a fresh counter, in at most 20 s. Output in $OUT and
+# $ERR, status in $RC; FIRED is 1 when the chosen call was reached.
+under() {
+	local spec=$1 envs=()
+	LAST=("$@")
+	shift
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	rm -f "$CNT"
+	OUT=$(timeout -k 5 20 env LD_PRELOAD="$SHIM" RJH_FAULT="$spec" RJH_FAULT_FILE="$CNT" \
+		"${envs[@]}" "$@" 2> "$WORK/.err")
+	RC=$?
+	ERR=$(cat "$WORK/.err")
+	read -r CALLS FIRED <<< "$(counter)"
+}
+
+# calls SET [VAR=VALUE]... -- COMMAND...: how many calls of SET COMMAND makes.
+calls() {
+	local set=$1
+	shift
+	under "$set:0" "$@"
+	echo "${CALLS:-0}"
+}
+
+# points COUNT [MAX]: the N to try, all of 1..COUNT or, above MAX (default
+# FAULT_MAX), a fixed stride through them (plus the last few).
+points() {
+	local n=$1 max=${2:-$FAULT_MAX} step=1 i
+	[ "$max" -gt 0 ] && [ "$n" -gt "$max" ] && step=$(((n + max - 1) / max))
+	for ((i = 1; i <= n; i += step)); do echo "$i"; done
+	[ "$step" -gt 1 ] && for ((i = n - 2; i <= n; i++)); do [ "$i" -gt 0 ] && echo "$i"; done
+}
+
+# crashed: the last run died of a signal, hung, or a sanitizer spoke.
+crashed() {
+	[ "$RC" -ge 124 ] || [[ "$ERR" == *Sanitizer* ]] || [[ "$ERR" == *"runtime error"* ]]
+}
+
+# Per path: how many N ran, how many fired, and the first failures.
+declare -A RUNS HITS BAD WHY
+bad() { # bad PATH N REASON
+	BAD[$1]=$((${BAD[$1]:-0} + 1))
+	[ "${BAD[$1]}" -le 5 ] && WHY[$1]+="
+#   N=$2: $3 [$(site)] rc=$RC out='${OUT:0:160}' err='${ERR:0:200}'"
+}
+# glibc 2.36 itself dies when an allocation of its NSS set-up fails (a NULL
+# dereference in nss_database_check_reload_and_get, an assertion in
+# nss_database_reload_1), before any module is asked. A crash after a fault
+# in glibc's own allocation that the same fault also causes with
+# nsswitch.conf "files" alone is counted as glibc's, not as a failure.
+GLIBC_CRASHES=0
+glibc_crash() {
+	local keep=("$RC" "$OUT" "$ERR" "$FIRED") where
+	where=$(site)
+	[[ "$where" == *"<- /lib/x86_64-linux-gnu/libc.so.6+"* ]] || return 1
+	printf 'passwd: files\ngroup: files\nshadow: files\n' > /etc/nsswitch.conf
+	under "${LAST[@]}" < "${STDIN:-/dev/null}"
+	printf 'passwd: files rjh\ngroup: files rjh\nshadow: files\n' > /etc/nsswitch.conf
+	if crashed && [ "$(site)" = "$where" ]; then
+		GLIBC_CRASHES=$((GLIBC_CRASHES + 1))
+		return 0
+	fi
+	RC=${keep[0]} OUT=${keep[1]} ERR=${keep[2]} FIRED=${keep[3]}
+	return 1
+}
+tally() { # tally PATH N
+	RUNS[$1]=$((${RUNS[$1]:-0} + 1))
+	[ "${FIRED:-0}" -ge 1 ] && HITS[$1]=$((${HITS[$1]:-0} + 1))
+	if crashed; then
+		if glibc_crash; then
+			RC=1 OUT= ERR="glibc crashed"
+		else
+			bad "$1" "$2" "crashed or hung"
+		fi
+	fi
+}
+verdict() { # verdict PATH TOTAL DESCRIPTION
+	local p=$1
+	if [ "${BAD[$p]:-0}" = 0 ] && [ "${HITS[$p]:-0}" -gt 0 ]; then
+		ok "$3: $2 calls, ${RUNS[$p]} faults injected, ${HITS[$p]} reached; all safe"
+	else
+		not_ok "$3: $2 calls, ${RUNS[$p]:-0} faults, ${HITS[$p]:-0} reached, ${BAD[$p]:-0} unsafe${WHY[$p]:-}"
+	fi
+}
+
+# ---------------------------------------------------------------- NSS
+if only nss; then
+
+# getent through glibc: the entry, or no entry and a non-zero exit.
+t=$(calls all -- getent passwd host-a)
+for n in $(points "$t"); do
+	under "all:$n" -- getent passwd host-a
+	tally getent "$n"
+	if [ "$RC" = 0 ]; then
+		[ "$OUT" = "$LINEA" ] || bad getent "$n" "a wrong entry"
+	elif ! crashed; then
+		# No entry, whatever else getent says (it may fail to parse its own arguments).
+		[[ "$OUT" != *host-a:* ]] || bad getent "$n" "an entry with exit $RC"
+	fi
+done
+verdict getent "$t" "getent passwd host-a"
+
+# In-process: glibc and (a copy, so it starts cold) the module itself.
+mkdir -p "$WORK/mod"
+cp "$TOP/build/libnss_rjh.so.2" "$WORK/mod/libnss_rjh_copy.so"
+PARGS=(fault "$WORK/mod/libnss_rjh_copy.so" host-a "$LINEA" rjh-hosts)
+under all:0 -- "$PROBE" "${PARGS[@]}"
+eq "$RC" 0 "nss-probe fault without a fault: every answer right ($(printf '%s' "$OUT" | tr '\n' ' '))"
+t=$(calls all RJH_FAULT_PAUSED=1 -- "$PROBE" "${PARGS[@]}")
+for n in $(points "$t"); do
+	under "all:$n" RJH_FAULT_PAUSED=1 -- "$PROBE" "${PARGS[@]}"
+	tally probe "$n"
+	[ "$RC" = 0 ] || crashed || bad probe "$n" "$(printf '%s\n' "$OUT" | grep -m2 FAIL | tr '\n' ' ')"
+done
+verdict probe "$t" "nss-probe fault (lookups, errno, descriptors, recovery)"
+
+fi
+
+# ---------------------------------------------------------------- key helper
+if only akc; then
+
+# As sshd runs it: USER, and USER FINGERPRINT TYPE KEY.
+akc_case() { # akc_case LABEL WANT ARGS...
+	local label=$1 want=$2 t n
+	shift 2
+	t=$(calls all -- "$AKC" --config "$WORK/rjh.conf" -- "$@")
+	for n in $(points "$t"); do
+		under "all:$n" -- "$AKC" --config "$WORK/rjh.conf" -- "$@"
+		tally "$label" "$n"
+		if [ "$RC" = 0 ]; then
+			[ "$OUT" = "$want" ] || bad "$label" "$n" "exit 0 with other output"
+		elif ! crashed; then
+			[ -z "$OUT" ] || bad "$label" "$n" "output with exit $RC"
+		fi
+	done
+	verdict "$label" "$t" "rjh-authorized-keys $*"
+}
+akc_case akc-user "$AKC_A" host-a
+fpa=$(fp_of "$ka")
+akc_case akc-key "$AKC_A" host-a "$fpa" ssh-ed25519 "$(cut -d' ' -f2 "$ka")"
+akc_case akc-disabled "" host-d
+
+fi
+
+# ---------------------------------------------------------------- pam_rjh
+if only pam; then
+
+# PAM_IGNORE from pam_rjh goes on to a pam_exec that notes the phase: then
+# the stack succeeds and $WORK/ignored says that pam_rjh stayed out.
+printf '#!/bin/sh\necho "$PAM_TYPE" >> %s/ignored\n' "$WORK" > "$WORK/ignored.sh"
+chmod 755 "$WORK/ignored.sh"
+mkdir -p "$WORK/pam.d"
+for ty in account session; do
+	printf '%s [success=done ignore=ignore default=die] %s conf=%s audit=off\n' \
+		"$ty" "$TOP/build/pam_rjh.so" "$WORK/rjh.conf"
+	printf '%s required pam_exec.so quiet %s\n' "$ty" "$WORK/ignored.sh"
+done > "$WORK/pam.d/rjh"
+INFO="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$ka")"
+
+# pam_case LABEL SET MAX KIND USER ARGS...: faults of SET (at most MAX
+# points). KIND allowed (host-a: may succeed, never be ignored), refused (a
+# host that must never succeed) or other (root: pam_rjh must ignore it or
+# fail, never succeed itself).
+pam_case() {
+	local label="$1-$2" set=$2 max=$3 kind=$4 user=$5 t n ph res ign fds
+	shift 5
+	local cmd=("$PAMRUN" -f -d "$WORK/pam.d" "$@" rjh "$user" acct open close)
+	t=$(calls "$set" RJH_FAULT_PAUSED=1 -- "${cmd[@]}")
+	for n in $(points "$t" "$max"); do
+		rm -f "$WORK/ignored"
+		under "$set:$n" RJH_FAULT_PAUSED=1 -- "${cmd[@]}"
+		tally "$label" "$n"
+		crashed && continue
+		for ph in acct:account open:open_session close:close_session; do
+			res=$(printf '%s\n' "$OUT" | sed -n "s/^${ph%%:*}: //p")
+			ign=no
+			grep -qx "${ph#*:}" "$WORK/ignored" 2> /dev/null && ign=yes
+			case "$kind:$res:$ign:${ph%%:*}" in
+			allowed:PAM_SUCCESS:yes:acct | allowed:PAM_SUCCESS:yes:open)
+				bad "$label" "$n" "${ph%%:*}: PAM_IGNORE for a host" ;;
+			refused:PAM_SUCCESS:*:acct | refused:PAM_SUCCESS:*:open)
+				bad "$label" "$n" "${ph%%:*}: success for a refused host (ignored: $ign)" ;;
+			other:PAM_SUCCESS:no:*)
+				bad "$label" "$n" "${ph%%:*}: pam_rjh itself succeeded for $user" ;;
+			esac
+		done
+		fds=$(printf '%s\n' "$OUT" | sed -n 's/^fds: //p')
+		[ -z "$fds" ] || [ "${fds% *}" = "${fds#* }" ] || bad "$label" "$n" "descriptors $fds"
+	done
+	verdict "$label" "$t" "pam_rjh $kind, $set: $user $1 $2"
+}
+INFOB="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$WORK/keys/b.pub")"
+for set in sqlite open,mmap alloc; do
+	max=0
+	[ $set = alloc ] && max=$ALLOC_MAX
+	pam_case pam-a $set $max allowed host-a -r 192.0.2.7 -e "$INFO"
+	pam_case pam-d $set $max refused host-d -r 192.0.2.7 -e "$INFO"
+	pam_case pam-b $set $max refused host-b -r 10.2.0.1 -e "$INFOB"
+	pam_case pam-root $set $max other root -r 192.0.2.7
+done
+
+fi
+
+# ---------------------------------------------------------------- rjh-connect
+if only connect; then
+
+mkdir -m 0755 "$WORK/bin"
+install -m 4755 "$TOP/build/rjh-connect" "$WORK/bin/rjh-connect"
+RCON="$WORK/bin/rjh-connect"
+SOCK="$WORK/run/hosts/host-a/sock/ssh.sock"
+mkdir -p "$(dirname "$SOCK")"
+"$PY" - "$SOCK" "$UIDA" > "$WORK/serve" 2>&1 << 'EOF' &
+import os, socket, sys
+path, uid = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_UNIX); s.bind(path); os.chown(path, uid, -1); os.chmod(path, 0o600)
+s.listen(64); print("up", flush=True)
+while True:
+    c, _ = s.accept(); n = 0
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        n += len(b)
+    c.sendall(b"got %d\n" % n); c.close()
+EOF
+BG+=($!)
+for _ in $(seq 50); do [ -s "$WORK/serve" ] && break; sleep 0.1; done
+# A host directory as pam_rjh leaves it: the socket's directory the host's.
+chown "$UIDA:$GID" "$(dirname "$SOCK")"
+printf hello > "$WORK/hello"
+under all:0 -- "$RCON" host-a < "$WORK/hello"
+eq "$OUT" "got 5" "rjh-connect as root relays to host-a without a fault (rc $RC: ${ERR:0:200})"
+
+connect_case() { # connect_case LABEL WANT_RC WANT_OUT HOST
+	local label=$1 want_rc=$2 want=$3 host=$4 t n
+	t=$(calls all -- "$RCON" "$host" < "$WORK/hello")
+	STDIN=$WORK/hello
+	for n in $(points "$t"); do
+		under "all:$n" -- "$RCON" "$host" < "$WORK/hello"
+		tally "$label" "$n"
+		crashed && continue
+		if [ "$RC" = 0 ]; then
+			[ "$want_rc" = 0 ] && [ "$OUT" = "$want" ] || bad "$label" "$n" "exit 0: '$OUT'"
+		elif [ -z "$ERR" ]; then
+			bad "$label" "$n" "exit $RC without a word"
+		fi
+	done
+	STDIN=
+	verdict "$label" "$t" "rjh-connect $host (as root)"
+}
+connect_case connect 0 "got 5" host-a
+connect_case connect-refused 4 "" host-b
+
+fi
+
+# ---------------------------------------------------------------- rjh-admin
+if only admin; then
+
+# The answers every reader gives: NSS (host-a, new-1), the key helper.
+answers() {
+	local k
+	for k in "pwnam host-a" "pwnam new-1" "pwuid $UIDA"; do
+		# shellcheck disable=SC2086
+		"$PROBE" status "$TOP/build/libnss_rjh.so.2" $k | cut -d' ' -f1
+	done
+	"$AKC" --config "$WORK/rjh.conf" -- host-a | md5sum
+	"$AKC" --config "$WORK/rjh.conf" -- new-1 | md5sum
+}
+leftovers() { ls -A "$WORK/reg" | grep -v -e '^registry\.db' -e '\.lock$' | tr '\n' ' '; }
+ANS0=$(answers)
+LEFT0=$(leftovers)
+# enroll_check N: after enroll new-1 under fault N. Committed (new-1 in the
+# registry): on success both snapshots have it; on failure the login
+# snapshot has it or is gone (exit 4), never stale. Not committed: a
+# failure, with a word, the registry dump and every reader's answers as
+# before.
+enroll_check() {
+	local p=$1 n=$2
+	if [ "$(q "SELECT count(*) FROM hosts WHERE name = 'new-1'")" = 1 ]; then
+		if [ "$RC" = 0 ]; then
+			[ -n "$("$AKC" --config "$WORK/rjh.conf" -- new-1)" ] ||
+				bad "$p" "$n" "exit 0, and the key helper does not serve new-1"
+		elif [ -e "$REG.login" ] && [ -z "$("$AKC" --config "$WORK/rjh.conf" -- new-1)" ]; then
+			bad "$p" "$n" "committed, exit $RC, and the login snapshot left behind the registry"
+		fi
+	else
+		[ "$RC" != 0 ] || bad "$p" "$n" "exit 0 and no new-1"
+		dump | cmp -s - "$WORK/before.dump" || bad "$p" "$n" "failed, registry changed"
+		[ "$(answers)" = "$ANS0" ] || bad "$p" "$n" "failed, readers answer differently"
+	fi
+	[ "$RC" = 0 ] || [ -n "$ERR" ] || bad "$p" "$n" "exit $RC without a word"
+}
+# remove_check N: after remove host-r under fault N. Committed (the dump
+# changed): the key helper serves host-r nothing. Not: it serves it as
+# before (or nothing, its snapshot withdrawn).
+remove_check() {
+	local p=$1 n=$2 keys
+	keys=$("$AKC" --config "$WORK/rjh.conf" -- host-r)
+	if ! dump | cmp -s - "$WORK/before.dump"; then
+		[ -z "$keys" ] || bad "$p" "$n" "remove committed (exit $RC), host-r's keys still served"
+	else
+		[ "$RC" != 0 ] || bad "$p" "$n" "exit 0 and the registry unchanged"
+		[ "$keys" = "$KEYS_R" ] || [ ! -e "$REG.login" ] ||
+			bad "$p" "$n" "failed, host-r's keys changed"
+	fi
+	[ "$RC" = 0 ] || [ -n "$ERR" ] || bad "$p" "$n" "exit $RC without a word"
+}
+# admin_set CMD SET [MAX]: rjh-admin CMD under faults of SET.
+admin_set() {
+	local cmd=$1 set=$2 max=${3:-} t n args
+	case $cmd in
+	enroll) args=(enroll new-1 "$knew") ;;
+	remove) args=(remove host-r) ;;
+	esac
+	t=$(calls "$set" -- "$ADMIN" -c "$WORK/rjh.conf" "${args[@]}")
+	rjh remove new-1 > /dev/null 2>&1
+	rjh enroll host-r "$kr" > /dev/null 2>&1
+	for n in $(points "$t" $max); do
+		KEYS_R=$("$AKC" --config "$WORK/rjh.conf" -- host-r)
+		dump > "$WORK/before.dump"
+		under "$set:$n" -- "$ADMIN" -c "$WORK/rjh.conf" "${args[@]}"
+		tally "$cmd-$set" "$n"
+		if ! crashed; then
+			"${cmd}_check" "$cmd-$set" "$n"
+			[ "$(leftovers)" = "$LEFT0" ] || bad "$cmd-$set" "$n" "files left: $(leftovers)"
+		fi
+		rjh remove new-1 > /dev/null 2>&1
+		rjh enroll host-r "$kr" > /dev/null 2>&1
+		rjh refresh > /dev/null 2>&1
+	done
+	verdict "$cmd-$set" "$t" "rjh-admin $cmd, $set"
+}
+kr=$(newkey r)
+rjh enroll host-r "$kr" > /dev/null
+ANS0=$(answers)
+for c in enroll remove; do
+	admin_set $c sqlite
+	admin_set $c open,mmap
+	admin_set $c alloc "$ALLOC_MAX"
+done
+
+fi
+
+echo "# $GLIBC_CRASHES faults crashed glibc's own NSS set-up, also without nss_rjh"
+finish
