@@ -181,7 +181,9 @@ tally() { # tally PATH N
 }
 verdict() { # verdict PATH TOTAL DESCRIPTION
 	local p=$1
-	if [ "${BAD[$p]:-0}" = 0 ] && [ "${HITS[$p]:-0}" -gt 0 ]; then
+	if [ "$2" = 0 ]; then
+		ok "$3: no such call on this path"
+	elif [ "${BAD[$p]:-0}" = 0 ] && [ "${HITS[$p]:-0}" -gt 0 ]; then
 		ok "$3: $2 calls, ${RUNS[$p]} faults injected, ${HITS[$p]} reached; all safe"
 	else
 		not_ok "$3: $2 calls, ${RUNS[$p]:-0} faults, ${HITS[$p]:-0} reached, ${BAD[$p]:-0} unsafe${WHY[$p]:-}"
