@@ -101,11 +101,15 @@ static int load_conf(void)
 	return 0;
 }
 
-/* Makes cur.view current (re-checked every RECHECK_MS). Call with lock held. */
+/*
+ * Makes cur.view current (re-checked every RECHECK_MS). Call with lock held.
+ * Returns 0, or RJH_ENOENT when there is no snapshot, or another rjh error.
+ */
 static int refresh(void)
 {
 	struct snap_view v;
 	int64_t now = now_ms();
+	int rc = RJH_ECONFIG;
 
 	if (cur.loaded && now - cur.checked_ms < RECHECK_MS && now >= cur.checked_ms)
 		return 0;
@@ -114,7 +118,8 @@ static int refresh(void)
 		goto fail;
 	if (cur.loaded && !snap_view_changed(&cur.view, cur.base, cur.delta))
 		return 0;
-	if (snap_view_map(SNAP_BASE, cur.base, cur.delta, &v, NULL) < 0)
+	rc = snap_view_map(SNAP_BASE, cur.base, cur.delta, &v, NULL);
+	if (rc < 0)
 		goto fail;
 	if (cur.loaded)
 		snap_view_unmap(&cur.view);
@@ -126,7 +131,7 @@ fail:
 	if (cur.loaded)
 		snap_view_unmap(&cur.view);
 	cur.loaded = false;
-	return -1;
+	return rc;
 }
 
 /* Copies s into the caller's buffer at *pos; NULL if it does not fit. */
@@ -197,13 +202,19 @@ static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, ch
 
 /*
  * Every entry point ends here: the caller's errno comes back untouched, and
- * only then is ERANGE reported, since glibc passes &errno as errnop.
+ * only then is ERANGE or, for UNAVAIL, why (an rjh error) reported, since
+ * glibc passes &errno as errnop. NB. glibc's getpwnam_r returns that errno
+ * for UNAVAIL: left at 0 it would tell the caller "no such user" when the
+ * snapshot could not be read. ENOENT (no snapshot) is glibc's own word for
+ * a missing file; any other failure is EIO.
  */
-static enum nss_status done(enum nss_status st, int saved_errno, int *errnop)
+static enum nss_status done(enum nss_status st, int why, int saved_errno, int *errnop)
 {
 	errno = saved_errno;
 	if (st == NSS_STATUS_TRYAGAIN)
 		*errnop = ERANGE;
+	else if (st == NSS_STATUS_UNAVAIL)
+		*errnop = why == RJH_ENOENT ? ENOENT : EIO;
 	return st;
 }
 
@@ -225,7 +236,7 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 	if (!name_is_host(name))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0) {
+	if ((rc = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else {
 		rc = snap_view_name(&cur.view, name, &uid);
@@ -235,7 +246,7 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return done(st, rc, saved, errnop);
 }
 
 enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
@@ -248,7 +259,7 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 	int saved = errno, rc;
 
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0) {
+	if ((rc = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else if (uid_in_range(&cur.view.base.h, uid)) {
 		rc = snap_view_uid(&cur.view, uid, name);
@@ -258,7 +269,7 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return done(st, rc, saved, errnop);
 }
 
 /* Opens an enumeration with a view of its own. Call with lock held. */
@@ -314,6 +325,7 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	int saved = errno, rc;
 
 	pthread_mutex_lock(&lock);
+	rc = RJH_EREGISTRY;
 	if (!pwent.open && ent_open(&pwent.open, &pwent.view, &pwent.it) != NSS_STATUS_SUCCESS) {
 		st = NSS_STATUS_UNAVAIL;
 		goto out;
@@ -340,7 +352,7 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	}
 out:
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return done(st, rc, saved, errnop);
 }
 
 /* group: the hosts group only. */
@@ -349,12 +361,12 @@ static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, s
 				    char *buf, size_t len, int *errnop)
 {
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno;
+	int saved = errno, rc;
 
 	if (by_name && !name_is_account(name))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0) {
+	if ((rc = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else {
 		const struct snap_hdr *h = &cur.view.base.h;
@@ -363,7 +375,7 @@ static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, s
 			st = fill_group(h, gr, buf, len);
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return done(st, rc, saved, errnop);
 }
 
 enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
@@ -424,7 +436,7 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
 			grent.it.b = 1;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return done(st, RJH_EREGISTRY, saved, errnop);
 }
 
 /*
@@ -439,7 +451,7 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 					int *errnop)
 {
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno;
+	int saved = errno, rc;
 	uint32_t uid;
 
 	(void)group;
@@ -450,11 +462,11 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	if (!name_is_host(user))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0)
+	if ((rc = refresh()) < 0)
 		st = NSS_STATUS_UNAVAIL;
 	else if (snap_view_name(&cur.view, user, &uid) == 0 &&
 		 uid_in_range(&cur.view.base.h, uid))
 		st = NSS_STATUS_SUCCESS;
 	pthread_mutex_unlock(&lock);
-	return done(st, saved, errnop);
+	return done(st, rc, saved, errnop);
 }
