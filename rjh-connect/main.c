@@ -539,8 +539,10 @@ int main(int argc, char **argv)
 		return RC_INTERNAL;
 	}
 	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
-	    sane_fds() < 0)
+	    sane_fds() < 0) {
+		say("cannot set up: %s", strerror(errno));
 		return RC_INTERNAL;
+	}
 	umask(077);
 	rc = parse_host(argc, argv, orig, &c);
 	if (rc != RC_OK)
