@@ -134,6 +134,19 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 	return RJH_OK;
 }
 
+int aud_write(struct aud *a, const struct aud_rec *rec, const struct aud_mirror *m,
+	      struct rjh_diag *d)
+{
+	int rc;
+
+	if (m && m->undoable) {
+		rc = m->write(m->ctx, rec, d);
+		return rc < 0 ? rc : aud_kernel(a, rec, d);
+	}
+	rc = aud_kernel(a, rec, d);
+	return rc < 0 || !m ? rc : m->write(m->ctx, rec, d);
+}
+
 /* The login uid cannot change under us: read /proc/self/loginuid once. */
 static uint32_t login_uid(void)
 {

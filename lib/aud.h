@@ -52,9 +52,31 @@ void aud_close(struct aud *a);
 int aud_probe(struct rjh_diag *d);
 
 /*
- * Writes rec as an events row (when r is not NULL, inside the caller's
- * transaction) and as a kernel audit record. Returns RJH_EAUDIT if the kernel
- * refused the record in required mode; a best-effort failure fills a->why.
+ * Where a copy of each kernel record goes: the registry's events table, or
+ * rjh-connect's spool. undoable: the copy is written inside a transaction
+ * that the caller rolls back when aud_write fails.
+ */
+struct aud_mirror {
+	int (*write)(void *ctx, const struct aud_rec *rec, struct rjh_diag *d);
+	void *ctx;
+	bool undoable;
+};
+
+/*
+ * The one way rjh writes a record: to the kernel and to mirror m (NULL:
+ * none). audit = required is about the kernel record; a record the kernel
+ * refused under it happened for nobody and leaves no copy: an undoable
+ * copy is written first and undone by the caller, any other only after the
+ * kernel took the record. Returns 0, the copy's error (then no kernel
+ * record either, when undoable), or RJH_EAUDIT if the kernel refused rec
+ * in required mode; a best-effort failure fills a->why.
+ */
+int aud_write(struct aud *a, const struct aud_rec *rec, const struct aud_mirror *m,
+	      struct rjh_diag *d);
+
+/*
+ * aud_write with the events table as mirror: an events row when r is not
+ * NULL, inside the caller's transaction, which it rolls back on failure.
  */
 int aud_record(struct aud *a, struct reg *r, const struct aud_rec *rec, struct rjh_diag *d);
 

@@ -13,9 +13,14 @@ int aud_event(struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 	return reg_event_add(r, &e, d);
 }
 
+static int event_write(void *ctx, const struct aud_rec *rec, struct rjh_diag *d)
+{
+	return aud_event(ctx, rec, d);
+}
+
 int aud_record(struct aud *a, struct reg *r, const struct aud_rec *rec, struct rjh_diag *d)
 {
-	int rc = r ? aud_event(r, rec, d) : RJH_OK;
+	const struct aud_mirror events = {.write = event_write, .ctx = r, .undoable = true};
 
-	return rc < 0 ? rc : aud_kernel(a, rec, d);
+	return aud_write(a, rec, r ? &events : NULL, d);
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "name.h"
 
 #define CFG_DEFAULT_PATH "/etc/rjh/rjh.conf"
 #define CFG_PATH_MAX     256
@@ -16,15 +17,15 @@ enum cfg_audit {
 };
 
 struct cfg {
-	char registry[CFG_PATH_MAX];    /* registry = /var/lib/rjh/registry.db */
-	char runtime_dir[CFG_PATH_MAX]; /* runtime_dir = /run/rjh */
-	uint32_t uid_min, uid_max;      /* uid_min/uid_max: the range init records */
-	char host_group[33];            /* host_group = rjh-hosts */
-	uint32_t host_gid;              /* host_gid */
-	uint32_t rsa_min_bits;          /* rsa_min_bits = 3072 */
-	enum cfg_audit audit;           /* audit = best-effort | required | off */
-	char public_name[254];          /* public_name: the jumphost's DNS name */
-	char keys_user[33];             /* keys_user = rjh: sshd's AuthorizedKeysCommandUser */
+	char registry[CFG_PATH_MAX];        /* registry = /var/lib/rjh/registry.db */
+	char runtime_dir[CFG_PATH_MAX];     /* runtime_dir = /run/rjh */
+	uint32_t uid_min, uid_max;          /* uid_min/uid_max: the range init records */
+	char host_group[NAME_ACCOUNT_SIZE]; /* host_group = rjh-hosts */
+	uint32_t host_gid;                  /* host_gid */
+	uint32_t rsa_min_bits;              /* rsa_min_bits = 3072 */
+	enum cfg_audit audit;               /* audit = best-effort | required | off */
+	char public_name[254];              /* public_name: the jumphost's DNS name */
+	char keys_user[NAME_ACCOUNT_SIZE];  /* keys_user = rjh: sshd's AuthorizedKeysCommandUser */
 	uint32_t max_sessions_per_host; /* max_sessions_per_host = 3: live tunnels of one host */
 	int64_t retention;              /* retention = 90d: what prune keeps, in seconds */
 	uint64_t runtime_size;          /* runtime_size = 16M: the runtime tmpfs's size= */

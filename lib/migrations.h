@@ -1,4 +1,4 @@
-/* The schema migrations compiled in from sql/ (see tests/gen-migrations.sh). */
+/* The schema migrations compiled in from sql/ (see build-aux/gen-migrations.sh). */
 #ifndef RJH_MIGRATIONS_H
 #define RJH_MIGRATIONS_H
 

@@ -14,7 +14,7 @@ static bool host_char(char c)
 
 int name_check_host(const char *s, struct rjh_diag *d)
 {
-	char safe[NAME_HOST_MAX + 1];
+	char safe[NAME_HOST_SIZE];
 	size_t i;
 
 	if (!s || !*s)
@@ -59,8 +59,8 @@ bool name_is_account(const char *s)
 	for (i = 1; s[i]; i++) {
 		char c = s[i];
 
-		if (i >= 32 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-				 c == '-' || c == '.'))
+		if (i >= NAME_ACCOUNT_MAX || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+					       c == '_' || c == '-' || c == '.'))
 			return false;
 	}
 	return true;
@@ -75,8 +75,9 @@ int name_check_pattern(const char *s, struct rjh_diag *d)
 	if (!strpbrk(s, "*?"))
 		return name_check_host(s, d);
 	for (i = 0; s[i]; i++) {
-		if (i >= 64)
-			return diag_set(d, RJH_EINVAL, "pattern is longer than 64 characters");
+		if (i >= NAME_PATTERN_MAX)
+			return diag_set(d, RJH_EINVAL, "pattern is longer than %d characters",
+					NAME_PATTERN_MAX);
 		if (!host_char(s[i]) && s[i] != '*' && s[i] != '?')
 			return diag_set(
 			    d, RJH_EINVAL,
@@ -119,15 +120,8 @@ int name_check_system(const char *s, uint32_t uid_min, uint32_t uid_max, struct 
 
 static int sys_add(struct name_sys *s, size_t *cap, const char *name)
 {
-	if (s->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		char **nn = realloc(s->names, ncap * sizeof(*nn));
-
-		if (!nn)
-			return RJH_ENOMEM;
-		s->names = nn;
-		*cap = ncap;
-	}
+	if (util_grow(&s->names, cap, s->n + 1, sizeof(*s->names), 256) < 0)
+		return RJH_ENOMEM;
 	s->names[s->n] = strdup(name);
 	if (!s->names[s->n])
 		return RJH_ENOMEM;

@@ -8,7 +8,15 @@
 
 #include "err.h"
 
-#define NAME_HOST_MAX 32
+/* The longest name of each kind, and the buffer that holds one with its NUL. */
+#define NAME_HOST_MAX     32
+#define NAME_HOST_SIZE    (NAME_HOST_MAX + 1)
+#define NAME_ACCOUNT_MAX  32
+#define NAME_ACCOUNT_SIZE (NAME_ACCOUNT_MAX + 1)
+/* A grant principal: an account, or '@' and a group. */
+#define NAME_PRINCIPAL_SIZE (NAME_ACCOUNT_MAX + 2)
+#define NAME_PATTERN_MAX    64
+#define NAME_PATTERN_SIZE   (NAME_PATTERN_MAX + 1)
 
 /*
  * Syntax of a host name: 1-32 of [a-z0-9._-], starting with a letter, and

@@ -31,26 +31,24 @@ static int file_cmp(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-/* Appends the bound file of one unix_diag message, if it reports one. */
-static int add_listener(struct pres_listeners *l, size_t *cap, const struct nlmsghdr *h)
+/*
+ * Appends the bound file of one unix_diag message, if it reports one. NB. h
+ * and a are not const: the kernel's NLMSG_* and RTA_* macros cast them to
+ * char *, which -Wcast-qual (clang) rejects on a const pointer.
+ */
+static int add_listener(struct pres_listeners *l, size_t *cap, struct nlmsghdr *h)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
-	const struct rtattr *a = (const struct rtattr *)(m + 1);
+	struct rtattr *a = (struct rtattr *)(void *)((char *)h + NLMSG_LENGTH(sizeof(*m)));
 	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
 
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		const struct unix_diag_vfs *v = RTA_DATA(a);
-		struct pres_file *nv;
 
 		if (a->rta_type != UNIX_DIAG_VFS || RTA_PAYLOAD(a) < sizeof(*v))
 			continue;
-		if (l->n == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			nv = realloc(l->v, *cap * sizeof(*nv));
-			if (!nv)
-				return -1;
-			l->v = nv;
-		}
+		if (util_grow(&l->v, cap, l->n + 1, sizeof(*l->v), 256) < 0)
+			return -1;
 		/* The kernel's dev_t encoding is MAJOR << 20 | MINOR. */
 		l->v[l->n].dev = makedev(v->udiag_vfs_dev >> 20, v->udiag_vfs_dev & 0xfffff);
 		l->v[l->n].ino = v->udiag_vfs_ino;
@@ -66,7 +64,7 @@ static int read_dump(int fd, struct pres_listeners *l, char *buf, size_t len, st
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, len, 0);
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
 		int left = (int)n;
 
 		if (n < 0 && errno == EINTR)

@@ -205,14 +205,14 @@ static int rebuild(struct reg *r, const char *base, const char *delta, struct me
 
 /* The names of the hosts changed since the snapshot, sorted; NULL (the grants) left out. */
 struct changed {
-	struct util_buf names; /* char[33] each */
+	struct util_buf names; /* char[NAME_HOST_SIZE] each */
 	size_t n;
 };
 
 static int add_changed(const char *host, void *ctx)
 {
 	struct changed *ch = ctx;
-	char name[33] = "";
+	char name[NAME_HOST_SIZE] = "";
 
 	if (!host)
 		return RJH_OK;

@@ -12,6 +12,7 @@
 
 #include "migrations.h"
 #include "name.h"
+#include "policy.h"
 #include "snap.h"
 #include "util.h"
 
@@ -152,13 +153,12 @@ static const char *const q_sql[Q_COUNT_] = {
 			 "h.id = hk.host_id WHERE hk.host_id = ?1 ORDER BY hk.id",
     [Q_HOST_KEYS_ALL] = "SELECT " HOST_KEY_COLS " FROM host_keys hk JOIN hosts h ON "
 			"h.id = hk.host_id ORDER BY h.name, hk.id",
-    /* The hosts admin_host_state calls active: not disabled, not expired at ?1. */
+    /* The hosts policy_host_state calls active at ?1 (POLICY_HOST_ACTIVE_SQL). */
     [Q_KNOWN_HOSTS] = "SELECT " HOST_KEY_COLS " FROM hosts h JOIN host_keys hk ON "
-		      "hk.host_id = h.id WHERE h.state = 'active' AND (h.expires IS NULL OR "
-		      "h.expires > ?1) ORDER BY h.name, hk.id",
-    [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE h.state = 'active' AND "
-			      "(h.expires IS NULL OR h.expires > ?1) AND NOT EXISTS "
-			      "(SELECT 1 FROM host_keys hk WHERE hk.host_id = h.id)",
+		      "hk.host_id = h.id WHERE " POLICY_HOST_ACTIVE_SQL " ORDER BY h.name, hk.id",
+    [Q_KNOWN_HOSTS_MISSING] = "SELECT count(*) FROM hosts h WHERE " POLICY_HOST_ACTIVE_SQL
+			      " AND NOT EXISTS (SELECT 1 FROM host_keys hk WHERE "
+			      "hk.host_id = h.id)",
     /* The newest policy_log id: pruning keeps the newest row, so ids never go back. */
     [Q_POLICY_GEN] = "SELECT (SELECT max(id) FROM policy_log), "
 		     "(SELECT value FROM settings WHERE name = 'policy_log_floor')",
@@ -847,7 +847,7 @@ int reg_key_add(struct reg *r, int64_t host_id, const struct key *k, const char 
 	src = sqlite3_step(s);
 	done(s);
 	if (src == SQLITE_CONSTRAINT_UNIQUE) {
-		char owner[33] = "";
+		char owner[NAME_HOST_SIZE] = "";
 
 		s = stmt(r, Q_KEY_OWNER, d, &rc);
 		if (s) {
@@ -999,7 +999,7 @@ int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *
 int reg_host_key_add(struct reg *r, int64_t host_id, const struct key *k, int64_t now,
 		     struct rjh_diag *d)
 {
-	char owner[33] = "";
+	char owner[NAME_HOST_SIZE] = "";
 	int rc = RJH_OK, src;
 	sqlite3_stmt *s = stmt(r, Q_HOST_KEY_ADD, d, &rc);
 
@@ -1722,16 +1722,9 @@ static int read_idents(struct reg *r, struct snap_host **out, size_t *n_out, str
 	if (!s)
 		return rc;
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			struct snap_host *nv;
-
-			cap = cap ? cap * 2 : 1024;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = diag_set(d, RJH_ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
+		if (util_grow(&v, &cap, n + 1, sizeof(*v), 1024) < 0) {
+			rc = diag_set(d, RJH_ENOMEM, "out of memory");
+			break;
 		}
 		v[n] = (struct snap_host){.uid = (uint32_t)sqlite3_column_int64(s, 1)};
 		copy_col(v[n].name, sizeof(v[n].name), s, 0);
@@ -1916,4 +1909,26 @@ int reg_snapshot_update(struct reg *r, const struct cfg *c, enum reg_ident_op op
 	reg_end_read(r);
 	close(fd); /* releases the lock */
 	return rc;
+}
+
+int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d)
+{
+	static const char sql[] =
+	    "UPDATE hosts SET source_cidrs = ?2, expires = ?3, updated = ?4 WHERE id = ?1";
+	sqlite3_stmt *s = NULL;
+	int src = sqlite3_prepare_v2(r->db, sql, -1, &s, NULL);
+
+	if (src == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, h->id);
+		if (h->cidrs[0])
+			sqlite3_bind_text(s, 2, h->cidrs, -1, SQLITE_STATIC);
+		if (h->expires)
+			sqlite3_bind_int64(s, 3, h->expires);
+		sqlite3_bind_int64(s, 4, now);
+		src = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "update host", d);
+	return sqlite3_changes(r->db) == 1 ? RJH_OK : diag_set(d, RJH_ENOENT, "no such host");
 }

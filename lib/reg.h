@@ -8,6 +8,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "key.h"
+#include "name.h"
 
 /* PRAGMA application_id of every rjh registry ("rjh1"). */
 #define REG_APP_ID 0x726a6831
@@ -22,7 +23,7 @@ struct reg;
 
 struct reg_host {
 	int64_t id;
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 	bool disabled;
 	int64_t created, updated;
@@ -34,7 +35,7 @@ struct reg_host {
 struct reg_key {
 	int64_t id;
 	int64_t host_id;
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	char type[40];
 	char b64[KEY_B64_MAX + 1];
 	char fp[KEY_FP_LEN];
@@ -43,14 +44,14 @@ struct reg_key {
 };
 
 struct reg_grant {
-	char principal[34];
-	char pattern[65];
+	char principal[NAME_PRINCIPAL_SIZE];
+	char pattern[NAME_PATTERN_SIZE];
 	int64_t created;
 };
 
 struct reg_session {
 	int64_t id;
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	uint32_t uid;
 	char fp[KEY_FP_LEN]; /* "" when unknown */
 	char source[64];     /* "" when unknown */
@@ -64,7 +65,7 @@ struct reg_session {
 struct reg_host_key {
 	int64_t id;
 	int64_t host_id;
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	char type[40];
 	char b64[KEY_B64_MAX + 1];
 	char fp[KEY_FP_LEN];
@@ -318,5 +319,14 @@ int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, str
  */
 int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
 		   const struct reg_backup_info *info, struct rjh_diag *d);
+
+/*
+ * Inside a write transaction: writes h's policy, as the caller changed it,
+ * to the host with h->id: cidrs (canonical, as util_parse_cidrs writes them;
+ * "": any address) and expires (0: never), and sets updated to now. The
+ * policy_log trigger records the host, so the next publish carries the
+ * change to the login snapshot. RJH_ENOENT when no host has h->id.
+ */
+int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d);
 
 #endif

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "name.h"
 
 #define SNAP_MAGIC       "RJHSNAP1"
 #define SNAP_VERSION     2
@@ -182,7 +183,7 @@ struct snap_meta {
 };
 
 struct snap_host {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 	uint32_t flags;
 	const void *data; /* the entry's data, or NULL */

@@ -68,7 +68,7 @@ void spool_close(struct spool_slot *slot);
 struct spool_orphan {
 	int64_t time;       /* of its START */
 	uint32_t actor_uid; /* the caller */
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	char detail[48]; /* reason=monitor-gone connect_pid=PID */
 };
 

@@ -314,8 +314,11 @@ static int walk_begin(const char *path, struct walk **w_out, struct rjh_diag *d)
 	struct walk *w = calloc(1, sizeof(*w));
 
 	*w_out = w;
-	if (!w)
-		return diag_set(d, RJH_ENOMEM, "out of memory");
+	if (!w) {
+		/* Not "return diag_set()": the analyzer cannot see that it returns its error. */
+		diag_set(d, RJH_ENOMEM, "out of memory");
+		return RJH_ENOMEM;
+	}
 	w->path = path;
 	w->dfd = -1;
 	return walk_parent(w, d);
@@ -773,25 +776,34 @@ bool util_cidrs_match(const char *cidrs, const char *addr)
 	return false;
 }
 
+int util_grow(void *arrayp, size_t *cap, size_t want, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap : (first ? first : 1);
+	void *p, *np;
+
+	if (want <= *cap)
+		return RJH_OK;
+	while (ncap < want) {
+		if (ncap > SIZE_MAX / 2)
+			return RJH_ENOMEM;
+		ncap *= 2;
+	}
+	if (elem && ncap > SIZE_MAX / elem)
+		return RJH_ENOMEM;
+	/* NB. arrayp is a T **: its pointer is read and written as bytes, not as a void *. */
+	memcpy(&p, arrayp, sizeof(p));
+	np = realloc(p, ncap * elem);
+	if (!np)
+		return RJH_ENOMEM;
+	memcpy(arrayp, &np, sizeof(np));
+	*cap = ncap;
+	return RJH_OK;
+}
+
 int util_buf_put(struct util_buf *b, const void *data, size_t n)
 {
-	if (n > SIZE_MAX - b->len)
+	if (n > SIZE_MAX - b->len || util_grow(&b->p, &b->cap, b->len + n, 1, 256) < 0)
 		return RJH_ENOMEM;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		unsigned char *np;
-
-		while (cap < b->len + n) {
-			if (cap > SIZE_MAX / 2)
-				return RJH_ENOMEM;
-			cap *= 2;
-		}
-		np = realloc(b->p, cap);
-		if (!np)
-			return RJH_ENOMEM;
-		b->p = np;
-		b->cap = cap;
-	}
 	if (n)
 		memcpy(b->p + b->len, data, n);
 	b->len += n;

@@ -149,6 +149,15 @@ int util_lock_file(const char *path, struct rjh_diag *d);
  */
 DIR *util_opendir_at(int dirfd, const char *name);
 
+/*
+ * The one way rjh grows an array: makes *arrayp (the address of a T *) hold
+ * at least want elements of elem bytes, doubling *cap from first (when 0)
+ * until it does. Returns 0, or RJH_ENOMEM with *arrayp and *cap unchanged
+ * when realloc fails or the size would overflow size_t.
+ * Typical: if (n == cap && util_grow(&v, &cap, n + 1, sizeof(*v), 64) < 0)
+ */
+int util_grow(void *arrayp, size_t *cap, size_t want, size_t elem, size_t first);
+
 /* A growable byte buffer: append with util_buf_put, free with util_buf_free. */
 struct util_buf {
 	unsigned char *p;

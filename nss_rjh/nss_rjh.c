@@ -21,7 +21,14 @@
 
 #include "cfg.h"
 #include "name.h"
+#include "nss_module.h"
 #include "snap.h"
+
+NSS_GETPW_PROTOTYPES(rjh);
+NSS_PWENT_PROTOTYPES(rjh);
+NSS_GETGR_PROTOTYPES(rjh);
+NSS_GRENT_PROTOTYPES(rjh);
+NSS_INITGROUPS_PROTOTYPE(rjh);
 
 /* A change by rjh-admin is seen by a lookup at most this long after it. */
 #define RECHECK_MS 100
@@ -91,8 +98,8 @@ static int load_conf(void)
 		memset(&st, 0, sizeof(st)); /* no config: the defaults */
 	if (cur.base[0] && !strcmp(path, cur.conf) && same_file(&st, &cur.conf_st))
 		return 0;
-	if (cfg_load(path, &c, &d) < 0 || snap_paths(c.registry, cur.base, cur.delta,
-						     sizeof(cur.base)) < 0) {
+	if (cfg_load(path, &c, &d) < 0 ||
+	    snap_paths(c.registry, cur.base, cur.delta, sizeof(cur.base)) < 0) {
 		cur.base[0] = '\0';
 		return -1;
 	}
@@ -103,7 +110,7 @@ static int load_conf(void)
 
 /*
  * Makes cur.view current (re-checked every RECHECK_MS). Call with lock held.
- * Returns 0, or RJH_ENOENT when there is no snapshot, or another rjh error.
+ * Returns 0, RJH_ENOENT when there is no snapshot, or another rjh error.
  */
 static int refresh(void)
 {
@@ -147,7 +154,7 @@ static char *put(char **pos, char *end, const char *s)
 	return p;
 }
 
-/* NSS_STATUS_TRYAGAIN when buf is too small; the caller reports ERANGE (see done()). */
+/* NSS_STATUS_TRYAGAIN when buf is too small; the caller reports ERANGE (see nss_return()). */
 static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, uint32_t uid,
 				   struct passwd *pw, char *buf, size_t len)
 {
@@ -157,7 +164,7 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 
 	/* Check the space first: nothing is written into a buffer that is too small. */
 	if (len < 2 * (nl + 1) + 2 + (sizeof(gecos) - 1) + rl + (sizeof(hosts) - 1) + nl + 1 +
-			sizeof(HOST_SHELL))
+		      sizeof(HOST_SHELL))
 		return NSS_STATUS_TRYAGAIN;
 	pw->pw_name = p;
 	memcpy(p, name, nl + 1);
@@ -181,8 +188,7 @@ static enum nss_status fill_passwd(const struct snap_hdr *h, const char *name, u
 	return NSS_STATUS_SUCCESS;
 }
 
-static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf,
-				  size_t len)
+static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, char *buf, size_t len)
 {
 	size_t name_len = strlen(h->group) + 1, align = (uintptr_t)buf % sizeof(char *);
 	size_t skip = align ? sizeof(char *) - align : 0;
@@ -201,19 +207,36 @@ static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, ch
 }
 
 /*
- * Every entry point ends here: the caller's errno comes back untouched, and
- * only then is ERANGE or, for UNAVAIL, why (an rjh error) reported, since
- * glibc passes &errno as errnop. NB. glibc's getpwnam_r returns that errno
- * for UNAVAIL: left at 0 it would tell the caller "no such user" when the
- * snapshot could not be read. ENOENT (no snapshot) is glibc's own word for
- * a missing file; any other failure is EIO.
+ * The caller's errno survives every entry point: PROTECT_ERRNO saves it on
+ * entry and puts it back on every return path (a cleanup handler). The
+ * exceptions are the errors NSS wants in *errnop: glibc passes &errno as
+ * errnop, so nss_return() restores errno first, sets *errnop, and disarms
+ * the guard so that the cleanup does not undo it.
  */
-static enum nss_status done(enum nss_status st, int why, int saved_errno, int *errnop)
+static void errno_restore(const int *saved)
 {
-	errno = saved_errno;
+	if (*saved >= 0)
+		errno = *saved;
+}
+
+#define PROTECT_ERRNO int saved_errno __attribute__((cleanup(errno_restore), unused)) = errno
+
+/*
+ * Returns st. NSS_STATUS_TRYAGAIN (buffer too small) sets *errnop = ERANGE;
+ * NSS_STATUS_UNAVAIL sets why it failed (why, an rjh error): ENOENT when
+ * there is no snapshot (glibc's word for a missing file), else EIO. NB.
+ * getpwnam_r returns that errno for UNAVAIL: left alone, it would tell its
+ * caller "no such user" when the snapshot could not be read.
+ */
+static enum nss_status nss_return(enum nss_status st, int why, int *saved_errno, int *errnop)
+{
+	if (st != NSS_STATUS_TRYAGAIN && st != NSS_STATUS_UNAVAIL)
+		return st;
+	errno = *saved_errno;
+	*saved_errno = -1;
 	if (st == NSS_STATUS_TRYAGAIN)
 		*errnop = ERANGE;
-	else if (st == NSS_STATUS_UNAVAIL)
+	else
 		*errnop = why == RJH_ENOENT ? ENOENT : EIO;
 	return st;
 }
@@ -224,13 +247,12 @@ static bool uid_in_range(const struct snap_hdr *h, uint32_t uid)
 }
 
 enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
 				    int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno, rc;
 	uint32_t uid;
+	int rc;
 
 	/* Globs, ~*, upper case, too long: never a host, and no file is touched. */
 	if (!name_is_host(name))
@@ -246,17 +268,16 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, rc, saved, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }
 
 enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 				    int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 	char name[SNAP_NAME_SIZE];
-	int saved = errno, rc;
+	int rc = 0;
 
 	pthread_mutex_lock(&lock);
 	if ((rc = refresh()) < 0) {
@@ -269,7 +290,7 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, rc, saved, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }
 
 /* Opens an enumeration with a view of its own. Call with lock held. */
@@ -292,37 +313,33 @@ static void ent_close(bool *open, struct snap_view *v)
 	*open = false;
 }
 
-enum nss_status _nss_rjh_setpwent(int stayopen);
 enum nss_status _nss_rjh_setpwent(int stayopen)
 {
+	PROTECT_ERRNO;
 	enum nss_status st;
-	int saved = errno;
 
 	(void)stayopen;
 	pthread_mutex_lock(&lock);
 	st = ent_open(&pwent.open, &pwent.view, &pwent.it);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return st;
 }
 
-enum nss_status _nss_rjh_endpwent(void);
 enum nss_status _nss_rjh_endpwent(void)
 {
-	int saved = errno;
+	PROTECT_ERRNO;
 
 	pthread_mutex_lock(&lock);
 	ent_close(&pwent.open, &pwent.view);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return NSS_STATUS_SUCCESS;
 }
 
-enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop);
 enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno, rc;
+	int rc;
 
 	pthread_mutex_lock(&lock);
 	rc = RJH_EREGISTRY;
@@ -352,21 +369,21 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	}
 out:
 	pthread_mutex_unlock(&lock);
-	return done(st, rc, saved, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }
 
 /* group: the hosts group only. */
 
+/* Sets *why when it returns NSS_STATUS_UNAVAIL. */
 static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, struct group *gr,
-				    char *buf, size_t len, int *errnop)
+				    char *buf, size_t len, int *why)
 {
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno, rc;
 
 	if (by_name && !name_is_account(name))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if ((rc = refresh()) < 0) {
+	if ((*why = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else {
 		const struct snap_hdr *h = &cur.view.base.h;
@@ -375,56 +392,56 @@ static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, s
 			st = fill_group(h, gr, buf, len);
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, rc, saved, errnop);
+	return st;
 }
 
 enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
 				    int *errnop)
 {
-	return group_lookup(true, name, 0, gr, buf, len, errnop);
+	PROTECT_ERRNO;
+	enum nss_status st;
+	int why = 0;
+
+	st = group_lookup(true, name, 0, gr, buf, len, &why);
+	return nss_return(st, why, &saved_errno, errnop);
 }
 
-enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
-				    int *errnop);
-enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len,
-				    int *errnop)
+enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, int *errnop)
 {
-	return group_lookup(false, NULL, gid, gr, buf, len, errnop);
+	PROTECT_ERRNO;
+	enum nss_status st;
+	int why = 0;
+
+	st = group_lookup(false, NULL, gid, gr, buf, len, &why);
+	return nss_return(st, why, &saved_errno, errnop);
 }
 
-enum nss_status _nss_rjh_setgrent(int stayopen);
 enum nss_status _nss_rjh_setgrent(int stayopen)
 {
+	PROTECT_ERRNO;
 	enum nss_status st;
-	int saved = errno;
 
 	(void)stayopen;
 	pthread_mutex_lock(&lock);
 	st = ent_open(&grent.open, &grent.view, &grent.it);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return st;
 }
 
-enum nss_status _nss_rjh_endgrent(void);
 enum nss_status _nss_rjh_endgrent(void)
 {
-	int saved = errno;
+	PROTECT_ERRNO;
 
 	pthread_mutex_lock(&lock);
 	ent_close(&grent.open, &grent.view);
 	pthread_mutex_unlock(&lock);
-	errno = saved;
 	return NSS_STATUS_SUCCESS;
 }
 
-enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop);
 enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno;
 
 	pthread_mutex_lock(&lock);
 	if (!grent.open && ent_open(&grent.open, &grent.view, &grent.it) != NSS_STATUS_SUCCESS) {
@@ -436,7 +453,7 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
 			grent.it.b = 1;
 	}
 	pthread_mutex_unlock(&lock);
-	return done(st, RJH_EREGISTRY, saved, errnop);
+	return nss_return(st, RJH_EREGISTRY, &saved_errno, errnop);
 }
 
 /*
@@ -445,14 +462,12 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
  */
 enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int *start,
 					long int *size, gid_t **groupsp, long int limit,
-					int *errnop);
-enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int *start,
-					long int *size, gid_t **groupsp, long int limit,
 					int *errnop)
 {
+	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
-	int saved = errno, rc;
 	uint32_t uid;
+	int rc;
 
 	(void)group;
 	(void)start;
@@ -464,9 +479,8 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	pthread_mutex_lock(&lock);
 	if ((rc = refresh()) < 0)
 		st = NSS_STATUS_UNAVAIL;
-	else if (snap_view_name(&cur.view, user, &uid) == 0 &&
-		 uid_in_range(&cur.view.base.h, uid))
+	else if (snap_view_name(&cur.view, user, &uid) == 0 && uid_in_range(&cur.view.base.h, uid))
 		st = NSS_STATUS_SUCCESS;
 	pthread_mutex_unlock(&lock);
-	return done(st, rc, saved, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }

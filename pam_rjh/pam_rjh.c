@@ -34,6 +34,7 @@
 
 #include "args.h"
 #include "aud.h"
+#include "auth_info.h"
 #include "cfg.h"
 #include "layout.h"
 #include "login.h"
@@ -249,7 +250,8 @@ static const char *judge(const struct host_ctx *x, int rc, const struct reg_host
 
 /*
  * Writes rec to the kernel, and with r (a read-write registry outside any
- * transaction) to the events table too. Returns 0 or an rjh error code.
+ * transaction) to the events table too, in a transaction of its own.
+ * Returns 0 or an rjh error code.
  */
 static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
 {
@@ -258,14 +260,13 @@ static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
 	int rc;
 
 	rc = aud_open(&a, x->cfg.audit, &d);
-	if (rc == 0 && r) {
+	if (rc == 0 && r)
 		rc = reg_begin(r, &d);
-		if (rc == 0)
-			rc = aud_event(r, rec, &d);
-		rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
+	if (rc == 0) {
+		rc = aud_record(&a, r, rec, &d);
+		if (r)
+			rc = rc == 0 ? reg_commit(r, &d) : (reg_rollback(r), rc);
 	}
-	if (rc == 0)
-		rc = aud_kernel(&a, rec, &d);
 	if (rc < 0)
 		pam_syslog(x->pamh, LOG_ERR, "host %s: cannot record %s: %s", x->user, rec->op,
 			   d.msg);
@@ -355,10 +356,34 @@ static int match_key(const struct reg_key *k, void *ctx)
 {
 	struct key_match *m = ctx;
 
-	if (policy_key_active(k, m->now) && strcmp(k->type, m->type) == 0 &&
-	    strcmp(k->b64, m->b64) == 0)
+	if (policy_key_presented(k, m->now, NULL, m->type, m->b64))
 		snprintf(m->fp, sizeof(m->fp), "%s", k->fp);
 	return 0;
+}
+
+/* What check_auth_info learns, one key sshd accepted at a time. */
+struct auth_check {
+	struct reg *r;
+	int64_t host_id, now;
+	char *fp;
+	size_t fplen;
+	const char *why; /* set when a key fails: the check stops there */
+	int keys;
+};
+
+static int check_one_key(const char *type, const char *b64, void *ctx)
+{
+	struct auth_check *c = ctx;
+	struct key_match m = {.type = type, .b64 = b64, .now = c->now};
+	struct rjh_diag d = {""};
+
+	if (reg_keys_each(c->r, c->host_id, match_key, &m, &d) < 0)
+		c->why = "registry unavailable";
+	else if (!m.fp[0])
+		c->why = "the key sshd accepted is not an active key of this host";
+	else if (c->keys++ == 0)
+		snprintf(c->fp, c->fplen, "%s", m.fp);
+	return c->why ? 1 : 0;
 }
 
 /*
@@ -370,37 +395,22 @@ static const char *check_auth_info(struct host_ctx *x, struct reg *r, const stru
 				   char *fp, size_t fplen)
 {
 	const char *info = pam_getenv(x->pamh, "SSH_AUTH_INFO_0");
-	char *copy, *line, *save = NULL;
-	const char *why = NULL;
-	struct rjh_diag d = {""};
-	int keys = 0;
+	struct auth_check c = {.r = r, .host_id = h->id, .now = x->now, .fp = fp, .fplen = fplen};
 
 	if (!info || !*info)
 		return "no SSH_AUTH_INFO_0 (sshd must run with UsePAM and publickey)";
-	copy = strdup(info);
-	if (!copy)
+	switch (pam_rjh_auth_info_each(info, check_one_key, &c)) {
+	case RJH_OK:
+		return NULL;
+	case RJH_ENOMEM:
 		return "out of memory";
-	for (line = strtok_r(copy, "\n", &save); line && !why; line = strtok_r(NULL, "\n", &save)) {
-		struct key_match m = {.now = x->now};
-		char *ls = NULL, *method = strtok_r(line, " ", &ls);
-
-		if (!method || strcmp(method, "publickey") != 0)
-			continue;
-		m.type = strtok_r(NULL, " ", &ls);
-		m.b64 = strtok_r(NULL, " ", &ls);
-		if (!m.type || !m.b64)
-			why = "malformed SSH_AUTH_INFO_0";
-		else if (reg_keys_each(r, h->id, match_key, &m, &d) < 0)
-			why = "registry unavailable";
-		else if (!m.fp[0])
-			why = "the key sshd accepted is not an active key of this host";
-		else if (keys++ == 0)
-			snprintf(fp, fplen, "%s", m.fp);
+	case RJH_EINVAL:
+		return "malformed SSH_AUTH_INFO_0";
+	case RJH_ENOENT:
+		return "SSH_AUTH_INFO_0 names no public key";
+	default:
+		return c.why;
 	}
-	free(copy);
-	if (!why && !keys)
-		why = "SSH_AUTH_INFO_0 names no public key";
-	return why;
 }
 
 /* The host's open sessions: those whose sshd is gone, and how many live. */

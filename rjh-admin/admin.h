@@ -51,7 +51,7 @@ struct admin {
 	struct {
 		bool set;
 		enum reg_ident_op op;
-		char name[33];
+		char name[NAME_HOST_SIZE];
 		uint32_t uid;
 	} ident;
 };
@@ -134,16 +134,35 @@ void admin_drain_spool(struct admin *a);
 /* Validates a host name fully: syntax, and not a system account or group. */
 int admin_check_host_name(struct admin *a, const char *name);
 
+/* What operators give commands (input.c). */
 /*
- * Reads an sshd host public key file (cmd_hostkey.c): one key, checked like
- * a login key, and not a security-key type. EXIT_OK, or the exit code after
- * saying why.
+ * Reads an sshd host public key file: one key, checked like a login key,
+ * and not a security-key type. EXIT_OK, or the exit code after saying why.
  */
 struct key;
 int admin_read_host_key(struct admin *a, const char *path, struct key *k);
 
 /*
- * Writes the sshd drop-in for c (cmd_runtime.c) to f: the one text that
+ * The jumphost's name as clients and hosts dial it into buf (at least
+ * ADMIN_SERVER_MAX + 2): opt (--server), else public_name or this machine's
+ * name. EXIT_OK, or the exit code after saying why.
+ */
+#define ADMIN_SERVER_MAX 253
+int admin_server_name(struct admin *a, const char *opt, char *buf, size_t len);
+
+/* --expires, --from and --comment of enroll, add-key and modify. */
+struct admin_policy_opts {
+	const char *expires_s, *from_s, *comment; /* as given; NULL: not given */
+	/* modify: "never" and "any" clear, and a date already past is taken (access ends now). */
+	bool modify;
+	int64_t expires;  /* parsed; 0: never */
+	char cidrs[1024]; /* canonical; "": any address */
+};
+/* Checks and parses o before anything is opened. EXIT_OK, or the exit code after saying why. */
+int admin_check_policy_opts(struct admin *a, struct admin_policy_opts *o);
+
+/*
+ * Writes the sshd drop-in for c (sshd_dropin.c) to f: the one text that
  * `sshd-config` prints and `doctor` compares with the installed file.
  * helper and user must be validated. Returns 0 or RJH_ESYS.
  */
@@ -152,14 +171,13 @@ int admin_sshd_dropin(FILE *f, const struct cfg *c, const char *helper, const ch
 /* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
 int admin_is_mount_root(int fd);
 
+/* What commands print (output.c). */
 /* Prints j (and takes it) as indented JSON; EXIT_OK or EXIT_SYSTEM. */
 struct json_t;
 int admin_print_json(struct json_t *j);
-
 /* Formats a time for tables: ISO 8601 UTC, or "-" for 0. */
 const char *admin_time(int64_t t, char buf[32]);
-
-/* The JSON of every read command (cmd_show.c): a time as admin_time, or null for 0. */
+/* The JSON of every read command: a time as admin_time, or null for 0. */
 struct json_t *admin_json_time(int64_t t);
 /* A string, or null when s is NULL or empty. */
 struct json_t *admin_json_str(const char *s);
@@ -167,8 +185,16 @@ struct json_t *admin_json_str(const char *s);
 struct json_t *admin_json_count(int n);
 /* A host's state at time now: "active", "disabled" or "expired". */
 const char *admin_host_state(const struct reg_host *h, int64_t now);
+/* A key's state at time now: "active", "revoked" or "expired". */
+const char *admin_key_state(const struct reg_key *k, int64_t now);
+/* A host as list, show and export give it; the caller adds keys and the rest. */
+struct json_t *admin_host_json(const struct reg_host *h, int64_t now);
+/* A key; with_blob adds the key itself (export). */
+struct json_t *admin_key_json(const struct reg_key *k, int64_t now, bool with_blob);
+/* One of a host's sshd host keys; with_blob adds the key itself (export). */
+struct json_t *admin_host_key_json(const struct reg_host_key *k, bool with_blob);
 
-/* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (cmd_status.c). */
+/* What the kernel says about tunnels: listening sockets, and RUNTIME/hosts (tunnels.c). */
 struct admin_tunnels {
 	struct pres_listeners l;
 	int hosts_fd;        /* -1: no runtime tree, so no host is up */

@@ -22,7 +22,7 @@ struct name_cache {
 	struct {
 		uint32_t uid;
 		bool known;
-		char name[33];
+		char name[NAME_HOST_SIZE];
 	} v[NAME_CACHE];
 	int n, next;
 };

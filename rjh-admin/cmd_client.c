@@ -1,75 +1,23 @@
 /*
- * rjh-admin client-config and host-unit: the configuration the two ends
- * install, a client's ~/.ssh/config block (through rjh-connect) and a host's
- * systemd unit for its tunnel. Everything printed is built from validated
- * names only, so no input can add a directive or a line.
+ * rjh-admin client-config and known-hosts: what a client installs to reach
+ * the hosts, its ~/.ssh/config block (through rjh-connect) and the hosts'
+ * own host keys to pin. Everything printed is built from validated names
+ * only, so no input can add a directive or a line.
  */
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <fnmatch.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "admin.h"
-#include "key.h"
-#include "layout.h"
 #include "name.h"
 #include "util.h"
 
-/* Where a host keeps its tunnel's key and the jumphost's pinned host keys (host-unit). */
-#define HOST_TUNNEL_KEY  "/etc/rjh/tunnel_key"
-#define HOST_KNOWN_HOSTS "/etc/rjh/jumphost_known_hosts"
-#define HOST_UNIT_NAME   "rjh-tunnel.service"
-/*
- * What the unit adds to the tunnel command: no config file but this, never a
- * prompt, this key only, and the jumphost's host keys pinned in one file.
- * CheckHostIP and UpdateHostKeys are off for older ssh (they would write).
- */
-#define HOST_TUNNEL_OPTS                                                                           \
-	"-F none -o BatchMode=yes -o IdentitiesOnly=yes -i " HOST_TUNNEL_KEY                       \
-	" -o UserKnownHostsFile=" HOST_KNOWN_HOSTS " -o GlobalKnownHostsFile=/dev/null"            \
-	" -o StrictHostKeyChecking=yes -o CheckHostIP=no -o UpdateHostKeys=no"
-/* The jumphost's own host keys, as sshd's default HostKey lines name them. */
-#define SSHD_HOST_KEYS_DIR "/etc/ssh"
 /* What a client saves 'rjh-admin known-hosts' as (client-config). */
 #define CLIENT_KNOWN_HOSTS "~/.ssh/known_hosts.rjh"
-#define SERVER_MAX         253
-
-/*
- * The jumphost's name as clients and hosts dial it: --server, else
- * public_name or this machine's name. A DNS name or an IPv4 address:
- * letters, digits, '.' and '-', starting with a letter or digit, no "..".
- * Nothing ssh could take for an option, and nothing that ends a config line.
- */
-static int get_server(struct admin *a, const char *opt, char *buf, size_t len)
-{
-	char safe[64];
-	size_t n;
-
-	if (opt)
-		snprintf(buf, len, "%s", opt);
-	else
-		layout_public_name(&a->cfg, buf, len);
-	n = strlen(buf);
-	if (n == 0 || n > SERVER_MAX || (opt && strlen(opt) != n) ||
-	    !isalnum((unsigned char)buf[0]) ||
-	    strspn(buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n ||
-	    strstr(buf, "..") || buf[n - 1] == '.' || buf[n - 1] == '-')
-		return admin_fail(a, RJH_EINVAL,
-				  "%s '%s' is not a host name (letters, digits, '.' and '-', "
-				  "starting with a letter or digit)%s",
-				  opt ? "--server" : "the jumphost's name",
-				  util_safe(opt ? opt : buf, safe, 40),
-				  opt ? "" : "; set public_name in rjh.conf or give --server");
-	return EXIT_OK;
-}
-
-/* client-config */
 
 /* Host patterns for the client's Host line, sorted and unique. */
 struct patterns {
@@ -79,15 +27,8 @@ struct patterns {
 
 static int patterns_add(struct patterns *p, const char *s)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		char **nv = realloc(p->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return RJH_ENOMEM;
-		p->v = nv;
-		p->cap = cap;
-	}
+	if (util_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 16) < 0)
+		return RJH_ENOMEM;
 	p->v[p->n] = strdup(s);
 	if (!p->v[p->n])
 		return RJH_ENOMEM;
@@ -256,13 +197,13 @@ static int cmd_client_config(struct admin *a, int argc, char **argv)
 	const struct admin_opt opts[] = {
 	    {"server", &server_opt, NULL}, {"pattern", &pattern, NULL}, {"user", &user, NULL}, {0}};
 	struct patterns p = {0};
-	char server[SERVER_MAX + 2];
+	char server[ADMIN_SERVER_MAX + 2];
 	int rc, first;
 
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
-	rc = get_server(a, server_opt, server, sizeof(server));
+	rc = admin_server_name(a, server_opt, server, sizeof(server));
 	if (rc == 0 && user && !name_is_account(user))
 		rc = admin_fail(a, RJH_EINVAL,
 				"--user must be a user name ([a-z_][a-z0-9._-]*, at most 32 "
@@ -278,154 +219,58 @@ static int cmd_client_config(struct admin *a, int argc, char **argv)
 	return rc;
 }
 
-/* host-unit */
+/* known-hosts */
 
-/* sshd's own host public keys: DIR/ssh_host_*_key.pub. */
-static int is_host_key_pub(const struct dirent *e)
+/* True when s is nothing but base64 characters: one known_hosts field, never two lines. */
+static bool is_b64(const char *s)
 {
-	return fnmatch("ssh_host_*_key.pub", e->d_name, FNM_PERIOD) == 0;
+	return *s &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+		   strlen(s);
 }
 
-/* Prints "SERVER TYPE BASE64" for the key in path; false (said why) when it is refused. */
-static bool print_known_host(struct admin *a, const char *server, const char *path)
+static int known_host_line(const struct reg_host_key *k, void *vctx)
 {
-	struct key k;
-
-	if (admin_read_host_key(a, path, &k) != EXIT_OK)
-		return false;
-	printf("%s %s %s\n", server, k.type, k.b64);
-	key_clear(&k);
-	return true;
+	(void)vctx;
+	/* NB. Checked again: a hand-edited registry must not add lines (@cert-authority). */
+	if (!name_is_host(k->host) || !is_b64(k->b64) || !util_is_printable(k->type, 39) ||
+	    strchr(k->type, ' '))
+		return RJH_EREGISTRY;
+	printf("%s %s %s\n", k->host, k->type, k->b64);
+	return 0;
 }
 
-/*
- * The jumphost's host keys as a host's known_hosts pins them: file alone,
- * or every DIR/ssh_host_*_key.pub (sorted) that passes the key checks; a
- * refused one is skipped with its reason. Exit 2 when none is left.
- */
-static int print_known_hosts(struct admin *a, const char *server, const char *dir, const char *file)
+static int cmd_known_hosts(struct admin *a, int argc, char **argv)
 {
-	struct dirent **ents = NULL;
-	char path[4096];
-	int n, i, printed = 0;
-
-	if (file)
-		return print_known_host(a, server, file) ? EXIT_OK : EXIT_INVALID;
-	n = scandir(dir, &ents, is_host_key_pub, alphasort);
-	if (n < 0)
-		return admin_fail(a, RJH_EINVAL, "%s: %s", dir, strerror(errno));
-	for (i = 0; i < n; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name) <
-			sizeof(path) &&
-		    print_known_host(a, server, path))
-			printed++;
-		free(ents[i]);
-	}
-	free(ents);
-	if (!printed)
-		return admin_fail(a, RJH_EINVAL,
-				  "no usable host public key (ssh_host_*_key.pub) in %s", dir);
-	return EXIT_OK;
-}
-
-static void print_unit(const char *name, const char *server, const char *cmd)
-{
-	printf("# rjh: the tunnel of %s to %s ('rjh-admin host-unit %s').\n"
-	       "# On %s, as root:\n"
-	       "#   " HOST_TUNNEL_KEY "            the private key enrolled for %s (0600)\n"
-	       "#   " HOST_KNOWN_HOSTS "  'rjh-admin host-unit %s --known-hosts'\n"
-	       "#   this file as /etc/systemd/system/" HOST_UNIT_NAME ", then\n"
-	       "#   systemctl daemon-reload && systemctl enable --now " HOST_UNIT_NAME "\n"
-	       "[Unit]\n"
-	       "Description=rjh tunnel of %s to %s\n"
-	       "Wants=network-online.target\n"
-	       "After=network-online.target\n"
-	       "# Never give up: the jumphost may be away for a long time.\n"
-	       "StartLimitIntervalSec=0\n"
-	       "\n"
-	       "[Service]\n"
-	       "Type=exec\n"
-	       "ExecStart=/usr/bin/%s\n"
-	       "Restart=always\n"
-	       "RestartSec=5\n"
-	       "# ssh reads its key and the pinned host keys (root's, 0600 and 0644) and\n"
-	       "# dials out; it needs no capability and writes nothing.\n"
-	       "CapabilityBoundingSet=\n"
-	       "AmbientCapabilities=\n"
-	       "NoNewPrivileges=yes\n"
-	       "UMask=0077\n"
-	       "ProtectSystem=strict\n"
-	       "ProtectHome=yes\n"
-	       "PrivateTmp=yes\n"
-	       "PrivateDevices=yes\n"
-	       "ProtectProc=invisible\n"
-	       "ProtectClock=yes\n"
-	       "ProtectHostname=yes\n"
-	       "ProtectKernelTunables=yes\n"
-	       "ProtectKernelModules=yes\n"
-	       "ProtectKernelLogs=yes\n"
-	       "ProtectControlGroups=yes\n"
-	       "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK\n"
-	       "RestrictNamespaces=yes\n"
-	       "RestrictRealtime=yes\n"
-	       "RestrictSUIDSGID=yes\n"
-	       "LockPersonality=yes\n"
-	       "MemoryDenyWriteExecute=yes\n"
-	       "SystemCallArchitectures=native\n"
-	       "SystemCallFilter=@system-service\n"
-	       "SystemCallErrorNumber=EPERM\n"
-	       "\n"
-	       "[Install]\n"
-	       "WantedBy=multi-user.target\n",
-	       name, server, name, name, name, name, name, server, cmd);
-}
-
-static int cmd_host_unit(struct admin *a, int argc, char **argv)
-{
-	const char *server_opt = NULL, *dir = NULL, *file = NULL;
-	bool known = false;
-	const struct admin_opt opts[] = {{"server", &server_opt, NULL},
-					 {"known-hosts", NULL, &known},
-					 {"host-keys", &dir, NULL},
-					 {"host-key", &file, NULL},
-					 {0}};
+	const struct admin_opt opts[] = {{0}};
 	struct rjh_diag d = {""};
-	char server[SERVER_MAX + 2], cmd[1024];
-	struct reg_host h;
 	struct reg *r;
+	int64_t missing = 0;
 	int rc, first;
 
-	rc = admin_args(a, argc, argv, opts, 1, 1, &first);
+	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
-		return rc;
-	if ((dir || file) && !known)
-		return admin_usage(a, "--host-keys and --host-key go with --known-hosts");
-	if (dir && file)
-		return admin_usage(a, "give --host-keys or --host-key, not both");
-	rc = name_check_host(argv[first], &d);
-	if (rc < 0)
-		return admin_fail_diag(a, rc, &d);
-	rc = get_server(a, server_opt, server, sizeof(server));
-	if (rc)
 		return rc;
 	rc = admin_open_ro(a, &r);
 	if (rc)
 		return rc;
-	rc = reg_host_get(r, argv[first], &h, &d);
+	rc = reg_begin_read(r, &d);
+	if (rc == 0)
+		rc = reg_known_hosts_each(r, (int64_t)time(NULL), known_host_line, NULL, &missing,
+					  &d);
+	reg_end_read(r);
 	reg_close(r);
+	if (rc == RJH_EREGISTRY && !d.msg[0])
+		return admin_fail(a, rc,
+				  "the registry holds a malformed host key; nothing after it "
+				  "was printed");
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
-	if (known)
-		return print_known_hosts(a, server, dir ? dir : SSHD_HOST_KEYS_DIR, file);
-	rc = layout_tunnel_command_to(server, h.name, HOST_TUNNEL_OPTS, cmd, sizeof(cmd));
-	if (rc < 0)
-		return admin_fail(a, rc, "the tunnel command is too long");
-	if (h.disabled)
+	if (missing)
 		fprintf(stderr,
-			"rjh-admin: host-unit: note: %s is disabled; its tunnel is refused "
-			"until 'rjh-admin enable %s'\n",
-			h.name, h.name);
-	print_unit(h.name, server, cmd);
+			"rjh-admin: known-hosts: note: %lld active host%s without a recorded host "
+			"key %s not listed ('rjh-admin set-host-key NAME FILE')\n",
+			(long long)missing, missing == 1 ? "" : "s", missing == 1 ? "is" : "are");
 	return EXIT_OK;
 }
 
@@ -444,20 +289,10 @@ const struct admin_cmd admin_cmd_client_config = {
     "grant patterns; a grant pattern of nothing but '*' and '?' is not taken as a\n"
     "default. NAME and GLOBS cannot add ssh_config lines or options.\n"};
 
-const struct admin_cmd admin_cmd_host_unit = {
-    "host-unit", cmd_host_unit,
-    "NAME [--server NAME] [--known-hosts [--host-keys DIR | --host-key FILE]]",
-    "Print a host's systemd unit for its tunnel, or the jumphost's pinned keys",
-    "Options:\n"
-    "  --server NAME     the jumphost as the host dials it (default: public_name,\n"
-    "                    else this machine's name)\n"
-    "  --known-hosts     print the known_hosts lines for " HOST_KNOWN_HOSTS "\n"
-    "                    instead: 'SERVER TYPE BASE64' for each of this machine's\n"
-    "                    sshd host keys\n"
-    "  --host-keys DIR   read DIR/ssh_host_*_key.pub (default " SSHD_HOST_KEYS_DIR ")\n"
-    "  --host-key FILE   read only FILE\n\n"
-    "NAME must be enrolled. The unit (" HOST_UNIT_NAME ") runs the tunnel command\n"
-    "with BatchMode, the key " HOST_TUNNEL_KEY ", StrictHostKeyChecking against\n"
-    "" HOST_KNOWN_HOSTS ", restarts it 5 s after any exit, for ever, and runs\n"
-    "ssh without capabilities in a read-only sandbox. A host key file that fails\n"
-    "the key checks is skipped with its reason; none left is exit 2.\n"};
+const struct admin_cmd admin_cmd_known_hosts = {
+    "known-hosts", cmd_known_hosts, "", "Print the known_hosts file for clients",
+    "One line 'NAME TYPE BASE64' per recorded host key of every active host,\n"
+    "sorted by name: the name as clients type it ('ssh host-42' through\n"
+    "rjh-connect). Save it as ~/.ssh/known_hosts.rjh (see client-config).\n"
+    "Disabled and expired hosts are left out. Active hosts without a recorded\n"
+    "host key are left out too, and counted in a note on stderr.\n"};

@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <linux/magic.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,45 +18,12 @@
 #include "doctor.h"
 #include "login.h"
 
-void doc_problem(struct doc_result *r, enum doc_level level, const char *fmt, ...)
-{
-	size_t n = strlen(r->detail);
-	va_list ap;
-
-	if (n && n + 2 < sizeof(r->detail)) {
-		memcpy(r->detail + n, "; ", 3);
-		n += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(r->detail + n, sizeof(r->detail) - n, fmt, ap);
-	va_end(ap);
-	if (level > r->level)
-		r->level = level;
-}
-
-void doc_fine(struct doc_result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->fine, sizeof(r->fine), fmt, ap);
-	va_end(ap);
-}
-
 static int add_host(const struct reg_host *h, void *vctx)
 {
 	struct doc_ctx *x = vctx;
-	struct doc_host *nv;
 
-	if (x->nhosts == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 64;
-
-		nv = realloc(x->hosts, cap * sizeof(*nv));
-		if (!nv)
-			return RJH_ENOMEM;
-		x->hosts = nv;
-		x->cap = cap;
-	}
+	if (util_grow(&x->hosts, &x->cap, x->nhosts + 1, sizeof(*x->hosts), 64) < 0)
+		return RJH_ENOMEM;
 	snprintf(x->hosts[x->nhosts].name, sizeof(x->hosts[0].name), "%s", h->name);
 	x->hosts[x->nhosts++].uid = h->uid;
 	return RJH_OK;

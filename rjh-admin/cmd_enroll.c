@@ -8,39 +8,6 @@
 #include "layout.h"
 #include "util.h"
 
-/* Options shared by enroll and add-key, validated before anything is opened. */
-struct key_opts {
-	const char *expires_s, *comment, *from_s;
-	int64_t expires;
-	char cidrs[1024];
-};
-
-static int check_key_opts(struct admin *a, struct key_opts *o)
-{
-	struct rjh_diag d = {""};
-	int rc;
-
-	if (o->expires_s) {
-		rc = util_parse_time(o->expires_s, &o->expires, &d);
-		if (rc < 0)
-			return admin_fail_diag(a, rc, &d);
-		if (o->expires <= (int64_t)time(NULL))
-			return admin_fail(a, RJH_EINVAL, "--expires %s is in the past",
-					  o->expires_s);
-	}
-	if (o->comment && (!util_is_printable(o->comment, KEY_COMMENT_MAX)))
-		return admin_fail(a, RJH_EINVAL,
-				  "--comment must be at most %d printable ASCII "
-				  "characters",
-				  KEY_COMMENT_MAX);
-	if (o->from_s) {
-		rc = util_parse_cidrs(o->from_s, o->cidrs, sizeof(o->cidrs), &d);
-		if (rc < 0)
-			return admin_fail(a, rc, "--from: %s", d.msg);
-	}
-	return EXIT_OK;
-}
-
 static int read_key(struct admin *a, const char *path, struct key *k)
 {
 	struct rjh_diag d = {""};
@@ -75,7 +42,7 @@ static void print_next_steps(struct admin *a, const struct reg_host *h, const st
 
 static int cmd_enroll(struct admin *a, int argc, char **argv)
 {
-	struct key_opts o = {0};
+	struct admin_policy_opts o = {0};
 	const char *host_key = NULL;
 	const struct admin_opt opts[] = {{"expires", &o.expires_s, NULL},
 					 {"from", &o.from_s, NULL},
@@ -98,7 +65,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	name = argv[first];
 	rc = admin_check_host_name(a, name);
 	if (rc == 0)
-		rc = check_key_opts(a, &o);
+		rc = admin_check_policy_opts(a, &o);
 	if (rc == 0)
 		rc = read_key(a, argv[first + 1], &k);
 	if (rc == 0 && host_key)
@@ -143,7 +110,7 @@ out:
 
 static int cmd_add_key(struct admin *a, int argc, char **argv)
 {
-	struct key_opts o = {0};
+	struct admin_policy_opts o = {0};
 	const struct admin_opt opts[] = {
 	    {"expires", &o.expires_s, NULL}, {"comment", &o.comment, NULL}, {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-add-key", .success = true};
@@ -157,7 +124,7 @@ static int cmd_add_key(struct admin *a, int argc, char **argv)
 	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
 	if (rc >= 0)
 		return rc;
-	rc = check_key_opts(a, &o);
+	rc = admin_check_policy_opts(a, &o);
 	if (rc == 0)
 		rc = read_key(a, argv[first + 1], &k);
 	if (rc)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "import_line.h"
 #include "key.h"
 #include "name.h"
 #include "util.h"
@@ -60,13 +61,11 @@ static int import_line(struct import *im, const char *line, unsigned lineno)
 	char detail[96];
 	int rc;
 
-	rc = key_parse_line(line, im->a->cfg.rsa_min_bits, &k, &d);
-	if (rc == RJH_ENOMEM)
+	rc = admin_import_parse_line(line, im->a->cfg.rsa_min_bits, &k, &d);
+	if (rc == RJH_ENOMEM) {
+		key_clear(&k);
 		return rc;
-	if (rc == 0 && !k.comment[0])
-		rc = diag_set(&d, RJH_EINVAL, "no host name in the key's comment");
-	if (rc == 0)
-		rc = name_check_host(k.comment, &d);
+	}
 	if (rc == 0 &&
 	    (name_sys_has(&im->sys, k.comment) || !strcmp(k.comment, im->a->cfg.host_group)))
 		rc =

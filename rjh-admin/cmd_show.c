@@ -1,4 +1,4 @@
-/* rjh-admin list, show, export: reading the registry, for people and for scripts. */
+/* rjh-admin list and show: reading the registry, for people and for scripts. */
 #include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -9,41 +9,11 @@
 #include "admin.h"
 #include "key.h"
 #include "name.h"
+#include "policy.h"
 #include "util.h"
 
 /* How many of a host's sessions show lists, newest first. */
 #define SHOW_HISTORY 20
-
-json_t *admin_json_time(int64_t t)
-{
-	char buf[32];
-
-	return t ? json_string(admin_time(t, buf)) : json_null();
-}
-
-json_t *admin_json_str(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
-json_t *admin_json_count(int n)
-{
-	return n >= 0 ? json_integer(n) : json_null();
-}
-
-const char *admin_host_state(const struct reg_host *h, int64_t now)
-{
-	if (h->disabled)
-		return "disabled";
-	return h->expires && h->expires <= now ? "expired" : "active";
-}
-
-static const char *key_state(const struct reg_key *k, int64_t now)
-{
-	if (k->revoked)
-		return "revoked";
-	return k->expires && k->expires <= now ? "expired" : "active";
-}
 
 /*
  * The kernel's word on a host's tunnel ("up", "down", "stale"), as status
@@ -87,44 +57,6 @@ static int unexpected_of(const struct admin_tunnels *t, const char *name, const 
 	return t ? admin_tunnel_unexpected(t, name, state) : -1;
 }
 
-static json_t *host_json(const struct reg_host *h, int64_t now)
-{
-	json_t *from = json_array();
-	char cidrs[sizeof(h->cidrs)], *save = NULL, *c;
-
-	snprintf(cidrs, sizeof(cidrs), "%s", h->cidrs);
-	for (c = strtok_r(cidrs, ",", &save); c; c = strtok_r(NULL, ",", &save))
-		json_array_append_new(from, json_string(c));
-	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:i}", "name", h->name, "uid",
-			 (json_int_t)h->uid, "state", admin_host_state(h, now), "created",
-			 admin_json_time(h->created), "updated", admin_json_time(h->updated),
-			 "expires", admin_json_time(h->expires), "from", from, "active_keys",
-			 h->nkeys);
-}
-
-static json_t *key_json(const struct reg_key *k, int64_t now, bool with_blob)
-{
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "fingerprint", k->fp, "type",
-			      k->type, "comment", k->comment, "state", key_state(k, now), "created",
-			      admin_json_time(k->created), "expires", admin_json_time(k->expires),
-			      "revoked", admin_json_time(k->revoked));
-
-	if (j && with_blob)
-		json_object_set_new(j, "key", json_string(k->b64));
-	return j;
-}
-
-/* One of a host's sshd host keys; export adds the key itself. */
-static json_t *host_key_json(const struct reg_host_key *k, bool with_blob)
-{
-	json_t *j = json_pack("{s:s,s:s,s:o}", "fingerprint", k->fp, "type", k->type, "created",
-			      admin_json_time(k->created));
-
-	if (j && with_blob)
-		json_object_set_new(j, "key", json_string(k->b64));
-	return j;
-}
-
 /* list */
 
 struct list_ctx {
@@ -157,7 +89,7 @@ static int list_one(const struct reg_host *h, void *vctx)
 	const char *state = tunnel_state(ctx->tunnels, h->name, &s, have);
 
 	if (ctx->arr) {
-		json_t *j = host_json(h, ctx->now);
+		json_t *j = admin_host_json(h, ctx->now);
 
 		json_object_set_new(
 		    j, "presence",
@@ -235,14 +167,16 @@ static int show_key(const struct reg_key *k, void *vctx)
 {
 	struct show_ctx *ctx = vctx;
 
-	return json_array_append_new(ctx->keys, key_json(k, ctx->now, false)) ? RJH_ENOMEM : 0;
+	return json_array_append_new(ctx->keys, admin_key_json(k, ctx->now, false)) ? RJH_ENOMEM
+										    : 0;
 }
 
 static int show_host_key(const struct reg_host_key *k, void *vctx)
 {
 	struct show_ctx *ctx = vctx;
 
-	return json_array_append_new(ctx->host_keys, host_key_json(k, false)) ? RJH_ENOMEM : 0;
+	return json_array_append_new(ctx->host_keys, admin_host_key_json(k, false)) ? RJH_ENOMEM
+										    : 0;
 }
 
 static int show_grant(const struct reg_grant *g, void *vctx)
@@ -396,7 +330,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		struct admin_tunnels t, *tp = tunnels_open(a, &t);
 		const char *state = tunnel_state(tp, h.name, &s, have);
 
-		j = host_json(&h, ctx.now);
+		j = admin_host_json(&h, ctx.now);
 		json_object_set_new(
 		    j, "presence",
 		    presence_json(state, unexpected_of(tp, h.name, state), &s, have));
@@ -422,155 +356,6 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* export */
-
-struct export_ctx {
-	json_t *hosts, *byid, *grants, *sessions, *events;
-	int64_t now;
-};
-
-static int export_host(const struct reg_host *h, void *vctx)
-{
-	struct export_ctx *ctx = vctx;
-	json_t *j = host_json(h, ctx->now);
-	char id[24];
-
-	json_object_set_new(j, "keys", json_array());
-	json_object_set_new(j, "host_keys", json_array());
-	snprintf(id, sizeof(id), "%lld", (long long)h->id);
-	json_object_set(ctx->byid, id, j);
-	return json_array_append_new(ctx->hosts, j) ? RJH_ENOMEM : 0;
-}
-
-static int export_key(const struct reg_key *k, void *vctx)
-{
-	struct export_ctx *ctx = vctx;
-	char id[24];
-	json_t *h;
-
-	snprintf(id, sizeof(id), "%lld", (long long)k->host_id);
-	h = json_object_get(ctx->byid, id);
-	return h && !json_array_append_new(json_object_get(h, "keys"), key_json(k, ctx->now, true))
-		   ? 0
-		   : RJH_ENOMEM;
-}
-
-static int export_host_key(const struct reg_host_key *k, void *vctx)
-{
-	struct export_ctx *ctx = vctx;
-	char id[24];
-	json_t *h;
-
-	snprintf(id, sizeof(id), "%lld", (long long)k->host_id);
-	h = json_object_get(ctx->byid, id);
-	return h && !json_array_append_new(json_object_get(h, "host_keys"), host_key_json(k, true))
-		   ? 0
-		   : RJH_ENOMEM;
-}
-
-static int export_grant(const struct reg_grant *g, void *vctx)
-{
-	struct export_ctx *ctx = vctx;
-
-	return json_array_append_new(ctx->grants, json_pack("{s:s,s:s,s:o}", "principal",
-							    g->principal, "pattern", g->pattern,
-							    "created", admin_json_time(g->created)))
-		   ? RJH_ENOMEM
-		   : 0;
-}
-
-static int export_session(const struct reg_session *s, void *vctx)
-{
-	struct export_ctx *ctx = vctx;
-
-	return json_array_append_new(
-		   ctx->sessions,
-		   json_pack("{s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "host", s->host, "fingerprint",
-			     admin_json_str(s->fp), "source", admin_json_str(s->source), "sshd_pid",
-			     (json_int_t)s->pid, "sshd_start", (json_int_t)s->pid_start, "started",
-			     admin_json_time(s->started), "ended", admin_json_time(s->ended),
-			     "end_reason", admin_json_str(s->end_reason)))
-		   ? RJH_ENOMEM
-		   : 0;
-}
-
-static int export_event(const struct reg_event *e, void *vctx)
-{
-	struct export_ctx *ctx = vctx;
-
-	return json_array_append_new(
-		   ctx->events,
-		   json_pack("{s:o,s:s,s:s,s:I,s:o,s:o,s:o,s:s,s:o}", "time",
-			     admin_json_time(e->time), "type", e->type, "op", e->op, "actor_uid",
-			     (json_int_t)e->actor_uid, "actor_auid",
-			     e->actor_auid == (uint32_t)-1 ? json_null()
-							   : json_integer(e->actor_auid),
-			     "host", admin_json_str(e->host), "fingerprint", admin_json_str(e->fp),
-			     "result", e->success ? "success" : "failed", "detail",
-			     admin_json_str(e->detail)))
-		   ? RJH_ENOMEM
-		   : 0;
-}
-
-static int cmd_export(struct admin *a, int argc, char **argv)
-{
-	bool json = false;
-	const struct admin_opt opts[] = {{"json", NULL, &json}, {0}};
-	struct export_ctx ctx = {.now = (int64_t)time(NULL)};
-	struct rjh_diag d = {""};
-	uint32_t umin, umax, next, gid;
-	char group[64];
-	struct reg *r;
-	json_t *root = NULL;
-	int rc, first;
-
-	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
-	if (rc >= 0)
-		return rc;
-	rc = admin_open_ro(a, &r);
-	if (rc)
-		return rc;
-	ctx.hosts = json_array();
-	ctx.byid = json_object();
-	ctx.grants = json_array();
-	ctx.sessions = json_array();
-	ctx.events = json_array();
-	rc = reg_begin_read(r, &d);
-	if (rc == 0)
-		rc = reg_settings(r, &umin, &umax, &next, group, sizeof(group), &gid, &d);
-	if (rc == 0)
-		rc = reg_hosts_each(r, export_host, &ctx, &d);
-	if (rc == 0)
-		rc = reg_keys_each(r, 0, export_key, &ctx, &d);
-	if (rc == 0)
-		rc = reg_host_keys_each(r, 0, export_host_key, &ctx, &d);
-	if (rc == 0)
-		rc = reg_grants_each(r, export_grant, &ctx, &d);
-	if (rc == 0)
-		rc = reg_sessions_each(r, export_session, &ctx, &d);
-	if (rc == 0)
-		rc = reg_events_each(r, export_event, &ctx, &d);
-	reg_end_read(r);
-	reg_close(r);
-	json_decref(ctx.byid);
-	if (rc == 0)
-		root =
-		    json_pack("{s:i,s:{s:I,s:I,s:I,s:s,s:I},s:o,s:o,s:o,s:o}", "schema_version",
-			      reg_schema_version(), "settings", "uid_min", (json_int_t)umin,
-			      "uid_max", (json_int_t)umax, "next_uid", (json_int_t)next,
-			      "host_group", group, "host_gid", (json_int_t)gid, "hosts", ctx.hosts,
-			      "grants", ctx.grants, "sessions", ctx.sessions, "events", ctx.events);
-	if (rc < 0) {
-		json_decref(ctx.hosts);
-		json_decref(ctx.grants);
-		json_decref(ctx.sessions);
-		json_decref(ctx.events);
-		return admin_fail_diag(a, rc, &d);
-	}
-	/* json_pack's "o" took the arrays, even if it failed. */
-	return root ? admin_print_json(root) : admin_fail(a, RJH_ENOMEM, "out of memory");
-}
-
 const struct admin_cmd admin_cmd_list = {"list", cmd_list, "[--json]",
 					 "List every host with its state, keys and presence",
 					 "Options:\n"
@@ -584,9 +369,3 @@ const struct admin_cmd admin_cmd_show = {
     "Host keys are the host's own sshd host keys (set-host-key). Grants are\n"
     "those whose pattern matches NAME. Sessions are the host's last 20 tunnel\n"
     "sessions, newest first, as pam_rjh recorded them.\n"};
-
-const struct admin_cmd admin_cmd_export = {
-    "export", cmd_export, "--json", "Print the whole registry as JSON",
-    "Prints settings, hosts with their keys and host keys, grants, sessions and\n"
-    "events.\n"
-    "JSON is the only format; --json may be given for clarity.\n"};

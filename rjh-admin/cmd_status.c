@@ -3,7 +3,6 @@
  * process listening on the host's socket?); the sessions table that pam_rjh
  * keeps adds since when, from where and with which key.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +11,13 @@
 #include <unistd.h>
 
 #include "admin.h"
-#include "layout.h"
 #include "name.h"
 #include "presence.h"
 #include "util.h"
 
 /* One host as the registry showed it, copied out so that the read transaction stays short. */
 struct status_row {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	const char *account; /* admin_host_state */
 	bool have;           /* s is the host's newest session */
 	struct reg_session s;
@@ -45,15 +43,8 @@ static int add_row(const struct reg_host *h, const struct reg_session *s, void *
 	struct status_rows *rows = vctx;
 	struct status_row *row;
 
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap ? rows->cap * 2 : 256;
-		struct status_row *nv = realloc(rows->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return RJH_ENOMEM;
-		rows->v = nv;
-		rows->cap = cap;
-	}
+	if (util_grow(&rows->v, &rows->cap, rows->n + 1, sizeof(*rows->v), 256) < 0)
+		return RJH_ENOMEM;
 	row = &rows->v[rows->n++];
 	snprintf(row->name, sizeof(row->name), "%s", h->name);
 	row->account = admin_host_state(h, rows->now);
@@ -103,61 +94,6 @@ static int read_rows(struct admin *a, char **names, int n, struct status_rows *r
 	reg_end_read(r);
 	reg_close(r);
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
-}
-
-int admin_tunnels_open(struct admin *a, struct admin_tunnels *t, struct rjh_diag *d)
-{
-	int rc;
-
-	t->l.v = NULL;
-	t->l.n = 0;
-	t->hosts_fd = layout_open_hosts_dir(&a->cfg, d);
-	if (t->hosts_fd == RJH_ENOENT)
-		t->hosts_fd = -1; /* no runtime tree: no host is up */
-	else if (t->hosts_fd < 0)
-		return t->hosts_fd;
-	if (t->hosts_fd >= 0 && layout_fs_of(t->hosts_fd, &t->fs) < 0) {
-		rc = diag_set(d, RJH_ESYS, "%s/hosts: %s", a->cfg.runtime_dir, strerror(errno));
-		admin_tunnels_close(t);
-		return rc;
-	}
-	rc = pres_listeners_load(&t->l, d);
-	if (rc < 0)
-		admin_tunnels_close(t);
-	return rc;
-}
-
-void admin_tunnels_close(struct admin_tunnels *t)
-{
-	pres_listeners_free(&t->l);
-	if (t->hosts_fd >= 0)
-		close(t->hosts_fd);
-	t->hosts_fd = -1;
-}
-
-/*
- * Up is the kernel's word: a listener on the socket. Down with the newest
- * session still open is stale when its sshd is gone (crashed; pam_rjh ends
- * the row at the host's next login). Only open rows of hosts that are down
- * cost a look at /proc.
- */
-const char *admin_tunnel_state(const struct admin_tunnels *t, const char *name,
-			       const struct reg_session *s)
-{
-	if (t->hosts_fd >= 0 &&
-	    pres_socket_state_at(t->hosts_fd, name, &t->l) == PRES_SOCK_LISTENING)
-		return "up";
-	return s && s->ended == 0 && !pres_session_alive(s) ? "stale" : "down";
-}
-
-int admin_tunnel_unexpected(const struct admin_tunnels *t, const char *name, const char *state)
-{
-	/* Up: the socket is there, so no second look for it (a third fstatat a host). */
-	int n = t->hosts_fd < 0
-		    ? 0
-		    : layout_unexpected(t->hosts_fd, &t->fs, name, strcmp(state, "up") == 0);
-
-	return n < 0 ? -1 : n;
 }
 
 /*

@@ -1,11 +1,12 @@
 /* What every rjh-admin command shares: messages, options, changes. */
+#include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -14,6 +15,10 @@
 #include "publish.h"
 #include "spool.h"
 #include "util.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000 /* Linux 5.8 */
+#endif
 
 int admin_exit_code(int err)
 {
@@ -213,16 +218,17 @@ static int publish(struct admin *a, struct reg *r, uint64_t gen)
 	int rc, nss = RJH_OK;
 
 	if (a->ident.set)
-		nss = reg_snapshot_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid,
-					  gen, &nd);
+		nss = reg_snapshot_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen,
+					  &nd);
 	/* NB. whatever became of the NSS snapshot: a removed host's keys must go now. */
 	rc = pub_login(r, &a->cfg, a->rebuild, &d);
 	rc = rc < 0 ? admin_login_withdrawn(a, rc, &d) : EXIT_OK;
 	if (nss < 0) {
-		int nrc = admin_fail(a, nss,
-				     "the change is committed, but the NSS snapshot was not updated "
-				     "(%s); run 'rjh-admin refresh'",
-				     nd.msg);
+		int nrc =
+		    admin_fail(a, nss,
+			       "the change is committed, but the NSS snapshot was not updated "
+			       "(%s); run 'rjh-admin refresh'",
+			       nd.msg);
 
 		return rc != EXIT_OK ? rc : nrc;
 	}
@@ -345,20 +351,16 @@ int admin_check_host_name(struct admin *a, const char *name)
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
-const char *admin_time(int64_t t, char buf[32])
+int admin_is_mount_root(int fd)
 {
-	if (t == 0)
-		return "-";
-	util_fmt_time(t, buf, 32);
-	return buf;
-}
+	struct stat st, up;
+	struct statx sx;
 
-int admin_print_json(json_t *j)
-{
-	int rc = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -1;
-
-	if (rc == 0)
-		putchar('\n');
-	json_decref(j);
-	return rc == 0 ? EXIT_OK : EXIT_SYSTEM;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	/* Before Linux 5.8: another device than the parent's (or the root of all). */
+	if (fstat(fd, &st) < 0 || fstatat(fd, "..", &up, 0) < 0)
+		return -1;
+	return st.st_dev != up.st_dev || st.st_ino == up.st_ino;
 }

@@ -28,7 +28,7 @@ struct doc_result {
 
 /* One enrolled host, as the registry has it. */
 struct doc_host {
-	char name[33];
+	char name[NAME_HOST_SIZE];
 	uint32_t uid;
 };
 
@@ -45,7 +45,7 @@ struct doc_ctx {
 	bool host_resolves;
 };
 
-/* Adds a problem (level DOC_WARN or DOC_FAIL) to r; the worst level wins. */
+/* Adds a problem (level DOC_WARN or DOC_FAIL) to r; the worst level wins (doctor_result.c). */
 void doc_problem(struct doc_result *r, enum doc_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets what r says when nothing is wrong. */

@@ -71,12 +71,7 @@ static int print_key(const struct reg_key *k, void *ctx)
 	int64_t exp = earliest(k->expires, q->host->expires);
 	char when[32] = "";
 
-	if (!policy_key_active(k, q->now))
-		return 0;
-	if (q->fp && strcmp(q->fp, k->fp) != 0)
-		return 0;
-	/* sshd passed the key itself: it must be the very key on record, not just its hash. */
-	if (q->type && (strcmp(q->type, k->type) != 0 || strcmp(q->b64, k->b64) != 0))
+	if (!policy_key_presented(k, q->now, q->fp, q->type, q->b64))
 		return 0;
 	if (exp) {
 		time_t t = (time_t)exp;

@@ -46,6 +46,7 @@
 
 #include "aud.h"
 #include "cfg.h"
+#include "host.h"
 #include "layout.h"
 #include "login.h"
 #include "name.h"
@@ -74,9 +75,9 @@ enum {
 #define ENV_MAX    256
 
 struct conn {
-	char host[33];
+	char host[NAME_HOST_SIZE];
 	uid_t host_uid; /* from the registry: the only owner its socket may have */
-	char user[33];
+	char user[NAME_ACCOUNT_SIZE];
 	struct priv_caller who; /* the caller's ids, limits and signal dispositions */
 	struct peer peer;       /* the client: verified, or only claimed (peer.c) */
 	char *group_names[MAX_GROUPS];
@@ -127,22 +128,9 @@ static int sane_fds(void)
  */
 static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
 {
-	char copy[ENV_MAX], *tok[3] = {0}, *save = NULL;
-	const char *name = NULL;
-	int n = 0;
+	char copy[ENV_MAX];
+	const char *name = connect_host_word(argc, argv, orig, copy, sizeof(copy));
 
-	if (argc == 2) {
-		name = argv[1];
-	} else if (argc == 1 && orig[0]) {
-		snprintf(copy, sizeof(copy), "%s", orig);
-		for (char *t = strtok_r(copy, " \t", &save); t && n < 3;
-		     t = strtok_r(NULL, " \t", &save))
-			tok[n++] = t;
-		if (n == 1)
-			name = tok[0];
-		else if (n == 2 && strcmp(tok[0], "rjh-connect") == 0)
-			name = tok[1];
-	}
 	if (!name) {
 		say("usage: rjh-connect HOST (or HOST in SSH_ORIGINAL_COMMAND); rjh-connect "
 		    "--version");
@@ -232,13 +220,15 @@ static int grant_cb(const struct reg_grant *g, void *vctx)
  * Mirrors rec for the events table through the spool: a refusal in a slot of
  * its own, a connection's START in one that keeps its END. Best effort: with
  * every slot of the caller's taken, or none to write, the kernel record
- * stands alone.
+ * stands alone: always 0.
  */
-static void mirror(struct conn *c, const struct aud_rec *rec)
+static int mirror(void *ctx, const struct aud_rec *rec, struct rjh_diag *d)
 {
+	struct conn *c = ctx;
 	struct reg_event e;
 	char buf[768];
 
+	(void)d;
 	aud_to_event(rec, &e, buf, sizeof(buf));
 	if (rec->type == AUDIT_USER_END) {
 		spool_append(&c->slot, &e, NULL);
@@ -251,24 +241,22 @@ static void mirror(struct conn *c, const struct aud_rec *rec)
 		if (spool_put(&c->cfg, SPOOL_REFUSAL, c->who.uid, &e, &one, NULL) == 0)
 			spool_close(&one);
 	}
+	return RJH_OK;
 }
 
 /*
- * Writes rec to the kernel and, unless mirror is false, to the spool.
- * audit = required is about the kernel record, as everywhere in rjh: its
- * failure is an error; the mirror is always best effort.
+ * Writes rec to the kernel and, unless mirrored is false, to the spool
+ * (aud_write: the mirror is best effort, and none for a record the kernel
+ * refused under audit = required).
  */
 static int record(struct conn *c, const struct aud_rec *rec, bool mirrored)
 {
+	const struct aud_mirror spool = {.write = mirror, .ctx = c, .undoable = false};
 	struct rjh_diag dk = {""};
-	int rk = aud_kernel(&c->aud, rec, &dk);
+	int rk = aud_write(&c->aud, rec, mirrored ? &spool : NULL, &dk);
 
-	/* A record refused under audit = required happened for nobody: no copy of it either. */
-	if (mirrored && (rk == 0 || c->cfg.audit != CFG_AUDIT_REQUIRED))
-		mirror(c, rec);
-	if (c->cfg.audit != CFG_AUDIT_REQUIRED || rk == 0)
-		return RJH_OK;
-	say("cannot write the audit record: %s", dk.msg);
+	if (rk < 0)
+		say("cannot write the audit record: %s", dk.msg);
 	return rk;
 }
 

@@ -48,12 +48,6 @@ static const char *const sshd_paths[] = {
     "/usr/libexec/sshd-session",
 };
 
-struct tuple {
-	int family;                           /* AF_INET or AF_INET6 */
-	unsigned char client[16], server[16]; /* network order, 4 or 16 bytes */
-	unsigned cport, sport;
-};
-
 /* One address of SSH_CONNECTION: IPv4, or IPv6 (v4-mapped too). */
 static int parse_addr(const char *s, int *family, unsigned char *bin)
 {
@@ -76,8 +70,7 @@ static int parse_port(const char *s, unsigned *port)
 	return RJH_OK;
 }
 
-/* "CLIENT CPORT SERVER SPORT", as sshd sets SSH_CONNECTION. */
-static int parse_claim(const char *s, struct tuple *t)
+int peer_parse_claim(const char *s, struct peer_tuple *t)
 {
 	char copy[256], *f[5] = {0}, *save = NULL;
 	int n = 0, family2 = 0;
@@ -94,8 +87,11 @@ static int parse_claim(const char *s, struct tuple *t)
 	return RJH_OK;
 }
 
-/* The inode of the one reply to an exact lookup, or RJH_ENOENT. */
-static int diag_reply(const struct nlmsghdr *h, ssize_t n, const struct tuple *t,
+/*
+ * The inode of the one reply to an exact lookup, or RJH_ENOENT. NB. h is not
+ * const: NLMSG_DATA casts it to char *, which clang's -Wcast-qual rejects.
+ */
+static int diag_reply(struct nlmsghdr *h, ssize_t n, const struct peer_tuple *t,
 		      unsigned long *ino_out)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
@@ -124,7 +120,7 @@ static int diag_reply(const struct nlmsghdr *h, ssize_t n, const struct tuple *t
  * without NLM_F_DUMP, so the cost does not grow with the number of
  * connections. Sets *ino_out; RJH_ENOENT when there is none.
  */
-static int tcp_lookup(const struct tuple *t, unsigned long *ino_out)
+static int tcp_lookup(const struct peer_tuple *t, unsigned long *ino_out)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -293,13 +289,13 @@ int peer_verify(const char *ssh_connection, struct peer *out)
 {
 	unsigned long ino = 0;
 	int sshd = -1;
-	struct tuple t;
+	struct peer_tuple t;
 	int proc = -1, rc;
 
 	out->addr[0] = out->claimed[0] = '\0';
 	if (!ssh_connection[0])
 		return RJH_ENOENT;
-	rc = parse_claim(ssh_connection, &t);
+	rc = peer_parse_claim(ssh_connection, &t);
 	if (rc < 0)
 		return rc;
 	inet_ntop(t.family, t.client, out->claimed, sizeof(out->claimed));

@@ -13,6 +13,20 @@ struct peer {
 	char claimed[INET6_ADDRSTRLEN]; /* SSH_CONNECTION's client when not verified; else "" */
 };
 
+/* The connection SSH_CONNECTION claims. */
+struct peer_tuple {
+	int family;                           /* AF_INET or AF_INET6 */
+	unsigned char client[16], server[16]; /* network order, 4 or 16 bytes */
+	unsigned cport, sport;
+};
+
+/*
+ * Parses s, "CLIENT CPORT SERVER SPORT" as sshd sets SSH_CONNECTION (at most
+ * 255 bytes, words split at spaces, two addresses of one family, ports 1 to
+ * 65535), into *t. RJH_OK or RJH_EINVAL.
+ */
+int peer_parse_claim(const char *s, struct peer_tuple *t);
+
 /*
  * Verifies ssh_connection, the caller's SSH_CONNECTION ("CLIENT CPORT
  * SERVER SPORT"). The claim holds when the kernel has a TCP connection with

@@ -8,13 +8,7 @@
 #
 # Runs in a private mount namespace (nsswitch.conf for nss_rjh, tmpfs and
 # read-only mounts), as t_pam.sh does.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_BACKUP_REEXEC:-}" ]; then
-		echo "t_backup: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_BACKUP_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 DEVLOG_TMP=$WORK . "$TOP/tests/devlog.sh"
 trap 'umount "$WORK/ro" "$WORK/full" 2> /dev/null; devlog_stop; rm -rf "$WORK"' EXIT

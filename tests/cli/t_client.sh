@@ -118,7 +118,7 @@ echo "# known-hosts"
 expect 0 "host-4 with a host key" -- rjh enroll host-4 "$(newkey h4)" --host-key "$(host_key hk4)"
 expect 0 "host-5 with a host key" -- rjh enroll host-5 "$(newkey h5)" --host-key "$(host_key hk5)"
 expect 0 "disable host-4" -- rjh revoke host-4
-q "UPDATE hosts SET expires = 1000 WHERE name = 'host-5'"
+expect 0 "expire host-5" -- rjh modify host-5 --expires 1970-01-01T00:16:40Z
 expect 0 "known-hosts" -- rjh known-hosts
 eq "$OUT" "host-1 ssh-ed25519 $(cut -d' ' -f2 "$hk1b")
 host-1 ecdsa-sha2-nistp256 $(cut -d' ' -f2 "$hk1e")

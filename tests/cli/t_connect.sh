@@ -6,13 +6,7 @@
 # Runs in a private mount namespace whose /etc is an overlay (test users and
 # /etc/rjh/rjh.conf live only there): rjh-connect reads nothing but the
 # system's config, so the test gives the namespace one.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_CONNECT_REEXEC:-}" ]; then
-		echo "t_connect: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_CONNECT_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 BG=()
 trap 'for p in "${BG[@]}"; do kill "$p" 2> /dev/null; done; wait 2> /dev/null; umount /etc 2> /dev/null; rm -rf "$WORK"' EXIT

@@ -7,13 +7,7 @@
 # when it is not a link into /usr), so make install, the test's users,
 # nsswitch.conf, the PAM files and the sshd drop-in exist only there; /run
 # is a fresh tmpfs there, with the /run/sshd that sshd -T wants.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_DOCTOR_REEXEC:-}" ]; then
-		echo "t_doctor: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_DOCTOR_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 trap 'cd /; umount -R "$WORK/run" 2> /dev/null; umount -l /etc /usr /lib 2> /dev/null; rm -rf "$WORK"' EXIT
 MA=$(gcc -print-multiarch)

@@ -5,13 +5,7 @@
 # Runs in a private mount namespace: a test nsswitch.conf (files rjh) is
 # bind-mounted over /etc/nsswitch.conf. The PAM service files live in
 # $WORK/pam.d, passed to libpam as its confdir; /etc/pam.d is not touched.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_PAM_REEXEC:-}" ]; then
-		echo "t_pam: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_PAM_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 DEVLOG_TMP=$WORK . "$TOP/tests/devlog.sh"
 trap 'devlog_stop; rm -rf "$WORK"' EXIT
@@ -107,10 +101,14 @@ phase "account: a host outside its CIDRs" PAM_PERM_DENIED host-b -r 10.2.0.1 acc
 phase "account: a host with CIDRs and no PAM_RHOST" PAM_PERM_DENIED host-b acct
 phase "account: a host with CIDRs and a name as PAM_RHOST" PAM_PERM_DENIED host-b -r jump.example.com acct
 phase "account: a host not yet expired" PAM_SUCCESS host-x -r 192.0.2.7 acct
-q "UPDATE hosts SET expires = strftime('%s','now') - 5 WHERE name = 'host-x'"
-# A raw UPDATE is no rjh-admin change: the next one (refresh) publishes it.
-rjh refresh > /dev/null
+rjh modify host-x --expires 2020-01-01 > /dev/null
 phase "account: an expired host" PAM_PERM_DENIED host-x -r 192.0.2.7 acct
+rjh modify host-x --expires never > /dev/null
+phase "account: a host whose expiry was removed" PAM_SUCCESS host-x -r 192.0.2.7 acct
+rjh modify host-x --from 198.51.100.0/24 > /dev/null
+phase "account: a host outside the CIDRs modify gave it" PAM_PERM_DENIED host-x -r 192.0.2.7 acct
+phase "account: a host inside the CIDRs modify gave it" PAM_SUCCESS host-x -r 198.51.100.9 acct
+rjh modify host-x --from any --expires 2020-01-01 > /dev/null
 phase "account: root is not rjh's (PAM_IGNORE)" "$IGNORED" root acct
 phase "account: nobody is not rjh's" "$IGNORED" nobody acct
 phase "account: an unknown user" "$IGNORED" no-such-user acct

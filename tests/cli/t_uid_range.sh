@@ -9,13 +9,7 @@
 # pam_rjh said (success ends it, a refusal fails it, PAM_IGNORE falls
 # through to pam_exec /bin/false: "System error"). Runs in a private mount
 # namespace: a test nsswitch.conf (files rjh) and a copy of /etc/pam.d.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/$PPID/ns/mnt)" ]; then
-	if [ -n "${RJH_RANGE_REEXEC:-}" ]; then
-		echo "t_uid_range: no private mount namespace; not touching /etc" >&2
-		exit 1
-	fi
-	RJH_RANGE_REEXEC=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+. "$(dirname "$0")/private-mounts.sh"
 . "$(dirname "$0")/lib.sh"
 DEVLOG_TMP=$WORK . "$TOP/tests/devlog.sh"
 trap 'devlog_stop; rm -rf "$WORK"' EXIT

@@ -18,7 +18,9 @@
  *   waitfor NAME present|absent MS
  *                             one process polls until NAME appears or disappears
  *   spin MS NAME              lookups for MS ms whatever the answers (survival); prints counts
- *   dlsym SO                  the module exports the NSS entry points and no internal name
+ *   dlsym SO MAP              the module's dynamic symbol table defines exactly the NSS
+ *                             entry points, MAP (the version script) names exactly them,
+ *                             dlsym finds each and no internal name
  *   errno SO NAME             the module preserves errno and reports ERANGE through *errnop
  *   status SO KIND KEY        the module's nss_status for pwnam|pwuid|grnam|grgid|initgroups
  *   fault SO NAME LINE GROUP  under tests/fault/fault.c (RJH_FAULT_PAUSED=1): lookups of host
@@ -29,7 +31,9 @@
  */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <nss.h>
 #include <pthread.h>
@@ -40,6 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -860,19 +866,143 @@ static void *sym(void *h, const char *name)
 	return p;
 }
 
-static int cmd_dlsym(int argc, char **argv)
+static bool is_exported(const char *name)
 {
-	void *h;
 	size_t i;
 
-	if (argc != 3 || !(h = module(argv[2])))
+	for (i = 0; i < sizeof(exported) / sizeof(exported[0]); i++)
+		if (!strcmp(name, exported[i]))
+			return true;
+	return false;
+}
+
+/* Checks a set of names against exported[]: each is listed, and none of exported[] is missing. */
+static void same_set(const char *what, const char *const *names, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		if (!is_exported(names[i]))
+			fail("%s: %s is not an NSS entry point", what, names[i]);
+	for (i = 0; i < sizeof(exported) / sizeof(exported[0]); i++) {
+		for (j = 0; j < n && strcmp(names[j], exported[i]); j++)
+			;
+		if (j == n)
+			fail("%s: %s is missing", what, exported[i]);
+	}
+}
+
+#define MAX_NAMES 64
+
+/* The defined global symbols of the ELF file at path (its .dynsym); -1 if it cannot be read. */
+static int dynsym_names(const char *path, char names[][128], size_t *n_out)
+{
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	struct stat st;
+	const char *p;
+	size_t i, k;
+	int fd;
+
+	*n_out = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(*eh)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	eh = (const Elf64_Ehdr *)(const void *)p;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > (size_t)st.st_size)
+		goto bad;
+	sh = (const Elf64_Shdr *)(const void *)(p + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Sym *sym = (const Elf64_Sym *)(const void *)(p + sh[i].sh_offset);
+		const char *str;
+
+		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		/* Our own build's file, but a truncated one must fail, not crash. */
+		if (sh[i].sh_offset + sh[i].sh_size > (size_t)st.st_size ||
+		    sh[sh[i].sh_link].sh_offset + sh[sh[i].sh_link].sh_size > (size_t)st.st_size)
+			goto bad;
+		str = p + sh[sh[i].sh_link].sh_offset;
+		for (k = 0; k < sh[i].sh_size / sizeof(*sym); k++) {
+			unsigned char bind = ELF64_ST_BIND(sym[k].st_info);
+
+			if (sym[k].st_shndx == SHN_UNDEF || sym[k].st_name == 0 ||
+			    (bind != STB_GLOBAL && bind != STB_WEAK))
+				continue;
+			if (*n_out == MAX_NAMES || sym[k].st_name >= sh[sh[i].sh_link].sh_size)
+				goto bad;
+			snprintf(names[(*n_out)++], 128, "%s", str + sym[k].st_name);
+		}
+	}
+	munmap((void *)(uintptr_t)p, st.st_size);
+	return 0;
+bad:
+	munmap((void *)(uintptr_t)p, st.st_size);
+	return -1;
+}
+
+/* The names under "global:" in a version script, one "name;" a line. -1 if unreadable. */
+static int map_names(const char *path, char names[][128], size_t *n_out)
+{
+	char line[256], name[128];
+	bool global = false;
+	FILE *f;
+
+	*n_out = 0;
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* Comments and braces are not names. */
+		if (sscanf(line, " %127[^;: \t\n]", name) != 1 || strchr("/*{}", name[0]))
+			continue;
+		if (strstr(line, "global:"))
+			global = true;
+		else if (strstr(line, "local:"))
+			global = false;
+		else if (global && strchr(line, ';') && *n_out < MAX_NAMES)
+			snprintf(names[(*n_out)++], 128, "%s", name);
+		else if (global)
+			fail("%s: cannot read the line \"%.*s\"", path, (int)strcspn(line, "\n"),
+			     line);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int cmd_dlsym(int argc, char **argv)
+{
+	static char names[MAX_NAMES][128];
+	const char *list[MAX_NAMES];
+	size_t i, ndyn, nmap;
+	void *h;
+
+	if (argc != 4 || !(h = module(argv[2])))
 		return 2;
 	for (i = 0; i < sizeof(exported) / sizeof(exported[0]); i++)
 		sym(h, exported[i]);
 	for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
 		if (dlsym(h, internal[i]))
 			fail("internal name %s is exported", internal[i]);
-	printf("exported=%zu internal_hidden=%zu\n", sizeof(exported) / sizeof(exported[0]),
+	if (dynsym_names(argv[2], names, &ndyn) < 0)
+		fail("%s: cannot read its dynamic symbol table", argv[2]);
+	for (i = 0; i < ndyn; i++)
+		list[i] = names[i];
+	same_set(".dynsym", list, ndyn);
+	if (map_names(argv[3], names, &nmap) < 0)
+		fail("%s: cannot read it", argv[3]);
+	for (i = 0; i < nmap; i++)
+		list[i] = names[i];
+	same_set(argv[3], list, nmap);
+	printf("exported=%zu dynsym=%zu map=%zu internal_hidden=%zu\n",
+	       sizeof(exported) / sizeof(exported[0]), ndyn, nmap,
 	       sizeof(internal) / sizeof(internal[0]));
 	return done();
 }

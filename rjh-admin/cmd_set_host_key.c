@@ -1,6 +1,6 @@
 /*
- * rjh-admin set-host-key and known-hosts: the hosts' own sshd host keys,
- * recorded so that clients can pin them (StrictHostKeyChecking yes).
+ * rjh-admin set-host-key: the hosts' own sshd host keys, recorded so that
+ * clients can pin them (StrictHostKeyChecking yes; see known-hosts).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,23 +13,6 @@
 
 /* Host keys one host may have: one per algorithm sshd offers, with room to spare. */
 #define HOST_KEYS_MAX 8
-
-int admin_read_host_key(struct admin *a, const char *path, struct key *k)
-{
-	struct rjh_diag d = {""};
-	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
-
-	/* A missing key file is bad input, not a missing registry object. */
-	if (rc == RJH_ENOENT)
-		rc = RJH_EINVAL;
-	if (rc == 0 && strncmp(k->type, "sk-", 3) == 0) {
-		rc = diag_set(&d, RJH_EINVAL,
-			      "%s: a %s key lives on a security key and is never an sshd host key",
-			      path, k->type);
-		key_clear(k);
-	}
-	return rc < 0 ? admin_fail(a, rc, "host key: %s", d.msg) : EXIT_OK;
-}
 
 /* Reads every FILE, refusing two keys of one algorithm (sshd offers one per type). */
 static int read_host_keys(struct admin *a, char **files, int n, struct key *keys)
@@ -113,61 +96,6 @@ out:
 	return rc;
 }
 
-/* known-hosts */
-
-/* True when s is nothing but base64 characters: one known_hosts field, never two lines. */
-static bool is_b64(const char *s)
-{
-	return *s &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
-		   strlen(s);
-}
-
-static int known_host_line(const struct reg_host_key *k, void *vctx)
-{
-	(void)vctx;
-	/* NB. Checked again: a hand-edited registry must not add lines (@cert-authority). */
-	if (!name_is_host(k->host) || !is_b64(k->b64) || !util_is_printable(k->type, 39) ||
-	    strchr(k->type, ' '))
-		return RJH_EREGISTRY;
-	printf("%s %s %s\n", k->host, k->type, k->b64);
-	return 0;
-}
-
-static int cmd_known_hosts(struct admin *a, int argc, char **argv)
-{
-	const struct admin_opt opts[] = {{0}};
-	struct rjh_diag d = {""};
-	struct reg *r;
-	int64_t missing = 0;
-	int rc, first;
-
-	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
-	if (rc >= 0)
-		return rc;
-	rc = admin_open_ro(a, &r);
-	if (rc)
-		return rc;
-	rc = reg_begin_read(r, &d);
-	if (rc == 0)
-		rc = reg_known_hosts_each(r, (int64_t)time(NULL), known_host_line, NULL, &missing,
-					  &d);
-	reg_end_read(r);
-	reg_close(r);
-	if (rc == RJH_EREGISTRY && !d.msg[0])
-		return admin_fail(a, rc,
-				  "the registry holds a malformed host key; nothing after it "
-				  "was printed");
-	if (rc < 0)
-		return admin_fail_diag(a, rc, &d);
-	if (missing)
-		fprintf(stderr,
-			"rjh-admin: known-hosts: note: %lld active host%s without a recorded host "
-			"key %s not listed ('rjh-admin set-host-key NAME FILE')\n",
-			(long long)missing, missing == 1 ? "" : "s", missing == 1 ? "is" : "are");
-	return EXIT_OK;
-}
-
 const struct admin_cmd admin_cmd_set_host_key = {
     "set-host-key", cmd_set_host_key, "NAME FILE [FILE...]",
     "Record a host's own sshd host keys, for clients to pin",
@@ -176,11 +104,3 @@ const struct admin_cmd admin_cmd_set_host_key = {
     "The host's recorded host keys are replaced by these, in one transaction.\n"
     "A host key belongs to one host: a key recorded for another host (a cloned\n"
     "image) is refused. 'rjh-admin known-hosts' prints them for clients.\n"};
-
-const struct admin_cmd admin_cmd_known_hosts = {
-    "known-hosts", cmd_known_hosts, "", "Print the known_hosts file for clients",
-    "One line 'NAME TYPE BASE64' per recorded host key of every active host,\n"
-    "sorted by name: the name as clients type it ('ssh host-42' through\n"
-    "rjh-connect). Save it as ~/.ssh/known_hosts.rjh (see client-config).\n"
-    "Disabled and expired hosts are left out. Active hosts without a recorded\n"
-    "host key are left out too, and counted in a note on stderr.\n"};

@@ -20,11 +20,11 @@ for f in "$@"; do
 	fi
 done
 if [ -n "$header" ]; then
-	echo '/* Generated from sql/ by tests/gen-migrations.sh -H. Do not edit. */'
+	echo '/* Generated from sql/ by build-aux/gen-migrations.sh -H. Do not edit. */'
 	echo "#define RJH_SCHEMA_VERSION $n"
 	exit 0
 fi
-echo '/* Generated from sql/ by tests/gen-migrations.sh. Do not edit. */'
+echo '/* Generated from sql/ by build-aux/gen-migrations.sh. Do not edit. */'
 echo '#include "migrations.h"'
 echo 'const struct migration reg_migrations[] = {'
 n=0
