@@ -124,10 +124,14 @@ static int lookup_account(struct host_ctx *x)
 }
 
 /*
- * The name service failed for x->user: the account is rjh's when the login
- * snapshot names it, and is then denied, as it is when that cannot be told.
+ * The name service did not find x->user (lookup_rc RJH_ENOENT) or failed to
+ * look it up: the account is rjh's when the login snapshot names it, and is
+ * then denied, as it is when that cannot be told.
+ * NB. "not found" is no proof either: glibc skips a module it fails to load
+ * (an allocation in nss_module.c's module_load) and reports the other
+ * modules' NOTFOUND, with no error at all.
  */
-static int lookup_failed(struct host_ctx *x)
+static int lookup_missed(struct host_ctx *x, int lookup_rc)
 {
 	struct rjh_diag d = {""};
 	struct reg_host h;
@@ -140,8 +144,9 @@ static int lookup_failed(struct host_ctx *x)
 		if (rc == RJH_ENOENT)
 			return PAM_IGNORE;
 	}
-	pam_syslog(x->pamh, LOG_ERR, "host %s refused: the name service failed to look it up%s%s",
-		   x->user, d.msg[0] ? ": " : "", d.msg);
+	pam_syslog(x->pamh, LOG_ERR, "host %s refused: the name service %s%s%s", x->user,
+		   lookup_rc == RJH_ENOENT ? "does not know it" : "failed to look it up",
+		   d.msg[0] ? ": " : "", d.msg);
 	return x->deny;
 }
 
@@ -164,10 +169,8 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 	    !name_is_host(x->user))
 		return PAM_IGNORE;
 	rc = lookup_account(x);
-	if (rc == RJH_ENOENT)
-		return PAM_IGNORE;
 	if (rc < 0)
-		return lookup_failed(x);
+		return lookup_missed(x, rc);
 	pw = &x->pw;
 	x->uid = pw->pw_uid;
 	rc = cfg_load(x->args.conf, &x->cfg, &d);

@@ -264,6 +264,14 @@ for ty in account session; do
 done > "$WORK/pam.d/rjh"
 INFO="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$ka")"
 
+# glibc skips a module it fails to load (one allocation in nss_module.c's
+# module_load) and answers "no such user", no error: a host that NSS does
+# not find is still refused when the login snapshot names it.
+printf 'passwd: files\ngroup: files\nshadow: files\n' > /etc/nsswitch.conf
+under all:0 -- "$PAMRUN" -f -d "$WORK/pam.d" -r 192.0.2.7 -e "$INFO" rjh host-a acct
+printf 'passwd: files rjh\ngroup: files rjh\nshadow: files\n' > /etc/nsswitch.conf
+match -o '^acct: PAM_PERM_DENIED' "pam_rjh refuses a host that glibc's NSS does not find"
+
 # pam_case LABEL SET MAX KIND USER ARGS...: faults of SET (at most MAX
 # points). KIND allowed (host-a: may succeed, never be ignored), refused (a
 # host that must never succeed) or other (root: pam_rjh must ignore it or
