@@ -32,7 +32,7 @@ fi
 . "$(dirname "$0")/lib.sh"
 DEVLOG_TMP=$WORK . "$TOP/tests/devlog.sh"
 BG=()
-trap 'for p in "${BG[@]}"; do kill "$p" 2> /dev/null; done; wait "${BG[@]}" 2> /dev/null; devlog_stop
+trap 'for p in "${BG[@]}"; do kill "$p" 2> /dev/null; done; [ ${#BG[@]} = 0 ] || wait "${BG[@]}" 2> /dev/null; devlog_stop
 	umount /etc 2> /dev/null; umount "$WORK" 2> /dev/null; rm -rf "$WORK"' EXIT
 SHIM="$TOP/build/tools/libfault.so"
 PROBE="$TOP/build/tools/nss-probe"
