@@ -17,7 +17,8 @@
 #   - rjh-admin enroll and remove: a failure before the commit leaves the
 #     registry dump and every reader's answers as before; after it, the login
 #     snapshot is current or removed (exit 4), never behind the registry.
-#     SQLite, open and mmap calls are all tried, allocations sampled.
+#     SQLite, open and mmap calls are all tried, allocations sampled;
+#     libcrypto's first allocations (its set-up) all tried under enroll.
 #
 # Runs in a private mount namespace whose /etc is an overlay (nsswitch.conf
 # "files rjh" and /etc/rjh/rjh.conf live only there), with a /dev/log of its
@@ -127,13 +128,18 @@ calls() {
 	echo "${CALLS:-0}"
 }
 
-# points COUNT [MAX]: the N to try, all of 1..COUNT or, above MAX (default
-# FAULT_MAX), a fixed stride through them (plus the last few).
+# points COUNT [MAX [FIRST]]: the N to try: 1..FIRST, then all the rest or,
+# above MAX (default FAULT_MAX), a fixed stride through them and the last few.
 points() {
-	local n=$1 max=${2:-$FAULT_MAX} step=1 i
-	[ "$max" -gt 0 ] && [ "$n" -gt "$max" ] && step=$(((n + max - 1) / max))
-	for ((i = 1; i <= n; i += step)); do echo "$i"; done
-	[ "$step" -gt 1 ] && for ((i = n - 2; i <= n; i++)); do [ "$i" -gt 0 ] && echo "$i"; done
+	local n=$1 max=${2:-$FAULT_MAX} first=${3:-0} step=1 i
+	local -A seen=()
+	for ((i = 1; i <= n && i <= first; i++)); do seen[$i]=1; done
+	[ "$max" -gt 0 ] && [ $((n - first)) -gt "$max" ] && step=$(((n - first + max - 1) / max))
+	for ((i = first + 1; i <= n; i += step)); do seen[$i]=1; done
+	if [ "$step" -gt 1 ]; then
+		for ((i = n - 2; i <= n; i++)); do [ "$i" -gt "$first" ] && seen[$i]=1; done
+	fi
+	printf '%s\n' "${!seen[@]}" | sort -n
 }
 
 # crashed: the last run died of a signal, hung, or a sanitizer spoke.
@@ -419,9 +425,9 @@ remove_check() {
 	fi
 	[ "$RC" = 0 ] || [ -n "$ERR" ] || bad "$p" "$n" "exit $RC without a word"
 }
-# admin_set CMD SET [MAX]: rjh-admin CMD under faults of SET.
+# admin_set CMD SET [MAX [FIRST]]: rjh-admin CMD under faults of SET.
 admin_set() {
-	local cmd=$1 set=$2 max=${3:-} t n args
+	local cmd=$1 set=$2 max=${3:-} first=${4:-} t n args
 	case $cmd in
 	enroll) args=(enroll new-1 "$knew") ;;
 	remove) args=(remove host-r) ;;
@@ -429,7 +435,7 @@ admin_set() {
 	t=$(calls "$set" -- "$ADMIN" -c "$WORK/rjh.conf" "${args[@]}")
 	rjh remove new-1 > /dev/null 2>&1
 	rjh enroll host-r "$kr" > /dev/null 2>&1
-	for n in $(points "$t" $max); do
+	for n in $(points "$t" "$max" "$first"); do
 		KEYS_R=$("$AKC" --config "$WORK/rjh.conf" -- host-r)
 		dump > "$WORK/before.dump"
 		under "$set:$n" -- "$ADMIN" -c "$WORK/rjh.conf" "${args[@]}"
@@ -452,6 +458,9 @@ for c in enroll remove; do
 	admin_set $c open,mmap
 	admin_set $c alloc "$ALLOC_MAX"
 done
+# libcrypto sets itself up on its first use (the key's fingerprint): all
+# of that, then a sample of the rest.
+admin_set enroll alloc@libcrypto 20 64
 
 fi
 

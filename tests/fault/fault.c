@@ -11,6 +11,9 @@
  *                        or groups: alloc, open (with open64, openat64 and
  *                        the _FORTIFY_SOURCE __open_2 forms), mmap (mmap64),
  *                        sqlite, all.
+ *   RJH_FAULT=SET@OBJ:N  the same, counting only calls made from an object
+ *                        whose path contains OBJ (alloc@libcrypto: the
+ *                        allocations of libcrypto itself).
  *   RJH_FAULT_FILE=PATH  the counter lives in PATH (created, MAP_SHARED), so
  *                        the processes a command forks or execs count on one
  *                        counter and the test reads it afterwards; without
@@ -90,6 +93,7 @@ struct shared {
 static struct shared local_counter, *counter = &local_counter;
 static unsigned mask;   /* the functions counted: bit per enum fn */
 static uint64_t target; /* the call that fails; 0: none */
+static char caller[64]; /* count only calls from an object whose path has this */
 static int open_errno = EIO;
 static volatile int paused;
 static int state; /* 0 not set up, 1 setting up, 2 ready */
@@ -146,14 +150,18 @@ static unsigned group_mask(const char *w, size_t n)
 /* RJH_FAULT=SET:N; anything malformed counts nothing and fails nothing. */
 static void parse_spec(const char *s)
 {
-	const char *colon = s ? strrchr(s, ':') : NULL, *w = s;
+	const char *colon = s ? strrchr(s, ':') : NULL, *w = s, *at, *set_end;
 	unsigned m = 0;
 
 	if (!colon)
 		return;
-	while (w < colon) {
-		const char *end = memchr(w, ',', (size_t)(colon - w));
-		size_t n = end ? (size_t)(end - w) : (size_t)(colon - w);
+	at = memchr(s, '@', (size_t)(colon - s));
+	set_end = at ? at : colon;
+	if (at && ((size_t)(colon - at - 1) >= sizeof(caller) || colon == at + 1))
+		return;
+	while (w < set_end) {
+		const char *end = memchr(w, ',', (size_t)(set_end - w));
+		size_t n = end ? (size_t)(end - w) : (size_t)(set_end - w);
 		unsigned bits = group_mask(w, n);
 
 		if (!bits)
@@ -161,6 +169,8 @@ static void parse_spec(const char *s)
 		m |= bits;
 		w += n + (end ? 1 : 0);
 	}
+	if (at)
+		memcpy(caller, at + 1, (size_t)(colon - at - 1));
 	mask = m;
 	target = strtoull(colon + 1, NULL, 10);
 }
@@ -263,17 +273,14 @@ static void note_site(enum fn f, const void *ret)
 	(void)n;
 }
 
-/*
- * True for SQLite's calls of itself (sqlite3_exec steps its statements): a
- * step failed there would look to SQLite as if nothing had gone wrong.
- */
-static bool from_sqlite(const void *ret)
+/* True when the call returns into an object whose path contains part. */
+static bool called_from(const void *ret, const char *part)
 {
 	Dl_info di;
 	bool in;
 
 	inside++;
-	in = dladdr(ret, &di) && di.dli_fname && strstr(di.dli_fname, "libsqlite3");
+	in = dladdr(ret, &di) && di.dli_fname && strstr(di.dli_fname, part);
 	inside--;
 	return in;
 }
@@ -285,7 +292,10 @@ static bool should_fail(enum fn f, const void *ret)
 
 	if (state != 2 || inside || paused || !(mask & (1u << f)))
 		return false;
-	if (f >= F_STEP && from_sqlite(ret))
+	/* SQLite's calls of itself (sqlite3_exec steps): a failure there is none to SQLite. */
+	if (f >= F_STEP && called_from(ret, "libsqlite3"))
+		return false;
+	if (caller[0] && !called_from(ret, caller))
 		return false;
 	n = __atomic_add_fetch(&counter->calls, 1, __ATOMIC_RELAXED);
 	if (n != target)
