@@ -17,9 +17,10 @@
  *   RJH_FAULT_FILE=PATH  the counter lives in PATH (created, MAP_SHARED), so
  *                        the processes a command forks or execs count on one
  *                        counter and the test reads it afterwards; without
- *                        it each process counts alone. Layout: u64 calls,
- *                        u64 fired, then the failed call's site as text
- *                        ("malloc <- /path/obj+0x1234 (sym)").
+ *                        it each process counts alone. Layout: the failed
+ *                        call's site as text ("malloc <- /path/obj+0x1234
+ *                        (sym)", NUL-padded to 4080 bytes: a shell reads it
+ *                        with read -d ''), then u64 calls and u64 fired.
  *   RJH_FAULT_PAUSED=1   start paused: a test tool resumes counting around
  *                        the code under test with rjh_fault_pause(0), found
  *                        through dlsym(RTLD_DEFAULT, "rjh_fault_pause").
@@ -85,9 +86,9 @@ static const char *const fn_names[F_COUNT] = {
 };
 
 struct shared {
+	char site[SITE_LEN];
 	uint64_t calls;
 	uint64_t fired;
-	char site[SITE_LEN];
 };
 
 static struct shared local_counter, *counter = &local_counter;
