@@ -18,8 +18,8 @@
 #     relay's right answer or an error line and a non-zero exit;
 #   - rjh-admin enroll and remove, on a registry of their own: a failure
 #     before the commit leaves the registry dump and every reader's answers
-#     as before; after it, the login snapshot is current or removed (exit 4),
-#     never behind the registry.
+#     as before; after it, the generation went up by one and the login
+#     snapshot is current or removed (exit 4), never behind the registry.
 #     libcrypto's first allocations (its set-up) are all tried under enroll.
 #
 # Every path prints how many of its calls were made to fail. rjh-admin runs
@@ -222,6 +222,7 @@ admin_section() {
 	KNEW=$(newkey new)
 	cp -a "$ADM/state" "$ADM/state.0"
 	DUMP0=$(aq .dump)
+	GEN0=$(aq "SELECT value FROM settings WHERE name = 'generation'")
 	ANS0=$(answers)
 	[[ "$ANS0" == *"SUCCESS host-s:"* && "$ANS0" == *"NOTFOUND"* ]] &&
 		ok "rjh-admin: its own registry serves host-s and host-r" ||
@@ -246,19 +247,25 @@ answers() {
 	done
 }
 
-# committed_ok CMD P N: the change was committed (rc $RC): the login
-# snapshot follows the registry or is gone.
+# committed_ok CMD P N: the change was committed (rc $RC): the generation
+# went up by one, the login snapshot follows the registry or is gone, and
+# on exit 0 (or any failure that does not say so) NSS follows it too.
 committed_ok() {
-	local cmd=$1 p=$2 n=$3 host keys
+	local cmd=$1 p=$2 n=$3 host want keys nss
+	[ "$GEN" = $((GEN0 + 1)) ] || bad "$p" "$n" "committed at generation $GEN, from $GEN0"
 	case $cmd in
-	enroll) host=new-1 ;;
-	remove) host=host-r ;;
+	enroll) host=new-1 want=SUCCESS ;;
+	remove) host=host-r want=NOTFOUND ;;
 	esac
 	keys=$("$AKC" --config "$ACONF" -- "$host")
 	if [ "$cmd" = remove ] && [ -n "$keys" ]; then
 		bad "$p" "$n" "removed (exit $RC), host-r's keys still served"
 	elif [ "$cmd" = enroll ] && [ -z "$keys" ] && { [ "$RC" = 0 ] || [ -e "$AREG.login" ]; }; then
 		bad "$p" "$n" "enrolled (exit $RC), the login snapshot behind the registry"
+	fi
+	if [ "$RC" = 0 ] || [[ "$ERR" != *"NSS snapshot"* ]]; then
+		nss=$("$PROBE" status "$NSSO" pwnam "$host")
+		[[ "$nss" == "$want"* ]] || bad "$p" "$n" "committed (exit $RC), NSS says $nss"
 	fi
 }
 
@@ -276,10 +283,11 @@ admin_set() {
 		under "$set:$n" -- "$ADMIN" -c "$ACONF" "${args[@]}"
 		tally "$p" "$n"
 		crashed && continue
-		# new-1's rows, host-r's rows.
+		# new-1's rows, host-r's rows, the generation.
 		st=$(aq "SELECT (SELECT count(*) FROM hosts WHERE name = 'new-1') || ' ' ||
-			(SELECT count(*) FROM hosts WHERE name = 'host-r')")
-		read -r NEW1 HOSTR <<< "$st"
+			(SELECT count(*) FROM hosts WHERE name = 'host-r') || ' ' ||
+			(SELECT value FROM settings WHERE name = 'generation')")
+		read -r NEW1 HOSTR GEN <<< "$st"
 		if { [ "$cmd" = enroll ] && [ "$NEW1" = 1 ]; } || { [ "$cmd" = remove ] && [ "$HOSTR" = 0 ]; }; then
 			committed_ok "$cmd" "$p" "$n"
 		else

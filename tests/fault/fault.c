@@ -28,8 +28,12 @@
  * A failed call returns what the real one documents: NULL and ENOMEM
  * (allocation), -1 and EIO (open), MAP_FAILED and ENOMEM (mmap),
  * SQLITE_IOERR (step, exec: nothing done), SQLITE_NOMEM and a NULL statement
- * (prepare). SQLite's calls of its own API (sqlite3_exec stepping) are not
- * counted: SQLite would not see such a failure as one.
+ * (prepare). A failed step inside a transaction also rolls it back, as
+ * SQLite itself may after an I/O or out-of-memory error ("Response To Errors
+ * Within A Transaction", lang_transaction.html): code that goes on after a
+ * failed step then writes in autocommit mode, which the test can see.
+ * SQLite's calls of its own API (sqlite3_exec stepping) are not counted:
+ * SQLite would not see such a failure as one.
  *
  * NB. dlsym itself may call calloc or malloc while the real allocator is
  * being looked up: those calls are served from a static arena, which free
@@ -508,12 +512,35 @@ int sqlite3_prepare_v2(struct sqlite3 *db, const char *sql, int n, struct sqlite
 int sqlite3_prepare_v3(struct sqlite3 *db, const char *sql, int n, unsigned flags,
 		       struct sqlite3_stmt **st, const char **tail);
 
+/* What SQLite may do after an I/O error in a step: roll the whole transaction back. */
+static void roll_back(struct sqlite3_stmt *st)
+{
+	static struct sqlite3 *(*db_handle)(struct sqlite3_stmt *);
+	static int (*autocommit)(struct sqlite3 *);
+	static int (*exec)(struct sqlite3 *, const char *, int (*)(void *, int, char **, char **),
+			   void *, char **);
+	struct sqlite3 *db;
+
+	NEXT(db_handle, "sqlite3_db_handle");
+	NEXT(autocommit, "sqlite3_get_autocommit");
+	NEXT(exec, "sqlite3_exec");
+	if (!st || !db_handle || !autocommit || !exec)
+		return;
+	inside++;
+	db = db_handle(st);
+	if (db && !autocommit(db))
+		exec(db, "ROLLBACK", NULL, NULL, NULL);
+	inside--;
+}
+
 int sqlite3_step(struct sqlite3_stmt *st)
 {
 	static int (*real)(struct sqlite3_stmt *);
 
-	if (should_fail(F_STEP, RET))
+	if (should_fail(F_STEP, RET)) {
+		roll_back(st);
 		return SQLITE_IOERR;
+	}
 	NEXT(real, "sqlite3_step");
 	return real ? real(st) : SQLITE_IOERR;
 }
