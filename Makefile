@@ -65,8 +65,8 @@ CONNECT_SRC := $(wildcard rjh-connect/*.c)
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
 
-.PHONY: FORCE all programs deps check clang-check analyze unit unit-bins unit-asan cli e2e deb deb-check fuzz selinux bench demo install format format-check help clean
-all: $(PROGRAMS) $(TOOLS) $(B)/sshd-rjh.conf $(B)/rjh-host
+.PHONY: FORCE all programs deps check clang-check analyze unit unit-bins unit-asan cli fault e2e deb deb-check fuzz selinux bench demo install format format-check help clean
+all: $(PROGRAMS) $(TOOLS) $(B)/tools/libfault.so $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
 
@@ -76,6 +76,7 @@ help:
 	@echo "make check      every check and test (README: format-check, clang, analyzer first)"
 	@echo "make clang-check  build everything with clang -Werror into build/clang"
 	@echo "make analyze    gcc -fanalyzer over lib/ and the programs, -Werror"
+	@echo "make fault      fault injection alone (tests/cli/t_fault.sh, also part of make cli)"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (10) each"
 	@echo "make e2e        the end-to-end tests against a real sshd"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
@@ -181,6 +182,12 @@ $(B)/tools/pam-run: tests/tools/pam-run.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(LDHARDEN) -o $@ $< -lpam
 
+# The fault injection shim (tests/cli/t_fault.sh), LD_PRELOADed into the
+# real programs. No _FORTIFY_SOURCE: it defines open() itself.
+$(B)/tools/libfault.so: tests/fault/fault.c Makefile
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -U_FORTIFY_SOURCE $(LDHARDEN) -shared -o $@ $< -ldl
+
 # The tests' /dev/log (tests/e2e/lib.sh, tests/devlog.sh) needs libc only.
 $(B)/tools/syslog-sink: tests/tools/syslog-sink.c
 	@mkdir -p $(@D)
@@ -201,6 +208,9 @@ unit-asan: $(AUNITS)
 		tests/run-units.sh $(AUNITS)
 cli: all
 	@tests/cli/run.sh
+# One failed malloc/open/mmap/SQLite call at a time on every login path.
+fault: all
+	@bash tests/cli/t_fault.sh
 
 # The end-to-end harness: real sshd, hosts in network namespaces (tests/e2e/).
 e2e: all
@@ -330,7 +340,7 @@ install: programs
 # make format-check (the first step of make check) fails naming each file
 # that differs from what make format would write.
 FORMAT_DIRS := lib rjh-admin pam_rjh nss_rjh rjh-authorized-keys rjh-connect tests/unit \
-	tests/tools tests/fuzz
+	tests/tools tests/fuzz tests/fault
 FORMAT_SRC = $(wildcard $(addsuffix /*.[ch],$(FORMAT_DIRS)))
 format:
 	clang-format -i $(FORMAT_SRC)

@@ -1,5 +1,6 @@
 #include "key.h"
 
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -77,6 +78,19 @@ static unsigned mpint_bits(const unsigned char *s, size_t n, bool *odd)
 	for (unsigned char top = s[0]; !(top & 0x80); top <<= 1)
 		bits--;
 	return bits;
+}
+
+/*
+ * True when libcrypto's default library context is usable. NB. libcrypto 3.0
+ * sets it up on first use and, when an allocation there fails, goes on with a
+ * zeroed context: the next EVP or EC call dies on its NULL lock (reproduced
+ * with nothing but EVP_Digest(EVP_sha256()) under tests/fault/fault.c: every
+ * failure among its first ~50 allocations is a SIGSEGV). Only
+ * OSSL_LIB_CTX_get0_global_default() reports that failure, so it goes first.
+ */
+static bool crypto_ready(void)
+{
+	return OSSL_LIB_CTX_get0_global_default() != NULL;
 }
 
 static bool ec_point_valid(int nid, const unsigned char *q, size_t n)
@@ -190,7 +204,8 @@ int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
 	char enc[64];
 	int n;
 
-	if (!EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	if (!crypto_ready() || !EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32)
 		return RJH_ESYS;
 	n = EVP_EncodeBlock((unsigned char *)enc, md, (int)mdlen);
 	while (n > 0 && enc[n - 1] == '=')
@@ -300,6 +315,10 @@ int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out, str
 	blen = b64_decode(b64, bn, blob);
 	if (blen < 0 || !b64_canonical(b64, bn, blob, (size_t)blen)) {
 		rc = diag_set(d, RJH_EINVAL, "%s key data is not valid base64", t->name);
+		goto out;
+	}
+	if (!crypto_ready()) {
+		rc = diag_set(d, RJH_ESYS, "libcrypto could not initialise (out of memory?)");
 		goto out;
 	}
 	rc = parse_blob(t, blob, (size_t)blen, rsa_min_bits, &out->bits, d);

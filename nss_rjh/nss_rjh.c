@@ -108,11 +108,15 @@ static int load_conf(void)
 	return 0;
 }
 
-/* Makes cur.view current (re-checked every RECHECK_MS). Call with lock held. */
+/*
+ * Makes cur.view current (re-checked every RECHECK_MS). Call with lock held.
+ * Returns 0, RJH_ENOENT when there is no snapshot, or another rjh error.
+ */
 static int refresh(void)
 {
 	struct snap_view v;
 	int64_t now = now_ms();
+	int rc = RJH_ECONFIG;
 
 	if (cur.loaded && now - cur.checked_ms < RECHECK_MS && now >= cur.checked_ms)
 		return 0;
@@ -121,7 +125,8 @@ static int refresh(void)
 		goto fail;
 	if (cur.loaded && !snap_view_changed(&cur.view, cur.base, cur.delta))
 		return 0;
-	if (snap_view_map(SNAP_BASE, cur.base, cur.delta, &v, NULL) < 0)
+	rc = snap_view_map(SNAP_BASE, cur.base, cur.delta, &v, NULL);
+	if (rc < 0)
 		goto fail;
 	if (cur.loaded)
 		snap_view_unmap(&cur.view);
@@ -133,7 +138,7 @@ fail:
 	if (cur.loaded)
 		snap_view_unmap(&cur.view);
 	cur.loaded = false;
-	return -1;
+	return rc;
 }
 
 /* Copies s into the caller's buffer at *pos; NULL if it does not fit. */
@@ -203,8 +208,8 @@ static enum nss_status fill_group(const struct snap_hdr *h, struct group *gr, ch
 
 /*
  * The caller's errno survives every entry point: PROTECT_ERRNO saves it on
- * entry and puts it back on every return path (a cleanup handler). The one
- * exception is ERANGE, which NSS wants in *errnop: glibc passes &errno as
+ * entry and puts it back on every return path (a cleanup handler). The
+ * exceptions are the errors NSS wants in *errnop: glibc passes &errno as
  * errnop, so nss_return() restores errno first, sets *errnop, and disarms
  * the guard so that the cleanup does not undo it.
  */
@@ -216,14 +221,23 @@ static void errno_restore(const int *saved)
 
 #define PROTECT_ERRNO int saved_errno __attribute__((cleanup(errno_restore), unused)) = errno
 
-/* Returns st; for NSS_STATUS_TRYAGAIN (buffer too small) with *errnop = ERANGE. */
-static enum nss_status nss_return(enum nss_status st, int *saved_errno, int *errnop)
+/*
+ * Returns st. NSS_STATUS_TRYAGAIN (buffer too small) sets *errnop = ERANGE;
+ * NSS_STATUS_UNAVAIL sets why it failed (why, an rjh error): ENOENT when
+ * there is no snapshot (glibc's word for a missing file), else EIO. NB.
+ * getpwnam_r returns that errno for UNAVAIL: left alone, it would tell its
+ * caller "no such user" when the snapshot could not be read.
+ */
+static enum nss_status nss_return(enum nss_status st, int why, int *saved_errno, int *errnop)
 {
-	if (st == NSS_STATUS_TRYAGAIN) {
-		errno = *saved_errno;
-		*saved_errno = -1;
+	if (st != NSS_STATUS_TRYAGAIN && st != NSS_STATUS_UNAVAIL)
+		return st;
+	errno = *saved_errno;
+	*saved_errno = -1;
+	if (st == NSS_STATUS_TRYAGAIN)
 		*errnop = ERANGE;
-	}
+	else
+		*errnop = why == RJH_ENOENT ? ENOENT : EIO;
 	return st;
 }
 
@@ -244,7 +258,7 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 	if (!name_is_host(name))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0) {
+	if ((rc = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else {
 		rc = snap_view_name(&cur.view, name, &uid);
@@ -254,7 +268,7 @@ enum nss_status _nss_rjh_getpwnam_r(const char *name, struct passwd *pw, char *b
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return nss_return(st, &saved_errno, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }
 
 enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
@@ -263,10 +277,10 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 	char name[SNAP_NAME_SIZE];
-	int rc;
+	int rc = 0;
 
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0) {
+	if ((rc = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else if (uid_in_range(&cur.view.base.h, uid)) {
 		rc = snap_view_uid(&cur.view, uid, name);
@@ -276,7 +290,7 @@ enum nss_status _nss_rjh_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, siz
 			st = NSS_STATUS_UNAVAIL;
 	}
 	pthread_mutex_unlock(&lock);
-	return nss_return(st, &saved_errno, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }
 
 /* Opens an enumeration with a view of its own. Call with lock held. */
@@ -328,6 +342,7 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	int rc;
 
 	pthread_mutex_lock(&lock);
+	rc = RJH_EREGISTRY;
 	if (!pwent.open && ent_open(&pwent.open, &pwent.view, &pwent.it) != NSS_STATUS_SUCCESS) {
 		st = NSS_STATUS_UNAVAIL;
 		goto out;
@@ -354,20 +369,21 @@ enum nss_status _nss_rjh_getpwent_r(struct passwd *pw, char *buf, size_t len, in
 	}
 out:
 	pthread_mutex_unlock(&lock);
-	return nss_return(st, &saved_errno, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }
 
 /* group: the hosts group only. */
 
+/* Sets *why when it returns NSS_STATUS_UNAVAIL. */
 static enum nss_status group_lookup(bool by_name, const char *name, gid_t gid, struct group *gr,
-				    char *buf, size_t len)
+				    char *buf, size_t len, int *why)
 {
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 
 	if (by_name && !name_is_account(name))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0) {
+	if ((*why = refresh()) < 0) {
 		st = NSS_STATUS_UNAVAIL;
 	} else {
 		const struct snap_hdr *h = &cur.view.base.h;
@@ -383,15 +399,21 @@ enum nss_status _nss_rjh_getgrnam_r(const char *name, struct group *gr, char *bu
 				    int *errnop)
 {
 	PROTECT_ERRNO;
+	enum nss_status st;
+	int why = 0;
 
-	return nss_return(group_lookup(true, name, 0, gr, buf, len), &saved_errno, errnop);
+	st = group_lookup(true, name, 0, gr, buf, len, &why);
+	return nss_return(st, why, &saved_errno, errnop);
 }
 
 enum nss_status _nss_rjh_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, int *errnop)
 {
 	PROTECT_ERRNO;
+	enum nss_status st;
+	int why = 0;
 
-	return nss_return(group_lookup(false, NULL, gid, gr, buf, len), &saved_errno, errnop);
+	st = group_lookup(false, NULL, gid, gr, buf, len, &why);
+	return nss_return(st, why, &saved_errno, errnop);
 }
 
 enum nss_status _nss_rjh_setgrent(int stayopen)
@@ -431,7 +453,7 @@ enum nss_status _nss_rjh_getgrent_r(struct group *gr, char *buf, size_t len, int
 			grent.it.b = 1;
 	}
 	pthread_mutex_unlock(&lock);
-	return nss_return(st, &saved_errno, errnop);
+	return nss_return(st, RJH_EREGISTRY, &saved_errno, errnop);
 }
 
 /*
@@ -445,6 +467,7 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	PROTECT_ERRNO;
 	enum nss_status st = NSS_STATUS_NOTFOUND;
 	uint32_t uid;
+	int rc;
 
 	(void)group;
 	(void)start;
@@ -454,10 +477,10 @@ enum nss_status _nss_rjh_initgroups_dyn(const char *user, gid_t group, long int 
 	if (!name_is_host(user))
 		return NSS_STATUS_NOTFOUND;
 	pthread_mutex_lock(&lock);
-	if (refresh() < 0)
+	if ((rc = refresh()) < 0)
 		st = NSS_STATUS_UNAVAIL;
 	else if (snap_view_name(&cur.view, user, &uid) == 0 && uid_in_range(&cur.view.base.h, uid))
 		st = NSS_STATUS_SUCCESS;
 	pthread_mutex_unlock(&lock);
-	return nss_return(st, &saved_errno, errnop);
+	return nss_return(st, rc, &saved_errno, errnop);
 }

@@ -25,7 +25,6 @@
 #include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
-#include <security/pam_modutil.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +65,8 @@ struct host_ctx {
 	bool have_lv;
 	bool lv_optional; /* session close: works on without it */
 	const char *user;
+	struct passwd pw; /* the account's entry, strings in pwbuf */
+	char *pwbuf;
 	const char *rhost; /* PAM_RHOST, or NULL */
 	uid_t uid;
 	int64_t now;
@@ -92,6 +93,64 @@ static bool nss_rjh_account(const struct passwd *pw)
 }
 
 /*
+ * Looks user up into x->pw. Returns 0, RJH_ENOENT when there is no such
+ * account, or RJH_ESYS when the name service failed (it could not say).
+ * NB. not pam_modutil_getpwnam: it answers NULL for both, and a failed
+ * lookup of a host is no proof that it is not one.
+ */
+static int lookup_account(struct host_ctx *x)
+{
+	struct passwd *res = NULL;
+	size_t len = 4096;
+	char *nb;
+	int err;
+
+	for (;;) {
+		nb = realloc(x->pwbuf, len);
+		if (!nb)
+			return RJH_ESYS;
+		x->pwbuf = nb;
+		err = getpwnam_r(x->user, &x->pw, x->pwbuf, len, &res);
+		if (err != ERANGE || len >= (1u << 20))
+			break;
+		len *= 2;
+	}
+	if (err == 0 && res)
+		return RJH_OK;
+	/* getpwnam_r(3): 0, ENOENT, ESRCH, EBADF or EPERM mean "not found". */
+	if (err == 0 || err == ENOENT || err == ESRCH || err == EBADF || err == EPERM)
+		return RJH_ENOENT;
+	return RJH_ESYS;
+}
+
+/*
+ * The name service did not find x->user (lookup_rc RJH_ENOENT) or failed to
+ * look it up: the account is rjh's when the login snapshot names it, and is
+ * then denied, as it is when that cannot be told.
+ * NB. "not found" is no proof either: glibc skips a module it fails to load
+ * (an allocation in nss_module.c's module_load) and reports the other
+ * modules' NOTFOUND, with no error at all.
+ */
+static int lookup_missed(struct host_ctx *x, int lookup_rc)
+{
+	struct rjh_diag d = {""};
+	struct reg_host h;
+	int rc;
+
+	rc = cfg_load(x->args.conf, &x->cfg, &d);
+	if (rc == 0 && login_open(&x->cfg, &x->lv, &d) == 0) {
+		x->have_lv = true;
+		rc = login_host(&x->lv, x->user, &h);
+		if (rc == RJH_ENOENT)
+			return PAM_IGNORE;
+	}
+	pam_syslog(x->pamh, LOG_ERR, "host %s refused: the name service %s%s%s", x->user,
+		   lookup_rc == RJH_ENOENT ? "does not know it" : "failed to look it up",
+		   d.msg[0] ? ": " : "", d.msg);
+	return x->deny;
+}
+
+/*
  * Decides whether this account is rjh's. Returns PAM_SUCCESS with x filled
  * (and the login snapshot mapped) for a host account, PAM_IGNORE for every
  * other account, or x->deny when it is one of rjh's uids but the module
@@ -109,9 +168,10 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 	if (pam_get_user(x->pamh, &x->user, NULL) != PAM_SUCCESS || !x->user ||
 	    !name_is_host(x->user))
 		return PAM_IGNORE;
-	pw = pam_modutil_getpwnam(x->pamh, x->user);
-	if (!pw)
-		return PAM_IGNORE;
+	rc = lookup_account(x);
+	if (rc < 0)
+		return lookup_missed(x, rc);
+	pw = &x->pw;
 	x->uid = pw->pw_uid;
 	rc = cfg_load(x->args.conf, &x->cfg, &d);
 	if (rc < 0)
@@ -156,6 +216,8 @@ static int done(struct host_ctx *x, int rc)
 	if (x->have_lv)
 		login_close(&x->lv);
 	x->have_lv = false;
+	free(x->pwbuf);
+	x->pwbuf = NULL;
 	return rc;
 }
 

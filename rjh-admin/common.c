@@ -258,20 +258,25 @@ int admin_login_withdrawn(struct admin *a, int err, const struct rjh_diag *why)
  */
 static int publish(struct admin *a, struct reg *r, uint64_t gen)
 {
-	struct rjh_diag d = {""};
-	int rc = RJH_OK;
+	struct rjh_diag d = {""}, nd = {""};
+	int rc, nss = RJH_OK;
 
 	if (a->ident.set)
-		rc = snap_nss_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen, &d);
-	if (rc < 0)
-		return admin_fail(a, rc,
-				  "the change is committed, but the NSS snapshot was not updated "
-				  "(%s); run 'rjh-admin refresh'",
-				  d.msg);
+		nss =
+		    snap_nss_update(r, &a->cfg, a->ident.op, a->ident.name, a->ident.uid, gen, &nd);
+	/* NB. whatever became of the NSS snapshot: a removed host's keys must go now. */
 	rc = pub_login(r, &a->cfg, a->rebuild, &d);
-	if (rc < 0)
-		return admin_login_withdrawn(a, rc, &d);
-	return EXIT_OK;
+	rc = rc < 0 ? admin_login_withdrawn(a, rc, &d) : EXIT_OK;
+	if (nss < 0) {
+		int nrc =
+		    admin_fail(a, nss,
+			       "the change is committed, but the NSS snapshot was not updated "
+			       "(%s); run 'rjh-admin refresh'",
+			       nd.msg);
+
+		return rc != EXIT_OK ? rc : nrc;
+	}
+	return rc;
 }
 
 int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *rec)

@@ -176,7 +176,12 @@ int main(int argc, char **argv)
 		diag_set(&d, rc, "%s: %s in the login snapshot", q.user,
 			 rc == RJH_ENOMEM ? "out of memory" : "a malformed record");
 	login_close(&lv);
-	if (fclose(q.out) != 0 && rc == 0)
+	/*
+	 * NB. glibc's fclose of a memory stream returns 0 even when its last
+	 * realloc fails: it then leaves lines NULL (and len stale). No lines is
+	 * no answer, not "no keys".
+	 */
+	if ((fclose(q.out) != 0 || !lines) && rc == 0)
 		rc = diag_set(&d, RJH_ENOMEM, "out of memory");
 	/* Fail closed: sshd sees every line or none. */
 	if (rc == 0 && len && (fwrite(lines, 1, len, stdout) != len || fflush(stdout) != 0))

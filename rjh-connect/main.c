@@ -175,8 +175,18 @@ static int caller(struct conn *c)
 		return RC_INTERNAL;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
-	if (getgrouplist(c->user, pw.pw_gid, gids, &ng) < 0)
+	/*
+	 * NB. -1 with ng grown means more groups than fit (the first MAX_GROUPS
+	 * are filled in); -1 with ng as it was means glibc could not allocate and
+	 * filled in nothing: gids would be whatever the stack held.
+	 */
+	if (getgrouplist(c->user, pw.pw_gid, gids, &ng) < 0) {
+		if (ng <= MAX_GROUPS) {
+			say("cannot tell your groups (uid %u)", (unsigned)c->who.uid);
+			return RC_INTERNAL;
+		}
 		ng = MAX_GROUPS;
+	}
 	for (i = 0; i < ng; i++) {
 		struct group gr, *grp = NULL;
 		char gbuf[4096];
@@ -517,8 +527,10 @@ int main(int argc, char **argv)
 		return RC_INTERNAL;
 	}
 	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0 ||
-	    sane_fds() < 0)
+	    sane_fds() < 0) {
+		say("cannot set up: %s", strerror(errno));
 		return RC_INTERNAL;
+	}
 	umask(077);
 	rc = parse_host(argc, argv, orig, &c);
 	if (rc != RC_OK)

@@ -23,6 +23,11 @@
  *                             dlsym finds each and no internal name
  *   errno SO NAME             the module preserves errno and reports ERANGE through *errnop
  *   status SO KIND KEY        the module's nss_status for pwnam|pwuid|grnam|grgid|initgroups
+ *   fault SO NAME LINE GROUP  under tests/fault/fault.c (RJH_FAULT_PAUSED=1): lookups of host
+ *                             NAME (passwd LINE), its uid, GROUP and a name that is no host,
+ *                             through glibc and then the module, counted; each answer right or
+ *                             a failure with an error number; no descriptor left; the module
+ *                             answers right once the fault has passed
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -81,7 +86,7 @@ static int done(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: nss-probe bufsizes|threads|fork|fds|loop|ent|groups|waitfor|"
-			"spin|dlsym|errno|status ARGS (see the source)\n");
+			"spin|dlsym|errno|status|fault ARGS (see the source)\n");
 	return 2;
 }
 
@@ -1172,6 +1177,206 @@ static int cmd_status(int argc, char **argv)
 	return done();
 }
 
+/* tests/fault/fault.c's switch, when it is loaded: only the code under test is counted. */
+static void fault_pause(int on)
+{
+	void (*f)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "rjh_fault_pause");
+
+	if (f)
+		f(on);
+}
+
+static void pw_line(const struct passwd *pw, char *out, size_t len)
+{
+	snprintf(out, len, "%s:%s:%u:%u:%s:%s:%s", pw->pw_name, pw->pw_passwd, (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid, pw->pw_gecos, pw->pw_dir, pw->pw_shell);
+}
+
+/*
+ * One answer of glibc's getXXnam_r: rc and whether there was a result. A
+ * right entry is "ok", none "nf", a failure "e=ERRNO"; a wrong entry, or
+ * ERANGE with a 64 KiB buffer (callers would grow it forever), fails.
+ */
+static const char *glibc_verdict(const char *what, int rc, bool found, bool right, char *tok,
+				 size_t len)
+{
+	if (rc == 0 && found && !right)
+		fail("%s: a wrong entry", what);
+	if (rc == ERANGE)
+		fail("%s: ERANGE with a %d-byte buffer", what, BIG);
+	if (rc == 0)
+		snprintf(tok, len, found ? "ok" : "nf");
+	else
+		snprintf(tok, len, "e=%d", rc);
+	return tok;
+}
+
+/*
+ * One answer of the module itself: SUCCESS with the right entry, or (for a
+ * host) UNAVAIL or TRYAGAIN with an error in *errnop other than ERANGE;
+ * NOTFOUND only for what is no host. errno is kept either way.
+ */
+static const char *module_verdict(const char *what, enum nss_status st, int e, bool host,
+				  bool right)
+{
+	if (errno != ERRNO_SENTINEL)
+		fail("%s: errno %d afterwards, wanted it kept", what, errno);
+	if (st == NSS_STATUS_SUCCESS && (!host || !right))
+		fail("%s: SUCCESS with a wrong entry", what);
+	if (st == NSS_STATUS_NOTFOUND && host)
+		fail("%s: NOTFOUND for an enrolled host, wanted UNAVAIL or TRYAGAIN on a failure",
+		     what);
+	if ((st == NSS_STATUS_UNAVAIL || st == NSS_STATUS_TRYAGAIN) && (e == 0 || e == ERANGE))
+		fail("%s: %s with *errnop %d, wanted an error number (not ERANGE: the buffer is "
+		     "big)",
+		     what, status_name(st), e);
+	return status_name(st);
+}
+
+static int cmd_fault(int argc, char **argv)
+{
+	static char buf[BIG];
+	struct passwd pw, *pres;
+	struct group gr, *gres;
+	char line[BIG], t[5][32];
+	const char *m[5];
+	int rc[5], first, last, snap, e;
+	bool found[5];
+	uid_t uid;
+	gid_t gid;
+	void *h;
+	pwnam_fn pwnam;
+	pwuid_fn pwuid;
+	grnam_fn grnam;
+	grgid_fn grgid;
+	enum nss_status st;
+	unsigned long u, g;
+	const char *name, *want, *group;
+
+	if (argc != 6)
+		return usage();
+	name = argv[3];
+	want = argv[4];
+	group = argv[5];
+	if (sscanf(want, "%*[^:]:%*[^:]:%lu:%lu:", &u, &g) != 2)
+		return usage();
+	uid = (uid_t)u;
+	gid = (gid_t)g;
+	/*
+	 * glibc's own NSS set-up first, uncounted: glibc 2.36 dereferences NULL when
+	 * its first allocation for it fails (nss_database_check_reload_and_get).
+	 * root comes from files, so nss_rjh is not loaded yet.
+	 */
+	getpwnam_r("root", &pw, buf, sizeof(buf), &pres);
+	first = count_fds(&snap);
+
+	/* Through glibc: nss_rjh loaded, the snapshot mapped. */
+	fault_pause(0);
+	rc[0] = getpwnam_r(name, &pw, buf, sizeof(buf), &pres);
+	found[0] = rc[0] == 0 && pres;
+	if (found[0])
+		pw_line(&pw, line, sizeof(line));
+	fault_pause(1);
+	glibc_verdict("getpwnam_r(host)", rc[0], found[0], found[0] && !strcmp(line, want), t[0],
+		      sizeof(t[0]));
+	fault_pause(0);
+	rc[1] = getpwuid_r(uid, &pw, buf, sizeof(buf), &pres);
+	found[1] = rc[1] == 0 && pres;
+	if (found[1])
+		pw_line(&pw, line, sizeof(line));
+	fault_pause(1);
+	glibc_verdict("getpwuid_r(host's uid)", rc[1], found[1], found[1] && !strcmp(line, want),
+		      t[1], sizeof(t[1]));
+	fault_pause(0);
+	rc[2] = getgrnam_r(group, &gr, buf, sizeof(buf), &gres);
+	found[2] = rc[2] == 0 && gres;
+	fault_pause(1);
+	glibc_verdict("getgrnam_r(hosts group)", rc[2], found[2],
+		      found[2] && gr.gr_gid == gid && !strcmp(gr.gr_name, group) && !gr.gr_mem[0],
+		      t[2], sizeof(t[2]));
+	fault_pause(0);
+	rc[3] = getgrgid_r(gid, &gr, buf, sizeof(buf), &gres);
+	found[3] = rc[3] == 0 && gres;
+	fault_pause(1);
+	glibc_verdict("getgrgid_r(hosts gid)", rc[3], found[3],
+		      found[3] && !strcmp(gr.gr_name, group), t[3], sizeof(t[3]));
+	fault_pause(0);
+	rc[4] = getpwnam_r("nohost-zz", &pw, buf, sizeof(buf), &pres);
+	found[4] = rc[4] == 0 && pres;
+	fault_pause(1);
+	glibc_verdict("getpwnam_r(no such host)", rc[4], found[4], false, t[4], sizeof(t[4]));
+	printf("glibc %s %s %s %s %s\n", t[0], t[1], t[2], t[3], t[4]);
+
+	/* The module itself (glibc hides *errnop): a copy, so it starts cold. */
+	if (!(h = module(argv[2])))
+		return 2;
+	pwnam = (pwnam_fn)sym(h, "_nss_rjh_getpwnam_r");
+	pwuid = (pwuid_fn)sym(h, "_nss_rjh_getpwuid_r");
+	grnam = (grnam_fn)sym(h, "_nss_rjh_getgrnam_r");
+	grgid = (grgid_fn)sym(h, "_nss_rjh_getgrgid_r");
+	if (!pwnam || !pwuid || !grnam || !grgid)
+		return done();
+	e = 0;
+	errno = ERRNO_SENTINEL;
+	fault_pause(0);
+	st = pwnam(name, &pw, buf, sizeof(buf), &e);
+	fault_pause(1);
+	if (st == NSS_STATUS_SUCCESS)
+		pw_line(&pw, line, sizeof(line));
+	m[0] = module_verdict("_nss_rjh_getpwnam_r(host)", st, e, true,
+			      st == NSS_STATUS_SUCCESS && !strcmp(line, want));
+	e = 0;
+	errno = ERRNO_SENTINEL;
+	fault_pause(0);
+	st = pwuid(uid, &pw, buf, sizeof(buf), &e);
+	fault_pause(1);
+	if (st == NSS_STATUS_SUCCESS)
+		pw_line(&pw, line, sizeof(line));
+	m[1] = module_verdict("_nss_rjh_getpwuid_r(host's uid)", st, e, true,
+			      st == NSS_STATUS_SUCCESS && !strcmp(line, want));
+	e = 0;
+	errno = ERRNO_SENTINEL;
+	fault_pause(0);
+	st = grnam(group, &gr, buf, sizeof(buf), &e);
+	fault_pause(1);
+	m[2] = module_verdict("_nss_rjh_getgrnam_r(hosts group)", st, e, true,
+			      st == NSS_STATUS_SUCCESS && gr.gr_gid == gid);
+	e = 0;
+	errno = ERRNO_SENTINEL;
+	fault_pause(0);
+	st = grgid(gid, &gr, buf, sizeof(buf), &e);
+	fault_pause(1);
+	m[3] = module_verdict("_nss_rjh_getgrgid_r(hosts gid)", st, e, true,
+			      st == NSS_STATUS_SUCCESS && !strcmp(gr.gr_name, group));
+	e = 0;
+	errno = ERRNO_SENTINEL;
+	fault_pause(0);
+	st = pwnam("nohost-zz", &pw, buf, sizeof(buf), &e);
+	fault_pause(1);
+	m[4] = module_verdict("_nss_rjh_getpwnam_r(no such host)", st, e, false, false);
+	printf("module %s %s %s %s %s\n", m[0], m[1], m[2], m[3], m[4]);
+
+	/* The fault has passed: the next lookup, or the next re-check, answers right. */
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			usleep(110 * 1000);
+		e = 0;
+		st = pwnam(name, &pw, buf, sizeof(buf), &e);
+		if (st == NSS_STATUS_SUCCESS)
+			pw_line(&pw, line, sizeof(line));
+		if (st == NSS_STATUS_SUCCESS && !strcmp(line, want))
+			break;
+	}
+	if (st != NSS_STATUS_SUCCESS || strcmp(line, want))
+		fail("after the fault: _nss_rjh_getpwnam_r(host) %s, wanted the entry",
+		     status_name(st));
+	last = count_fds(&snap);
+	if (last != first || snap)
+		fail("%d descriptors before, %d after (%d of snapshot files)", first, last, snap);
+	printf("fds %d %d\n", first, last);
+	return done();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1182,6 +1387,7 @@ int main(int argc, char **argv)
 	    {"fds", cmd_fds},           {"loop", cmd_loop},       {"ent", cmd_ent},
 	    {"groups", cmd_groups},     {"waitfor", cmd_waitfor}, {"spin", cmd_spin},
 	    {"dlsym", cmd_dlsym},       {"errno", cmd_errno},     {"status", cmd_status},
+	    {"fault", cmd_fault},
 	};
 	size_t i;
 

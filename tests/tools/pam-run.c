@@ -2,7 +2,7 @@
  * pam-run: drives one PAM transaction through the real libpam, the way sshd
  * does, and prints each phase's result by name.
  *
- *   pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... [-m LIB] SERVICE USER PHASE...
+ *   pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... [-m LIB] [-f] SERVICE USER PHASE...
  *
  * PHASE is acct, open, close or pause (waits for a line on stdin, so a test
  * can act between open and close). -e puts NAME=VALUE into the PAM
@@ -10,12 +10,18 @@
  * directory of service files (pam_start_confdir), /etc/pam.d by default.
  * Prints "PHASE: PAM_NAME" per phase and exits 0 when every phase ran. With
  * -m, then prints whether a file whose path contains LIB is still mapped
- * after pam_end ("after pam_end: LIB mapped" or "not mapped").
+ * after pam_end ("after pam_end: LIB mapped" or "not mapped"). With -f, it
+ * then prints "fds: BEFORE AFTER", the descriptors open before pam_start and
+ * after pam_end (and closelog), and under tests/fault/fault.c counts only the
+ * calls made from pam_start to pam_end (run it with RJH_FAULT_PAUSED=1).
  */
+#include <dirent.h>
+#include <dlfcn.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #define MAX_ENV 8
@@ -33,6 +39,30 @@ static int mapped(const char *lib)
 		found = strstr(line, lib) != NULL;
 	fclose(f);
 	return found;
+}
+
+/* The number of open descriptors, or -1. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory's own */
+}
+
+/* tests/fault/fault.c's switch, when it is loaded. */
+static void fault_pause(int on)
+{
+	void (*f)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "rjh_fault_pause");
+
+	if (f)
+		f(on);
 }
 
 static const char *pam_name(int rc)
@@ -74,7 +104,7 @@ static int no_conv(int n, const struct pam_message **msg, struct pam_response **
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... [-m LIB] "
+	fprintf(stderr, "usage: pam-run [-d CONFDIR] [-r RHOST] [-e NAME=VALUE]... [-m LIB] [-f] "
 			"SERVICE USER acct|open|close|pause...\n");
 	return 2;
 }
@@ -84,11 +114,13 @@ int main(int argc, char **argv)
 	const struct pam_conv conv = {no_conv, NULL};
 	const char *confdir = NULL, *rhost = NULL, *lib = NULL, *env[MAX_ENV];
 	pam_handle_t *pamh = NULL;
-	int nenv = 0, opt, i, rc;
+	int nenv = 0, opt, i, rc, fds = 0, fds_before = 0;
 	char line[64];
 
-	while ((opt = getopt(argc, argv, "+d:r:e:m:")) != -1) {
-		if (opt == 'd')
+	while ((opt = getopt(argc, argv, "+d:r:e:m:f")) != -1) {
+		if (opt == 'f')
+			fds = 1;
+		else if (opt == 'd')
 			confdir = optarg;
 		else if (opt == 'm')
 			lib = optarg;
@@ -101,6 +133,9 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind < 3)
 		return usage();
+	if (fds)
+		fds_before = count_fds();
+	fault_pause(0);
 	rc = pam_start_confdir(argv[optind], argv[optind + 1], &conv, confdir, &pamh);
 	if (rc != PAM_SUCCESS) {
 		fprintf(stderr, "pam-run: pam_start: %s\n", pam_name(rc));
@@ -132,6 +167,11 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	pam_end(pamh, rc);
+	fault_pause(1);
+	if (fds) {
+		closelog(); /* pam_syslog's socket, kept open by design */
+		printf("fds: %d %d\n", fds_before, count_fds());
+	}
 	if (lib)
 		printf("after pam_end: %s %s\n", lib, mapped(lib) ? "mapped" : "not mapped");
 	return 0;
