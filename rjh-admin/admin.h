@@ -189,9 +189,13 @@ void admin_policy_apply(const struct admin_policy_opts *o, struct reg_host *h);
 /* "OPT=VALUE ..." of the fields o gives, as h has them, for an audit record's detail. */
 void admin_policy_detail(const struct admin_policy_opts *o, const struct reg_host *h, char *buf,
 			 size_t len);
-/* How show and modify say field f of h: its value, or its unset word. */
-const char *admin_policy_value(const struct reg_host *h, const struct reg_host_field *f, char *buf,
-			       size_t len);
+/*
+ * Field f of h as show and modify say it: its value, or when unset its
+ * unset word ("any address"), or with clear_word the word that unsets it
+ * ("any"), as audit details say it.
+ */
+const char *admin_policy_value(const struct reg_host *h, const struct reg_host_field *f,
+			       bool clear_word, char *buf, size_t len);
 
 /*
  * Writes the sshd drop-in for c (sshd_dropin.c) to f: the one text that

@@ -72,7 +72,8 @@ static int cmd_modify(struct admin *a, int argc, char **argv)
 
 		if (f->kind == REG_FIELD_TEXT && !*(const char *)REG_HOST_AT_CONST(&h, f))
 			continue;
-		printf("%s %s %s", i ? "," : "", f->opt, admin_policy_value(&h, f, v, sizeof(v)));
+		printf("%s %s %s", i ? "," : "", f->opt,
+		       admin_policy_value(&h, f, false, v, sizeof(v)));
 	}
 	printf("\n");
 	if (h.expires && h.expires <= now)

@@ -171,28 +171,23 @@ void admin_policy_detail(const struct admin_policy_opts *o, const struct reg_hos
 	buf[0] = '\0';
 	for (i = 0; i < REG_HOST_NPOLICY && at < len; i++) {
 		const struct reg_host_field *f = &reg_host_fields[i];
-		const void *p = REG_HOST_AT_CONST(h, f);
+		const char *p = REG_HOST_AT_CONST(h, f);
+		char *nv = NULL;
 
 		if (!o->given[i])
 			continue;
-		if (f->kind == REG_FIELD_TEXT && *(const char *)p) {
-			/* Free text, as audit writes it: quoted, or hex with spaces or quotes. */
-			char *nv = audit_encode_nv_string(f->opt, p, 0);
-
-			w = snprintf(buf + at, len - at, "%s%s", at ? " " : "", nv ? nv : "");
-			free(nv);
-			if (w < 0)
-				break;
-			at += (size_t)w;
-			continue;
-		}
-		if (f->kind == REG_FIELD_TIME && *(const int64_t *)p)
-			admin_time(*(const int64_t *)p, v);
-		else if (f->kind == REG_FIELD_TIME || !*(const char *)p)
-			snprintf(v, sizeof(v), "%s", f->clear);
+		/* Free text as audit writes it (quoted, or hex with spaces or quotes): no forged
+		 * field. */
+		if (f->kind == REG_FIELD_TEXT && *p)
+			nv = audit_encode_nv_string(f->opt, p, 0);
+		if (nv)
+			w = snprintf(buf + at, len - at, "%s%s", at ? " " : "", nv);
 		else
-			util_safe(p, v, sizeof(v));
-		w = snprintf(buf + at, len - at, "%s%s=%s", at ? " " : "", f->opt, v);
+			w = snprintf(buf + at, len - at, "%s%s=%s", at ? " " : "", f->opt,
+				     f->kind == REG_FIELD_TEXT && *p
+					 ? "?"
+					 : admin_policy_value(h, f, true, v, sizeof(v)));
+		free(nv);
 		if (w < 0)
 			break;
 		at += (size_t)w;

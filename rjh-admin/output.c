@@ -55,8 +55,8 @@ const char *admin_key_state(const struct reg_key *k, int64_t now)
 	return policy_key_state_word(k, now);
 }
 
-const char *admin_policy_value(const struct reg_host *h, const struct reg_host_field *f, char *buf,
-			       size_t len)
+const char *admin_policy_value(const struct reg_host *h, const struct reg_host_field *f,
+			       bool clear_word, char *buf, size_t len)
 {
 	const void *p = REG_HOST_AT_CONST(h, f);
 	char t[32];
@@ -64,7 +64,7 @@ const char *admin_policy_value(const struct reg_host *h, const struct reg_host_f
 	if (f->kind == REG_FIELD_TIME && *(const int64_t *)p)
 		snprintf(buf, len, "%s", admin_time(*(const int64_t *)p, t));
 	else if (f->kind == REG_FIELD_TIME || !*(const char *)p)
-		snprintf(buf, len, "%s", f->unset);
+		snprintf(buf, len, "%s", clear_word ? f->clear : f->unset);
 	else
 		util_safe(p, buf, len);
 	return buf;
