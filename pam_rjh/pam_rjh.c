@@ -124,6 +124,21 @@ static int lookup_account(struct host_ctx *x)
 }
 
 /*
+ * Loads rjh.conf into x->cfg and maps its login snapshot (x->have_lv).
+ * Returns cfg_load's answer; *lv_rc is login_open's when it was tried.
+ */
+static int load_policy(struct host_ctx *x, int *lv_rc, struct rjh_diag *d)
+{
+	int rc = cfg_load(x->args.conf, &x->cfg, d);
+
+	if (rc == 0) {
+		*lv_rc = login_open(&x->cfg, &x->lv, d);
+		x->have_lv = *lv_rc == 0;
+	}
+	return rc;
+}
+
+/*
  * The name service did not find x->user (lookup_rc RJH_ENOENT) or failed to
  * look it up: the account is rjh's when the login snapshot names it, and is
  * then denied, as it is when that cannot be told.
@@ -135,11 +150,10 @@ static int lookup_missed(struct host_ctx *x, int lookup_rc)
 {
 	struct rjh_diag d = {""};
 	struct reg_host h;
-	int rc;
+	int rc, lv_rc = 0;
 
-	rc = cfg_load(x->args.conf, &x->cfg, &d);
-	if (rc == 0 && login_open(&x->cfg, &x->lv, &d) == 0) {
-		x->have_lv = true;
+	rc = load_policy(x, &lv_rc, &d);
+	if (rc == 0 && lv_rc == 0) {
 		rc = login_host(&x->lv, x->user, &h);
 		if (rc == RJH_ENOENT)
 			return PAM_IGNORE;
@@ -173,13 +187,9 @@ static int classify(struct host_ctx *x, int argc, const char **argv)
 		return lookup_missed(x, rc);
 	pw = &x->pw;
 	x->uid = pw->pw_uid;
-	rc = cfg_load(x->args.conf, &x->cfg, &d);
+	rc = load_policy(x, &lv_rc, &d);
 	if (rc < 0)
 		cfg_defaults(&x->cfg);
-	else {
-		lv_rc = login_open(&x->cfg, &x->lv, &d);
-		x->have_lv = lv_rc == 0;
-	}
 	if (rc == 0 && lv_rc == 0) {
 		/* The registry's range, as every component sees it; rjh.conf's only seeds init. */
 		reg = login_settings(&x->lv);
