@@ -36,7 +36,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -fPIC $(WARN)
-override CPPFLAGS += -D_GNU_SOURCE -Ilib -I$(B)/gen
+override CPPFLAGS += -D_GNU_SOURCE -Ilib -I$(B)/gen -I/usr/include/postgresql
 LDHARDEN := -Wl,-z,relro -Wl,-z,now
 LIBS := -lsqlite3 -lcrypto -laudit
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -48,8 +48,9 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o
-ALIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/%.o) $(B)/asan/gen/migrations.o
+PG_SQL  := $(sort $(wildcard sql/pg/[0-9][0-9][0-9]-*.sql))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o $(B)/obj/gen/pg_migrations.o
+ALIB_OBJ := $(LIB_SRC:%.c=$(B)/asan/%.o) $(B)/asan/gen/migrations.o $(B)/asan/gen/pg_migrations.o
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 AUNITS   := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
@@ -57,10 +58,11 @@ FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 10
 
 PROGRAMS := $(B)/rjh-admin $(B)/libnss_rjh.so.2 $(B)/rjh-authorized-keys $(B)/pam_rjh.so \
-	$(B)/rjh-connect
+	$(B)/rjh-connect $(B)/rjh-sync
 AKC_SRC := $(wildcard rjh-authorized-keys/*.c)
 PAM_SRC := $(wildcard pam_rjh/*.c)
 CONNECT_SRC := $(wildcard rjh-connect/*.c)
+SYNC_SRC := $(wildcard rjh-sync/*.c)
 
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
@@ -96,6 +98,11 @@ $(B)/gen/migrations.c: $(SQL) build-aux/gen-migrations.sh
 	@mkdir -p $(@D)
 	$(Q)build-aux/gen-migrations.sh $(SQL) > $@.tmp && mv $@.tmp $@
 
+# PostgreSQL's (store = postgresql), applied by rjh-admin migrate.
+$(B)/gen/pg_migrations.c: $(PG_SQL) build-aux/gen-migrations.sh
+	@mkdir -p $(@D)
+	$(Q)build-aux/gen-migrations.sh -p pg $(PG_SQL) > $@.tmp && mv $@.tmp $@
+
 # The schema number alone, for the programs that do not link SQLite.
 $(B)/gen/schema.h: $(SQL) build-aux/gen-migrations.sh
 	@mkdir -p $(@D)
@@ -107,14 +114,14 @@ $(B)/gen/version.h: FORCE
 	@mkdir -p $(@D)
 	$(Q)printf '#define RJH_VERSION "%s"\n' '$(subst ','\'',$(RJH_VERSION))' > $@.tmp && \
 		if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-VERSIONED := rjh-admin/main rjh-authorized-keys/main rjh-connect/main
+VERSIONED := rjh-admin/main rjh-authorized-keys/main rjh-connect/main rjh-sync/main
 $(VERSIONED:%=$(B)/obj/%.o): $(B)/gen/version.h $(B)/gen/schema.h
 FORCE:
 
-$(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
+$(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -c $< -o $@
-$(B)/asan/gen/migrations.o: $(B)/gen/migrations.c
+$(B)/asan/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN) -c $< -o $@
 
@@ -137,7 +144,7 @@ $(B)/obj/rjh-admin/%.o: override CPPFLAGS += -DRJH_LIBEXECDIR='"$(LIBEXECDIR)"' 
 	-DRJH_LIBDIR='"$(LIBDIR)"' -DRJH_PAMDIR='"$(PAMDIR)"'
 
 $(B)/rjh-admin: $(ADMIN_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
-	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS) -ljansson -lpq
 
 # The sshd drop-in for the default configuration (a config file that does not
 # exist means every default), shipped as /etc/ssh/sshd_config.d/rjh.conf.
@@ -156,6 +163,10 @@ $(B)/rjh-authorized-keys: $(AKC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 # rjh-connect is installed setuid root (rjh-connect(8)); it links no crypto.
 $(B)/rjh-connect: $(CONNECT_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ -laudit
+
+# The jumphost's daemon for store = postgresql: the only program besides rjh-admin with libpq.
+$(B)/rjh-sync: $(SYNC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
+	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ $(LIBS) -lpq
 
 # The PAM module: only pam_sm_* is exported (pam_rjh/pam_rjh.map). NODELETE:
 # pam_end's dlclose leaves it and libsqlite3 mapped until the process exits.
@@ -237,7 +248,8 @@ clang-check:
 #  rjh-admin/common.c (null-dereference): admin_find_cmd(a->cmd) cannot fail
 #    in admin_usage/admin_help, since main() sets a->cmd to a name it found.
 ANALYZE_CC ?= gcc
-ANALYZE_SRC := $(LIB_SRC) $(ADMIN_SRC) $(PAM_SRC) nss_rjh/nss_rjh.c $(AKC_SRC) $(CONNECT_SRC)
+ANALYZE_SRC := $(LIB_SRC) $(ADMIN_SRC) $(PAM_SRC) nss_rjh/nss_rjh.c $(AKC_SRC) $(CONNECT_SRC) \
+	$(SYNC_SRC)
 $(B)/analyze/lib/name.ok $(B)/analyze/rjh-admin/cmd_client.ok: ANALYZE_OFF := -Wno-analyzer-malloc-leak
 $(B)/analyze/lib/spool_drain.ok: ANALYZE_OFF := -Wno-analyzer-null-argument
 $(B)/analyze/rjh-admin/common.ok: ANALYZE_OFF := -Wno-analyzer-null-dereference
@@ -339,7 +351,7 @@ install: programs
 # Every directory of C: make format applies .clang-format to all of it and
 # make format-check (the first step of make check) fails naming each file
 # that differs from what make format would write.
-FORMAT_DIRS := lib rjh-admin pam_rjh nss_rjh rjh-authorized-keys rjh-connect tests/unit \
+FORMAT_DIRS := lib rjh-admin pam_rjh nss_rjh rjh-authorized-keys rjh-connect rjh-sync tests/unit \
 	tests/tools tests/fuzz tests/fault
 FORMAT_SRC = $(wildcard $(addsuffix /*.[ch],$(FORMAT_DIRS)))
 format:

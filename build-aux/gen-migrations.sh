@@ -4,8 +4,14 @@
 #        gen-migrations.sh -H sql/001-x.sql ... > schema.h
 # -H prints only RJH_SCHEMA_VERSION, the number of the last file, for the
 # programs that know the schema without linking SQLite (their --version).
+# -p PREFIX names the table PREFIX_migrations (sql/pg/: pg_migrations).
 set -eu
 header=
+prefix=reg
+if [ "${1:-}" = -p ]; then
+	prefix=$2
+	shift 2
+fi
 if [ "${1:-}" = -H ]; then
 	header=1
 	shift
@@ -26,7 +32,7 @@ if [ -n "$header" ]; then
 fi
 echo '/* Generated from sql/ by build-aux/gen-migrations.sh. Do not edit. */'
 echo '#include "migrations.h"'
-echo 'const struct migration reg_migrations[] = {'
+echo "const struct migration ${prefix}_migrations[] = {"
 n=0
 prev=0
 for f in "$@"; do
@@ -46,4 +52,4 @@ for f in "$@"; do
 	printf '\t},\n'
 done
 echo '};'
-echo "const int reg_migrations_count = $n;"
+echo "const int ${prefix}_migrations_count = $n;"

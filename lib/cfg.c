@@ -30,6 +30,23 @@ void cfg_defaults(struct cfg *c)
 	c->retention = 90 * 86400;
 	c->runtime_size = 16u << 20;
 	c->runtime_inodes = 1048576;
+	c->store = CFG_STORE_SQLITE;
+	c->max_cache_age = 600;
+}
+
+const char *cfg_store_name(enum cfg_store s)
+{
+	return s == CFG_STORE_POSTGRESQL ? "postgresql" : "sqlite";
+}
+
+const char *cfg_node_name(const struct cfg *c, char *buf, size_t len)
+{
+	if (c->node_name[0])
+		snprintf(buf, len, "%s", c->node_name);
+	else if (gethostname(buf, len) < 0 || !buf[0])
+		snprintf(buf, len, "localhost");
+	buf[len - 1] = '\0';
+	return buf;
 }
 
 const char *cfg_audit_name(enum cfg_audit a)
@@ -179,6 +196,36 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 		c->runtime_inodes = n;
 		return 0;
 	}
+	if (!strcmp(k, "store")) {
+		*why = "must be sqlite or postgresql";
+		if (!strcmp(v, "sqlite"))
+			c->store = CFG_STORE_SQLITE;
+		else if (!strcmp(v, "postgresql"))
+			c->store = CFG_STORE_POSTGRESQL;
+		else
+			return -1;
+		return 0;
+	}
+	if (!strcmp(k, "conninfo")) {
+		*why = "must be a libpq connection string of printable characters (at most 1023)";
+		if (!*v || strlen(v) >= sizeof(c->conninfo) ||
+		    !util_is_printable(v, sizeof(c->conninfo)))
+			return -1;
+		snprintf(c->conninfo, sizeof(c->conninfo), "%s", v);
+		return 0;
+	}
+	if (!strcmp(k, "max_cache_age")) {
+		*why = "must be 0 (no limit) or an age such as 90s, 10m or 1h";
+		if (!strcmp(v, "0")) {
+			c->max_cache_age = 0;
+			return 0;
+		}
+		return util_parse_age(v, &c->max_cache_age);
+	}
+	if (!strcmp(k, "node_name")) {
+		*why = "must be a DNS name";
+		return set_hostname(c->node_name, sizeof(c->node_name), v);
+	}
 	*why = NULL;
 	return -1;
 }
@@ -212,8 +259,19 @@ int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, str
 	    "retention",
 	    "runtime_size",
 	    "runtime_inodes",
+	    "store",
+	    "conninfo",
+	    "max_cache_age",
+	    "node_name",
 	};
-	enum { K_UID_MIN = 2, K_UID_MAX = 3, K_HOST_GID = 5, K_N = 14 };
+	enum {
+		K_UID_MIN = 2,
+		K_UID_MAX = 3,
+		K_HOST_GID = 5,
+		K_STORE = 14,
+		K_CONNINFO = 15,
+		K_N = 18
+	};
 	unsigned line_of[K_N] = {0}, lineno = 0, at;
 	size_t pos = 0;
 	char *buf, *line;
@@ -278,6 +336,12 @@ int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, str
 	if (c->host_gid >= c->uid_min && c->host_gid <= c->uid_max)
 		rc = diag_set(d, RJH_ECONFIG, "%s:%u: host_gid %u lies inside the uid range %u-%u",
 			      name, at, c->host_gid, c->uid_min, c->uid_max);
+	else if (c->store == CFG_STORE_POSTGRESQL && !c->conninfo[0])
+		rc = diag_set(d, RJH_ECONFIG, "%s:%u: store = postgresql needs conninfo", name,
+			      line_of[K_STORE]);
+	else if (c->store != CFG_STORE_POSTGRESQL && c->conninfo[0])
+		rc = diag_set(d, RJH_ECONFIG, "%s:%u: conninfo is for store = postgresql", name,
+			      line_of[K_CONNINFO]);
 out:
 	free(buf);
 	return rc;

@@ -12,4 +12,8 @@ struct migration {
 extern const struct migration reg_migrations[];
 extern const int reg_migrations_count;
 
+/* PostgreSQL's, from sql/pg/ (store = postgresql; lib/reg_pg.c). */
+extern const struct migration pg_migrations[];
+extern const int pg_migrations_count;
+
 #endif

@@ -7,6 +7,16 @@
 
 #include "reg_store.h"
 
+/* A call the handle's store does not have (a PostgreSQL handle and a file's VACUUM, say). */
+static int not_here(const char *what, struct rjh_diag *d)
+{
+	return diag_set(d, RJH_EINVAL, "%s: not for this registry store", what);
+}
+
+#define OP(r, op, d)                                                                               \
+	if (!(r)->ops->op)                                                                         \
+	return not_here(#op, d)
+
 int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
 	     struct reg **out, struct rjh_diag *d)
 {
@@ -182,12 +192,14 @@ int reg_sessions_host_each(struct reg *r, const char *host, bool open_only, int 
 int reg_session_open(struct reg *r, const struct reg_session *se, int64_t *id_out,
 		     struct rjh_diag *d)
 {
+	OP(r, session_open, d);
 	return r->ops->session_open(r, se, id_out, d);
 }
 
 int reg_session_end(struct reg *r, int64_t id, const char *host, int64_t pid, int64_t now,
 		    const char *reason, struct rjh_diag *d)
 {
+	OP(r, session_end, d);
 	return r->ops->session_end(r, id, host, pid, now, reason, d);
 }
 
@@ -198,22 +210,26 @@ int reg_presence_each(struct reg *r, reg_presence_cb cb, void *ctx, struct rjh_d
 
 int reg_policy_generation(struct reg *r, uint64_t *gen_out, uint64_t *floor_out, struct rjh_diag *d)
 {
+	OP(r, policy_generation, d);
 	return r->ops->policy_generation(r, gen_out, floor_out, d);
 }
 
 int reg_policy_changes(struct reg *r, uint64_t since, int (*cb)(const char *host, void *ctx),
 		       void *ctx, struct rjh_diag *d)
 {
+	OP(r, policy_changes, d);
 	return r->ops->policy_changes(r, since, cb, ctx, d);
 }
 
 int reg_policy_log_prune(struct reg *r, uint64_t upto, struct rjh_diag *d)
 {
+	OP(r, policy_log_prune, d);
 	return r->ops->policy_log_prune(r, upto, d);
 }
 
 int reg_login_rows(struct reg *r, const char *name, reg_login_cb cb, void *ctx, struct rjh_diag *d)
 {
+	OP(r, login_rows, d);
 	return r->ops->login_rows(r, name, cb, ctx, d);
 }
 
@@ -251,21 +267,79 @@ int reg_prune(struct reg *r, int64_t before, int64_t *sessions_out, int64_t *eve
 
 int reg_vacuum(struct reg *r, int64_t *before_out, int64_t *after_out, struct rjh_diag *d)
 {
+	OP(r, vacuum, d);
 	return r->ops->vacuum(r, before_out, after_out, d);
 }
 
 int reg_backup(struct reg *r, const char *dest, struct reg_backup_info *out, struct rjh_diag *d)
 {
+	OP(r, backup, d);
 	return r->ops->backup(r, dest, out, d);
 }
 
 int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
 		   const struct reg_backup_info *info, struct rjh_diag *d)
 {
+	OP(r, backup_add, d);
 	return r->ops->backup_add(r, now, path, bytes, info, d);
 }
 
 int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d)
 {
 	return r->ops->host_set_policy(r, h, now, d);
+}
+
+int reg_cache_state(struct reg *r, struct reg_cache_state *out, struct rjh_diag *d)
+{
+	OP(r, cache_state, d);
+	return r->ops->cache_state(r, out, d);
+}
+
+int reg_cache_stage(struct reg *r, struct rjh_diag *d)
+{
+	OP(r, cache_stage, d);
+	return r->ops->cache_stage(r, d);
+}
+
+int reg_cache_stage_host(struct reg *r, const struct reg_host *h, struct rjh_diag *d)
+{
+	OP(r, cache_stage_host, d);
+	return r->ops->cache_stage_host(r, h, d);
+}
+
+int reg_cache_stage_key(struct reg *r, const struct reg_key *k, struct rjh_diag *d)
+{
+	OP(r, cache_stage_key, d);
+	return r->ops->cache_stage_key(r, k, d);
+}
+
+int reg_cache_stage_host_key(struct reg *r, const struct reg_host_key *k, struct rjh_diag *d)
+{
+	OP(r, cache_stage_host_key, d);
+	return r->ops->cache_stage_host_key(r, k, d);
+}
+
+int reg_cache_stage_grant(struct reg *r, const struct reg_grant *g, struct rjh_diag *d)
+{
+	OP(r, cache_stage_grant, d);
+	return r->ops->cache_stage_grant(r, g, d);
+}
+
+int reg_cache_install(struct reg *r, const struct reg_cache_install *in, bool *idents_out,
+		      struct rjh_diag *d)
+{
+	OP(r, cache_install, d);
+	return r->ops->cache_install(r, in, idents_out, d);
+}
+
+int reg_outbox_each(struct reg *r, int limit, reg_outbox_cb cb, void *ctx, struct rjh_diag *d)
+{
+	OP(r, outbox_each, d);
+	return r->ops->outbox_each(r, limit, cb, ctx, d);
+}
+
+int reg_outbox_ack(struct reg *r, int64_t upto, struct rjh_diag *d)
+{
+	OP(r, outbox_ack, d);
+	return r->ops->outbox_ack(r, upto, d);
 }

@@ -369,4 +369,59 @@ int reg_backup_add(struct reg *r, int64_t now, const char *path, int64_t bytes,
  */
 int reg_host_set_policy(struct reg *r, const struct reg_host *h, int64_t now, struct rjh_diag *d);
 
+/*
+ * The cache (store = postgresql): the jumphost's registry file, which
+ * rjh-sync keeps equal to PostgreSQL's policy so that the login path reads
+ * local files only (sql/009-cache.sql). SQLite's store only; another answers
+ * RJH_EINVAL "not for this registry store".
+ */
+struct reg_cache_state {
+	bool is_cache;       /* settings.cache_of is set: rjh-sync made it */
+	uint64_t generation; /* PostgreSQL's policy generation installed (0: none yet) */
+	char id[40];         /* this file's nonce, in the origin of each row it ships */
+};
+int reg_cache_state(struct reg *r, struct reg_cache_state *out, struct rjh_diag *d);
+
+/*
+ * Outside a transaction: empties the staging tables (the connection's own,
+ * no lock on the registry), which the stage_* calls then fill with one
+ * consistent read of PostgreSQL, ids and uids as PostgreSQL has them.
+ */
+int reg_cache_stage(struct reg *r, struct rjh_diag *d);
+int reg_cache_stage_host(struct reg *r, const struct reg_host *h, struct rjh_diag *d);
+int reg_cache_stage_key(struct reg *r, const struct reg_key *k, struct rjh_diag *d);
+int reg_cache_stage_host_key(struct reg *r, const struct reg_host_key *k, struct rjh_diag *d);
+int reg_cache_stage_grant(struct reg *r, const struct reg_grant *g, struct rjh_diag *d);
+
+/* What reg_cache_install records besides the staged rows. */
+struct reg_cache_install {
+	uint64_t generation; /* PostgreSQL's, read in the same snapshot as the rows */
+	uint32_t uid_min, uid_max, next_uid, host_gid;
+	char host_group[NAME_ACCOUNT_SIZE];
+	const char *id; /* the nonce to record if the file is not a cache yet */
+};
+/*
+ * Inside a write transaction: makes hosts, keys, host_keys and grants equal
+ * to the staged rows, touching only the rows that differ (the policy log
+ * then names exactly the hosts that changed, for the login snapshot),
+ * records the settings and the generation, and marks the file a cache.
+ * *idents_out: a host's name or uid came, went or changed (the NSS
+ * snapshot must follow). RJH_EINVAL (nothing written) if in->generation is
+ * below the one installed: a cache never goes back.
+ */
+int reg_cache_install(struct reg *r, const struct reg_cache_install *in, bool *idents_out,
+		      struct rjh_diag *d);
+
+/*
+ * The rows a cache must ship to PostgreSQL, oldest first, at most limit:
+ * each with its outbox id and either a session or an event (the other
+ * NULL) and the row's own id in this file. A row deleted since (prune) is
+ * skipped. cb's negative return stops the walk.
+ */
+typedef int (*reg_outbox_cb)(int64_t outbox_id, const struct reg_session *s,
+			     const struct reg_event *e, int64_t row_id, void *ctx);
+int reg_outbox_each(struct reg *r, int limit, reg_outbox_cb cb, void *ctx, struct rjh_diag *d);
+/* Forgets the outbox entries up to upto: PostgreSQL committed them. */
+int reg_outbox_ack(struct reg *r, int64_t upto, struct rjh_diag *d);
+
 #endif

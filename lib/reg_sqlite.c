@@ -13,44 +13,12 @@
 #include "migrations.h"
 #include "name.h"
 #include "policy.h"
+#include "reg_cols.h"
 #include "util.h"
 
-/*
- * Each table's columns are listed once, here, in the order its row_*
- * function reads them; t is the table's alias with its dot ("h."), or "".
- */
-/*
- * row_host: HOST_NCOLS columns over "hosts h", the fixed ones and then each
- * policy field's (REG_HOST_POLICY); statements that count keys add
- * HOST_NKEYS after them.
- */
-#define HOST_POLICY_COL(m, opt, col, ...)   ", h." col
+/* SQLite's named parameters for the policy fields (REG_HOST_POLICY). */
 #define HOST_POLICY_SET(m, opt, col, ...)   ", " col " = :" col
-#define HOST_POLICY_NAME(m, opt, col, ...)  ", " col
 #define HOST_POLICY_PARAM(m, opt, col, ...) ", :" col
-#define HOST_COLS                                                                                  \
-	"h.id, h.name, h.uid, h.state, h.created, h.updated" REG_HOST_POLICY(HOST_POLICY_COL)
-#define HOST_FIXED_COLS 6
-#define HOST_NCOLS      (HOST_FIXED_COLS + REG_HOST_NPOLICY)
-#define HOST_NKEYS(t)                                                                              \
-	"(SELECT count(*) FROM keys k WHERE k.host_id = " t "id AND k.revoked IS NULL)"
-
-/* row_key, over KEY_FROM. */
-#define KEY_COLS                                                                                   \
-	"k.id, k.host_id, h.name, k.algorithm, k.blob, k.fingerprint, k.comment, k.created, "      \
-	"k.expires, k.revoked"
-#define KEY_FROM "FROM keys k JOIN hosts h ON h.id = k.host_id"
-
-/* row_session: SESSION_NCOLS columns. */
-#define SESSION_COLS(t)                                                                            \
-	t "id, " t "host, " t "uid, " t "fingerprint, " t "source_addr, " t "sshd_pid, " t         \
-	  "sshd_start, " t "started, " t "ended, " t "end_reason"
-
-/* The columns row_event reads, in its order. */
-#define EVENT_COLS "time, type, op, actor_uid, actor_auid, host, fingerprint, result, detail"
-
-/* The columns row_host_key reads, in its order, over host_keys hk JOIN hosts h. */
-#define HOST_KEY_COLS "hk.id, hk.host_id, h.name, hk.algorithm, hk.blob, hk.fingerprint, hk.created"
 
 /* Every statement rjh runs, prepared once per connection. */
 enum q {
@@ -100,6 +68,12 @@ enum q {
 	Q_PRUNE_SESSIONS,
 	Q_PRUNE_EVENTS,
 	Q_BACKUP_ADD,
+	Q_STAGE_HOST,
+	Q_STAGE_KEY,
+	Q_STAGE_HOST_KEY,
+	Q_STAGE_GRANT,
+	Q_OUTBOX,
+	Q_OUTBOX_ACK,
 	Q_COUNT_
 };
 
@@ -112,7 +86,37 @@ enum q {
 	", k.id, k.algorithm, k.blob, k.fingerprint, k.created, k.expires "                        \
 	"FROM hosts h LEFT JOIN keys k ON k.host_id = h.id AND k.revoked IS NULL"
 
+/* The cache's staging tables (reg_cache_stage): the connection's own, in temp. */
+#define HOST_POLICY_EXCLUDED(m, opt, col, ...) ", " col " = excluded." col
+#define HOST_POLICY_DIFFERS(m, opt, col, ...)  " OR hosts." col " IS NOT excluded." col
+#define HOST_MIRROR_COLS                       "id, name, uid, state, created, updated" REG_HOST_POLICY(HOST_POLICY_NAME)
+#define KEY_MIRROR_COLS                                                                            \
+	"id, host_id, algorithm, blob, fingerprint, comment, created, expires, revoked"
+#define HOST_KEY_MIRROR_COLS "id, host_id, algorithm, blob, fingerprint, created"
+
+/* An outbox entry and its row: a session's SESSION_COLS, then an event's (row_event). */
+#define OUTBOX_COLS                                                                                \
+	"o.id, o.kind, o.row_id, " SESSION_COLS("s.") ", e.time, e.type, e.op, e.actor_uid, "      \
+						      "e.actor_auid, e.host, e.fingerprint, "      \
+						      "e.result, e.detail, e.origin"
+#define OUTBOX_SESSION_COL 3
+#define OUTBOX_EVENT_COL   (OUTBOX_SESSION_COL + 10)
+
 static const char *const q_sql[Q_COUNT_] = {
+    [Q_STAGE_HOST] = "INSERT INTO temp.s_hosts(" HOST_MIRROR_COLS ") VALUES (:id, :name, :uid, "
+		     ":state, :created, :updated" REG_HOST_POLICY(HOST_POLICY_PARAM) ")",
+    [Q_STAGE_KEY] = "INSERT INTO temp.s_keys(" KEY_MIRROR_COLS ") VALUES (:id, :host_id, "
+		    ":algorithm, :blob, :fp, :comment, :created, :expires, :revoked)",
+    [Q_STAGE_HOST_KEY] = "INSERT INTO temp.s_host_keys(" HOST_KEY_MIRROR_COLS ") VALUES (:id, "
+			 ":host_id, :algorithm, :blob, :fp, :created)",
+    [Q_STAGE_GRANT] =
+	"INSERT INTO temp.s_grants(principal, pattern, created) VALUES (:principal, :pattern, "
+	":created)",
+    [Q_OUTBOX] = "SELECT " OUTBOX_COLS " FROM outbox o "
+		 "LEFT JOIN sessions s ON o.kind = 'session' AND s.id = o.row_id "
+		 "LEFT JOIN events e ON o.kind = 'event' AND e.id = o.row_id "
+		 "ORDER BY o.id LIMIT ?1",
+    [Q_OUTBOX_ACK] = "DELETE FROM outbox WHERE id <= ?1",
     [Q_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [Q_SETTING_PUT] = "INSERT INTO settings(name, value) VALUES (?1, ?2) "
 		      "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
@@ -1558,22 +1562,23 @@ static const char *col_or_null(sqlite3_stmt *s, int col)
 }
 
 /* Reads the EVENT_COLS of the current row; the strings live until the next step. */
-static void row_event(sqlite3_stmt *s, struct reg_event *e)
+static void row_event(sqlite3_stmt *s, int c0, struct reg_event *e)
 {
 	const char *result;
 
-	e->time = sqlite3_column_int64(s, 0);
-	e->type = col_or_null(s, 1);
-	e->op = col_or_null(s, 2);
-	e->actor_uid = (uint32_t)sqlite3_column_int64(s, 3);
-	e->actor_auid = sqlite3_column_type(s, 4) == SQLITE_NULL
+	e->time = sqlite3_column_int64(s, c0);
+	e->type = col_or_null(s, c0 + 1);
+	e->op = col_or_null(s, c0 + 2);
+	e->actor_uid = (uint32_t)sqlite3_column_int64(s, c0 + 3);
+	e->actor_auid = sqlite3_column_type(s, c0 + 4) == SQLITE_NULL
 			    ? (uint32_t)-1
-			    : (uint32_t)sqlite3_column_int64(s, 4);
-	e->host = col_or_null(s, 5);
-	e->fp = col_or_null(s, 6);
-	result = col_or_null(s, 7);
+			    : (uint32_t)sqlite3_column_int64(s, c0 + 4);
+	e->host = col_or_null(s, c0 + 5);
+	e->fp = col_or_null(s, c0 + 6);
+	result = col_or_null(s, c0 + 7);
 	e->success = result && !strcmp(result, "success");
-	e->detail = col_or_null(s, 8);
+	e->detail = col_or_null(s, c0 + 8);
+	e->origin = NULL;
 }
 
 /* Steps s (bound by the caller) and calls cb for each event row. */
@@ -1587,7 +1592,7 @@ static int event_row(sqlite3_stmt *s, void *p)
 	const struct event_walk *w = p;
 	struct reg_event e;
 
-	row_event(s, &e);
+	row_event(s, 0, &e);
 	return w->cb(&e, w->ctx);
 }
 
@@ -2058,6 +2063,284 @@ static int sq_idents_each(struct reg *store, reg_ident_cb cb, void *ctx, struct 
 	return s ? each_row(r, s, ident_row, &w, "read hosts", d) : rc;
 }
 
+/* ------------------------------------------------------------- the cache */
+
+static int sq_cache_state(struct reg *store, struct reg_cache_state *out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	char buf[64];
+	int rc = find_setting(r, "cache_of", buf, sizeof(buf), d);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == RJH_ENOENT)
+		return RJH_OK;
+	if (rc < 0)
+		return rc;
+	out->is_cache = true;
+	rc = find_setting(r, "cache_id", out->id, sizeof(out->id), d);
+	if (rc == 0)
+		rc = find_setting(r, "store_generation", buf, sizeof(buf), d);
+	if (rc == 0)
+		out->generation = strtoull(buf, NULL, 10);
+	return rc == RJH_ENOENT ? RJH_OK : rc;
+}
+
+static int sq_cache_stage(struct reg *store, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+
+	/* Plain tables, no constraints: the install checks them against the real ones. */
+	return exec(r,
+		    "PRAGMA temp_store = MEMORY;"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_hosts(" HOST_MIRROR_COLS ");"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_keys(" KEY_MIRROR_COLS ");"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_host_keys(" HOST_KEY_MIRROR_COLS ");"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_grants(principal, pattern, created);"
+		    "DELETE FROM temp.s_hosts; DELETE FROM temp.s_keys;"
+		    "DELETE FROM temp.s_host_keys; DELETE FROM temp.s_grants;",
+		    "stage the cache", d);
+}
+
+static int stage_done(struct sqlite_reg *r, sqlite3_stmt *s, struct rjh_diag *d)
+{
+	int src = step(r, s);
+
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "stage the cache", d);
+}
+
+static int sq_cache_stage_host(struct reg *store, const struct reg_host *h, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_STAGE_HOST, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":id", h->id);
+	bind_text(r, s, ":name", h->name);
+	bind_int(r, s, ":uid", h->uid);
+	bind_text(r, s, ":state", h->disabled ? "disabled" : "active");
+	bind_int(r, s, ":created", h->created);
+	bind_int(r, s, ":updated", h->updated);
+	bind_policy(r, s, h);
+	return stage_done(r, s, d);
+}
+
+static int sq_cache_stage_key(struct reg *store, const struct reg_key *k, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_STAGE_KEY, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":id", k->id);
+	bind_int(r, s, ":host_id", k->host_id);
+	bind_text(r, s, ":algorithm", k->type);
+	bind_text(r, s, ":blob", k->b64);
+	bind_text(r, s, ":fp", k->fp);
+	bind_text(r, s, ":comment", k->comment);
+	bind_int(r, s, ":created", k->created);
+	if (k->expires)
+		bind_int(r, s, ":expires", k->expires);
+	if (k->revoked)
+		bind_int(r, s, ":revoked", k->revoked);
+	return stage_done(r, s, d);
+}
+
+static int sq_cache_stage_host_key(struct reg *store, const struct reg_host_key *k,
+				   struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_STAGE_HOST_KEY, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, ":id", k->id);
+	bind_int(r, s, ":host_id", k->host_id);
+	bind_text(r, s, ":algorithm", k->type);
+	bind_text(r, s, ":blob", k->b64);
+	bind_text(r, s, ":fp", k->fp);
+	bind_int(r, s, ":created", k->created);
+	return stage_done(r, s, d);
+}
+
+static int sq_cache_stage_grant(struct reg *store, const struct reg_grant *g, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_STAGE_GRANT, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, ":principal", g->principal);
+	bind_text(r, s, ":pattern", g->pattern);
+	bind_int(r, s, ":created", g->created);
+	return stage_done(r, s, d);
+}
+
+/*
+ * Deletes first (a key that moved, a name enrolled again under a new id),
+ * then inserts what is new and updates only what differs, so that the
+ * policy_log triggers name exactly the hosts whose policy changed.
+ */
+static const char cache_apply_sql[] =
+    "DELETE FROM keys WHERE id NOT IN (SELECT id FROM temp.s_keys);"
+    "DELETE FROM host_keys WHERE id NOT IN (SELECT id FROM temp.s_host_keys);"
+    "DELETE FROM grants WHERE NOT EXISTS (SELECT 1 FROM temp.s_grants g WHERE "
+    "g.principal = grants.principal AND g.pattern = grants.pattern);"
+    "DELETE FROM hosts WHERE id NOT IN (SELECT id FROM temp.s_hosts);"
+    "INSERT INTO hosts(" HOST_MIRROR_COLS ") SELECT " HOST_MIRROR_COLS " FROM temp.s_hosts "
+    "WHERE true ON CONFLICT(id) DO UPDATE SET name = excluded.name, uid = excluded.uid, "
+    "state = excluded.state, created = excluded.created, "
+    "updated = excluded.updated" REG_HOST_POLICY(
+	HOST_POLICY_EXCLUDED) " WHERE "
+			      "hosts.name IS NOT excluded.name OR hosts.uid IS NOT excluded.uid OR "
+			      "hosts.state IS NOT "
+			      "excluded.state OR hosts.updated IS NOT "
+			      "excluded.updated" REG_HOST_POLICY(
+				  HOST_POLICY_DIFFERS) ";"
+						       "INSERT INTO keys(" KEY_MIRROR_COLS
+						       ") SELECT " KEY_MIRROR_COLS
+						       " FROM temp.s_keys "
+						       "WHERE true ON CONFLICT(id) DO UPDATE SET "
+						       "host_id = excluded.host_id, "
+						       "algorithm = excluded.algorithm, blob = "
+						       "excluded.blob, fingerprint = "
+						       "excluded.fingerprint, "
+						       "comment = excluded.comment, created = "
+						       "excluded.created, expires = "
+						       "excluded.expires, "
+						       "revoked = excluded.revoked WHERE "
+						       "keys.host_id IS NOT excluded.host_id OR "
+						       "keys.fingerprint IS NOT "
+						       "excluded.fingerprint OR keys.comment IS "
+						       "NOT excluded.comment OR "
+						       "keys.expires IS NOT excluded.expires OR "
+						       "keys.revoked IS NOT excluded.revoked;"
+						       "INSERT INTO host_keys(" HOST_KEY_MIRROR_COLS
+						       ") SELECT " HOST_KEY_MIRROR_COLS
+						       " FROM temp.s_host_keys WHERE true ON "
+						       "CONFLICT(id) DO UPDATE SET host_id = "
+						       "excluded.host_id, "
+						       "algorithm = excluded.algorithm, blob = "
+						       "excluded.blob, fingerprint = "
+						       "excluded.fingerprint "
+						       "WHERE host_keys.fingerprint IS NOT "
+						       "excluded.fingerprint OR host_keys.host_id "
+						       "IS NOT "
+						       "excluded.host_id;"
+						       "INSERT INTO grants(principal, pattern, "
+						       "created) SELECT principal, pattern, "
+						       "created FROM "
+						       "temp.s_grants WHERE true ON "
+						       "CONFLICT(principal, pattern) DO NOTHING;";
+
+static int sq_cache_install(struct reg *store, const struct reg_cache_install *in, bool *idents_out,
+			    struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct reg_cache_state st;
+	int idents = 0;
+	int rc;
+
+	*idents_out = false;
+	if (!r->write_tx)
+		return diag_set(d, RJH_EINVAL, "installing the cache needs a write transaction");
+	rc = sq_cache_state(store, &st, d);
+	if (rc < 0)
+		return rc;
+	if (in->generation < st.generation)
+		return diag_set(d, RJH_EINVAL,
+				"PostgreSQL's generation %llu is older than the cache's %llu: not "
+				"installed",
+				(unsigned long long)in->generation,
+				(unsigned long long)st.generation);
+	rc = read_ints(r,
+		       "SELECT (SELECT count(*) FROM hosts h WHERE NOT EXISTS (SELECT 1 FROM "
+		       "temp.s_hosts s WHERE s.id = h.id AND s.name = h.name AND s.uid = h.uid)) + "
+		       "(SELECT count(*) FROM temp.s_hosts s WHERE NOT EXISTS (SELECT 1 FROM hosts "
+		       "h WHERE h.id = s.id))",
+		       &idents, 1, d);
+	if (rc == 0)
+		rc = exec(r, cache_apply_sql, "install the cache", d);
+	if (rc == 0)
+		rc = set_setting_u32(r, "uid_min", in->uid_min, d);
+	if (rc == 0)
+		rc = set_setting_u32(r, "uid_max", in->uid_max, d);
+	if (rc == 0)
+		rc = set_setting_u32(r, "next_uid", in->next_uid, d);
+	if (rc == 0)
+		rc = set_setting_u32(r, "host_gid", in->host_gid, d);
+	if (rc == 0)
+		rc = set_setting(r, "host_group", in->host_group, d);
+	if (rc == 0)
+		rc = set_setting_u64(r, "store_generation", in->generation, d);
+	if (rc == 0 && !st.is_cache)
+		rc = set_setting(r, "cache_id", in->id, d);
+	if (rc == 0 && !st.is_cache)
+		rc = set_setting(r, "cache_of", "postgresql", d);
+	if (rc == 0)
+		*idents_out = idents > 0;
+	return rc;
+}
+
+struct outbox_walk {
+	reg_outbox_cb cb;
+	void *ctx;
+};
+
+static int outbox_row(sqlite3_stmt *s, void *p)
+{
+	const struct outbox_walk *w = p;
+	const char *kind = col_or_null(s, 1);
+	int64_t id = sqlite3_column_int64(s, 0), row = sqlite3_column_int64(s, 2);
+	struct reg_session se;
+	struct reg_event e;
+
+	if (kind && !strcmp(kind, "session")) {
+		if (sqlite3_column_type(s, OUTBOX_SESSION_COL) == SQLITE_NULL)
+			return w->cb(id, NULL, NULL, row, w->ctx); /* pruned since */
+		row_session(s, OUTBOX_SESSION_COL, &se);
+		return w->cb(id, &se, NULL, row, w->ctx);
+	}
+	if (sqlite3_column_type(s, OUTBOX_EVENT_COL) == SQLITE_NULL)
+		return w->cb(id, NULL, NULL, row, w->ctx);
+	row_event(s, OUTBOX_EVENT_COL, &e);
+	e.origin = col_or_null(s, OUTBOX_EVENT_COL + 9);
+	return w->cb(id, NULL, &e, row, w->ctx);
+}
+
+static int sq_outbox_each(struct reg *store, int limit, reg_outbox_cb cb, void *ctx,
+			  struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct outbox_walk w = {cb, ctx};
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_OUTBOX, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", limit);
+	return each_row(r, s, outbox_row, &w, "read the outbox", d);
+}
+
+static int sq_outbox_ack(struct reg *store, int64_t upto, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_OUTBOX_ACK, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_int(r, s, "?1", upto);
+	src = step(r, s);
+	done(s);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "forget shipped rows", d);
+}
+
 const struct reg_ops reg_sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -2107,4 +2390,13 @@ const struct reg_ops reg_sqlite_ops = {
     .backup = sq_backup,
     .backup_add = sq_backup_add,
     .host_set_policy = sq_host_set_policy,
+    .cache_state = sq_cache_state,
+    .cache_stage = sq_cache_stage,
+    .cache_stage_host = sq_cache_stage_host,
+    .cache_stage_key = sq_cache_stage_key,
+    .cache_stage_host_key = sq_cache_stage_host_key,
+    .cache_stage_grant = sq_cache_stage_grant,
+    .cache_install = sq_cache_install,
+    .outbox_each = sq_outbox_each,
+    .outbox_ack = sq_outbox_ack,
 };

@@ -4,6 +4,7 @@
  * (reg_sqlite.c) is the one implementation; another sits beside it by
  * filling a struct reg_ops and embedding a struct reg first in its handle.
  * Each op has the contract of the reg_* function of the same name (reg.h).
+ * An op a store leaves NULL is answered "not for this registry store".
  */
 #ifndef RJH_REG_STORE_H
 #define RJH_REG_STORE_H
@@ -81,6 +82,19 @@ struct reg_ops {
 			  const struct reg_backup_info *info, struct rjh_diag *d);
 	int (*host_set_policy)(struct reg *r, const struct reg_host *h, int64_t now,
 			       struct rjh_diag *d);
+	/* The cache (SQLite only). */
+	int (*cache_state)(struct reg *r, struct reg_cache_state *out, struct rjh_diag *d);
+	int (*cache_stage)(struct reg *r, struct rjh_diag *d);
+	int (*cache_stage_host)(struct reg *r, const struct reg_host *h, struct rjh_diag *d);
+	int (*cache_stage_key)(struct reg *r, const struct reg_key *k, struct rjh_diag *d);
+	int (*cache_stage_host_key)(struct reg *r, const struct reg_host_key *k,
+				    struct rjh_diag *d);
+	int (*cache_stage_grant)(struct reg *r, const struct reg_grant *g, struct rjh_diag *d);
+	int (*cache_install)(struct reg *r, const struct reg_cache_install *in, bool *idents_out,
+			     struct rjh_diag *d);
+	int (*outbox_each)(struct reg *r, int limit, reg_outbox_cb cb, void *ctx,
+			   struct rjh_diag *d);
+	int (*outbox_ack)(struct reg *r, int64_t upto, struct rjh_diag *d);
 };
 
 /* The handle callers hold: an implementation's own struct begins with it. */

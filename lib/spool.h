@@ -100,4 +100,13 @@ void spool_orphans_each(const struct spool_done *done,
 /* After the transaction: removes the files done if it committed, and frees done. */
 void spool_finish(const struct cfg *c, struct spool_done *done, bool committed);
 
+/*
+ * All of the above, as a registry writer runs it (rjh-admin, rjh-sync): in
+ * one write transaction of c's registry, spool_drain; after its commit, the
+ * kernel USER_END of each orphan (audit as mode says), then spool_finish.
+ * Sets *rows_out to the events added.
+ */
+int spool_mirror(const struct cfg *c, int busy_ms, enum cfg_audit audit, int *rows_out,
+		 struct rjh_diag *d);
+
 #endif

@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <libaudit.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aud.h"
 #include "key.h"
 #include "name.h"
 #include "presence.h"
@@ -371,4 +374,54 @@ void spool_finish(const struct cfg *c, struct spool_done *done, bool committed)
 		close(dfd);
 	util_buf_free(&done->names);
 	util_buf_free(&done->orphans);
+}
+
+/*
+ * The kernel USER_END of a connection whose rjh-connect died between its
+ * START and its END (spool_drain ended its row): written on its behalf,
+ * since it could not.
+ */
+static void orphan_end(const struct spool_orphan *o, void *ctx)
+{
+	struct aud *aud = ctx;
+	struct passwd *pw = getpwuid(o->actor_uid);
+	uid_t actor = o->actor_uid;
+	char user[16];
+	struct aud_rec rec = {.type = AUDIT_USER_END,
+			      .op = "rjh-connect",
+			      .host = o->host[0] ? o->host : NULL,
+			      .detail = o->detail,
+			      .success = false,
+			      .actor_uid = &actor};
+
+	snprintf(user, sizeof(user), "%u", o->actor_uid);
+	rec.user = pw && name_is_account(pw->pw_name) ? pw->pw_name : user;
+	aud_kernel(aud, &rec, NULL);
+}
+
+int spool_mirror(const struct cfg *c, int busy_ms, enum cfg_audit audit, int *rows_out,
+		 struct rjh_diag *d)
+{
+	struct spool_done done = {{NULL, 0, 0}, {NULL, 0, 0}};
+	struct reg *r = NULL;
+	struct aud aud;
+	int rc;
+
+	*rows_out = 0;
+	rc = reg_open(c->registry, REG_RW, c, busy_ms, &r, d);
+	if (rc == 0)
+		rc = reg_begin(r, d);
+	if (rc == 0)
+		rc = spool_drain(r, c, &done, rows_out, d);
+	if (rc == 0)
+		rc = reg_commit(r, d);
+	else if (r)
+		reg_rollback(r);
+	if (rc == 0 && done.orphans.len && aud_open(&aud, audit, NULL) == 0) {
+		spool_orphans_each(&done, orphan_end, &aud);
+		aud_close(&aud);
+	}
+	spool_finish(c, &done, rc == 0);
+	reg_close(r);
+	return rc;
 }

@@ -48,6 +48,11 @@ struct admin {
 	bool audit_warned;
 	/* The change rewrites the whole login snapshot (refresh), not just what it changed. */
 	bool rebuild;
+	/*
+	 * The command works on this jumphost's registry file even with store =
+	 * postgresql, where that file is rjh-sync's cache (refresh, runtime).
+	 */
+	bool local;
 	/* An identity change for the NSS snapshot, applied by admin_change_commit. */
 	struct {
 		bool set;
@@ -63,6 +68,13 @@ enum admin_policy_use {
 	ADMIN_POLICY_ENROLL, /* those marked enroll */
 	ADMIN_POLICY_MODIFY, /* all, each with its clear word */
 };
+
+/*
+ * Whether a's changes and reads go to PostgreSQL (store = postgresql and
+ * the command is not a->local): then the local snapshots are rjh-sync's to
+ * write, not the command's.
+ */
+bool admin_store_is_pg(const struct admin *a);
 
 struct admin_cmd {
 	const char *name;

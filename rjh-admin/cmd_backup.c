@@ -190,6 +190,12 @@ static int cmd_backup(struct admin *a, int argc, char **argv)
 	rc = admin_args(a, argc, argv, (const struct admin_opt[]){{0}}, 1, 1, &first);
 	if (rc >= 0)
 		return rc;
+	if (admin_store_is_pg(a))
+		return admin_fail(
+		    a, RJH_EINVAL,
+		    "the registry is in PostgreSQL (store = postgresql): back it up "
+		    "with PostgreSQL's tools (pg_dump, pg_basebackup, your provider's "
+		    "backups); a jumphost's cache needs none");
 	file = argv[first];
 	if (!strcmp(file, "-"))
 		return admin_fail(a, RJH_EINVAL,

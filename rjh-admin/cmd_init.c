@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "login.h"
+#include "reg_pg.h"
 #include "snap.h"
 #include "util.h"
 
@@ -123,7 +124,10 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 	rc = aud_open(&a->aud, a->cfg.audit, &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
-	rc = reg_open(a->cfg.registry, REG_CREATE, &a->cfg, ADMIN_BUSY_MS, &r, &d);
+	if (admin_store_is_pg(a))
+		rc = reg_pg_open(&a->cfg, REG_CREATE, "rjh-admin", &r, &d);
+	else
+		rc = reg_open(a->cfg.registry, REG_CREATE, &a->cfg, ADMIN_BUSY_MS, &r, &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
 	snprintf(detail, sizeof(detail), "uid_min=%u uid_max=%u host_gid=%u", a->cfg.uid_min,
@@ -135,7 +139,7 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 	else
 		rc = admin_change_finish(a, r, &rec);
-	if (rc) {
+	if (rc && !admin_store_is_pg(a)) {
 		/* We created these files: leave nothing half-initialised behind. */
 		unlink(a->cfg.registry);
 		remove_pair(snap_paths, a->cfg.registry);
@@ -149,11 +153,16 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 		rc = make_dir(a, path);
 	if (rc)
 		return rc;
-	printf("initialised registry %s (schema %d)\n"
-	       "  host uids: %u-%u; hosts group: %s (gid %u)\n"
+	if (admin_store_is_pg(a))
+		printf("initialised the registry in PostgreSQL (schema %d)\n",
+		       reg_pg_schema_version());
+	else
+		printf("initialised registry %s (schema %d)\n", a->cfg.registry,
+		       reg_schema_version());
+	printf("  host uids: %u-%u; hosts group: %s (gid %u)\n"
 	       "  runtime directory: %s\n",
-	       a->cfg.registry, reg_schema_version(), a->cfg.uid_min, a->cfg.uid_max,
-	       a->cfg.host_group, a->cfg.host_gid, a->cfg.runtime_dir);
+	       a->cfg.uid_min, a->cfg.uid_max, a->cfg.host_group, a->cfg.host_gid,
+	       a->cfg.runtime_dir);
 	return EXIT_OK;
 }
 
@@ -166,5 +175,8 @@ const struct admin_cmd admin_cmd_init = {
     "  --uid-min N, --uid-max N  the uids hosts get (default: uid_min/uid_max in\n"
     "                            rjh.conf); recorded in the registry for good\n\n"
     "Refuses to overwrite an existing registry, and refuses a uid range or hosts\n"
-    "group that collides with accounts or groups this system already has.\n",
+    "group that collides with accounts or groups this system already has.\n"
+    "With store = postgresql it creates the registry in PostgreSQL (on the\n"
+    "primary, once for the fleet; 'rjh-admin migrate' upgrades it later), and\n"
+    "each jumphost's rjh-sync makes the local cache.\n",
     ADMIN_POLICY_NONE};

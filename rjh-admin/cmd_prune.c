@@ -72,6 +72,10 @@ static int cmd_prune(struct admin *a, int argc, char **argv)
 		return rc;
 	if (older && (rc = parse_older_than(a, older, &age)) != EXIT_OK)
 		return rc;
+	if (vac && admin_store_is_pg(a))
+		return admin_fail(a, RJH_EINVAL,
+				  "--vacuum is for a registry file; PostgreSQL reclaims space by "
+				  "itself (autovacuum)");
 	/* What rjh-connect spooled is history too: mirrored first, then pruned by the same rule. */
 	admin_drain_spool(a);
 	rc = admin_change_begin(a, &r);

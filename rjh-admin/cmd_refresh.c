@@ -16,6 +16,8 @@ static int cmd_refresh(struct admin *a, int argc, char **argv)
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
+	/* From this jumphost's file: with store = postgresql, rjh-sync's cache. */
+	a->local = true;
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		return rc;
@@ -39,5 +41,6 @@ const struct admin_cmd admin_cmd_refresh = {
     "or when 'rjh-admin' warned that the snapshot may be ahead of the registry.\n"
     "Like every change, it first upgrades an older registry schema: run it once\n"
     "after installing a new rjh, since read-only readers (the key helper,\n"
-    "pam_rjh's account check) refuse a registry that still needs an upgrade.\n",
+    "pam_rjh's account check) refuse a registry that still needs an upgrade.\n"
+    "With store = postgresql it rewrites them from this jumphost's cache.\n",
     ADMIN_POLICY_NONE};

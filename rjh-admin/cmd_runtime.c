@@ -399,6 +399,8 @@ static int cmd_runtime(struct admin *a, int argc, char **argv)
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
+	/* This jumphost's tree, from its own file (with store = postgresql, the cache). */
+	a->local = true;
 	admin_drain_spool(a);
 	rc = read_hosts(a, &ctx);
 	if (rc == EXIT_OK) {

@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "name.h"
 #include "publish.h"
+#include "reg_pg.h"
 #include "spool.h"
 #include "util.h"
 
@@ -165,15 +166,30 @@ int admin_args(struct admin *a, int argc, char **argv, const struct admin_opt *o
 	return -1;
 }
 
+bool admin_store_is_pg(const struct admin *a)
+{
+	return a->cfg.store == CFG_STORE_POSTGRESQL && !a->local;
+}
+
+/* The registry a's command works on: PostgreSQL's, or the file. */
+static int open_store(struct admin *a, enum reg_mode mode, struct reg **r, struct rjh_diag *d)
+{
+	if (admin_store_is_pg(a))
+		return reg_pg_open(&a->cfg, mode, "rjh-admin", r, d);
+	return reg_open(a->cfg.registry, mode, &a->cfg, ADMIN_BUSY_MS, r, d);
+}
+
 int admin_open_ro(struct admin *a, struct reg **r)
 {
 	/*
 	 * A registry we may write is opened read-write even to read it: only such
 	 * a connection can roll back the journal of a writer that was killed.
+	 * PostgreSQL's is read where the conninfo points (a standby will do).
 	 */
-	enum reg_mode mode = access(a->cfg.registry, W_OK) == 0 ? REG_RW : REG_RO;
+	enum reg_mode mode =
+	    !admin_store_is_pg(a) && access(a->cfg.registry, W_OK) == 0 ? REG_RW : REG_RO;
 	struct rjh_diag d = {""};
-	int rc = reg_open(a->cfg.registry, mode, &a->cfg, ADMIN_BUSY_MS, r, &d);
+	int rc = open_store(a, mode, r, &d);
 
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
@@ -203,11 +219,11 @@ int admin_change_begin(struct admin *a, struct reg **r)
 	rc = aud_open(&a->aud, a->cfg.audit, &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
-	rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, r, &d);
+	rc = open_store(a, REG_RW, r, &d);
 	if (rc == 0)
 		rc = reg_begin(*r, &d);
 	/* What the login snapshot already has, the policy log may forget. */
-	if (rc == 0)
+	if (rc == 0 && !admin_store_is_pg(a))
 		rc = pub_login_prune_log(*r, &a->cfg, &d);
 	if (rc < 0) {
 		admin_change_abort(a, *r, 0);
@@ -305,62 +321,23 @@ int admin_change_commit(struct admin *a, struct reg *r, const struct aud_rec *re
 		failed.success = false;
 		aud_kernel(&a->aud, &failed, NULL);
 		rc = admin_fail_diag(a, rc, &d);
-	} else {
+	} else if (!admin_store_is_pg(a)) {
 		rc = publish(a, r, gen);
-	}
+	} /* else each jumphost's rjh-sync brings its snapshots up to date */
 	reg_close(r);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 
-/*
- * The kernel USER_END of a connection whose rjh-connect died between its
- * START and its END (spool_drain ended its row): written here, on its
- * behalf, since it could not.
- */
-static void orphan_end(const struct spool_orphan *o, void *ctx)
-{
-	struct admin *a = ctx;
-	struct passwd *pw = getpwuid(o->actor_uid);
-	uid_t actor = o->actor_uid;
-	char user[16];
-	struct aud_rec rec = {.type = AUDIT_USER_END,
-			      .op = "rjh-connect",
-			      .host = o->host[0] ? o->host : NULL,
-			      .detail = o->detail,
-			      .success = false,
-			      .actor_uid = &actor};
-
-	snprintf(user, sizeof(user), "%u", o->actor_uid);
-	rec.user = pw && name_is_account(pw->pw_name) ? pw->pw_name : user;
-	aud_kernel(&a->aud, &rec, NULL);
-}
-
 void admin_drain_spool(struct admin *a)
 {
-	struct spool_done done = {{NULL, 0, 0}, {NULL, 0, 0}};
 	struct rjh_diag d = {""};
-	struct reg *r = NULL;
 	int rc, rows = 0;
 
 	/* Only root may write the registry; anyone else reads what is mirrored already. */
 	if (access(a->cfg.registry, W_OK) < 0)
 		return;
-	rc = reg_open(a->cfg.registry, REG_RW, &a->cfg, ADMIN_BUSY_MS, &r, &d);
-	if (rc == 0)
-		rc = reg_begin(r, &d);
-	if (rc == 0)
-		rc = spool_drain(r, &a->cfg, &done, &rows, &d);
-	if (rc == 0)
-		rc = reg_commit(r, &d);
-	else if (r)
-		reg_rollback(r);
-	if (rc == 0 && done.orphans.len && aud_open(&a->aud, a->cfg.audit, NULL) == 0) {
-		spool_orphans_each(&done, orphan_end, a);
-		aud_close(&a->aud);
-	}
-	spool_finish(&a->cfg, &done, rc == 0);
-	reg_close(r);
+	rc = spool_mirror(&a->cfg, ADMIN_BUSY_MS, a->cfg.audit, &rows, &d);
 	if (rc < 0)
 		fprintf(stderr, "rjh-admin: %s: warning: spooled audit records not mirrored: %s\n",
 			a->cmd, d.msg);

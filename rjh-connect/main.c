@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "aud.h"
+#include "cache.h"
 #include "cfg.h"
 #include "host.h"
 #include "layout.h"
@@ -69,6 +70,7 @@ enum {
 	RC_OFFLINE = 5,
 	RC_REGISTRY = 6, /* registry unavailable */
 	RC_INTERNAL = 7, /* not installed setuid root, out of memory, relay error */
+	RC_STALE = 8,    /* the jumphost's copy of the registry is older than max_cache_age */
 };
 
 #define MAX_GROUPS 256
@@ -293,10 +295,17 @@ static int authorize(struct conn *c)
 	struct rjh_diag d = {""};
 	struct login_view lv;
 	struct reg_host h;
-	char msg[128];
+	char msg[128], stale[400];
 	const char *why;
 	int rc;
 
+	/*
+	 * With several jumphosts, a grant revoked in PostgreSQL while this one
+	 * was cut off must not live on for ever: past max_cache_age, no client.
+	 */
+	why = cache_refusal(&c->cfg, (int64_t)time(NULL), stale, sizeof(stale));
+	if (why)
+		return refuse(c, RC_STALE, "stale-cache", why);
 	/* The login snapshot, not the registry: no lock, however long we are stopped. */
 	if (login_open(&c->cfg, &lv, &d) < 0) {
 		say("registry unavailable");

@@ -1,0 +1,77 @@
+/*
+ * PostgreSQL as the registry (store = postgresql in rjh.conf): the one
+ * source of truth for policy when several jumphosts serve one fleet. Only
+ * rjh-admin and rjh-sync link this (and libpq); the login path reads the
+ * jumphost's local files, which rjh-sync keeps in step (README, "Several
+ * jumphosts").
+ */
+#ifndef RJH_REG_PG_H
+#define RJH_REG_PG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "err.h"
+#include "reg.h"
+
+/* The PostgreSQL schema this build writes (sql/pg/). */
+int reg_pg_schema_version(void);
+
+/*
+ * Connects with c->conninfo. REG_RW needs the primary
+ * (target_session_attrs=read-write overrides the conninfo's): with none
+ * reachable, RJH_EREGISTRY "no PostgreSQL primary reachable". REG_RO takes
+ * the node the conninfo names (a standby will do). Both refuse a database
+ * without the rjh schema ("run rjh-admin migrate"), one of an older schema
+ * (REG_RW), and one of a newer schema than this build knows unless its
+ * compat allows (RJH_ESCHEMA). REG_CREATE is `rjh-admin migrate`: applies
+ * every sql/pg/ file in one transaction under an advisory lock and records
+ * c's uid range and host group: `rjh-admin init`; RJH_EEXIST if the
+ * database holds an rjh registry already.
+ * application_name is name. A connection lost later is RJH_EREGISTRY; a
+ * COMMIT whose answer was lost says the outcome is unknown.
+ */
+int reg_pg_open(const struct cfg *c, enum reg_mode mode, const char *name, struct reg **out,
+		struct rjh_diag *d);
+
+/*
+ * `rjh-admin migrate`: on the primary, applies the sql/pg/ files an existing
+ * registry lacks, in one transaction (two at once take turns). *from_out:
+ * its schema before. RJH_ESCHEMA if it is newer than this build.
+ */
+int reg_pg_migrate(const struct cfg *c, int *from_out, struct rjh_diag *d);
+
+/* The schema of the database r is connected to, and whether that node is a standby. */
+int reg_pg_info(struct reg *r, int *schema_out, bool *standby_out, struct rjh_diag *d);
+
+/*
+ * rjh-sync's read: begins a REPEATABLE READ, READ ONLY transaction (one
+ * consistent snapshot, on a standby too; reg_end_read ends it) and reads
+ * its policy generation. *fresh_out is true when the node is the primary,
+ * or a standby that is streaming and has replayed all it received: a
+ * standby whose replay stopped serves an old snapshot, and must not make
+ * the cache look current.
+ */
+int reg_pg_snapshot(struct reg *r, uint64_t *gen_out, bool *fresh_out, struct rjh_diag *d);
+
+/*
+ * LISTENs for policy changes when r is the primary (a standby refuses
+ * LISTEN: then only polling). Returns 0 or an error.
+ */
+int reg_pg_listen(struct reg *r, struct rjh_diag *d);
+/* Waits up to ms for a notification; 1 when one came, 0 on timeout, or an error. */
+int reg_pg_wait(struct reg *r, int ms, struct rjh_diag *d);
+
+/*
+ * Ships one of a jumphost's rows, inside a write transaction (reg_begin):
+ * at least once, idempotently, keyed by origin ("node:cache:sID" or
+ * "node:cache:eID", or a spooled record's own origin). A session shipped
+ * again updates its end.
+ */
+int reg_pg_ship_session(struct reg *r, const char *node, const char *origin,
+			const struct reg_session *s, struct rjh_diag *d);
+int reg_pg_ship_event(struct reg *r, const char *node, const char *origin,
+		      const struct reg_event *e, struct rjh_diag *d);
+
+#endif

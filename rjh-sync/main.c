@@ -1,0 +1,496 @@
+/*
+ * rjh-sync: keeps a jumphost's local files in step with the registry in
+ * PostgreSQL (store = postgresql), so that the login path (nss_rjh, the key
+ * helper, pam_rjh, rjh-connect) never touches the network.
+ *
+ * Each cycle, about once a second or at once on a NOTIFY from the primary:
+ *  - reads PostgreSQL's policy generation inside one REPEATABLE READ
+ *    transaction (a standby will do); if it is newer than the cache's,
+ *    reads every host, key, host key and grant in that same snapshot,
+ *    stages them beside the cache (temp tables: no lock), then installs
+ *    them in one write transaction that changes only the rows that differ,
+ *    and brings the NSS and login snapshots along. An older generation (a
+ *    standby held behind) is never installed: the cache never goes back.
+ *  - stamps the cache current (REGISTRY.synced) when the node it read is
+ *    the primary, or a standby that streams and has replayed all it got;
+ *    rjh-connect refuses clients once that stamp is older than
+ *    max_cache_age.
+ *  - mirrors rjh-connect's spool into the cache, then ships what the
+ *    jumphost wrote (sessions, events: the outbox) to the primary, each row
+ *    keyed by its origin, at least once; entries are forgotten only after
+ *    PostgreSQL committed them, so nothing is lost across an outage.
+ * Without PostgreSQL it keeps going from the cache and tries again.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "cfg.h"
+#include "publish.h"
+#include "reg.h"
+#include "reg_pg.h"
+#include "snap_write.h"
+#include "spool.h"
+#include "version.h"
+
+/* Exit codes (rjh-sync(8)). */
+enum { SYNC_OK = 0, SYNC_USAGE = 1, SYNC_CONFIG = 2, SYNC_FAILED = 4 };
+
+#define SYNC_BUSY_MS 10000
+#define SHIP_BATCH   500
+#define POLL_MS_DFLT 1000
+
+struct sync {
+	struct cfg cfg;
+	char node[64];
+	struct reg *pg;   /* reads: where the conninfo points */
+	struct reg *ship; /* writes: the primary, opened when there is something to ship */
+	bool listening;
+	bool once, verbose;
+	int poll_ms;
+	char said[1100]; /* the last trouble logged, so that a lasting one is said once */
+};
+
+static volatile sig_atomic_t stopping, resync;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	resync = 1;
+}
+
+static void say(struct sync *s, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(struct sync *s, int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	syslog(prio, "%s", msg);
+	if (s->verbose || prio <= LOG_ERR)
+		fprintf(stderr, "rjh-sync: %s\n", msg);
+}
+
+/* Says a trouble once while it lasts; "" says it is over. */
+static void trouble(struct sync *s, const char *what)
+{
+	if (!strcmp(what, s->said))
+		return;
+	if (what[0])
+		say(s, LOG_WARNING, "%s", what);
+	else
+		say(s, LOG_NOTICE, "back in step with PostgreSQL");
+	snprintf(s->said, sizeof(s->said), "%s", what);
+}
+
+static void drop(struct reg **r)
+{
+	reg_close(*r);
+	*r = NULL;
+}
+
+/* ------------------------------------------------------------ reading PG */
+
+struct stage {
+	struct reg *cache;
+	struct rjh_diag *d;
+};
+
+static int stage_host(const struct reg_host *h, void *ctx)
+{
+	const struct stage *st = ctx;
+	return reg_cache_stage_host(st->cache, h, st->d);
+}
+
+static int stage_key(const struct reg_key *k, void *ctx)
+{
+	const struct stage *st = ctx;
+	return reg_cache_stage_key(st->cache, k, st->d);
+}
+
+static int stage_host_key(const struct reg_host_key *k, void *ctx)
+{
+	const struct stage *st = ctx;
+	return reg_cache_stage_host_key(st->cache, k, st->d);
+}
+
+static int stage_grant(const struct reg_grant *g, void *ctx)
+{
+	const struct stage *st = ctx;
+	return reg_cache_stage_grant(st->cache, g, st->d);
+}
+
+/* Opens the cache, or makes it with PostgreSQL's uid range (pg is inside its snapshot). */
+static int open_cache(struct sync *s, struct reg **out, bool *made, struct rjh_diag *d)
+{
+	struct cfg made_cfg = s->cfg;
+	uint32_t next;
+	int rc;
+
+	*made = false;
+	rc = reg_open(s->cfg.registry, REG_RW, &s->cfg, SYNC_BUSY_MS, out, d);
+	if (rc == 0 || access(s->cfg.registry, F_OK) == 0 || errno != ENOENT)
+		return rc;
+	rc = reg_settings(s->pg, &made_cfg.uid_min, &made_cfg.uid_max, &next, made_cfg.host_group,
+			  sizeof(made_cfg.host_group), &made_cfg.host_gid, d);
+	if (rc == 0)
+		rc = reg_open(s->cfg.registry, REG_CREATE, &made_cfg, SYNC_BUSY_MS, out, d);
+	*made = rc == 0;
+	return rc;
+}
+
+static void new_cache_id(char *buf, size_t len)
+{
+	unsigned char b[8] = {0};
+	size_t i;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		snprintf((char *)b, sizeof(b), "%07lx", (unsigned long)time(NULL));
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(b) && 2 * i + 2 < len; i++)
+		snprintf(buf + 2 * i, len - 2 * i, "%02x", b[i]);
+}
+
+/*
+ * Installs PostgreSQL's snapshot (gen, read by pg inside the open read
+ * transaction, which this ends) into the cache, then the snapshots.
+ */
+static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, struct rjh_diag *d)
+{
+	struct reg_cache_install in = {.generation = gen};
+	struct stage st = {cache, d};
+	char id[40];
+	bool idents = false;
+	uint64_t igen = 0;
+	int rc;
+
+	new_cache_id(id, sizeof(id));
+	in.id = id;
+	rc = reg_settings(s->pg, &in.uid_min, &in.uid_max, &in.next_uid, in.host_group,
+			  sizeof(in.host_group), &in.host_gid, d);
+	if (rc == 0)
+		rc = reg_cache_stage(cache, d);
+	if (rc == 0)
+		rc = reg_hosts_each(s->pg, stage_host, &st, d);
+	if (rc == 0)
+		rc = reg_keys_each(s->pg, 0, stage_key, &st, d);
+	if (rc == 0)
+		rc = reg_host_keys_each(s->pg, 0, stage_host_key, &st, d);
+	if (rc == 0)
+		rc = reg_grants_each(s->pg, stage_grant, &st, d);
+	reg_end_read(s->pg);
+	if (rc < 0)
+		return rc;
+	rc = reg_begin(cache, d);
+	if (rc < 0)
+		return rc;
+	rc = pub_login_prune_log(cache, &s->cfg, d);
+	if (rc == 0)
+		rc = reg_cache_install(cache, &in, &idents, d);
+	if (rc == 0 && (idents || made))
+		rc = reg_ident_changed(cache, &igen, d);
+	if (rc == 0)
+		rc = reg_commit(cache, d);
+	else
+		reg_rollback(cache);
+	if (rc < 0)
+		return rc;
+	/* The snapshots follow the commit, as after rjh-admin's changes. */
+	if (idents || made)
+		rc = snap_nss_update(cache, &s->cfg, SNAP_IDENT_REBUILD, NULL, 0, igen, d);
+	if (rc == 0)
+		rc = pub_login(cache, &s->cfg, made, d);
+	if (rc < 0 && pub_login_withdraw(&s->cfg, NULL) == 0)
+		say(s, LOG_ERR,
+		    "the login snapshot was removed (every host refused) until a "
+		    "cycle succeeds");
+	return rc;
+}
+
+/* One look at PostgreSQL; installs a newer generation. */
+static int pull(struct sync *s, struct rjh_diag *d)
+{
+	struct reg_cache_state cs = {0};
+	struct reg *cache = NULL;
+	uint64_t gen, floor = 0;
+	int64_t confirmed = 0;
+	bool fresh, made = false;
+	int schema, rc;
+
+	if (!s->pg) {
+		bool standby;
+
+		rc = reg_pg_open(&s->cfg, REG_RO, "rjh-sync", &s->pg, d);
+		if (rc < 0)
+			return rc;
+		s->listening = false;
+		/* LISTEN works on the primary only; on a standby, polling alone. */
+		if (reg_pg_info(s->pg, &schema, &standby, d) == 0 && !standby &&
+		    reg_pg_listen(s->pg, d) == 0)
+			s->listening = true;
+	}
+	rc = reg_pg_snapshot(s->pg, &gen, &fresh, d);
+	if (rc < 0) {
+		drop(&s->pg);
+		return rc;
+	}
+	/* The stamp outlives a deleted cache: never below what this jumphost had. */
+	if (cache_stamp_read(&s->cfg, &floor, &confirmed, NULL) < 0)
+		floor = confirmed = 0;
+	rc = open_cache(s, &cache, &made, d);
+	if (rc == 0 && !made)
+		rc = reg_cache_state(cache, &cs, d);
+	if (rc < 0)
+		goto out;
+	if (!made && cs.is_cache && gen == cs.generation && !resync) {
+		reg_end_read(s->pg);
+		rc = fresh ? cache_stamp_touch(&s->cfg, d) : RJH_OK;
+		if (rc == RJH_ENOENT)
+			rc = cache_stamp_write(&s->cfg, gen, d);
+		goto out;
+	}
+	if (gen < floor || (cs.is_cache && gen < cs.generation)) {
+		reg_end_read(s->pg);
+		rc = diag_set(d, RJH_EINVAL,
+			      "PostgreSQL's generation %llu is older than this jumphost's %llu (a "
+			      "standby behind?): the cache is kept",
+			      (unsigned long long)gen,
+			      (unsigned long long)(cs.generation > floor ? cs.generation : floor));
+		goto out;
+	}
+	resync = 0;
+	rc = install(s, cache, made || !cs.is_cache, gen, d);
+	if (rc == 0 && fresh)
+		rc = cache_stamp_write(&s->cfg, gen, d);
+	if (rc == 0)
+		say(s, LOG_INFO, "installed generation %llu", (unsigned long long)gen);
+out:
+	reg_close(cache);
+	if (rc < 0 && s->pg)
+		reg_end_read(s->pg);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- ship */
+
+struct ship_ctx {
+	struct sync *s;
+	const char *cache_id;
+	int64_t upto;
+	struct rjh_diag *d;
+};
+
+static int ship_row(int64_t outbox_id, const struct reg_session *se, const struct reg_event *e,
+		    int64_t row_id, void *ctx)
+{
+	struct ship_ctx *x = ctx;
+	char origin[256];
+	int rc = RJH_OK;
+
+	if (se) {
+		snprintf(origin, sizeof(origin), "%s:%s:s%lld", x->s->node, x->cache_id,
+			 (long long)row_id);
+		rc = reg_pg_ship_session(x->s->ship, x->s->node, origin, se, x->d);
+	} else if (e) {
+		/* A spooled record keeps its own origin (its spool file's nonce and line). */
+		if (e->origin)
+			snprintf(origin, sizeof(origin), "%s:%s", x->s->node, e->origin);
+		else
+			snprintf(origin, sizeof(origin), "%s:%s:e%lld", x->s->node, x->cache_id,
+				 (long long)row_id);
+		rc = reg_pg_ship_event(x->s->ship, x->s->node, origin, e, x->d);
+	}
+	if (rc == 0)
+		x->upto = outbox_id;
+	return rc;
+}
+
+/* Mirrors the spool into the cache, then ships the outbox, a batch at a time. */
+static int push(struct sync *s, struct rjh_diag *d)
+{
+	struct reg_cache_state cs;
+	struct reg *cache = NULL;
+	struct ship_ctx x = {s, NULL, 0, d};
+	int rc, rows, rounds;
+
+	if (access(s->cfg.registry, F_OK) < 0)
+		return RJH_OK;
+	rc = spool_mirror(&s->cfg, SYNC_BUSY_MS, s->cfg.audit, &rows, d);
+	if (rc == 0)
+		rc = reg_open(s->cfg.registry, REG_RW, &s->cfg, SYNC_BUSY_MS, &cache, d);
+	if (rc == 0)
+		rc = reg_cache_state(cache, &cs, d);
+	if (rc < 0 || !cs.is_cache)
+		goto out;
+	x.cache_id = cs.id;
+	for (rounds = 0; rounds < 100 && !stopping; rounds++) {
+		x.upto = 0;
+		if (!s->ship) {
+			rc = reg_pg_open(&s->cfg, REG_RW, "rjh-sync", &s->ship, d);
+			if (rc < 0)
+				break;
+		}
+		rc = reg_begin(s->ship, d);
+		if (rc == 0)
+			rc = reg_outbox_each(cache, SHIP_BATCH, ship_row, &x, d);
+		if (rc == 0 && x.upto == 0) {
+			reg_rollback(s->ship);
+			break; /* nothing (more) to ship */
+		}
+		if (rc == 0)
+			rc = reg_commit(s->ship, d);
+		else
+			reg_rollback(s->ship);
+		if (rc < 0) {
+			/* Unknown or failed: shipped again next time, which is harmless. */
+			drop(&s->ship);
+			break;
+		}
+		rc = reg_outbox_ack(cache, x.upto, d);
+		if (rc < 0)
+			break;
+	}
+out:
+	reg_close(cache);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void cycle(struct sync *s)
+{
+	struct rjh_diag d = {""}, dp = {""};
+	char msg[1100];
+	int rc = pull(s, &d), rp = push(s, &dp);
+
+	if (rc < 0 && rp < 0)
+		snprintf(msg, sizeof(msg), "%s; %s", d.msg, dp.msg);
+	else
+		snprintf(msg, sizeof(msg), "%s", rc < 0 ? d.msg : rp < 0 ? dp.msg : "");
+	trouble(s, msg);
+}
+
+static void nap(struct sync *s)
+{
+	struct timespec ts = {s->poll_ms / 1000, (long)(s->poll_ms % 1000) * 1000000L};
+
+	if (s->pg && s->listening) {
+		struct rjh_diag d = {""};
+
+		if (reg_pg_wait(s->pg, s->poll_ms, &d) < 0)
+			drop(&s->pg);
+		return;
+	}
+	nanosleep(&ts, NULL);
+}
+
+static int usage(FILE *f, int code)
+{
+	fprintf(f, "usage: rjh-sync [-c FILE] [--once] [--interval MS] [--verbose]\n"
+		   "       rjh-sync --version | --help\n\n"
+		   "Keeps this jumphost's registry cache, NSS and login snapshots in step with\n"
+		   "the registry in PostgreSQL (store = postgresql in rjh.conf), and ships its\n"
+		   "sessions and audit events there. See rjh-sync(8).\n\n"
+		   "  -c FILE        the configuration (default " CFG_DEFAULT_PATH ")\n"
+		   "  --once         one cycle, then exit: 0 in step, 4 not\n"
+		   "  --interval MS  how often to look without a NOTIFY (default 1000)\n"
+		   "  --verbose      say on stderr what goes to syslog\n");
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"once", no_argument, NULL, 'o'},    {"interval", required_argument, NULL, 'i'},
+	    {"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
+	struct sync s = {.poll_ms = POLL_MS_DFLT};
+	const char *conf = NULL;
+	struct rjh_diag d = {""};
+	struct sigaction sa = {0};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'o':
+			s.once = true;
+			break;
+		case 'i':
+			s.poll_ms = atoi(optarg);
+			if (s.poll_ms < 10 || s.poll_ms > 60000) {
+				fprintf(stderr, "rjh-sync: --interval must be 10 to 60000 ms\n");
+				return SYNC_USAGE;
+			}
+			break;
+		case 'v':
+			s.verbose = true;
+			break;
+		case 'V':
+			printf("rjh-sync %s\n", RJH_VERSION);
+			return SYNC_OK;
+		case 'h':
+			return usage(stdout, SYNC_OK);
+		default:
+			return usage(stderr, SYNC_USAGE);
+		}
+	}
+	if (optind != argc)
+		return usage(stderr, SYNC_USAGE);
+	if (cfg_load(conf, &s.cfg, &d) < 0) {
+		fprintf(stderr, "rjh-sync: %s\n", d.msg);
+		return SYNC_CONFIG;
+	}
+	if (s.cfg.store != CFG_STORE_POSTGRESQL) {
+		fprintf(stderr, "rjh-sync: %s: store is %s; rjh-sync is for store = postgresql\n",
+			s.cfg.source[0] ? s.cfg.source : CFG_DEFAULT_PATH,
+			cfg_store_name(s.cfg.store));
+		return SYNC_CONFIG;
+	}
+	cfg_node_name(&s.cfg, s.node, sizeof(s.node));
+	umask(022);
+	openlog("rjh-sync", LOG_PID, LOG_DAEMON);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (s.once) {
+		cycle(&s);
+		drop(&s.pg);
+		drop(&s.ship);
+		return s.said[0] ? SYNC_FAILED : SYNC_OK;
+	}
+	say(&s, LOG_NOTICE, "started: node %s, registry cache %s", s.node, s.cfg.registry);
+	while (!stopping) {
+		cycle(&s);
+		if (!stopping)
+			nap(&s);
+	}
+	drop(&s.pg);
+	drop(&s.ship);
+	say(&s, LOG_NOTICE, "stopped");
+	return SYNC_OK;
+}
