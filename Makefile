@@ -320,9 +320,11 @@ install: programs
 		$(DESTDIR)$(SYSCONFDIR)/rjh $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(PREFIX)/share/pam-configs
 	install -m 0755 $(B)/rjh-admin $(DESTDIR)$(SBINDIR)/rjh-admin
+	install -m 0755 $(B)/rjh-sync $(DESTDIR)$(SBINDIR)/rjh-sync
 	install -m 0755 $(B)/rjh-host $(DESTDIR)$(SBINDIR)/rjh-host
 	install -m 0644 doc/rjh-admin.8 $(DESTDIR)$(MANDIR)/man8/rjh-admin.8
 	install -m 0644 doc/rjh-host.8 $(DESTDIR)$(MANDIR)/man8/rjh-host.8
+	install -m 0644 doc/rjh-sync.8 $(DESTDIR)$(MANDIR)/man8/rjh-sync.8
 	install -m 0644 doc/nss_rjh.8 $(DESTDIR)$(MANDIR)/man8/nss_rjh.8
 	install -m 0644 doc/pam_rjh.8 $(DESTDIR)$(MANDIR)/man8/pam_rjh.8
 	install -m 0644 doc/rjh.conf.5 $(DESTDIR)$(MANDIR)/man5/rjh.conf.5
@@ -331,7 +333,8 @@ install: programs
 	test -e $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/rjh.conf || \
 		install -m 0644 $(B)/sshd-rjh.conf $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/rjh.conf
 	install -m 0644 systemd/rjh-runtime.service systemd/rjh-prune.service \
-		systemd/rjh-prune.timer systemd/rjh-tunnel.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+		systemd/rjh-prune.timer systemd/rjh-tunnel.service systemd/rjh-sync.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/rjh.tmpfiles $(DESTDIR)$(TMPFILESDIR)/rjh.conf
 	install -m 0644 pam_rjh/pam-config $(DESTDIR)$(PREFIX)/share/pam-configs/rjh
 	if [ -e $(B)/libnss_rjh.so.2 ]; then \

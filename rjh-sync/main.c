@@ -86,7 +86,7 @@ static void say(struct sync *s, int prio, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	syslog(prio, "%s", msg);
-	if (s->verbose || prio <= LOG_ERR)
+	if (s->verbose || s->once || prio <= LOG_ERR)
 		fprintf(stderr, "rjh-sync: %s\n", msg);
 }
 
@@ -413,7 +413,9 @@ static int usage(FILE *f, int code)
 		   "  -c FILE        the configuration (default " CFG_DEFAULT_PATH ")\n"
 		   "  --once         one cycle, then exit: 0 in step, 4 not\n"
 		   "  --interval MS  how often to look without a NOTIFY (default 1000)\n"
-		   "  --verbose      say on stderr what goes to syslog\n");
+		   "  --verbose      say on stderr what goes to syslog\n"
+		   "  --configured   exit 0 if rjh.conf says store = postgresql, else 1\n"
+		   "                 (rjh-sync.service's ExecCondition)\n");
 	return code;
 }
 
@@ -425,6 +427,7 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
 	struct sync s = {.poll_ms = POLL_MS_DFLT};
 	const char *conf = NULL;
+	bool configured = false;
 	struct rjh_diag d = {""};
 	struct sigaction sa = {0};
 	int opt;
@@ -447,6 +450,9 @@ int main(int argc, char **argv)
 		case 'v':
 			s.verbose = true;
 			break;
+		case 'C':
+			configured = true;
+			break;
 		case 'V':
 			printf("rjh-sync %s\n", RJH_VERSION);
 			return SYNC_OK;
@@ -462,6 +468,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rjh-sync: %s\n", d.msg);
 		return SYNC_CONFIG;
 	}
+	/* The unit's ExecCondition: 0 runs it, 1 skips it (store = sqlite). */
+	if (configured)
+		return s.cfg.store == CFG_STORE_POSTGRESQL ? SYNC_OK : SYNC_USAGE;
 	if (s.cfg.store != CFG_STORE_POSTGRESQL) {
 		fprintf(stderr, "rjh-sync: %s: store is %s; rjh-sync is for store = postgresql\n",
 			s.cfg.source[0] ? s.cfg.source : CFG_DEFAULT_PATH,

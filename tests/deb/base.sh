@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/deb
 tar=$out/bookworm.tgz
 # The package list is part of the cache key: a change makes a new tarball.
-pkgs=systemd,systemd-sysv,dbus,openssh-server,openssh-client,procps,iproute2,libsqlite3-0,libssl3,libaudit1,libjansson4,libpam-modules,libpam-runtime,adduser,ca-certificates,sqlite3
+pkgs=systemd,systemd-sysv,dbus,openssh-server,openssh-client,procps,iproute2,libsqlite3-0,libssl3,libaudit1,libjansson4,libpq5,libpam-modules,libpam-runtime,adduser,ca-certificates,sqlite3
 key=$(printf '%s' "$pkgs" | sha256sum | cut -c1-12)
 if [ -s "$tar" ] && [ "$(cat "$tar.key" 2>/dev/null)" = "$key" ]; then
 	echo "$tar"
