@@ -13,10 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "doctor.h"
 #include "login.h"
+#include "reg_pg.h"
 
 static int add_host(const struct reg_host *h, void *vctx)
 {
@@ -251,6 +254,65 @@ static void check_audit(struct doc_ctx *x, struct doc_result *r)
 	doc_fine(r, "kernel audit reachable and enabled (audit = %s)", cfg_audit_name(mode));
 }
 
+/*
+ * store: with store = postgresql, is this jumphost's cache current? Its
+ * generation and when rjh-sync last found it current, against
+ * PostgreSQL's generation and schema (read where the conninfo points).
+ */
+static void check_store(struct doc_ctx *x, struct doc_result *r)
+{
+	const struct cfg *c = &x->a->cfg;
+	struct rjh_diag d = {""};
+	struct reg *pg = NULL;
+	uint64_t cgen = 0, pgen = 0;
+	int64_t current = 0, age;
+	bool fresh = false, standby = false;
+	int schema = 0, rc;
+
+	if (c->store != CFG_STORE_POSTGRESQL) {
+		doc_fine(r, "store = sqlite: the registry is %s", c->registry);
+		return;
+	}
+	rc = reg_pg_open(c, REG_RO, "rjh-admin", &pg, &d);
+	if (rc == 0)
+		rc = reg_pg_info(pg, &schema, &standby, &d);
+	if (rc == 0)
+		rc = reg_pg_snapshot(pg, &pgen, &fresh, &d);
+	if (pg) {
+		reg_end_read(pg);
+		reg_close(pg);
+	}
+	if (rc < 0)
+		doc_problem(r, DOC_WARN,
+			    "%s: this jumphost serves from its cache meanwhile; check conninfo in "
+			    "%s and the database",
+			    d.msg, x->conf);
+	if (cache_stamp_read(c, &cgen, &current, &d) < 0) {
+		doc_problem(r, DOC_FAIL,
+			    "no current cache (%s): start rjh-sync ('systemctl enable --now "
+			    "rjh-sync'); clients are refused until it has run",
+			    d.msg);
+		return;
+	}
+	age = (int64_t)time(NULL) - current;
+	if (c->max_cache_age > 0 && age > c->max_cache_age)
+		doc_problem(r, DOC_FAIL,
+			    "the cache (generation %llu) was last found current %lld s ago, more "
+			    "than max_cache_age (%lld s): rjh-connect refuses clients; is rjh-sync "
+			    "running ('systemctl status rjh-sync'), can it reach PostgreSQL?",
+			    (unsigned long long)cgen, (long long)age, (long long)c->max_cache_age);
+	else if (rc == 0 && pgen > cgen && age > 5)
+		doc_problem(r, DOC_WARN,
+			    "the cache is at generation %llu, PostgreSQL at %llu: rjh-sync is behind "
+			    "('systemctl status rjh-sync')",
+			    (unsigned long long)cgen, (unsigned long long)pgen);
+	doc_fine(r,
+		 "store = postgresql; cache at generation %llu, found current %lld s ago "
+		 "(max_cache_age %lld s); PostgreSQL at generation %llu, schema %d, %s",
+		 (unsigned long long)cgen, (long long)age, (long long)c->max_cache_age,
+		 (unsigned long long)pgen, schema, standby ? "a standby" : "the primary");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct doc_ctx *x, struct doc_result *r);
@@ -260,6 +322,7 @@ static const struct {
     {"sshd", doc_check_sshd},
     {"keys", check_keys},
     {"schema", check_schema},
+    {"store", check_store},
     {"runtime", check_runtime},
     {"public_name", check_public_name},
     {"audit", check_audit},

@@ -126,12 +126,12 @@ echo "# healthy"
 doctor 0
 all_ok
 printf '%s\n' "$OUT" | sed 's/^/#   /'
-eq "$(printf '%s\n' "$OUT" | wc -l)" 8 "one line per check"
+eq "$(printf '%s\n' "$OUT" | wc -l)" 9 "one line per check"
 match -o "^ok +nss .*host alpha is uid $ALPHA_UID" "nss resolved alpha through glibc with its uid"
 match -o "^ok +sshd .*sshd -T applies it to host alpha" "sshd -T applied the drop-in"
 doctor 0 --json
 jtrue "--json: a list of {check, ok, level, detail}, all ok" \
-	'[x["check"] for x in d] == ["nss","pam","sshd","keys","schema","runtime","public_name","audit"] and all(x["ok"] is True and x["detail"] for x in d)'
+	'[x["check"] for x in d] == ["nss","pam","sshd","keys","schema","store","runtime","public_name","audit"] and all(x["ok"] is True and x["detail"] for x in d)'
 expect 4 "as non-root: refused" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$ADMIN" doctor
 match "must run as root" "it says why"
 
