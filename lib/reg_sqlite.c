@@ -2089,13 +2089,20 @@ static int sq_cache_stage(struct reg *store, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
 
-	/* Plain tables, no constraints: the install checks them against the real ones. */
+	/*
+	 * Keyed as the real tables are, so that the install's joins are index
+	 * probes: without, comparing 50,000 hosts took a minute.
+	 */
 	return exec(r,
 		    "PRAGMA temp_store = MEMORY;"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_hosts(" HOST_MIRROR_COLS ");"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_keys(" KEY_MIRROR_COLS ");"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_host_keys(" HOST_KEY_MIRROR_COLS ");"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_grants(principal, pattern, created);"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_hosts(id INTEGER PRIMARY KEY, name, uid, "
+		    "state, created, updated" REG_HOST_POLICY(HOST_POLICY_NAME) ");"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_keys(id INTEGER PRIMARY KEY, host_id, "
+		    "algorithm, blob, fingerprint, comment, created, expires, revoked);"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_host_keys(id INTEGER PRIMARY KEY, host_id, "
+		    "algorithm, blob, fingerprint, created);"
+		    "CREATE TEMP TABLE IF NOT EXISTS s_grants(principal, pattern, created, "
+		    "PRIMARY KEY (principal, pattern));"
 		    "DELETE FROM temp.s_hosts; DELETE FROM temp.s_keys;"
 		    "DELETE FROM temp.s_host_keys; DELETE FROM temp.s_grants;",
 		    "stage the cache", d);
