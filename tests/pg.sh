@@ -66,3 +66,52 @@ pg_pause() {
 pg_resume() {
 	kill -CONT "$PG_PID"
 }
+
+# In the e2e harness (tests/e2e/lib.sh, after e2e_setup): turns its jumphost
+# into one of store = postgresql. pg_jumphost CONNINFO [CONF LINES...]
+# rewrites $CONF in place (it is bind-mounted over /etc/rjh/rjh.conf),
+# removes the SQLite registry and its snapshots, runs `rjh-admin init`
+# against PostgreSQL unless it holds a registry already (PG_INIT=no), and
+# starts rjh-sync (SYNC_PID, its log $WORK/rjh-sync.log), waiting until it
+# made the cache.
+pg_jumphost() {
+	local conninfo=$1 l
+	shift
+	{
+		echo "registry = $REG"
+		echo "runtime_dir = $RUNTIME"
+		echo "audit = best-effort"
+		echo "public_name = $JUMP_ADDR"
+		echo "store = postgresql"
+		echo "conninfo = $conninfo"
+		for l in "$@"; do echo "$l"; done
+	} > "$CONF.new" && cat "$CONF.new" > "$CONF" && rm -f "$CONF.new" || return 1
+	rm -f "$REG" "$REG".*
+	if [ "${PG_INIT:-yes}" = yes ]; then
+		"$ADMIN" -c "$CONF" init > "$WORK/init-pg.out" 2>&1 || {
+			cat "$WORK/init-pg.out" >&2
+			return 1
+		}
+	fi
+	pg_sync_start
+}
+
+# (Re)starts the rjh-sync daemon of the jumphost; waits (10 s) for its stamp.
+pg_sync_start() {
+	"$TOP/build/rjh-sync" -c "$CONF" --verbose >> "$WORK/rjh-sync.log" 2>&1 &
+	SYNC_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$REG.synced" ] && [ -e "$REG.login" ] && return 0
+		sleep 0.1
+	done
+	echo "pg_sync_start: no cache after 10 s: $(tail -3 "$WORK/rjh-sync.log")" >&2
+	return 1
+}
+
+pg_sync_stop() {
+	[ -n "${SYNC_PID:-}" ] || return 0
+	kill "$SYNC_PID" 2> /dev/null
+	wait "$SYNC_PID" 2> /dev/null
+	SYNC_PID=
+}
