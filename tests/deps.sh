@@ -7,7 +7,7 @@ auditd libcmocka-dev libjansson-dev openssh-client openssh-server util-linux pro
 iproute2 iptables netcat-openbsd socat pamtester libpam0g-dev clang-format clang libclang-rt-14-dev
 selinux-policy-dev selinux-policy-default checkpolicy semodule-utils policycoreutils selinux-utils
 setools python3 strace
-postgresql-15 libpq-dev patroni etcd-server etcd-client
+postgresql-15 patroni python3-etcd3 etcd-server etcd-client libpq-dev curl
 debhelper dh-nss dpkg-dev fakeroot lintian piuparts debootstrap systemd-container"
 missing=""
 for p in $pkgs; do
