@@ -53,6 +53,8 @@ leader_sql() {
 
 # ---- 1. enroll on the primary: resolves, logs in, reachable within 2 s
 host_up host-1
+# The host's own sshd lets alice in as root.
+cat "$WORK/client/alice.pub" >> "$WORK/hosts/host-1/authorized_keys"
 pub=$(new_key host-1) || die "key"
 rjh enroll host-1 "$pub" > "$WORK/hosts/host-1/enroll.out" 2>&1 || die "enroll host-1"
 t0=$(cluster_usec)
@@ -78,6 +80,8 @@ t=$(cluster_elapsed "$t0")
 expect 0 "host-1 is reachable by name through the jumphost ($t s after the enroll)" -- \
 	reach host-1 hostname
 eq "$OUT" host-1 "and it is host-1 that answers"
+rjh set-host-key host-1 "$WORK/hosts/host-1/ssh_host_ed25519_key.pub" > /dev/null ||
+	die "set-host-key"
 rjh grant alice 'host-*' > /dev/null || die "grant"
 client_ssh_config alice || die "alice's ssh config"
 t1=$(cluster_usec)
@@ -160,11 +164,12 @@ failover() {
 	else
 		ok "$name: 0 client or tunnel failures"
 	fi
-	first=$(awk -v k="$kill_t" '$2 > k { print $2; exit }' "$WORK/admin.ok")
-	if [ -n "$first" ]; then
-		gap=$(((first - kill_t) / 10000))
-		gap=$(printf '%d.%02d' $((gap / 100)) $((gap % 100)))
-		ok "$name: rjh-admin's first acknowledged change came $gap s after the fault"
+	# The gap: the longest wait between two acknowledged changes from just
+	# before the fault on (a change begun before it may end after it).
+	gap=$(awk -v k="$kill_t" '$2 > k - 1000000 { if (p && $2 - p > g) g = $2 - p; p = $2 }
+		END { printf "%.2f", g / 1000000 }' "$WORK/admin.ok")
+	if awk -v k="$kill_t" '$2 > k { f = 1 } END { exit !f }' "$WORK/admin.ok"; then
+		ok "$name: rjh-admin worked again; its longest wait between acknowledged changes: $gap s"
 	else
 		not_ok "$name: rjh-admin never worked again"
 	fi
@@ -228,23 +233,26 @@ rjh enroll host-3 "$pub3" > /dev/null || die "enroll host-3"
 fp3=$(ssh-keygen -lf "$pub3" | cut -d' ' -f2)
 host_up host-3
 wait_for 5 "host-3 resolves" getent passwd host-3 > /dev/null || die "host-3 does not resolve"
-set_conf max_cache_age 5s
+set_conf max_cache_age 20s
 before_sessions=$(leader_sql "select count(*) from sessions where jumphost = 'jump-a'")
 cluster_partition_jumphost || die "partition"
 part_t=$(cluster_usec)
-expect 4 "cut off: rjh-admin on the jumphost exits 4" -- rjh grant bob cut-off
-has "no primary reachable" "saying no primary is reachable"
+# rjh-connect's exit status is the client's through ssh jumphost HOST (its ForceCommand).
+expect 0 "cut off, within max_cache_age: alice still reaches host-1" -- laptop alice ssh host-1 true
+try_accepted "cut off: host-2 still logs in (tunnel)" host-2 host-2 host-2 -N \
+	-o ExitOnForwardFailure=yes -R /sock/ssh.sock:localhost:22
 ip netns exec "$NS-pg1" "$ADMIN" -c "$WORK/remote.conf" revoke-key "$fp3" > "$WORK/revoke.out" 2>&1 ||
 	die "revoke-key from a node: $(cat "$WORK/revoke.out")"
 ok "host-3's key revoked in PostgreSQL from elsewhere"
-try_accepted "cut off: host-2 still logs in (tunnel)" host-2 host-2 host-2 -N \
-	-o ExitOnForwardFailure=yes -R /sock/ssh.sock:localhost:22
 try_accepted "cut off: host-3's key, revoked meanwhile, still works on this jumphost" host-3 host-3 \
 	host-3 -N -o ExitOnForwardFailure=yes -R /sock/ssh.sock:localhost:22
-expect 0 "cut off, within max_cache_age: alice still reaches host-1" -- laptop alice ssh host-1 true
-while [ $(($(cluster_usec) - part_t)) -lt 7000000 ]; do sleep 0.2; done
-expect 8 "cut off past max_cache_age: alice is refused (exit 8)" -- laptop alice ssh host-1 true
+expect 4 "cut off: rjh-admin on the jumphost exits 4" -- rjh grant bob cut-off
+has "no primary reachable" "saying no primary is reachable"
+while [ $(($(cluster_usec) - part_t)) -lt 22000000 ]; do sleep 0.2; done
+expect 8 "cut off past max_cache_age: rjh-connect refuses alice (exit 8)" -- \
+	laptop alice ssh "$JUMP_ADDR" host-1
 has "max_cache_age" "with a line naming max_cache_age"
+expect_fail "and alice's ssh host-1 fails" -- laptop alice ssh host-1 true
 try_accepted "past max_cache_age: host-2's tunnel login still works" host-2 host-2 host-2 -N \
 	-o ExitOnForwardFailure=yes -R /sock/ssh.sock:localhost:22
 outage_sessions=$(sqlite3 "$REG" "select count(*) from outbox where kind = 'session'")
@@ -270,7 +278,7 @@ eq "$pg_distinct" "$pg_rows" "each exactly once"
 [ "$pg_rows" -gt "$before_sessions" ] && ok "including the $outage_sessions of the outage" ||
 	not_ok "no session of the outage reached PostgreSQL"
 eq "$(leader_sql "select count(*) from events where jumphost = 'jump-a' and op = 'rjh-connect' and result = 'failed' and detail like '%stale-cache%'")" \
-	1 "the stale-cache refusal is in PostgreSQL's audit trail, once"
+	2 "both stale-cache refusals are in PostgreSQL's audit trail, each once"
 set_conf max_cache_age 60s
 
 # ---- 5. a deleted cache is rebuilt
