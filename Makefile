@@ -67,7 +67,7 @@ SYNC_SRC := $(wildcard rjh-sync/*.c)
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
 
-.PHONY: FORCE all programs deps check clang-check analyze unit unit-bins unit-asan cli fault e2e deb deb-check fuzz selinux bench demo install format format-check help clean
+.PHONY: FORCE all programs deps check clang-check analyze unit unit-bins unit-asan cli fault e2e cluster cluster-harness deb deb-check fuzz selinux bench demo install format format-check help clean
 all: $(PROGRAMS) $(TOOLS) $(B)/tools/libfault.so $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
@@ -81,6 +81,7 @@ help:
 	@echo "make fault      fault injection alone (tests/cli/t_fault.sh, also part of make cli)"
 	@echo "make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (10) each"
 	@echo "make e2e        the end-to-end tests against a real sshd"
+	@echo "make cluster    several jumphosts: Patroni, etcd, failovers, partitions"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
 	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
 	@echo "make bench      benchmarks, printed as a table"
@@ -292,10 +293,18 @@ selinux: all
 	@$(MAKE) --no-print-directory -s -C selinux
 	@tests/selinux/run.sh
 
+# Several jumphosts on one PostgreSQL: a 3-node Patroni cluster on etcd
+# (tests/cluster/lib.sh) with a real sshd jumphost; cluster-harness checks
+# the harness itself (its faults do what they say).
+cluster: all
+	@bash tests/cluster/t_cluster.sh
+cluster-harness: all
+	@bash tests/cluster/t_harness.sh
+
 check: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all clang-check analyze
-	@$(MAKE) --no-print-directory unit unit-asan cli e2e fuzz selinux deb-check
+	@$(MAKE) --no-print-directory unit unit-asan cli e2e cluster fuzz selinux deb-check
 
 # The Debian packages (debian/), built in a copy of the tree into build/deb/pkgs
 # and checked by lintian.

@@ -67,6 +67,8 @@ enum q {
 	Q_LOGIN_ONE,
 	Q_PRUNE_SESSIONS,
 	Q_PRUNE_EVENTS,
+	Q_PRUNE_SESSIONS_CACHE,
+	Q_PRUNE_EVENTS_CACHE,
 	Q_BACKUP_ADD,
 	Q_STAGE_HOST,
 	Q_STAGE_KEY,
@@ -208,6 +210,14 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1",
     /* Through events_time (schema 3). */
     [Q_PRUNE_EVENTS] = "DELETE FROM events WHERE time < ?1",
+    /*
+     * A cache ships rows keyed by their id: the newest row of each table
+     * stays, so that ids (max + 1) are never handed out again.
+     */
+    [Q_PRUNE_SESSIONS_CACHE] = "DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?1 "
+			       "AND id < (SELECT max(id) FROM sessions)",
+    [Q_PRUNE_EVENTS_CACHE] = "DELETE FROM events WHERE time < ?1 AND id < (SELECT max(id) FROM "
+			     "events)",
     [Q_BACKUP_ADD] = "INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
 		     "events) VALUES (:time, :path, :bytes, :schema, :hosts, :keys, :sessions, "
 		     ":events)",
@@ -1014,8 +1024,8 @@ static int sq_hosts_each(struct reg *store, reg_host_cb cb, void *ctx, struct rj
 static int64_t sq_count(struct reg *store, const char *table)
 {
 	struct sqlite_reg *r = sq(store);
-	static const char *const ok[] = {"hosts",    "keys",   "grants",
-					 "sessions", "events", "host_keys"};
+	static const char *const ok[] = {"hosts",  "keys",      "grants", "sessions",
+					 "events", "host_keys", "outbox"};
 	char sql[64];
 	sqlite3_stmt *s = NULL;
 	int64_t n = -1;
@@ -1783,6 +1793,8 @@ static int prune_one(struct sqlite_reg *r, enum q id, int64_t before, int64_t *n
 static int sq_prune(struct reg *store, int64_t before, int64_t *sessions_out, int64_t *events_out,
 		    struct rjh_diag *d)
 {
+	char buf[64];
+	bool cache;
 	struct sqlite_reg *r = sq(store);
 	int rc;
 
@@ -1791,9 +1803,15 @@ static int sq_prune(struct reg *store, int64_t before, int64_t *sessions_out, in
 	/* Both deletes or neither: the caller commits or rolls back the two together. */
 	if (sqlite3_get_autocommit(r->db))
 		return diag_set(d, RJH_EINVAL, "prune needs a write transaction (reg_begin)");
-	rc = prune_one(r, Q_PRUNE_SESSIONS, before, sessions_out, "prune sessions", d);
+	rc = find_setting(r, "cache_of", buf, sizeof(buf), d);
+	if (rc < 0 && rc != RJH_ENOENT)
+		return rc;
+	cache = rc == 0;
+	rc = prune_one(r, cache ? Q_PRUNE_SESSIONS_CACHE : Q_PRUNE_SESSIONS, before, sessions_out,
+		       "prune sessions", d);
 	if (rc == 0)
-		rc = prune_one(r, Q_PRUNE_EVENTS, before, events_out, "prune events", d);
+		rc = prune_one(r, cache ? Q_PRUNE_EVENTS_CACHE : Q_PRUNE_EVENTS, before, events_out,
+			       "prune events", d);
 	/* A spooled record from before the cutoff, drained later, must not bring its row back. */
 	if (rc == 0)
 		rc = set_setting_u64(r, "events_pruned_before", (uint64_t)(before > 0 ? before : 0),
@@ -2093,19 +2111,25 @@ static int sq_cache_stage(struct reg *store, struct rjh_diag *d)
 	 * Keyed as the real tables are, so that the install's joins are index
 	 * probes: without, comparing 50,000 hosts took a minute.
 	 */
-	return exec(r,
-		    "PRAGMA temp_store = MEMORY;"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_hosts(id INTEGER PRIMARY KEY, name, uid, "
-		    "state, created, updated" REG_HOST_POLICY(HOST_POLICY_NAME) ");"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_keys(id INTEGER PRIMARY KEY, host_id, "
-		    "algorithm, blob, fingerprint, comment, created, expires, revoked);"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_host_keys(id INTEGER PRIMARY KEY, host_id, "
-		    "algorithm, blob, fingerprint, created);"
-		    "CREATE TEMP TABLE IF NOT EXISTS s_grants(principal, pattern, created, "
-		    "PRIMARY KEY (principal, pattern));"
-		    "DELETE FROM temp.s_hosts; DELETE FROM temp.s_keys;"
-		    "DELETE FROM temp.s_host_keys; DELETE FROM temp.s_grants;",
-		    "stage the cache", d);
+	return exec(
+	    r,
+	    "PRAGMA temp_store = MEMORY;"
+	    "CREATE TEMP TABLE IF NOT EXISTS s_hosts(id INTEGER PRIMARY KEY, name, uid, "
+	    "state, created, updated" REG_HOST_POLICY(
+		HOST_POLICY_NAME) ");"
+				  "CREATE TEMP TABLE IF NOT EXISTS s_keys(id INTEGER PRIMARY KEY, "
+				  "host_id, "
+				  "algorithm, blob, fingerprint, comment, created, expires, "
+				  "revoked);"
+				  "CREATE TEMP TABLE IF NOT EXISTS s_host_keys(id INTEGER PRIMARY "
+				  "KEY, host_id, "
+				  "algorithm, blob, fingerprint, created);"
+				  "CREATE TEMP TABLE IF NOT EXISTS s_grants(principal, pattern, "
+				  "created, "
+				  "PRIMARY KEY (principal, pattern));"
+				  "DELETE FROM temp.s_hosts; DELETE FROM temp.s_keys;"
+				  "DELETE FROM temp.s_host_keys; DELETE FROM temp.s_grants;",
+	    "stage the cache", d);
 }
 
 static int stage_done(struct sqlite_reg *r, sqlite3_stmt *s, struct rjh_diag *d)

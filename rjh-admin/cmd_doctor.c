@@ -302,10 +302,11 @@ static void check_store(struct doc_ctx *x, struct doc_result *r)
 			    "running ('systemctl status rjh-sync'), can it reach PostgreSQL?",
 			    (unsigned long long)cgen, (long long)age, (long long)c->max_cache_age);
 	else if (rc == 0 && pgen > cgen && age > 5)
-		doc_problem(r, DOC_WARN,
-			    "the cache is at generation %llu, PostgreSQL at %llu: rjh-sync is behind "
-			    "('systemctl status rjh-sync')",
-			    (unsigned long long)cgen, (unsigned long long)pgen);
+		doc_problem(
+		    r, DOC_WARN,
+		    "the cache is at generation %llu, PostgreSQL at %llu: rjh-sync is behind "
+		    "('systemctl status rjh-sync')",
+		    (unsigned long long)cgen, (unsigned long long)pgen);
 	doc_fine(r,
 		 "store = postgresql; cache at generation %llu, found current %lld s ago "
 		 "(max_cache_age %lld s); PostgreSQL at generation %llu, schema %d, %s",
@@ -317,14 +318,10 @@ static const struct {
 	const char *name;
 	void (*run)(struct doc_ctx *x, struct doc_result *r);
 } checks[] = {
-    {"nss", doc_check_nss},
-    {"pam", doc_check_pam},
-    {"sshd", doc_check_sshd},
-    {"keys", check_keys},
-    {"schema", check_schema},
-    {"store", check_store},
-    {"runtime", check_runtime},
-    {"public_name", check_public_name},
+    {"nss", doc_check_nss},     {"pam", doc_check_pam},
+    {"sshd", doc_check_sshd},   {"keys", check_keys},
+    {"schema", check_schema},   {"store", check_store},
+    {"runtime", check_runtime}, {"public_name", check_public_name},
     {"audit", check_audit},
 };
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))

@@ -3,7 +3,7 @@
  * PostgreSQL (store = postgresql), so that the login path (nss_rjh, the key
  * helper, pam_rjh, rjh-connect) never touches the network.
  *
- * Each cycle, about once a second or at once on a NOTIFY from the primary:
+ * Each cycle, twice a second or at once on a NOTIFY from the primary:
  *  - reads PostgreSQL's policy generation inside one REPEATABLE READ
  *    transaction (a standby will do); if it is newer than the cache's,
  *    reads every host, key, host key and grant in that same snapshot,
@@ -48,7 +48,7 @@ enum { SYNC_OK = 0, SYNC_USAGE = 1, SYNC_CONFIG = 2, SYNC_FAILED = 4 };
 
 #define SYNC_BUSY_MS 10000
 #define SHIP_BATCH   500
-#define POLL_MS_DFLT 1000
+#define POLL_MS_DFLT 500
 
 struct sync {
 	struct cfg cfg;
@@ -58,6 +58,7 @@ struct sync {
 	bool listening;
 	bool once, verbose;
 	int poll_ms;
+	int64_t pruned;  /* when the cache's own history was last pruned */
 	char said[1100]; /* the last trouble logged, so that a lasting one is said once */
 };
 
@@ -324,10 +325,15 @@ static int ship_row(int64_t outbox_id, const struct reg_session *se, const struc
 	return rc;
 }
 
-/* Mirrors the spool into the cache, then ships the outbox, a batch at a time. */
+/*
+ * Mirrors the spool into the cache, then ships the outbox, a batch at a
+ * time, when pull() reached PostgreSQL: while it is away, a connection
+ * attempt to the primary would only hold up the next look (libpq waits
+ * connect_timeout per host).
+ */
 static int push(struct sync *s, struct rjh_diag *d)
 {
-	struct reg_cache_state cs;
+	struct reg_cache_state cs = {0};
 	struct reg *cache = NULL;
 	struct ship_ctx x = {s, NULL, 0, d};
 	int rc, rows, rounds;
@@ -335,6 +341,8 @@ static int push(struct sync *s, struct rjh_diag *d)
 	if (access(s->cfg.registry, F_OK) < 0)
 		return RJH_OK;
 	rc = spool_mirror(&s->cfg, SYNC_BUSY_MS, s->cfg.audit, &rows, d);
+	if (rc == 0 && !s->pg)
+		return RJH_OK;
 	if (rc == 0)
 		rc = reg_open(s->cfg.registry, REG_RW, &s->cfg, SYNC_BUSY_MS, &cache, d);
 	if (rc == 0)
@@ -374,6 +382,48 @@ out:
 	return rc;
 }
 
+/*
+ * The cache keeps what pam_rjh and the spool wrote after it was shipped;
+ * PostgreSQL has it for good. Once an hour, what is older than retention
+ * (rjh.conf) goes, as `rjh-admin prune` does on a single node; a row still
+ * in the outbox is never older than that unless PostgreSQL has been away
+ * longer, and then it waits (reg_prune keeps open sessions; the outbox is
+ * checked first).
+ */
+#define PRUNE_EVERY 3600
+static int prune_cache(struct sync *s, struct rjh_diag *d)
+{
+	int64_t now = (int64_t)time(NULL), ns = 0, ne = 0;
+	struct reg *cache = NULL;
+	int rc;
+
+	if (now - s->pruned < PRUNE_EVERY || access(s->cfg.registry, F_OK) < 0)
+		return RJH_OK;
+	rc = reg_open(s->cfg.registry, REG_RW, &s->cfg, SYNC_BUSY_MS, &cache, d);
+	if (rc == 0)
+		rc = reg_begin(cache, d);
+	if (rc == 0 && reg_count(cache, "outbox") > 0) {
+		reg_rollback(cache);
+		reg_close(cache);
+		return RJH_OK; /* not everything is in PostgreSQL yet */
+	}
+	if (rc == 0)
+		rc = reg_prune(cache, now - s->cfg.retention, &ns, &ne, d);
+	if (rc == 0)
+		rc = reg_commit(cache, d);
+	else if (cache)
+		reg_rollback(cache);
+	reg_close(cache);
+	if (rc == 0) {
+		s->pruned = now;
+		if (ns || ne)
+			say(s, LOG_INFO,
+			    "pruned the cache's own history: %lld sessions, %lld events",
+			    (long long)ns, (long long)ne);
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void cycle(struct sync *s)
@@ -381,6 +431,9 @@ static void cycle(struct sync *s)
 	struct rjh_diag d = {""}, dp = {""};
 	char msg[1100];
 	int rc = pull(s, &d), rp = push(s, &dp);
+
+	if (rp == 0)
+		rp = prune_cache(s, &dp);
 
 	if (rc < 0 && rp < 0)
 		snprintf(msg, sizeof(msg), "%s; %s", d.msg, dp.msg);
@@ -412,7 +465,7 @@ static int usage(FILE *f, int code)
 		   "sessions and audit events there. See rjh-sync(8).\n\n"
 		   "  -c FILE        the configuration (default " CFG_DEFAULT_PATH ")\n"
 		   "  --once         one cycle, then exit: 0 in step, 4 not\n"
-		   "  --interval MS  how often to look without a NOTIFY (default 1000)\n"
+		   "  --interval MS  how often to look without a NOTIFY (default 500)\n"
 		   "  --verbose      say on stderr what goes to syslog\n"
 		   "  --configured   exit 0 if rjh.conf says store = postgresql, else 1\n"
 		   "                 (rjh-sync.service's ExecCondition)\n");

@@ -138,6 +138,25 @@ expect 0 "rows shipped twice" -- sync_once
 eq "$(pg_sql "select count(*) from sessions where started = 1000")" 1 "still one session row"
 eq "$(pg_sql "select count(*) from events where time = 1050")" 1 "still one event row"
 
+# ---- the cache's own history is pruned once PostgreSQL has it (retention)
+cache "insert into sessions(host, uid, started, ended, end_reason) values ('host-2', $uid1, 1, 2, 'closed')"
+expect 0 "rjh-sync ships an old session" -- sync_once
+eq "$(pg_sql "select count(*) from sessions where started = 1")" 1 "PostgreSQL has it"
+eq "$(cache "select count(*) from sessions where started in (1, 1000)")" 1 \
+	"the cache pruned the older one (ended before retention, shipped), kept the newest row"
+cache "insert into sessions(host, uid, started, ended, end_reason) values ('host-2', $uid1, 5, 6, 'closed')"
+expect 0 "rjh-sync ships the next one" -- sync_once
+eq "$(pg_sql "select count(*) from sessions where started in (1, 5, 1000)")" 3 \
+	"three sessions in PostgreSQL: no id was reused for another row"
+eq "$(pg_sql "select ended from sessions where started = 1000")" 1100 \
+	"the first session's end is untouched"
+cache "insert into sessions(host, uid, started, ended, end_reason) values ('host-2', $uid1, 3, 4, 'closed')"
+pg_pause
+expect 4 "PostgreSQL stopped: nothing shipped" -- timeout 30 "$SYNC" -c "$WORK/rjh.conf" --once
+eq "$(cache "select count(*) from sessions where started = 3")" 1 \
+	"an old session not yet shipped is kept"
+pg_resume
+
 # ---- a PostgreSQL of a newer schema
 pg_sql "update settings set value = '99' where name in ('schema', 'compat_schema')"
 expect 4 "rjh-admin refuses a newer schema" -- rjh list
