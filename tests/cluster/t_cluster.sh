@@ -21,6 +21,7 @@
 #    back (nor makes it look current).
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$TOP/tests/cluster/lib.sh"
+. "$TOP/tests/cluster/load.sh"
 . "$TOP/tests/pg.sh"
 T_START=$SECONDS
 
@@ -93,82 +94,32 @@ fi
 add_host host-2 || die "host-2"
 wait_for 5 "host-2 resolves" getent passwd host-2 > /dev/null || die "host-2 does not resolve"
 
-# ---- 2. the leader fails: load across it
-# load N: N client connections (alice -> host-1) and N tunnel logins of
-# host-2, in parallel; each failure is a line in $WORK/load.fail.
-load() {
-	local n=$1
-	(
-		for ((i = 0; i < n; i++)); do
-			laptop alice ssh -o ConnectTimeout=10 host-1 true > /dev/null 2>&1 ||
-				echo "client $i: exit $?" >> "$WORK/load.fail"
-			echo x >> "$WORK/load.clients"
-		done
-	) &
-	LOAD_C=$!
-	(
-		for ((i = 0; i < n; i++)); do
-			try_tunnel host-2 host-2 host-2 -N -o ExitOnForwardFailure=yes \
-				-R /sock/ssh.sock:localhost:22
-			[ "$TRY" = up ] || echo "tunnel $i: $TRY" >> "$WORK/load.fail"
-			stop "$TRY_PID"
-			echo x >> "$WORK/load.tunnels"
-		done
-	) &
-	LOAD_T=$!
-}
-
-# admin_probe: rjh-admin changes every 0.3 s until stopped ($WORK/admin.stop):
-# acknowledged ones in $WORK/admin.ok ("N TIME"), refusals in $WORK/admin.err.
-admin_probe() {
-	(
-		local n=0 out rc
-		while [ ! -e "$WORK/admin.stop" ]; do
-			n=$((n + 1))
-			out=$(rjh grant bob "probe-$PROBE_ROUND-$n" 2>&1)
-			rc=$?
-			if [ $rc = 0 ]; then
-				echo "$n $(cluster_usec)" >> "$WORK/admin.ok"
-			else
-				echo "$n $(cluster_usec) $rc $out" >> "$WORK/admin.err"
-			fi
-			sleep 0.3
-		done
-	) &
-	PROBE_PID=$!
-}
-
+# ---- 2. the leader fails: load across it (tests/cluster/load.sh)
 # failover NAME BREAK [REPAIR]: load and the admin probe across BREAK (a
 # command given the leader's number), then asserts.
 PROBE_ROUND=0
 failover() {
-	local name=$1 brk=$2 repair=${3:-} leader kill_t gap first bad
+	local name=$1 brk=$2 repair=${3:-} leader kill_t gap bad want have missing
 	PROBE_ROUND=$((PROBE_ROUND + 1))
-	rm -f "$WORK"/load.* "$WORK"/admin.*
 	leader=$(cluster_leader) || die "no leader before $name"
 	load 50
-	admin_probe
+	admin_probe "$PROBE_ROUND"
 	sleep 2
 	kill_t=$(cluster_usec)
 	$brk "$leader" || die "$name: $brk $leader"
-	wait "$LOAD_C" "$LOAD_T"
+	load_wait
 	cluster_wait_writable 60 || die "$name: no writable node after 60 s"
 	sleep 1
-	touch "$WORK/admin.stop"
-	wait "$PROBE_PID"
+	admin_probe_stop
 	[ -n "$repair" ] && { $repair "$leader" || die "$name: $repair"; }
-	eq "$(($(wc -l < "$WORK/load.clients") + $(wc -l < "$WORK/load.tunnels")))" 100 \
-		"$name: 100 client connections and tunnel logins ran across it"
-	if [ -s "$WORK/load.fail" ]; then
-		not_ok "$name: $(wc -l < "$WORK/load.fail") failed: $(head -3 "$WORK/load.fail" | tr '\n' ';')"
-	else
+	eq "$LOAD_RUN" 100 "$name: 100 client connections and tunnel logins ran across it"
+	if [ "$LOAD_FAILED" = 0 ]; then
 		ok "$name: 0 client or tunnel failures"
+	else
+		not_ok "$name: $LOAD_FAILED failed: $(head -3 "$WORK/load.fail" | tr '\n' ';')"
 	fi
-	# The gap: the longest wait between two acknowledged changes from just
-	# before the fault on (a change begun before it may end after it).
-	gap=$(awk -v k="$kill_t" '$2 > k - 1000000 { if (p && $2 - p > g) g = $2 - p; p = $2 }
-		END { printf "%.2f", g / 1000000 }' "$WORK/admin.ok")
-	if awk -v k="$kill_t" '$2 > k { f = 1 } END { exit !f }' "$WORK/admin.ok"; then
+	gap=$(probe_gap "$kill_t")
+	if [ -n "$gap" ]; then
 		ok "$name: rjh-admin worked again; its longest wait between acknowledged changes: $gap s"
 	else
 		not_ok "$name: rjh-admin never worked again"
@@ -181,12 +132,10 @@ failover() {
 	fi
 	[ -s "$WORK/admin.err" ] && echo "    e.g. $(head -1 "$WORK/admin.err" | cut -d' ' -f4- | cut -c1-160)"
 	# Every acknowledged change is there.
-	local want have
-	want=$(awk '{ print $1 }' "$WORK/admin.ok" | sort -n | tr '\n' ' ')
-	have=$(leader_sql "select string_agg(substr(pattern, length('probe-$PROBE_ROUND-') + 1), ' ') from grants where principal = 'bob' and pattern like 'probe-$PROBE_ROUND-%'" |
-		tr ' ' '\n' | sort -n | tr '\n' ' ')
-	missing=$(comm -23 <(tr ' ' '\n' <<< "$want" | sed '/^$/d' | sort) <(tr ' ' '\n' <<< "$have" | sed '/^$/d' | sort))
-	if [ -z "$missing" ]; then
+	want=$(awk '{ print $1 }' "$WORK/admin.ok" | sort)
+	have=$(leader_sql "select substr(pattern, length('probe-$PROBE_ROUND-') + 1) from grants where principal = 'bob' and pattern like 'probe-$PROBE_ROUND-%'" | sort)
+	missing=$(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')
+	if [ -z "${missing// /}" ]; then
 		ok "$name: all $(wc -l < "$WORK/admin.ok") acknowledged changes are in PostgreSQL"
 	else
 		not_ok "$name: acknowledged but lost: $missing"
@@ -205,7 +154,6 @@ heal_node() {
 failover "leader cut off the network" cluster_cut heal_node
 
 # ---- 3. all of etcd down (failsafe_mode off): writes refused, logins go on
-rm -f "$WORK"/load.*
 load 20
 etcd_down
 t0=$(cluster_usec)
@@ -216,11 +164,11 @@ else
 fi
 expect 4 "etcd down: a change exits 4" -- rjh grant bob etcd-down
 has "PostgreSQL" "naming PostgreSQL"
-wait "$LOAD_C" "$LOAD_T"
-if [ -s "$WORK/load.fail" ]; then
-	not_ok "etcd down: $(wc -l < "$WORK/load.fail") logins failed: $(head -2 "$WORK/load.fail" | tr '\n' ';')"
+load_wait
+if [ "$LOAD_FAILED" = 0 ]; then
+	ok "etcd down: $LOAD_RUN client connections and tunnel logins, 0 failures"
 else
-	ok "etcd down: 40 client connections and tunnel logins, 0 failures"
+	not_ok "etcd down: $LOAD_FAILED logins failed: $(head -2 "$WORK/load.fail" | tr '\n' ';')"
 fi
 etcd_up || die "etcd back"
 cluster_wait_writable 60 || die "not writable after etcd came back"

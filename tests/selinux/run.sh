@@ -404,6 +404,15 @@ done
 for n in "$DB.login" "$DB.login.tmp" "$DB.login-delta" "$DB.login-delta.tmp"; do
 	newtype rjh_admin_t rjh_var_lib_t file "$n" rjh_login_t
 done
+# rjh-sync (store = postgresql): the cache and its stamp, which rjh-connect reads.
+for n in "$DB.login" "$DB.synced" "$DB.synced.tmp"; do
+	newtype rjh_sync_t rjh_var_lib_t file "$n" rjh_login_t
+done
+allows rjh_sync_t rjh_var_lib_t file "create read write lock unlink"
+allows rjh_sync_t postgresql_port_t tcp_socket name_connect
+allows rjh_admin_t postgresql_port_t tcp_socket name_connect
+denies rjh_connect_t postgresql_port_t tcp_socket name_connect
+allows rjh_connect_t rjh_login_t file "read open getattr map"
 newtype rjh_admin_t rjh_var_lib_t dir "$DB$SPOOL" rjh_spool_t
 newtype rjh_connect_t rjh_var_lib_t dir "$DB$SPOOL" rjh_spool_t
 newtype rjh_connect_t rjh_spool_t file "c-1000-0" rjh_spool_t
@@ -443,6 +452,7 @@ while IFS= read -r f; do
 	file:rjh-admin) want=rjh_admin_exec_t ;;
 	file:rjh-authorized-keys) want=rjh_authkeys_exec_t ;;
 	file:rjh-connect) want=rjh_connect_exec_t ;;
+	file:rjh-sync) want=rjh_sync_exec_t ;;
 	file:rjh-host) want=bin_t ;;                 # runs on the hosts, not confined here
 	file:rjh-*.service | file:rjh-*.timer) want=systemd_unit_t ;;
 	file:rjh) want=usr_t ;;                      # the pam-auth-update profile
@@ -497,6 +507,8 @@ else
 fi
 # Made by SQLite, rjh-admin and pam_rjh only while they work: journal, temporaries, a socket set aside.
 TRANSIENT="file:$REG-journal file:$REG.nss.tmp file:$REG.nss-delta.tmp file:$REG.login.tmp file:$REG.login-delta.tmp"
+# rjh-sync's freshness stamp (store = postgresql) and its temporary.
+TRANSIENT="$TRANSIENT file:$REG.synced file:$REG.synced.tmp"
 TRANSIENT="$TRANSIENT sock_file:$RUN/hosts/host-42/sock/.$SOCK.closing.1234"
 regdir=$(dirname "$REG")
 {
@@ -514,6 +526,7 @@ while IFS=: read -r y p; do
 		*-journal) want=rjh_journal_t ;;
 		*.nss | *.nss-delta | *.nss.tmp | *.nss-delta.tmp) want=rjh_nss_t ;;
 		*.login | *.login-delta | *.login.tmp | *.login-delta.tmp) want=rjh_login_t ;;
+		*.synced | *.synced.tmp) want=rjh_login_t ;;
 		*) want=rjh_var_lib_t ;; # the registry, REGISTRY.nss.lock, REGISTRY.login.lock
 		esac
 		;;
