@@ -149,12 +149,20 @@ P_r99=$(pct 99 < "$WORK/prop.revoke")
 
 # ----------------------------------------------------------------- rebuild
 echo "rebuild: $BULK hosts into PostgreSQL..." >&2
-blob=$(cut -d' ' -f2 "$WORK/keys/$HOST.pub")
-pg_sql "INSERT INTO hosts(name, uid, state, created, updated) SELECT 'bulk-' || g,
-	1900500000 + g, 'active', 1, 1 FROM generate_series(1, $BULK) g;
-	INSERT INTO keys(host_id, algorithm, blob, fingerprint, created) SELECT id, 'ssh-ed25519',
-	'$blob', 'SHA256:bulk' || id, 1 FROM hosts WHERE name LIKE 'bulk-%';
-	UPDATE settings SET value = '$((1900500001 + BULK))' WHERE name = 'next_uid'" > /dev/null ||
+# Real keys (rjh-sync checks each one): gen-keys' lines, fingerprints computed in SQL.
+"$TOP/build/tools/gen-keys" "$BULK" bulk- > "$WORK/bulk.keys" || die "gen-keys"
+cat > "$WORK/bulk.sql" <<- EOF
+	CREATE TEMP TABLE bulk(algorithm text, blob text, name text);
+	\copy bulk FROM '$WORK/bulk.keys' WITH (FORMAT text, DELIMITER ' ')
+	INSERT INTO hosts(name, uid, state, created, updated)
+		SELECT name, 1900500000 + row_number() OVER (ORDER BY name), 'active', 1, 1 FROM bulk;
+	INSERT INTO keys(host_id, algorithm, blob, fingerprint, created)
+		SELECT h.id, b.algorithm, b.blob,
+		'SHA256:' || rtrim(encode(sha256(decode(b.blob, 'base64')), 'base64'), '='), 1
+		FROM bulk b JOIN hosts h ON h.name = b.name;
+	UPDATE settings SET value = '$((1900500001 + BULK))' WHERE name = 'next_uid';
+EOF
+psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d rjh -f "$WORK/bulk.sql" > /dev/null ||
 	die "bulk insert"
 for ((i = 0; i < 100; i++)); do
 	[ "$(sqlite3 "$REG" "SELECT count(*) FROM hosts")" -gt "$BULK" ] && break

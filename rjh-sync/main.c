@@ -36,11 +36,14 @@
 
 #include "cache.h"
 #include "cfg.h"
+#include "key.h"
+#include "name.h"
 #include "publish.h"
 #include "reg.h"
 #include "reg_pg.h"
 #include "snap_write.h"
 #include "spool.h"
+#include "util.h"
 #include "version.h"
 
 /* Exit codes (rjh-sync(8)). */
@@ -111,32 +114,86 @@ static void drop(struct reg **r)
 
 /* ------------------------------------------------------------ reading PG */
 
+/*
+ * Every row is checked as rjh-admin checks what an operator gives before it
+ * reaches the login path: PostgreSQL is trusted for policy, not for the
+ * shape of what the NSS module, the key helper and sshd parse (a row
+ * written there by hand, or by a compromised client, must not become a
+ * host named "../x" or a key line sshd misreads). One bad row refuses the
+ * whole snapshot: nothing is installed.
+ */
 struct stage {
 	struct reg *cache;
+	const struct sync *s;
+	uint32_t uid_min, uid_max;
 	struct rjh_diag *d;
 };
 
 static int stage_host(const struct reg_host *h, void *ctx)
 {
 	const struct stage *st = ctx;
+	char canon[sizeof(h->cidrs)], safe[80];
+
+	if (name_check_host(h->name, NULL) < 0 || !strcmp(h->name, st->s->cfg.host_group) ||
+	    h->uid < st->uid_min || h->uid > st->uid_max)
+		return diag_set(st->d, RJH_EINVAL,
+				"PostgreSQL holds a host rjh refuses ('%s', uid %u, outside the "
+				"rules or the range %u-%u): nothing installed",
+				util_safe(h->name, safe, sizeof(safe)), h->uid, st->uid_min,
+				st->uid_max);
+	if (h->cidrs[0] &&
+	    (util_parse_cidrs(h->cidrs, canon, sizeof(canon), NULL) < 0 || strcmp(canon, h->cidrs)))
+		return diag_set(st->d, RJH_EINVAL,
+				"PostgreSQL holds host %s with addresses rjh refuses: nothing "
+				"installed",
+				h->name);
 	return reg_cache_stage_host(st->cache, h, st->d);
+}
+
+/* A key as PostgreSQL has it parses, and its fingerprint is its own. */
+static int check_key(const struct stage *st, const char *what, const char *type, const char *b64,
+		     const char *fp)
+{
+	char line[KEY_B64_MAX + 64];
+	struct key k = {0};
+	int rc;
+
+	snprintf(line, sizeof(line), "%s %s", type, b64);
+	rc = key_parse_line(line, st->s->cfg.rsa_min_bits, &k, NULL);
+	if (rc == 0 && (strcmp(k.fp, fp) || strcmp(k.b64, b64) || strcmp(k.type, type)))
+		rc = RJH_EINVAL;
+	key_clear(&k);
+	if (rc < 0)
+		return diag_set(st->d, RJH_EINVAL,
+				"PostgreSQL holds a %s rjh refuses (%.60s): nothing installed",
+				what, key_is_fingerprint(fp) ? fp : "not a fingerprint");
+	return RJH_OK;
 }
 
 static int stage_key(const struct reg_key *k, void *ctx)
 {
 	const struct stage *st = ctx;
-	return reg_cache_stage_key(st->cache, k, st->d);
+	int rc = check_key(st, "key", k->type, k->b64, k->fp);
+
+	return rc < 0 ? rc : reg_cache_stage_key(st->cache, k, st->d);
 }
 
 static int stage_host_key(const struct reg_host_key *k, void *ctx)
 {
 	const struct stage *st = ctx;
-	return reg_cache_stage_host_key(st->cache, k, st->d);
+	int rc = check_key(st, "host key", k->type, k->b64, k->fp);
+
+	return rc < 0 ? rc : reg_cache_stage_host_key(st->cache, k, st->d);
 }
 
 static int stage_grant(const struct reg_grant *g, void *ctx)
 {
 	const struct stage *st = ctx;
+
+	if (name_check_principal(g->principal, NULL) < 0 ||
+	    name_check_pattern(g->pattern, NULL) < 0)
+		return diag_set(st->d, RJH_EINVAL,
+				"PostgreSQL holds a grant rjh refuses: nothing installed");
 	return reg_cache_stage_grant(st->cache, g, st->d);
 }
 
@@ -178,7 +235,7 @@ static void new_cache_id(char *buf, size_t len)
 static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, struct rjh_diag *d)
 {
 	struct reg_cache_install in = {.generation = gen};
-	struct stage st = {cache, d};
+	struct stage st = {cache, s, 0, 0, d};
 	char id[40];
 	bool idents = false;
 	uint64_t igen = 0;
@@ -188,6 +245,14 @@ static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, s
 	in.id = id;
 	rc = reg_settings(s->pg, &in.uid_min, &in.uid_max, &in.next_uid, in.host_group,
 			  sizeof(in.host_group), &in.host_gid, d);
+	st.uid_min = in.uid_min;
+	st.uid_max = in.uid_max;
+	if (rc == 0 &&
+	    (!name_is_account(in.host_group) || in.uid_min < 1000 || in.uid_min > in.uid_max ||
+	     in.uid_max == UINT32_MAX || (in.host_gid >= in.uid_min && in.host_gid <= in.uid_max)))
+		rc = diag_set(d, RJH_EINVAL,
+			      "PostgreSQL's uid range or hosts group is one rjh refuses: nothing "
+			      "installed");
 	if (rc == 0)
 		rc = reg_cache_stage(cache, d);
 	if (rc == 0)

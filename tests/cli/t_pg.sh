@@ -109,6 +109,26 @@ eq "$(cache "select value from settings where name = 'store_generation'")" "$cge
 expect 0 "host-3 still resolves" -- getent passwd host-3
 write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jump-a"
 
+# ---- rows written into PostgreSQL behind rjh-admin's back are checked again
+cgen=$(cache "select value from settings where name = 'store_generation'")
+for bad in "host|INSERT INTO hosts(name, uid, state, created, updated) VALUES ('../x', 1900000900, 'active', 1, 1)|a host rjh refuses" \
+	"host|INSERT INTO hosts(name, uid, state, created, updated) VALUES ('-oProxyCommand=x', 1900000901, 'active', 1, 1)|a host rjh refuses" \
+	"host|INSERT INTO hosts(name, uid, state, created, updated) VALUES ('host-low', 5, 'active', 1, 1)|a host rjh refuses" \
+	"host|INSERT INTO hosts(name, uid, state, created, updated, source_cidrs) VALUES ('host-c', 1900000902, 'active', 1, 1, '10.0.0.1/8 ,x')|addresses rjh refuses" \
+	"key|INSERT INTO keys(host_id, algorithm, blob, fingerprint, created) SELECT id, 'ssh-ed25519', '$(cut -d' ' -f2 "$k2")', 'SHA256:$(printf 'A%.0s' {1..43})', 1 FROM hosts WHERE name = 'host-1'|a key rjh refuses" \
+	"grant|INSERT INTO grants(principal, pattern, created) VALUES ('alice', '../*', 1)|a grant rjh refuses"; do
+	IFS='|' read -r what sql why <<< "$bad"
+	pg_sql "$sql" > /dev/null
+	expect 4 "a $what written straight into PostgreSQL is refused by rjh-sync" -- sync_once
+	match "$why" "saying so ($why)"
+	eq "$(cache "select value from settings where name = 'store_generation'")" "$cgen" \
+		"nothing of that snapshot was installed"
+	pg_sql "DELETE FROM hosts WHERE name IN ('../x', '-oProxyCommand=x', 'host-low', 'host-c');
+		DELETE FROM keys WHERE fingerprint LIKE 'SHA256:AAAA%'; DELETE FROM grants WHERE pattern = '../*'" > /dev/null
+done
+expect 0 "the bad rows gone, rjh-sync installs again" -- sync_once
+expect 0 "host-3 still resolves" -- getent passwd host-3
+
 # ---- a deleted cache is rebuilt, the same
 cp "$REG.nss" "$WORK/nss.before"
 rm -f "$REG"
