@@ -38,7 +38,7 @@ first_ver=$(dpkg-deb -f "$DEB_RUN/jump/root/debs/$first"/rjh_*.deb Version)
 check_doctor() {
 	OUT=$(ct jump rjh-admin doctor 2>&1)
 	eq "$(echo "$OUT" | awk '$1 == "ok" { print $2 }' | tr '\n' ' ')" \
-		"nss pam sshd keys schema runtime public_name " "rjh-admin doctor: every check but audit is ok"
+		"nss pam sshd keys schema store runtime public_name " "rjh-admin doctor: every check but audit is ok"
 	eq "$(echo "$OUT" | awk '$1 != "ok" { print $2 }')" "audit" "and audit is the container's"
 }
 
