@@ -42,7 +42,7 @@ TICK=$(getconf CLK_TCK)
 AKC=$TOP/build/rjh-authorized-keys
 PGW=$(mktemp -d "$TOP/build/.bench-pg.XXXXXX") || die "workspace"
 chmod 755 "$PGW"
-trap 'pg_sync_stop; pg_stop; rm -rf "$PGW"; teardown' EXIT
+trap 'rc=$?; pg_sync_stop; pg_stop; rm -rf "$PGW"; (exit $rc); teardown' EXIT
 
 now_ms() { date +%s%3N; }
 pct() { # pct P: the P-th percentile of the numbers on stdin
@@ -200,7 +200,8 @@ rjh set-host-key host-1 "$WORK/hosts/host-1/ssh_host_ed25519_key.pub" > /dev/nul
 add_host host-2
 rjh grant alice 'host-*' > /dev/null || die "grant alice"
 for ((i = 0; i < 50; i++)); do getent passwd host-2 > /dev/null && break; sleep 0.1; done
-tunnel_up host-1 || die "host-1's tunnel"
+for ((i = 0; i < 5; i++)); do tunnel_up host-1 2> /dev/null && break; sleep 1; done
+[ -S "$(sock_of host-1)" ] || die "host-1's tunnel: $(tail -5 "$TRY_LOG")"
 client_ssh_config alice || die "alice's ssh config"
 for ((i = 0; i < 50; i++)); do laptop alice ssh host-1 true 2> /dev/null && break; sleep 0.1; done
 leader=$(cluster_leader) || die "no leader"
