@@ -12,7 +12,7 @@
 #   etcd           netns $NS-etcd, veth rjhetcd <-> eth0, 10.77.0.250/24:
 #                  members e1..e3, client ports 2379/2479/2579, peer 2380/2480/2580
 # Data, config and logs live in CLUSTER_DIR, a directory under build/ (the e2e
-# /run and /tmp are 64 MB tmpfs; the cluster takes about 550 MB):
+# /run and /tmp are 64 MB tmpfs; the cluster takes about 600 MB):
 #   pgN/patroni.yml, pgN/data  node N, owned by postgres, 0700
 #   patroniN.log               Patroni's log and PostgreSQL's (its stderr)
 #   etcdN, etcdN.log           member eN's data and log
@@ -21,23 +21,30 @@
 # The database rjh, owned by the login role rjh, is the application's; the
 # superuser is postgres.
 #
-# Measured with tests/cluster/t_harness.sh (2 vCPU; n=6, min-max):
-#   cluster_up                        7-14 s (Patroni's part 5-11 s)
-#   cluster_kill_postmaster(leader)   writable again on the same node in 1.7-4 s
-#   cluster_kill_node(leader)         another node writable in 10.3-11.4 s
-#   cluster_start_node                streaming again in 6-10 s (pg_rewind if needed)
-#   cluster_cut(leader)               another node writable in 12.8-15.2 s; the
-#                                     cut node demotes itself (no DCS) in about 6 s,
-#                                     then refuses connections: its fast shutdown
-#                                     waits for its walsenders (wal_sender_timeout)
-#   etcd_down                         the leader stops taking writes in 4.3-5.4 s
-#                                     (failsafe_mode off); etcd_up: 1.3-1.6 s
-#   cluster_down                      0.9-1.8 s
+# Measured with tests/cluster/t_harness.sh (2 vCPU, n=11; min / median / max, s):
+#   cluster_up                        7.1 / 8.4 / 13.6 (etcd 0.5-2.7, Patroni 5.6-9.7)
+#   cluster_kill_postmaster(leader)   writable again, same leader: 1.4 / 2.5 / 3.2
+#   cluster_kill_node(leader)         another node writable: 10.0 / 11.0 / 11.2
+#   cluster_start_node                2 replicas stream again: 5.2 / 6.0 / 8.3
+#   cluster_cut(leader)               another node writable: 12.3 / 14.2 / 15.2; the
+#                                     cut node demotes itself (no DCS) after about
+#                                     6 s, then refuses connections: its fast
+#                                     shutdown waits for its walsenders until
+#                                     wal_sender_timeout (60 s) or cluster_heal
+#   cluster_heal                      2 replicas stream again: 5.0 / 6.4 / 8.9
+#   etcd_down (failsafe_mode off)     writes refused: 3.3 / 4.6 / 5.3
+#   etcd_up                           writable again: 1.0 / 1.5 / 1.6
+#   cluster_down                      0.8 / 1.0 / 7.0
+#   through CLUSTER_CONNINFO with the jumphost cut off, psql fails after 6.3 s
+#   (2 s connect_timeout per host)
 # See also /work/shared/cluster-facts.md.
 #
 # The e2e EXIT teardown is chained: cluster_down runs first (E2E_KEEP=DIR also
 # gets the logs in DIR/cluster), so no process, netns, data dir or shared
 # memory segment is left even when a test dies midway.
+# Only a SIGKILL of the test's own shell skips that: the kernel then ends the
+# processes, netns and IPC namespaces with the test's namespaces, but the
+# directory in build/ stays (make clean removes it).
 # NB. Never kill a leader's Patroni alone: its PostgreSQL stays read-write and
 # a replica is promoted too (a lasting split brain). cluster_kill_node kills
 # both together.
