@@ -12,7 +12,7 @@
 #   etcd           netns $NS-etcd, veth rjhetcd <-> eth0, 10.77.0.250/24:
 #                  members e1..e3, client ports 2379/2479/2579, peer 2380/2480/2580
 # Data, config and logs live in CLUSTER_DIR, a directory under build/ (the e2e
-# /run and /tmp are 64 MB tmpfs; the cluster takes about 550 MB):
+# /run and /tmp are 64 MB tmpfs; the cluster takes about 600 MB):
 #   pgN/patroni.yml, pgN/data  node N, owned by postgres, 0700
 #   patroniN.log               Patroni's log and PostgreSQL's (its stderr)
 #   etcdN, etcdN.log           member eN's data and log
@@ -21,23 +21,30 @@
 # The database rjh, owned by the login role rjh, is the application's; the
 # superuser is postgres.
 #
-# Measured with tests/cluster/t_harness.sh (2 vCPU; n=6, min-max):
-#   cluster_up                        7-14 s (Patroni's part 5-11 s)
-#   cluster_kill_postmaster(leader)   writable again on the same node in 1.7-4 s
-#   cluster_kill_node(leader)         another node writable in 10.3-11.4 s
-#   cluster_start_node                streaming again in 6-10 s (pg_rewind if needed)
-#   cluster_cut(leader)               another node writable in 12.8-15.2 s; the
-#                                     cut node demotes itself (no DCS) in about 6 s,
-#                                     then refuses connections: its fast shutdown
-#                                     waits for its walsenders (wal_sender_timeout)
-#   etcd_down                         the leader stops taking writes in 4.3-5.4 s
-#                                     (failsafe_mode off); etcd_up: 1.3-1.6 s
-#   cluster_down                      0.9-1.8 s
+# Measured with tests/cluster/t_harness.sh (2 vCPU, n=11; min / median / max, s):
+#   cluster_up                        7.1 / 8.4 / 13.6 (etcd 0.5-2.7, Patroni 5.6-9.7)
+#   cluster_kill_postmaster(leader)   writable again, same leader: 1.4 / 2.5 / 3.2
+#   cluster_kill_node(leader)         another node writable: 10.0 / 11.0 / 11.2
+#   cluster_start_node                2 replicas stream again: 5.2 / 6.0 / 8.3
+#   cluster_cut(leader)               another node writable: 12.3 / 14.2 / 15.2; the
+#                                     cut node demotes itself (no DCS) after about
+#                                     6 s, then refuses connections: its fast
+#                                     shutdown waits for its walsenders until
+#                                     wal_sender_timeout (60 s) or cluster_heal
+#   cluster_heal                      2 replicas stream again: 5.0 / 6.4 / 8.9
+#   etcd_down (failsafe_mode off)     writes refused: 3.3 / 4.6 / 5.3
+#   etcd_up                           writable again: 1.0 / 1.5 / 1.6
+#   cluster_down                      0.8 / 1.0 / 7.0
+#   through CLUSTER_CONNINFO with the jumphost cut off, psql fails after 6.3 s
+#   (2 s connect_timeout per host)
 # See also /work/shared/cluster-facts.md.
 #
 # The e2e EXIT teardown is chained: cluster_down runs first (E2E_KEEP=DIR also
 # gets the logs in DIR/cluster), so no process, netns, data dir or shared
 # memory segment is left even when a test dies midway.
+# Only a SIGKILL of the test's own shell skips that: the kernel then ends the
+# processes, netns and IPC namespaces with the test's namespaces, but the
+# directory in build/ stays (make clean removes it).
 # NB. Never kill a leader's Patroni alone: its PostgreSQL stays read-write and
 # a replica is promoted too (a lasting split brain). cluster_kill_node kills
 # both together.
@@ -170,20 +177,25 @@ cluster_writable() {
 	cluster_sql "$CLUSTER_CONNINFO" 'select txid_current()' > /dev/null 2>&1
 }
 
-# cluster_role_is N primary|replica: Patroni on node N says so. Asks its REST
-# API (200 on /primary or /replica) from inside N's netns, so that network
-# faults outside the node do not change the answer; without curl, asks its
-# PostgreSQL whether it is in recovery.
-cluster_role_is() {
-	local code want=t
+# cluster_rest N PATH: GET PATH from node N's Patroni REST API, from inside
+# N's netns (so that network faults outside the node change nothing); prints
+# the body and returns 0 on status 200 only. With curl, or else Patroni's
+# own python3.
+cluster_rest() {
+	local url
+	url=http://$(cluster_addr "$1"):8008/$2
 	if command -v curl > /dev/null; then
-		code=$(ip netns exec "$NS-pg$1" curl -s -o /dev/null -w '%{http_code}' \
-			--max-time 1 "http://$(cluster_addr "$1"):8008/$2" 2> /dev/null)
-		[ "$code" = 200 ]
+		ip netns exec "$NS-pg$1" curl -sf --max-time 1 "$url"
 	else
-		[ "$2" = primary ] && want=f
-		[ "$(CLUSTER_DB=postgres cluster_psql "$1" 'select pg_is_in_recovery()' 2> /dev/null)" = "$want" ]
+		ip netns exec "$NS-pg$1" /usr/bin/python3 -c 'import sys, urllib.request as u
+sys.stdout.write(u.urlopen(sys.argv[1], timeout=1).read().decode())' "$url" 2> /dev/null
 	fi
+}
+
+# cluster_role_is N primary|replica: Patroni on node N says so (its REST API
+# answers 200 on /primary or /replica).
+cluster_role_is() {
+	cluster_rest "$1" "$2" > /dev/null
 }
 
 # cluster_streaming: exactly one node's PostgreSQL is out of recovery, Patroni
@@ -504,9 +516,24 @@ etcd_up() {
 	cluster_until 15 "etcd: 3 healthy members" cluster_etcd_healthy
 }
 
+# cluster_failsafe_is true|false: the leader's Patroni has failsafe_mode so in
+# its view of the config, and with true has published the 3 members it must
+# reach (key /rjhtest/rjh/failsafe), which is what it checks with etcd down.
+cluster_failsafe_is() {
+	local l conf members
+	l=$(cluster_leader) || return 1
+	conf=$(cluster_rest "$l" config) || return 1
+	case $conf in *"\"failsafe_mode\": $1"*) ;; *) return 1 ;; esac
+	[ "$1" = false ] && return 0
+	members=$(timeout 5 etcdctl --endpoints="$(cluster_endpoints)" --command-timeout=2s \
+		get --print-value-only /rjhtest/rjh/failsafe)
+	[[ $members == *'"pg1"'* && $members == *'"pg2"'* && $members == *'"pg3"'* ]]
+}
+
 # cluster_set_failsafe on|off: Patroni's failsafe_mode (a leader that keeps
-# writing while etcd is down, if it reaches every member), through
-# patronictl edit-config. NB. patronictl hangs while etcd is down: bounded.
+# writing while etcd is down, as long as it reaches every member), through
+# patronictl edit-config; waits (10 s) until the leader acts on it.
+# NB. patronictl hangs while etcd is down: bounded by timeout.
 cluster_set_failsafe() {
 	local v
 	case $1 in
@@ -515,7 +542,10 @@ cluster_set_failsafe() {
 	*) echo "cluster_set_failsafe: on or off, not '$1'" >&2; return 1 ;;
 	esac
 	timeout 15 patronictl -c "$CLUSTER_DIR/pg1/patroni.yml" edit-config --force \
-		-s "failsafe_mode=$v" > /dev/null
+		-s "failsafe_mode=$v" > /dev/null &&
+		cluster_until 10 "the leader to see failsafe_mode $v" cluster_failsafe_is "$v" || return 1
+	# It reads the config at the start of its next loop (loop_wait 1).
+	sleep 1.2
 }
 
 # standby_hold N: stops WAL replay on replica N (SIGSTOP to its startup
@@ -565,9 +595,11 @@ cluster_heal_jumphost() {
 # Shared memory goes with the processes (see cluster_patroni_start and
 # cluster_patroni_yml).
 # Safe to call twice, and from the EXIT path with a half-built cluster.
+# Prints how long it took.
 cluster_down() {
-	local i pm pids keep=() ns
+	local i pm pids keep=() ns t0 t1 t2
 	[ -n "$CLUSTER_DIR" ] || return 0
+	t0=$(cluster_usec)
 	if [ -n "${E2E_KEEP:-}" ]; then
 		mkdir -p "$E2E_KEEP/cluster" &&
 			cp "$CLUSTER_DIR"/*.log "$CLUSTER_DIR"/pg1/patroni.yml "$E2E_KEEP/cluster/"
@@ -584,12 +616,14 @@ cluster_down() {
 	CLUSTER_PATRONI_PID=()
 	CLUSTER_HELD=()
 	cluster_until 10 "PostgreSQL to stop" cluster_no_pids 1 2 3
+	t1=$(cluster_usec)
 	etcd_down
 	# Whatever is left (nothing, normally), then wait for the kernel to end it.
 	pids=$(cluster_pids 1 2 3 etcd)
 	# shellcheck disable=SC2086
 	[ -n "$pids" ] && kill -KILL $pids 2> /dev/null
 	cluster_until 5 "the last processes to end" cluster_no_pids 1 2 3 etcd
+	t2=$(cluster_usec)
 	for ns in "${NETNS[@]}"; do
 		case $ns in
 		"$NS"-pg[123] | "$NS"-etcd) ip netns del "$ns" 2> /dev/null ;;
@@ -599,6 +633,8 @@ cluster_down() {
 	NETNS=("${keep[@]}")
 	rm -rf "$CLUSTER_DIR"
 	CLUSTER_DIR=
+	echo "# cluster down in $(cluster_elapsed "$t0") s (PostgreSQL $(((t1 - t0) / 10000))0 ms," \
+		"etcd $(((t2 - t1) / 10000))0 ms, netns and files $(cluster_elapsed "$t2") s)"
 }
 
 # The e2e EXIT teardown, with cluster_down first; it keeps the status the test
