@@ -14,12 +14,10 @@
 #                SQLite (no rjh-sync, the file not a cache) against the cache
 #                of PostgreSQL with rjh-sync running and shipping the
 #                sessions; target <= 1.02x;
-#   failover     a 3-node Patroni cluster on 3 etcd members
-#                (tests/cluster/lib.sh): the leader's postmaster and Patroni
-#                killed together; the gap rjh-admin sees (kill until its
-#                first acknowledged change), and the failures clients
-#                (rjh-connect) and tunnels (host logins) see meanwhile;
-#                target 0 failures.
+# The failover numbers (rjh-admin's gap; client and tunnel failures across
+# three kinds of leader failure, target 0) are measured and asserted by
+# tests/cluster/t_cluster.sh (make cluster, part of make check), which
+# prints them on every run.
 # Runs inside the e2e harness (tests/e2e/lib.sh): its own namespaces, the
 # system's sshd as the jumphost, a host behind NAT, a PostgreSQL 15 of its
 # own (tests/pg.sh). Exits 1 if a target is missed, 2 if it could not run.
@@ -180,53 +178,16 @@ rjh enroll one-more "$(new_key one-more)" > /dev/null 2>&1 || die "enroll one-mo
 read -r I_s I_kb < "$WORK/change.time"
 pg_sync_start || die "rjh-sync"
 
-# ---------------------------------------------------------------- failover
-# A 3-node Patroni cluster replaces the single PostgreSQL: the leader's
-# postmaster and Patroni die together under load.
-echo "failover: a 3-node Patroni cluster on etcd, the leader killed under load..." >&2
-pg_sync_stop
-pg_stop
-. "$TOP/tests/cluster/lib.sh"
-. "$TOP/tests/cluster/load.sh"
-client_up || die "the laptop's network"
-cluster_up > "$WORK/cluster-up.log" 2>&1 || die "the cluster: $(tail -5 "$WORK/cluster-up.log")"
-cluster_psql "$(cluster_leader)" "GRANT pg_read_all_stats TO rjh" > /dev/null || die "grant"
-pg_jumphost "$CLUSTER_CONNINFO_ANY" "node_name = bench-jump" "max_cache_age = 60s" ||
-	die "rjh-sync against the cluster"
-host_up host-1
-cat "$WORK/client/alice.pub" >> "$WORK/hosts/host-1/authorized_keys"
-enroll host-1
-rjh set-host-key host-1 "$WORK/hosts/host-1/ssh_host_ed25519_key.pub" > /dev/null || die "host key"
-add_host host-2
-rjh grant alice 'host-*' > /dev/null || die "grant alice"
-for ((i = 0; i < 50; i++)); do getent passwd host-2 > /dev/null && break; sleep 0.1; done
-for ((i = 0; i < 5; i++)); do tunnel_up host-1 2> /dev/null && break; sleep 1; done
-[ -S "$(sock_of host-1)" ] || die "host-1's tunnel: $(tail -5 "$TRY_LOG")"
-client_ssh_config alice || die "alice's ssh config"
-for ((i = 0; i < 50; i++)); do laptop alice ssh host-1 true 2> /dev/null && break; sleep 0.1; done
-leader=$(cluster_leader) || die "no leader"
-load 50
-admin_probe 1
-sleep 2
-kill_t=$(cluster_usec)
-cluster_kill_node "$leader" || die "kill the leader"
-load_wait
-cluster_wait_writable 60 > /dev/null 2>&1 || die "no writable node 60 s after the kill"
-sleep 1
-admin_probe_stop
-F_gap=$(probe_gap "$kill_t")
-F_refused=$(wc -l < "$WORK/admin.err" 2> /dev/null || echo 0)
-F_run=$LOAD_RUN
-F_failed=$LOAD_FAILED
-
 # ---------------------------------------------------------------- the table
 FAILED=0
 line() { printf '| %-58s | %12s | %-10s | %-6s |\n' "$@"; }
-verdict() { # verdict VALUE OP LIMIT
+# verdict VALUE OP LIMIT: ok or MISSED; a miss is noted in $WORK/missed
+# (verdict runs in a command substitution: a variable would not reach us).
+verdict() {
 	if awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { exit !((op == "<=") ? v <= l : v >= l) }'; then
 		echo ok
 	else
-		FAILED=1
+		touch "$WORK/missed"
 		echo MISSED
 	fi
 }
@@ -247,10 +208,6 @@ line "sshd CPU per login, cache + rjh-sync (mean; batches $(cpu_range pg))" "${C
 ratio=$(awk -v a="$C_pg" -v b="$C_sqlite" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 999) }')
 line "sshd CPU: cache + rjh-sync / single-node SQLite" "${ratio}x" "<= 1.02x" "$(verdict "$ratio" "<=" 1.02)"
 line "sessions shipped to PostgreSQL meanwhile" "$shipped" - -
-line "failover (leader's postmaster + Patroni killed): rjh-admin's gap" "${F_gap:-never} s" - -
-line "failover: rjh-admin refusals meanwhile (exit 4)" "$F_refused" - -
-line "failover: client connections + tunnel logins across it" "$F_run" - -
-line "failover: of which failed" "$F_failed" "0" "$([ "$F_failed" = 0 ] && echo ok || { FAILED=1; echo MISSED; })"
-line "rows left in the outbox after 5 s" "$outbox" "0" \
-	"$([ "$outbox" = 0 ] && echo ok || { FAILED=1; echo MISSED; })"
+line "rows left in the outbox after 5 s" "$outbox" "0" "$(verdict "$outbox" "<=" 0)"
+[ -e "$WORK/missed" ] && FAILED=1
 exit $FAILED

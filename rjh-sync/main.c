@@ -21,6 +21,7 @@
  *    PostgreSQL committed them, so nothing is lost across an outage.
  * Without PostgreSQL it keeps going from the cache and tries again.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -63,6 +64,23 @@ struct sync {
 	int poll_ms;
 	int64_t pruned;  /* when the cache's own history was last pruned */
 	char said[1100]; /* the last trouble logged, so that a lasting one is said once */
+	/*
+	 * What the last cycles found, so that a cycle in which nothing changed
+	 * opens nothing: the cache file (its identity) and the generation it
+	 * holds; and the file as it was when its outbox was last found empty.
+	 */
+	struct {
+		bool valid;
+		dev_t dev;
+		ino_t ino;
+		uint64_t gen;
+	} held;
+	struct {
+		bool valid;
+		ino_t ino;
+		off_t size;
+		struct timespec mtime;
+	} shipped;
 };
 
 static volatile sig_atomic_t stopping, resync;
@@ -292,6 +310,17 @@ static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, s
 	return rc;
 }
 
+/* Remembers that the cache file, as it is now, holds generation gen. */
+static void hold(struct sync *s, uint64_t gen)
+{
+	struct stat st;
+
+	s->held.valid = stat(s->cfg.registry, &st) == 0;
+	s->held.dev = st.st_dev;
+	s->held.ino = st.st_ino;
+	s->held.gen = gen;
+}
+
 /* One look at PostgreSQL; installs a newer generation. */
 static int pull(struct sync *s, struct rjh_diag *d)
 {
@@ -300,6 +329,7 @@ static int pull(struct sync *s, struct rjh_diag *d)
 	uint64_t gen, floor = 0;
 	int64_t confirmed = 0;
 	bool fresh, made = false;
+	struct stat st;
 	int schema, rc;
 
 	if (!s->pg) {
@@ -319,6 +349,14 @@ static int pull(struct sync *s, struct rjh_diag *d)
 		drop(&s->pg);
 		return rc;
 	}
+	/* Nothing new, and the cache is the file that holds it: only the stamp. */
+	if (s->held.valid && gen == s->held.gen && !resync && stat(s->cfg.registry, &st) == 0 &&
+	    st.st_dev == s->held.dev && st.st_ino == s->held.ino) {
+		reg_end_read(s->pg);
+		rc = fresh ? cache_stamp_touch(&s->cfg, d) : RJH_OK;
+		return rc == RJH_ENOENT ? cache_stamp_write(&s->cfg, gen, d) : rc;
+	}
+	s->held.valid = false;
 	/* The stamp outlives a deleted cache: never below what this jumphost had. */
 	if (cache_stamp_read(&s->cfg, &floor, &confirmed, NULL) < 0)
 		floor = confirmed = 0;
@@ -332,6 +370,8 @@ static int pull(struct sync *s, struct rjh_diag *d)
 		rc = fresh ? cache_stamp_touch(&s->cfg, d) : RJH_OK;
 		if (rc == RJH_ENOENT)
 			rc = cache_stamp_write(&s->cfg, gen, d);
+		if (rc == 0)
+			hold(s, gen);
 		goto out;
 	}
 	if (gen < floor || (cs.is_cache && gen < cs.generation)) {
@@ -347,8 +387,10 @@ static int pull(struct sync *s, struct rjh_diag *d)
 	rc = install(s, cache, made || !cs.is_cache, gen, d);
 	if (rc == 0 && fresh)
 		rc = cache_stamp_write(&s->cfg, gen, d);
-	if (rc == 0)
+	if (rc == 0) {
+		hold(s, gen);
 		say(s, LOG_INFO, "installed generation %llu", (unsigned long long)gen);
+	}
 out:
 	reg_close(cache);
 	if (rc < 0 && s->pg)
@@ -390,6 +432,22 @@ static int ship_row(int64_t outbox_id, const struct reg_session *se, const struc
 	return rc;
 }
 
+/* True when rjh-connect left nothing in the spool (or there is none). */
+static bool spool_empty(const struct cfg *c)
+{
+	char dir[CFG_PATH_MAX + 16];
+	struct dirent *e;
+	bool empty = true;
+	DIR *dp;
+
+	if (spool_dir(c->registry, dir, sizeof(dir)) < 0 || !(dp = opendir(dir)))
+		return true;
+	while (empty && (e = readdir(dp)) != NULL)
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(dp);
+	return empty;
+}
+
 /*
  * Mirrors the spool into the cache, then ships the outbox, a batch at a
  * time, when pull() reached PostgreSQL: while it is away, a connection
@@ -401,10 +459,17 @@ static int push(struct sync *s, struct rjh_diag *d)
 	struct reg_cache_state cs = {0};
 	struct reg *cache = NULL;
 	struct ship_ctx x = {s, NULL, 0, d};
+	struct stat st;
 	int rc, rows, rounds;
 
-	if (access(s->cfg.registry, F_OK) < 0)
+	if (stat(s->cfg.registry, &st) < 0)
 		return RJH_OK;
+	/* Nobody wrote the cache since its outbox was found empty, and no spool: nothing. */
+	if (s->shipped.valid && st.st_ino == s->shipped.ino && st.st_size == s->shipped.size &&
+	    st.st_mtim.tv_sec == s->shipped.mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == s->shipped.mtime.tv_nsec && spool_empty(&s->cfg))
+		return RJH_OK;
+	s->shipped.valid = false;
 	rc = spool_mirror(&s->cfg, SYNC_BUSY_MS, s->cfg.audit, &rows, d);
 	if (rc == 0 && !s->pg)
 		return RJH_OK;
@@ -427,6 +492,15 @@ static int push(struct sync *s, struct rjh_diag *d)
 			rc = reg_outbox_each(cache, SHIP_BATCH, ship_row, &x, d);
 		if (rc == 0 && x.upto == 0) {
 			reg_rollback(s->ship);
+			/*
+			 * Empty: the file as it was before this look needs no
+			 * other until someone writes it (a write since, this
+			 * cycle's own included, makes the next cycle look).
+			 */
+			s->shipped.valid = true;
+			s->shipped.ino = st.st_ino;
+			s->shipped.size = st.st_size;
+			s->shipped.mtime = st.st_mtim;
 			break; /* nothing (more) to ship */
 		}
 		if (rc == 0)
