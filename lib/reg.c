@@ -14,8 +14,10 @@ static int not_here(const char *what, struct rjh_diag *d)
 }
 
 #define OP(r, op, d)                                                                               \
-	if (!(r)->ops->op)                                                                         \
-	return not_here(#op, d)
+	do {                                                                                       \
+		if (!(r)->ops->op)                                                                 \
+			return not_here(#op, d);                                                   \
+	} while (0)
 
 int reg_open(const char *path, enum reg_mode mode, const struct cfg *c, int busy_ms,
 	     struct reg **out, struct rjh_diag *d)

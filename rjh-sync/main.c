@@ -385,6 +385,12 @@ static int pull(struct sync *s, struct rjh_diag *d)
 	}
 	resync = 0;
 	rc = install(s, cache, made || !cs.is_cache, gen, d);
+	if (rc < 0 && made) {
+		/* A cache made this cycle and refused its first snapshot: leave no empty file. */
+		reg_close(cache);
+		cache = NULL;
+		unlink(s->cfg.registry);
+	}
 	if (rc == 0 && fresh)
 		rc = cache_stamp_write(&s->cfg, gen, d);
 	if (rc == 0) {

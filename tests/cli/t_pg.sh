@@ -126,6 +126,12 @@ for bad in "host|INSERT INTO hosts(name, uid, state, created, updated) VALUES ('
 	pg_sql "DELETE FROM hosts WHERE name IN ('../x', '-oProxyCommand=x', 'host-low', 'host-c');
 		DELETE FROM keys WHERE fingerprint LIKE 'SHA256:AAAA%'; DELETE FROM grants WHERE pattern = '../*'" > /dev/null
 done
+mv "$REG" "$WORK/cache.kept"
+pg_sql "INSERT INTO grants(principal, pattern, created) VALUES ('alice', '../*', 1)" > /dev/null
+expect 4 "no cache yet and a bad row: rjh-sync refuses" -- sync_once
+absent_ok "$REG" "and leaves no half-made cache file behind"
+pg_sql "DELETE FROM grants WHERE pattern = '../*'" > /dev/null
+mv "$WORK/cache.kept" "$REG"
 expect 0 "the bad rows gone, rjh-sync installs again" -- sync_once
 expect 0 "host-3 still resolves" -- getent passwd host-3
 
