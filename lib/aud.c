@@ -66,13 +66,21 @@ int aud_probe(struct rjh_diag *d)
 	return on;
 }
 
-int aud_open(struct aud *a, enum cfg_audit mode, struct rjh_diag *d)
+int aud_open(struct aud *a, const struct cfg *c, struct rjh_diag *d)
 {
+	enum cfg_audit mode = c->audit;
+	size_t n;
 	int on;
 
 	a->fd = -1;
 	a->mode = mode;
 	a->why[0] = '\0';
+	cfg_node_name(c, a->node, sizeof(a->node));
+	n = strlen(a->node);
+	/* A host name from the kernel is not checked like rjh.conf's: only a DNS name goes in. */
+	if (!n || strspn(a->node,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
+		a->node[0] = '\0';
 	if (mode == CFG_AUDIT_OFF)
 		return RJH_OK;
 	a->fd = audit_open();
@@ -123,6 +131,8 @@ int aud_kernel(struct aud *a, const struct aud_rec *rec, struct rjh_diag *d)
 	if (rec->fp)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " fingerprint=\"%s\"", rec->fp);
 	n += snprintf(msg + n, sizeof(msg) - (size_t)n, " actor_uid=%u", (unsigned)actor_of(rec));
+	if (a->node[0])
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " jumphost=\"%s\"", a->node);
 	if (rec->detail && *rec->detail && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", rec->detail);
 	if (audit_log_user_message(a->fd, rec->type, msg, NULL, rec->addr, NULL,

@@ -14,6 +14,7 @@ struct aud {
 	int fd; /* the audit netlink socket, or -1 */
 	enum cfg_audit mode;
 	char why[160]; /* why kernel audit is unavailable, or "" */
+	char node[64]; /* this jumphost (cfg_node_name), named in every record, or "" */
 };
 
 struct aud_rec {
@@ -36,11 +37,13 @@ struct aud_rec {
 };
 
 /*
- * Opens kernel audit according to mode. Returns 0 (with a->why set when
+ * Opens kernel audit according to c's audit mode; every record names c's
+ * jumphost (jumphost="NODE": node_name, else this machine's host name, left
+ * out if it is not a DNS name). Returns 0 (with a->why set when
  * audit is unavailable in best-effort mode, for the caller to report), or
  * RJH_EAUDIT when mode is required and the kernel cannot take records.
  */
-int aud_open(struct aud *a, enum cfg_audit mode, struct rjh_diag *d);
+int aud_open(struct aud *a, const struct cfg *c, struct rjh_diag *d);
 void aud_close(struct aud *a);
 
 /*

@@ -32,6 +32,8 @@ void cfg_defaults(struct cfg *c)
 	c->runtime_inodes = 1048576;
 	c->store = CFG_STORE_SQLITE;
 	c->max_cache_age = 600;
+	c->presence_ttl = 30;
+	snprintf(c->host_ca_key, sizeof(c->host_ca_key), "/etc/rjh/host_ca");
 }
 
 const char *cfg_store_name(enum cfg_store s)
@@ -226,6 +228,17 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 		*why = "must be a DNS name";
 		return set_hostname(c->node_name, sizeof(c->node_name), v);
 	}
+	if (!strcmp(k, "presence_ttl")) {
+		*why = "must be an age from 5s to 1h, such as 30s";
+		return util_parse_age(v, &c->presence_ttl) < 0 || c->presence_ttl < 5 ||
+			       c->presence_ttl > 3600
+			   ? -1
+			   : 0;
+	}
+	if (!strcmp(k, "host_ca_key")) {
+		*why = "must be an absolute path without spaces, '.' or '..'";
+		return set_path(c->host_ca_key, sizeof(c->host_ca_key), v);
+	}
 	*why = NULL;
 	return -1;
 }
@@ -263,6 +276,8 @@ int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, str
 	    "conninfo",
 	    "max_cache_age",
 	    "node_name",
+	    "presence_ttl",
+	    "host_ca_key",
 	};
 	enum {
 		K_UID_MIN = 2,
@@ -270,7 +285,7 @@ int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, str
 		K_HOST_GID = 5,
 		K_STORE = 14,
 		K_CONNINFO = 15,
-		K_N = 18
+		K_N = 20
 	};
 	unsigned line_of[K_N] = {0}, lineno = 0, at;
 	size_t pos = 0;

@@ -41,6 +41,8 @@ struct cfg {
 	char conninfo[CFG_CONNINFO_MAX]; /* conninfo: libpq's, for store = postgresql */
 	int64_t max_cache_age;           /* max_cache_age = 10m: rjh-connect's limit (0: none) */
 	char node_name[64];              /* node_name: this jumphost in shared tables */
+	int64_t presence_ttl;            /* presence_ttl = 30s: a silent jumphost's rows expire */
+	char host_ca_key[CFG_PATH_MAX];  /* host_ca_key = /etc/rjh/host_ca: signs jumphosts */
 	char source[CFG_PATH_MAX];       /* the file that was read, or "" for defaults */
 };
 

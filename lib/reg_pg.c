@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "migrations.h"
+#include "name.h"
 #include "policy.h"
 #include "reg_cols.h"
 #include "reg_store.h"
@@ -1513,6 +1514,202 @@ int reg_pg_ship_event(struct reg *store, const char *node, const char *origin,
 	    "result, detail, origin, jumphost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
 	    "$9, $10, $11) ON CONFLICT (origin) DO NOTHING",
 	    &a, "ship an event", d);
+}
+
+/* ------------------------------------------------------ several jumphosts */
+
+/* PostgreSQL's clock, in seconds: one clock for every jumphost's heartbeat. */
+#define PG_NOW "extract(epoch FROM now())::bigint"
+
+/* A text[] literal of validated host names, "{a,b}"; NULL: out of memory or a bad name. */
+static char *names_array(const char *const *v, size_t n)
+{
+	size_t i, len = 3, at = 0;
+	char *buf;
+
+	for (i = 0; i < n; i++) {
+		if (!name_is_host(v[i]))
+			return NULL;
+		len += strlen(v[i]) + 1;
+	}
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	buf[at++] = '{';
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf[at++] = ',';
+		memcpy(buf + at, v[i], strlen(v[i]));
+		at += strlen(v[i]);
+	}
+	buf[at++] = '}';
+	buf[at] = '\0';
+	return buf;
+}
+
+int reg_pg_jumphost_add(struct reg *store, const struct reg_jumphost *j, int64_t now,
+			struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	int rc;
+
+	a_text(&a, j->name);
+	a_text(&a, j->address);
+	a_int(&a, j->port);
+	a_int(&a, now);
+	rc = run_cmd(r,
+		     "INSERT INTO jumphosts(name, address, port, added) VALUES ($1, $2, $3, $4) "
+		     "ON CONFLICT (name) DO NOTHING",
+		     &a, "add a jumphost", d);
+	if (rc == 0 && r->changes == 0)
+		return diag_set(d, RJH_EEXIST, "jumphost %s is registered already", j->name);
+	return rc;
+}
+
+int reg_pg_jumphost_remove(struct reg *store, const char *name, struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	int rc;
+
+	a_text(&a, name);
+	rc = run_cmd(r, "DELETE FROM jumphosts WHERE name = $1", &a, "remove a jumphost", d);
+	if (rc == 0 && r->changes == 0)
+		return diag_set(d, RJH_ENOENT, "no jumphost %s", name);
+	if (rc == 0)
+		rc = run_cmd(r, "DELETE FROM presence WHERE jumphost = $1", &a,
+			     "remove a jumphost's presence", d);
+	if (rc == 0)
+		rc = run_cmd(r, "DELETE FROM heartbeats WHERE jumphost = $1", &a,
+			     "remove a jumphost's heartbeat", d);
+	return rc;
+}
+
+struct jumphost_walk {
+	reg_jumphost_cb cb;
+	void *ctx;
+};
+
+static int jumphost_row(const PGresult *res, int i, void *p)
+{
+	const struct jumphost_walk *w = p;
+	struct reg_jumphost j = {0};
+
+	col_copy(j.name, sizeof(j.name), res, i, 0);
+	col_copy(j.address, sizeof(j.address), res, i, 1);
+	j.port = (int)col_int(res, i, 2);
+	j.added = col_int(res, i, 3);
+	j.seen = col_int(res, i, 4);
+	j.up = !strcmp(PQgetvalue(res, i, 5), "t");
+	j.tunnels = col_int(res, i, 6);
+	return w->cb(&j, w->ctx);
+}
+
+int reg_pg_jumphosts_each(struct reg *store, int64_t ttl, reg_jumphost_cb cb, void *ctx,
+			  struct rjh_diag *d)
+{
+	struct jumphost_walk w = {cb, ctx};
+	struct pg_args a = {0};
+
+	a_int(&a, ttl);
+	return each_row(pg(store),
+			"SELECT j.name, j.address, j.port, j.added, hb.seen, "
+			"coalesce(hb.seen > " PG_NOW " - $1, false) AS up, "
+			"CASE WHEN hb.seen > " PG_NOW " - $1 THEN (SELECT count(*) FROM presence p "
+			"WHERE p.jumphost = j.name) ELSE 0 END "
+			"FROM jumphosts j LEFT JOIN heartbeats hb ON hb.jumphost = j.name "
+			"ORDER BY j.name",
+			&a, jumphost_row, &w, "list jumphosts", d);
+}
+
+int reg_pg_report(struct reg *store, const char *node, bool restarted, bool replace,
+		  const char *const *gone, size_t ngone, const char *const *came, size_t ncame,
+		  struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	char *g = names_array(gone, ngone), *c = names_array(came, ncame);
+	int rc = g && c ? pg_begin(store, d) : diag_set(d, RJH_ENOMEM, "out of memory");
+
+	a_text(&a, node);
+	if (rc == 0)
+		rc = run_cmd(r,
+			     restarted
+				 ? "INSERT INTO heartbeats(jumphost, seen, started) VALUES "
+				   "($1, " PG_NOW ", " PG_NOW ") ON CONFLICT (jumphost) DO "
+				   "UPDATE SET seen = excluded.seen, started = excluded.started"
+				 : "INSERT INTO heartbeats(jumphost, seen, started) VALUES "
+				   "($1, " PG_NOW ", " PG_NOW ") ON CONFLICT (jumphost) DO "
+				   "UPDATE SET seen = excluded.seen",
+			     &a, "heartbeat", d);
+	if (rc == 0 && (replace || ngone)) {
+		struct pg_args b = a;
+
+		a_text(&b, replace ? c : g);
+		rc = run_cmd(r,
+			     replace ? "DELETE FROM presence WHERE jumphost = $1 AND NOT host = "
+				       "ANY($2::text[])"
+				     : "DELETE FROM presence WHERE jumphost = $1 AND host = "
+				       "ANY($2::text[])",
+			     &b, "report presence", d);
+	}
+	if (rc == 0 && ncame) {
+		struct pg_args b = a;
+
+		a_text(&b, c);
+		rc =
+		    run_cmd(r,
+			    "INSERT INTO presence(jumphost, host, since) SELECT $1, h, " PG_NOW
+			    " FROM unnest($2::text[]) AS h ON CONFLICT (jumphost, host) DO NOTHING",
+			    &b, "report presence", d);
+	}
+	if (rc == 0)
+		rc = pg_commit(store, d);
+	else if (g && c)
+		pg_rollback(store);
+	free(g);
+	free(c);
+	return rc;
+}
+
+struct held_walk {
+	reg_held_cb cb;
+	void *ctx;
+};
+
+static int held_row(const PGresult *res, int i, void *p)
+{
+	const struct held_walk *w = p;
+
+	return w->cb(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), col_int(res, i, 2), w->ctx);
+}
+
+int reg_pg_held_each(struct reg *store, int64_t ttl, reg_held_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct held_walk w = {cb, ctx};
+	struct pg_args a = {0};
+
+	a_int(&a, ttl);
+	return each_row(pg(store),
+			"SELECT p.host, p.jumphost, p.since FROM presence p JOIN heartbeats hb "
+			"ON hb.jumphost = p.jumphost WHERE hb.seen > " PG_NOW " - $1 "
+			"ORDER BY p.host, p.jumphost",
+			&a, held_row, &w, "read presence", d);
+}
+
+int reg_pg_setting(struct reg *store, const char *name, char *buf, size_t len, struct rjh_diag *d)
+{
+	struct pg_args a = {0};
+
+	a_text(&a, name);
+	return one_value(pg(store), "SELECT value FROM settings WHERE name = $1", &a, buf, len,
+			 "read setting", d);
+}
+
+int reg_pg_set_setting(struct reg *store, const char *name, const char *value, struct rjh_diag *d)
+{
+	return set_setting(pg(store), name, value, d);
 }
 
 /*

@@ -74,4 +74,46 @@ int reg_pg_ship_session(struct reg *r, const char *node, const char *origin,
 int reg_pg_ship_event(struct reg *r, const char *node, const char *origin,
 		      const struct reg_event *e, struct rjh_diag *d);
 
+/* ------------------------------------------------ several jumphosts (schema 2) */
+
+/* A jumphost that serves the fleet (`rjh-admin jumphost add`). */
+struct reg_jumphost {
+	char name[64];     /* its node_name */
+	char address[256]; /* what hosts and clients dial */
+	int port;
+	int64_t added;
+	int64_t seen;    /* its rjh-sync's last heartbeat, PostgreSQL's clock; 0: never */
+	bool up;         /* seen within the ttl given to the walk */
+	int64_t tunnels; /* hosts whose tunnel it holds now (0 unless up) */
+};
+typedef int (*reg_jumphost_cb)(const struct reg_jumphost *j, void *ctx);
+
+/* In a write transaction: RJH_EEXIST if the name is taken. */
+int reg_pg_jumphost_add(struct reg *r, const struct reg_jumphost *j, int64_t now,
+			struct rjh_diag *d);
+/* In a write transaction: the jumphost, its heartbeat and its presence rows; RJH_ENOENT. */
+int reg_pg_jumphost_remove(struct reg *r, const char *name, struct rjh_diag *d);
+/* Every registered jumphost by name; up and tunnels judged with ttl seconds. */
+int reg_pg_jumphosts_each(struct reg *r, int64_t ttl, reg_jumphost_cb cb, void *ctx,
+			  struct rjh_diag *d);
+
+/*
+ * rjh-sync's report, in one transaction of its own: node is alive now
+ * (restarted: it just started), and the hosts whose tunnel it holds
+ * changed by gone and came (validated host names). replace: came is the
+ * whole set, every other row of node goes.
+ */
+int reg_pg_report(struct reg *r, const char *node, bool restarted, bool replace,
+		  const char *const *gone, size_t ngone, const char *const *came, size_t ncame,
+		  struct rjh_diag *d);
+
+/* Fleet-wide presence: (host, jumphost, since) of live jumphosts (ttl), by host, jumphost. */
+typedef int (*reg_held_cb)(const char *host, const char *jumphost, int64_t since, void *ctx);
+int reg_pg_held_each(struct reg *r, int64_t ttl, reg_held_cb cb, void *ctx, struct rjh_diag *d);
+
+/* A setting of the fleet (e.g. "host_ca"): 0, RJH_ENOENT, or an error. */
+int reg_pg_setting(struct reg *r, const char *name, char *buf, size_t len, struct rjh_diag *d);
+/* In a write transaction. */
+int reg_pg_set_setting(struct reg *r, const char *name, const char *value, struct rjh_diag *d);
+
 #endif

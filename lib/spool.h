@@ -103,10 +103,9 @@ void spool_finish(const struct cfg *c, struct spool_done *done, bool committed);
 /*
  * All of the above, as a registry writer runs it (rjh-admin, rjh-sync): in
  * one write transaction of c's registry, spool_drain; after its commit, the
- * kernel USER_END of each orphan (audit as mode says), then spool_finish.
+ * kernel USER_END of each orphan (audit as c says), then spool_finish.
  * Sets *rows_out to the events added.
  */
-int spool_mirror(const struct cfg *c, int busy_ms, enum cfg_audit audit, int *rows_out,
-		 struct rjh_diag *d);
+int spool_mirror(const struct cfg *c, int busy_ms, int *rows_out, struct rjh_diag *d);
 
 #endif

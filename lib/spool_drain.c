@@ -399,8 +399,7 @@ static void orphan_end(const struct spool_orphan *o, void *ctx)
 	aud_kernel(aud, &rec, NULL);
 }
 
-int spool_mirror(const struct cfg *c, int busy_ms, enum cfg_audit audit, int *rows_out,
-		 struct rjh_diag *d)
+int spool_mirror(const struct cfg *c, int busy_ms, int *rows_out, struct rjh_diag *d)
 {
 	struct spool_done done = {{NULL, 0, 0}, {NULL, 0, 0}};
 	struct reg *r = NULL;
@@ -417,7 +416,7 @@ int spool_mirror(const struct cfg *c, int busy_ms, enum cfg_audit audit, int *ro
 		rc = reg_commit(r, d);
 	else if (r)
 		reg_rollback(r);
-	if (rc == 0 && done.orphans.len && aud_open(&aud, audit, NULL) == 0) {
+	if (rc == 0 && done.orphans.len && aud_open(&aud, c, NULL) == 0) {
 		spool_orphans_each(&done, orphan_end, &aud);
 		aud_close(&aud);
 	}

@@ -272,7 +272,7 @@ static int record(struct host_ctx *x, struct reg *r, const struct aud_rec *rec)
 	struct aud a;
 	int rc;
 
-	rc = aud_open(&a, x->cfg.audit, &d);
+	rc = aud_open(&a, &x->cfg, &d);
 	if (rc == 0 && r)
 		rc = reg_begin(r, &d);
 	if (rc == 0) {
@@ -567,7 +567,7 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 	rec.addr = x->rhost;
 	rec.detail = detail;
 	why = !detail || !os ? "out of memory" : NULL;
-	if (!why && aud_open(&a, x->cfg.audit, &d) < 0)
+	if (!why && aud_open(&a, &x->cfg, &d) < 0)
 		why = "audit = required and kernel audit is unavailable";
 	else if (!why) {
 		why = session_txn(x, r, &se, &rec, &os->id, &rows, &capped, &d);
@@ -686,7 +686,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 			pam_syslog(pamh, LOG_ERR, "host %s: %s", x.user, d.msg);
 	}
 	/* The kernel record whatever became of the registry. */
-	rk = aud_open(&a, x.cfg.audit, &d);
+	rk = aud_open(&a, &x.cfg, &d);
 	if (rk == 0)
 		rk = aud_kernel(&a, &rec, &d);
 	if (rk < 0)

@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "presence.h"
 #include "reg.h"
+#include "reg_pg.h"
 #include "snap_write.h"
 
 /* Documented exit codes (rjh-admin.8). */
@@ -171,6 +172,29 @@ int admin_read_host_key(struct admin *a, const char *path, struct key *k);
  */
 #define ADMIN_SERVER_MAX 253
 int admin_server_name(struct admin *a, const char *opt, char *buf, size_t len);
+/*
+ * True when s is a DNS name or an IPv4 address of at most max characters:
+ * letters, digits, '.' and '-', starting with a letter or digit, no "..",
+ * not ending in '.' or '-'. Nothing ssh could take for an option, and
+ * nothing that ends a config line or needs quoting in a shell.
+ */
+bool admin_is_dial_name(const char *s, size_t max);
+
+/* The registered jumphosts (cmd_jumphost.c), by name; none unless store = postgresql. */
+struct admin_jumphosts {
+	struct reg_jumphost *v;
+	size_t n, cap;
+};
+/* EXIT_OK, or the exit code after saying why (a malformed row too). */
+int admin_jumphosts_load(struct admin *a, struct reg *r, struct admin_jumphosts *out);
+void admin_jumphosts_free(struct admin_jumphosts *l);
+/* How ssh dials j: ADDRESS, or with a port not 22 ADDRESS:PORT (uri: ssh://ADDRESS:PORT). */
+void admin_jumphost_dest(const struct reg_jumphost *j, bool uri, char *buf, size_t len);
+/*
+ * The fleet's host CA as one known_hosts line, "@cert-authority * TYPE KEY
+ * rjh-host-ca", into buf; "" when none is recorded (or store = sqlite).
+ */
+int admin_host_ca_line(struct admin *a, struct reg *r, char *buf, size_t len);
 
 /*
  * The options of enroll, add-key and modify: a host's policy (each field of
@@ -216,6 +240,13 @@ const char *admin_policy_value(const struct reg_host *h, const struct reg_host_f
  */
 int admin_sshd_dropin(FILE *f, const struct cfg *c, const char *helper, const char *user);
 
+/*
+ * Runs argv (argv[0] a full path, no shell) with stdin /dev/null, stdout
+ * into *out and stderr into *err (NUL-terminated, at most 1 MiB each; the
+ * caller frees them), killing it after timeout_ms. Returns its wait
+ * status, or -1 (errno) when it could not run or timed out (ETIMEDOUT).
+ */
+int admin_run(char *const argv[], int timeout_ms, char **out, char **err);
 /* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
 int admin_is_mount_root(int fd);
 

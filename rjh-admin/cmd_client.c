@@ -18,6 +18,8 @@
 
 /* What a client saves 'rjh-admin known-hosts' as (client-config). */
 #define CLIENT_KNOWN_HOSTS "~/.ssh/known_hosts.rjh"
+/* Where a client saves 'rjh-admin host-ca known-hosts' (client-config). */
+#define CLIENT_JUMPHOSTS_KNOWN "~/.ssh/known_hosts.rjh-jumphosts"
 
 /* Host patterns for the client's Host line, sorted and unique. */
 struct patterns {
@@ -163,59 +165,181 @@ static int patterns_from_grants(struct admin *a, const char *user, struct patter
 	return EXIT_OK;
 }
 
-static void print_client_config(const char *server, const char *user, const struct patterns *p)
+/* What client-config prints for the hop: one jumphost, or several to try in turn. */
+struct hop {
+	const char *server;              /* one jumphost (--server, or no jumphosts registered) */
+	const struct admin_jumphosts *l; /* else these, in order */
+	bool ca;                         /* a host CA is recorded: pin it, not each jumphost */
+};
+
+/*
+ * Several jumphosts: a loop in the client's own sh. It tries each in turn
+ * (RJH_JUMPHOSTS, if the client sets it, else the order printed) and moves
+ * on when that jumphost cannot serve: ssh could not reach it (255), the
+ * host is offline there (rjh-connect's 5), or its registry is unavailable,
+ * broken or too old there (6, 7, 8). Not enrolled, disabled and no grant
+ * (2, 3, 4) are the fleet's answer, the same everywhere: final. No single
+ * quote inside: it is one sh -c argument. The names were checked
+ * (admin_is_dial_name).
+ */
+static void print_hop_loop(const struct hop *hop)
 {
-	bool neg = false;
+	char dest[300];
 	size_t i;
 
-	printf("# rjh: ssh client configuration for the hosts behind %s\n"
-	       "# ('rjh-admin client-config'). Put it in ~/.ssh/config before any 'Host *'\n"
-	       "# block: ssh takes the first value it finds. Save 'rjh-admin known-hosts'\n"
-	       "# as " CLIENT_KNOWN_HOSTS ": the only host keys these hosts may show.\n"
-	       "# A name with a quote in it never reaches the ProxyCommand's shell.\n",
-	       server);
-	if (user)
-		printf("Host %s\n\tUser %s\n", server, user);
+	printf("\tProxyCommand sh -c 'for j in ${RJH_JUMPHOSTS:-");
+	for (i = 0; i < hop->l->n; i++) {
+		admin_jumphost_dest(&hop->l->v[i], true, dest, sizeof(dest));
+		printf("%s%s", i ? " " : "", dest);
+	}
+	printf("}; do ssh -a -x -T -o ConnectTimeout=5%s \"$j\" rjh-connect \"$1\"; r=$?; "
+	       "case $r in 5|6|7|8|255) ;; *) exit $r;; esac; done; exit $r' rjh-hop '%%h'\n",
+	       hop->ca ? " -o UserKnownHostsFile=" CLIENT_JUMPHOSTS_KNOWN : "");
+}
+
+static void print_client_config(const struct hop *hop, const char *user, const struct patterns *p)
+{
+	bool neg = false;
+	size_t i, j;
+
+	if (hop->l)
+		printf(
+		    "# rjh: ssh client configuration for the hosts behind the jumphosts\n"
+		    "# ('rjh-admin client-config'). Put it in ~/.ssh/config before any 'Host *'\n"
+		    "# block: ssh takes the first value it finds. Save 'rjh-admin known-hosts'\n"
+		    "# as " CLIENT_KNOWN_HOSTS ": the only host keys these hosts may show.\n"
+		    "# The hop tries each jumphost in turn, and the next one when a jumphost\n"
+		    "# is unreachable or the host is offline there; RJH_JUMPHOSTS=\"A B\" in\n"
+		    "# the environment sets the order (e.g. the nearest first).\n"
+		    "%s"
+		    "# A name with a quote in it never reaches the ProxyCommand's shell.\n",
+		    hop->ca ? "# Save 'rjh-admin host-ca known-hosts' as " CLIENT_JUMPHOSTS_KNOWN
+			      ":\n# the one line that vouches for every jumphost.\n"
+			    : "");
+	else
+		printf(
+		    "# rjh: ssh client configuration for the hosts behind %s\n"
+		    "# ('rjh-admin client-config'). Put it in ~/.ssh/config before any 'Host *'\n"
+		    "# block: ssh takes the first value it finds. Save 'rjh-admin known-hosts'\n"
+		    "# as " CLIENT_KNOWN_HOSTS ": the only host keys these hosts may show.\n"
+		    "# A name with a quote in it never reaches the ProxyCommand's shell.\n",
+		    hop->server);
+	if (user && !hop->l)
+		printf("Host %s\n\tUser %s\n", hop->server, user);
+	if (user && hop->l) {
+		printf("Host");
+		for (j = 0; j < hop->l->n; j++)
+			printf(" %s", hop->l->v[j].address);
+		printf("\n\tUser %s\n", user);
+	}
 	printf("Host");
 	for (i = 0; i < p->n; i++) {
 		printf(" %s", p->v[i]);
 		/* ssh matches Host patterns like fnmatch without flags; the hop must not loop. */
-		neg |= fnmatch(p->v[i], server, FNM_CASEFOLD) == 0;
+		if (!hop->l)
+			neg |= fnmatch(p->v[i], hop->server, FNM_CASEFOLD) == 0;
+		for (j = 0; hop->l && j < hop->l->n; j++)
+			if (fnmatch(p->v[i], hop->l->v[j].address, FNM_CASEFOLD) == 0)
+				printf(" !%s", hop->l->v[j].address);
 	}
 	if (neg)
-		printf(" !%s", server);
-	printf(" \"!*'*\"\n"
-	       "\tProxyCommand ssh -a -x -T %s rjh-connect '%%h'\n"
-	       "\tUserKnownHostsFile " CLIENT_KNOWN_HOSTS "\n"
-	       "\tStrictHostKeyChecking yes\n",
-	       server);
+		printf(" !%s", hop->server);
+	printf(" \"!*'*\"\n");
+	if (hop->l)
+		print_hop_loop(hop);
+	else
+		printf("\tProxyCommand ssh -a -x -T %s rjh-connect '%%h'\n", hop->server);
+	printf("\tUserKnownHostsFile " CLIENT_KNOWN_HOSTS "\n"
+	       "\tStrictHostKeyChecking yes\n");
+}
+
+/* --prefer: those jumphosts first, in the order given; the rest after, as registered. */
+static int prefer(struct admin *a, const char *opt, struct admin_jumphosts *l)
+{
+	char *copy = strdup(opt), *rest = copy, *tok, safe[64];
+	size_t at = 0, i;
+
+	if (!copy)
+		return admin_fail(a, RJH_ENOMEM, "out of memory");
+	while ((tok = strsep(&rest, ",")) != NULL) {
+		for (i = at; i < l->n && strcmp(l->v[i].name, tok); i++)
+			;
+		if (i == l->n) {
+			util_safe(tok, safe, 40);
+			free(copy);
+			return admin_fail(a, RJH_EINVAL,
+					  "--prefer: '%s' is not a registered jumphost (or named "
+					  "twice)",
+					  safe);
+		}
+		/* Move it to the front part, keeping the others' order. */
+		{
+			struct reg_jumphost j = l->v[i];
+
+			memmove(&l->v[at + 1], &l->v[at], (i - at) * sizeof(*l->v));
+			l->v[at++] = j;
+		}
+	}
+	free(copy);
+	return EXIT_OK;
 }
 
 static int cmd_client_config(struct admin *a, int argc, char **argv)
 {
-	const char *server_opt = NULL, *pattern = NULL, *user = NULL;
-	const struct admin_opt opts[] = {
-	    {"server", &server_opt, NULL}, {"pattern", &pattern, NULL}, {"user", &user, NULL}, {0}};
+	const char *server_opt = NULL, *pattern = NULL, *user = NULL, *prefer_opt = NULL;
+	const struct admin_opt opts[] = {{"server", &server_opt, NULL},
+					 {"pattern", &pattern, NULL},
+					 {"user", &user, NULL},
+					 {"prefer", &prefer_opt, NULL},
+					 {0}};
+	struct admin_jumphosts l = {0};
 	struct patterns p = {0};
-	char server[ADMIN_SERVER_MAX + 2];
+	char server[ADMIN_SERVER_MAX + 2], ca[16384] = "";
+	struct hop hop = {server, NULL, false};
+	struct reg *r;
 	int rc, first;
 
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
+	if (server_opt && prefer_opt)
+		return admin_usage(a,
+				   "--prefer orders the registered jumphosts; not with --server");
 	rc = admin_server_name(a, server_opt, server, sizeof(server));
 	if (rc == 0 && user && !name_is_account(user))
 		rc = admin_fail(a, RJH_EINVAL,
 				"--user must be a user name ([a-z_][a-z0-9._-]*, at most 32 "
 				"characters)");
+	/* Several jumphosts (store = postgresql): the hop tries each. */
+	if (rc == 0 && !server_opt && admin_store_is_pg(a)) {
+		rc = admin_open_ro(a, &r);
+		if (rc == 0) {
+			rc = admin_jumphosts_load(a, r, &l);
+			if (rc == 0)
+				rc = admin_host_ca_line(a, r, ca, sizeof(ca));
+			reg_close(r);
+		}
+		if (rc == 0 && l.n) {
+			hop.l = &l;
+			hop.ca = ca[0] != '\0';
+		}
+		if (rc == 0 && prefer_opt && !l.n)
+			rc = admin_fail(a, RJH_EINVAL, "--prefer: no jumphosts are registered");
+		if (rc == 0 && prefer_opt)
+			rc = prefer(a, prefer_opt, &l);
+	} else if (rc == 0 && prefer_opt) {
+		rc = admin_fail(a, RJH_EINVAL,
+				"--prefer: jumphosts are registered with store = postgresql only");
+	}
 	if (rc == 0)
 		rc = pattern ? patterns_from_option(a, pattern, &p)
 			     : patterns_from_grants(a, user, &p);
 	if (rc == 0) {
 		patterns_sort_unique(&p);
-		print_client_config(server, user, &p);
+		print_client_config(&hop, user, &p);
 	}
 	patterns_free(&p);
+	admin_jumphosts_free(&l);
 	return rc;
 }
 
@@ -277,14 +401,23 @@ static int cmd_known_hosts(struct admin *a, int argc, char **argv)
 const struct admin_cmd admin_cmd_client_config = {
     "client-config",
     cmd_client_config,
-    "[--server NAME] [--pattern GLOB[,GLOB...]] [--user USER]",
+    "[--server NAME | --prefer JUMPHOST[,...]] [--pattern GLOB[,GLOB...]] [--user USER]",
     "Print the ~/.ssh/config block that reaches hosts through rjh-connect",
     "Options:\n"
     "  --server NAME     the jumphost as clients dial it (default: public_name,\n"
     "                    else this machine's name)\n"
     "  --pattern GLOBS   the host names the block covers, e.g. 'host-*' (default:\n"
     "                    the patterns of the grants, of USER's if --user is given)\n"
-    "  --user USER       the client's account on the jumphost (a 'User' line)\n\n"
+    "  --user USER       the client's account on the jumphost (a 'User' line)\n"
+    "  --prefer NAMES    with several jumphosts: try these first, in this order\n\n"
+    "With jumphosts registered (rjh-admin jumphost, store = postgresql) and no\n"
+    "--server, the hop tries each jumphost in turn: the next one when ssh cannot\n"
+    "reach one (exit 255), the host is offline there (rjh-connect exit 5) or its\n"
+    "copy of the registry cannot serve (6, 7, 8); not enrolled, disabled and no\n"
+    "grant are final;\n"
+    "RJH_JUMPHOSTS=\"A B\" in the client's environment sets another order. With a\n"
+    "host CA recorded, the hop pins " CLIENT_JUMPHOSTS_KNOWN "\n"
+    "('rjh-admin host-ca known-hosts'), so a new jumphost needs no new key.\n\n"
     "Hosts matching the patterns are reached with 'ssh NAME' through\n"
     "'ssh SERVER rjh-connect NAME', and must show a host key from\n"
     "" CLIENT_KNOWN_HOSTS " ('rjh-admin known-hosts'). Patterns are checked like\n"

@@ -16,9 +16,10 @@
 #include "name.h"
 
 /* Where a host keeps its tunnel's key and the jumphost's pinned host keys (host-unit). */
-#define HOST_TUNNEL_KEY  "/etc/rjh/tunnel_key"
-#define HOST_KNOWN_HOSTS "/etc/rjh/jumphost_known_hosts"
-#define HOST_UNIT_NAME   "rjh-tunnel.service"
+#define HOST_TUNNEL_KEY    "/etc/rjh/tunnel_key"
+#define HOST_KNOWN_HOSTS   "/etc/rjh/jumphost_known_hosts"
+#define HOST_UNIT_NAME     "rjh-tunnel.service"
+#define HOST_TEMPLATE_NAME "rjh-tunnel@.service"
 /*
  * What the unit adds to the tunnel command: no config file but this, never a
  * prompt, this key only, and the jumphost's host keys pinned in one file.
@@ -79,16 +80,11 @@ static int print_known_hosts(struct admin *a, const char *server, const char *di
 	return EXIT_OK;
 }
 
-static void print_unit(const char *name, const char *server, const char *cmd)
+/* The [Unit]..[Install] text of a tunnel unit; desc and cmd are built from validated names. */
+static void print_body(const char *desc, const char *cmd)
 {
-	printf("# rjh: the tunnel of %s to %s ('rjh-admin host-unit %s').\n"
-	       "# On %s, as root:\n"
-	       "#   " HOST_TUNNEL_KEY "            the private key enrolled for %s (0600)\n"
-	       "#   " HOST_KNOWN_HOSTS "  'rjh-admin host-unit %s --known-hosts'\n"
-	       "#   this file as /etc/systemd/system/" HOST_UNIT_NAME ", then\n"
-	       "#   systemctl daemon-reload && systemctl enable --now " HOST_UNIT_NAME "\n"
-	       "[Unit]\n"
-	       "Description=rjh tunnel of %s to %s\n"
+	printf("[Unit]\n"
+	       "Description=%s\n"
 	       "Wants=network-online.target\n"
 	       "After=network-online.target\n"
 	       "# Never give up: the jumphost may be away for a long time.\n"
@@ -128,7 +124,48 @@ static void print_unit(const char *name, const char *server, const char *cmd)
 	       "\n"
 	       "[Install]\n"
 	       "WantedBy=multi-user.target\n",
-	       name, server, name, name, name, name, name, server, cmd);
+	       desc, cmd);
+}
+
+static void print_unit(const char *name, const char *server, const char *cmd)
+{
+	char desc[512];
+
+	printf("# rjh: the tunnel of %s to %s ('rjh-admin host-unit %s').\n"
+	       "# On %s, as root:\n"
+	       "#   " HOST_TUNNEL_KEY "            the private key enrolled for %s (0600)\n"
+	       "#   " HOST_KNOWN_HOSTS "  'rjh-admin host-unit %s --known-hosts'\n"
+	       "#   this file as /etc/systemd/system/" HOST_UNIT_NAME ", then\n"
+	       "#   systemctl daemon-reload && systemctl enable --now " HOST_UNIT_NAME "\n",
+	       name, server, name, name, name, name);
+	snprintf(desc, sizeof(desc), "rjh tunnel of %s to %s", name, server);
+	print_body(desc, cmd);
+}
+
+/*
+ * Several jumphosts: one template, one instance per jumphost (%I, its
+ * ADDRESS or ADDRESS:PORT), each with its own restart.
+ */
+static void print_template(const char *name, const struct admin_jumphosts *l, const char *cmd)
+{
+	char dest[300], desc[128];
+	size_t i;
+
+	printf("# rjh: the tunnels of %s, one to each jumphost ('rjh-admin host-unit %s').\n"
+	       "# On %s, as root:\n"
+	       "#   " HOST_TUNNEL_KEY "            the private key enrolled for %s (0600)\n"
+	       "#   " HOST_KNOWN_HOSTS "  'rjh-admin host-unit %s --known-hosts'\n"
+	       "#   this file as /etc/systemd/system/" HOST_TEMPLATE_NAME ", then\n"
+	       "#   systemctl daemon-reload\n",
+	       name, name, name, name, name);
+	for (i = 0; i < l->n; i++) {
+		admin_jumphost_dest(&l->v[i], false, dest, sizeof(dest));
+		printf("#   systemctl enable --now rjh-tunnel@%s.service\n", dest);
+	}
+	printf("# A jumphost added or removed later: run this command again and enable or\n"
+	       "# disable its instance (rjh-host jumphosts does both).\n");
+	snprintf(desc, sizeof(desc), "rjh tunnel of %s to %%I", name);
+	print_body(desc, cmd);
 }
 
 static int cmd_host_unit(struct admin *a, int argc, char **argv)
@@ -141,7 +178,8 @@ static int cmd_host_unit(struct admin *a, int argc, char **argv)
 					 {"host-key", &file, NULL},
 					 {0}};
 	struct rjh_diag d = {""};
-	char server[ADMIN_SERVER_MAX + 2], cmd[1024];
+	char server[ADMIN_SERVER_MAX + 2], cmd[1024], ca[16384] = "";
+	struct admin_jumphosts l = {0};
 	struct reg_host h;
 	struct reg *r;
 	int rc, first;
@@ -163,20 +201,49 @@ static int cmd_host_unit(struct admin *a, int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = reg_host_get(r, argv[first], &h, &d);
-	reg_close(r);
-	if (rc < 0)
+	if (rc < 0) {
+		reg_close(r);
 		return admin_fail_diag(a, rc, &d);
-	if (known)
+	}
+	/* Several jumphosts (store = postgresql): one identity to pin, one tunnel to each. */
+	rc = server_opt ? EXIT_OK : admin_jumphosts_load(a, r, &l);
+	if (rc == 0 && known)
+		rc = admin_host_ca_line(a, r, ca, sizeof(ca));
+	reg_close(r);
+	if (rc)
+		return rc;
+	if (known && ca[0] && !dir && !file) {
+		printf("%s\n", ca);
+		admin_jumphosts_free(&l);
+		return EXIT_OK;
+	}
+	if (known) {
+		admin_jumphosts_free(&l);
 		return print_known_hosts(a, server, dir ? dir : SSHD_HOST_KEYS_DIR, file);
-	rc = layout_tunnel_command_to(server, h.name, HOST_TUNNEL_OPTS, cmd, sizeof(cmd));
-	if (rc < 0)
+	}
+	/* NB. The name is checked: "ssh://NAME@%I" cannot be more than a destination. */
+	if (l.n) {
+		char user[NAME_HOST_SIZE + 8];
+
+		snprintf(user, sizeof(user), "ssh://%s", h.name);
+		rc = layout_tunnel_command_to("%I", user, HOST_TUNNEL_OPTS, cmd, sizeof(cmd));
+	} else {
+		rc = layout_tunnel_command_to(server, h.name, HOST_TUNNEL_OPTS, cmd, sizeof(cmd));
+	}
+	if (rc < 0) {
+		admin_jumphosts_free(&l);
 		return admin_fail(a, rc, "the tunnel command is too long");
+	}
 	if (h.disabled)
 		fprintf(stderr,
 			"rjh-admin: host-unit: note: %s is disabled; its tunnel is refused "
 			"until 'rjh-admin enable %s'\n",
 			h.name, h.name);
-	print_unit(h.name, server, cmd);
+	if (l.n)
+		print_template(h.name, &l, cmd);
+	else
+		print_unit(h.name, server, cmd);
+	admin_jumphosts_free(&l);
 	return EXIT_OK;
 }
 
@@ -193,6 +260,11 @@ const struct admin_cmd admin_cmd_host_unit = {
     "                    sshd host keys\n"
     "  --host-keys DIR   read DIR/ssh_host_*_key.pub (default " SSHD_HOST_KEYS_DIR ")\n"
     "  --host-key FILE   read only FILE\n\n"
+    "With jumphosts registered (rjh-admin jumphost, store = postgresql) and no\n"
+    "--server, it prints the template " HOST_TEMPLATE_NAME " instead, one instance\n"
+    "per jumphost (%I: ADDRESS or ADDRESS:PORT), each with its own restart, and\n"
+    "--known-hosts prints the fleet's '@cert-authority' line when a host CA is\n"
+    "recorded (rjh-admin host-ca): adding a jumphost then needs no new key.\n\n"
     "NAME must be enrolled. The unit (" HOST_UNIT_NAME ") runs the tunnel command\n"
     "with BatchMode, the key " HOST_TUNNEL_KEY ", StrictHostKeyChecking against\n"
     "" HOST_KNOWN_HOSTS ", restarts it 5 s after any exit, for ever, and runs\n"

@@ -121,7 +121,7 @@ static int cmd_init(struct admin *a, int argc, char **argv)
 	rc = check_collisions(a);
 	if (rc)
 		return rc;
-	rc = aud_open(&a->aud, a->cfg.audit, &d);
+	rc = aud_open(&a->aud, &a->cfg, &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
 	if (admin_store_is_pg(a))

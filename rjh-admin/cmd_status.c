@@ -21,12 +21,16 @@ struct status_row {
 	const char *account; /* admin_host_state */
 	bool have;           /* s is the host's newest session */
 	struct reg_session s;
+	char held[256]; /* the jumphosts that reported its tunnel, "a,b" (store = postgresql) */
 };
 
 struct status_rows {
 	struct status_row *v;
 	size_t n, cap;
 	int64_t now;
+	bool fleet;    /* store = postgresql: held says which jumphosts hold each tunnel */
+	bool sorted;   /* v is sorted by name (every host), else in the order asked */
+	char node[64]; /* this jumphost, whose own kernel has the last word about it */
 };
 
 /* What one line reports. */
@@ -36,6 +40,7 @@ struct status_view {
 	int64_t since, last_seen;    /* 0: unknown */
 	int64_t pid;                 /* the sshd of the open session, 0: none */
 	int unexpected;              /* entries the host left in its directories, -1: unknown */
+	char held[256];              /* store = postgresql: the jumphosts holding it, "a,b" */
 };
 
 static int add_row(const struct reg_host *h, const struct reg_session *s, void *vctx)
@@ -76,6 +81,36 @@ static int read_named(struct reg *r, char **names, int n, struct status_rows *ro
 	return RJH_OK;
 }
 
+static int cmp_row(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct status_row *)row)->name);
+}
+
+/* Adds jumphost to the held list of host's row (if one is shown); a list too long ends in "...". */
+static int held_row(const char *host, const char *jumphost, int64_t since, void *vctx)
+{
+	struct status_rows *rows = vctx;
+	struct status_row *row = NULL;
+	size_t i, at;
+
+	(void)since;
+	if (rows->sorted)
+		row = bsearch(host, rows->v, rows->n, sizeof(*rows->v), cmp_row);
+	for (i = 0; !rows->sorted && !row && i < rows->n; i++)
+		if (!strcmp(rows->v[i].name, host))
+			row = &rows->v[i];
+	if (!row || !admin_is_dial_name(jumphost, 63))
+		return 0;
+	at = strlen(row->held);
+	if (at + strlen(jumphost) + 2 >= sizeof(row->held)) {
+		if (!strstr(row->held, "..."))
+			snprintf(row->held + at, sizeof(row->held) - at, ",...");
+		return 0;
+	}
+	snprintf(row->held + at, sizeof(row->held) - at, "%s%s", at ? "," : "", jumphost);
+	return 0;
+}
+
 /* Reads every host (n == 0) or the named ones, in one read transaction. */
 static int read_rows(struct admin *a, char **names, int n, struct status_rows *rows)
 {
@@ -91,17 +126,41 @@ static int read_rows(struct admin *a, char **names, int n, struct status_rows *r
 		rc = read_named(r, names, n, rows, &d);
 	else if (rc == 0)
 		rc = reg_presence_each(r, add_row, rows, &d);
+	rows->sorted = n == 0;
+	if (rc == 0 && rows->fleet)
+		rc = reg_pg_held_each(r, a->cfg.presence_ttl, held_row, rows, &d);
 	reg_end_read(r);
 	reg_close(r);
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
 /*
+ * Several jumphosts: the ones that reported the host's tunnel, except that
+ * this jumphost's own kernel, asked just now, has the last word about it.
+ */
+static void fleet_held(const struct status_rows *rows, const struct status_row *row, bool up_here,
+		       char *out, size_t len)
+{
+	char copy[sizeof(row->held)], *rest = copy, *tok;
+	size_t at = 0;
+
+	snprintf(copy, sizeof(copy), "%s", row->held);
+	out[0] = '\0';
+	if (up_here)
+		at += (size_t)snprintf(out, len, "%s", rows->node);
+	while ((tok = strsep(&rest, ",")) != NULL && at < len) {
+		if (!*tok || !strcmp(tok, rows->node))
+			continue;
+		at += (size_t)snprintf(out + at, len - at, "%s%s", at ? "," : "", tok);
+	}
+}
+
+/*
  * SINCE, FROM and KEY are the newest session's: when up, only if it is open
  * (else pam_rjh is not in the stack and they are unknown).
  */
-static void judge(const struct admin_tunnels *k, const struct status_row *row, int64_t now,
-		  struct status_view *v)
+static void judge(const struct admin_tunnels *k, const struct status_rows *rows,
+		  const struct status_row *row, int64_t now, struct status_view *v)
 {
 	const struct reg_session *s = row->have ? &row->s : NULL;
 	bool open = s && s->ended == 0;
@@ -109,6 +168,11 @@ static void judge(const struct admin_tunnels *k, const struct status_row *row, i
 	memset(v, 0, sizeof(*v));
 	v->state = admin_tunnel_state(k, row->name, s);
 	v->unexpected = admin_tunnel_unexpected(k, row->name, v->state);
+	if (rows->fleet) {
+		fleet_held(rows, row, !strcmp(v->state, "up"), v->held, sizeof(v->held));
+		if (v->held[0])
+			v->state = "up";
+	}
 	if (strcmp(v->state, "up") == 0) {
 		v->last_seen = now;
 		if (open) {
@@ -125,17 +189,36 @@ static void judge(const struct admin_tunnels *k, const struct status_row *row, i
 		v->pid = s->pid;
 }
 
-static json_t *view_json(const struct status_row *row, const struct status_view *v)
+static json_t *view_json(const struct status_rows *rows, const struct status_row *row,
+			 const struct status_view *v)
 {
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "host", row->name, "state", v->state, "since",
 	    admin_json_time(v->since), "from", admin_json_str(v->s ? v->s->source : NULL),
 	    "fingerprint", admin_json_str(v->s ? v->s->fp : NULL), "last_seen",
 	    admin_json_time(v->last_seen), "sshd_pid", v->pid ? json_integer(v->pid) : json_null(),
 	    "account", row->account, "unexpected_entries", admin_json_count(v->unexpected));
+	char copy[sizeof(v->held)], *rest = copy, *tok;
+	json_t *arr;
+
+	if (!o || !rows->fleet)
+		return o;
+	arr = json_array();
+	snprintf(copy, sizeof(copy), "%s", v->held);
+	while (arr && (tok = strsep(&rest, ",")) != NULL)
+		if (*tok && json_array_append_new(arr, json_string(tok)) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	if (!arr || json_object_set_new(o, "jumphosts", arr) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
-static void view_text(const struct status_row *row, const struct status_view *v)
+static void view_text(const struct status_rows *rows, const struct status_row *row,
+		      const struct status_view *v)
 {
 	char since[32], seen[32], src[64], n[16] = "?";
 	const char *fp = v->s && v->s->fp[0] ? v->s->fp : "-";
@@ -143,9 +226,12 @@ static void view_text(const struct status_row *row, const struct status_view *v)
 	util_safe(v->s && v->s->source[0] ? v->s->source : "-", src, sizeof(src));
 	if (v->unexpected >= 0)
 		snprintf(n, sizeof(n), "%d", v->unexpected);
-	printf("%-32s %-5s %-20s %-15s %-50s %-20s %-8s %s\n", row->name, v->state,
+	printf("%-32s %-5s %-20s %-15s %-50s %-20s %-8s %-*s", row->name, v->state,
 	       admin_time(v->since, since), src, fp, admin_time(v->last_seen, seen), row->account,
-	       n);
+	       rows->fleet ? 10 : 0, n);
+	if (rows->fleet)
+		printf(" %s", v->held[0] ? v->held : "-");
+	printf("\n");
 }
 
 /* Asks the kernel about every row and prints them; EXIT_OK or an exit code. */
@@ -165,15 +251,16 @@ static int report(struct admin *a, const struct status_rows *rows, bool json)
 	if (json)
 		arr = json_array();
 	else
-		printf("%-32s %-5s %-20s %-15s %-50s %-20s %-8s %s\n", "HOST", "STATE", "SINCE",
-		       "FROM", "KEY", "LAST-SEEN", "ACCOUNT", "UNEXPECTED");
+		printf("%-32s %-5s %-20s %-15s %-50s %-20s %-8s %s%s\n", "HOST", "STATE", "SINCE",
+		       "FROM", "KEY", "LAST-SEEN", "ACCOUNT", "UNEXPECTED",
+		       rows->fleet ? " JUMPHOSTS" : "");
 	for (i = 0; i < rows->n; i++) {
-		judge(&k, &rows->v[i], rows->now, &v);
+		judge(&k, rows, &rows->v[i], rows->now, &v);
 		hosts += v.unexpected > 0;
 		entries += v.unexpected > 0 ? v.unexpected : 0;
 		if (!json)
-			view_text(&rows->v[i], &v);
-		else if (json_array_append_new(arr, view_json(&rows->v[i], &v)) < 0)
+			view_text(rows, &rows->v[i], &v);
+		else if (json_array_append_new(arr, view_json(rows, &rows->v[i], &v)) < 0)
 			break;
 	}
 	admin_tunnels_close(&k);
@@ -214,6 +301,8 @@ static int cmd_status(struct admin *a, int argc, char **argv)
 		return admin_fail(a, RJH_ESYS,
 				  "must run as root: the hosts' socket directories are readable "
 				  "by root and the host only");
+	rows.fleet = admin_store_is_pg(a);
+	cfg_node_name(&a->cfg, rows.node, sizeof(rows.node));
 	rc = read_rows(a, argv + first, argc - first, &rows);
 	if (rc == EXIT_OK)
 		rc = report(a, &rows, json);
@@ -236,5 +325,9 @@ const struct admin_cmd admin_cmd_status = {
     "LAST-SEEN is now for a host that is up. UNEXPECTED counts what the host's\n"
     "directories hold besides sock/ and its ssh.sock (sockets of forwards that\n"
     "ended, which sshd never removes; '?': unreadable): 'rjh-admin runtime'\n"
-    "removes them, and a note on stderr sums them up. Needs root.\n",
+    "removes them, and a note on stderr sums them up. Needs root.\n\n"
+    "With store = postgresql, JUMPHOSTS (json: jumphosts) lists every jumphost\n"
+    "that holds the host's tunnel now, as each one's kernel says (rjh-sync reports\n"
+    "every 2 s; a jumphost silent for presence_ttl counts for none); this\n"
+    "jumphost's own kernel is asked directly. STATE is up while any holds it.\n",
     ADMIN_POLICY_NONE};

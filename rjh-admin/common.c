@@ -216,7 +216,7 @@ int admin_change_begin(struct admin *a, struct reg **r)
 	int rc;
 
 	*r = NULL;
-	rc = aud_open(&a->aud, a->cfg.audit, &d);
+	rc = aud_open(&a->aud, &a->cfg, &d);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
 	rc = open_store(a, REG_RW, r, &d);
@@ -337,7 +337,7 @@ void admin_drain_spool(struct admin *a)
 	/* Only root may write the registry; anyone else reads what is mirrored already. */
 	if (access(a->cfg.registry, W_OK) < 0)
 		return;
-	rc = spool_mirror(&a->cfg, ADMIN_BUSY_MS, a->cfg.audit, &rows, &d);
+	rc = spool_mirror(&a->cfg, ADMIN_BUSY_MS, &rows, &d);
 	if (rc < 0)
 		fprintf(stderr, "rjh-admin: %s: warning: spooled audit records not mirrored: %s\n",
 			a->cmd, d.msg);

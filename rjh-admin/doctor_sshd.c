@@ -19,7 +19,6 @@
 
 /* How long sshd -T may take. */
 #define DOC_SSHD_TIMEOUT_MS 10000
-#define DOC_SSHD_OUT_MAX    (1 << 20)
 
 /* The 1-based number of the first line where a and b differ, or 0 when they are equal. */
 static int first_diff(const char *a, const char *b)
@@ -63,107 +62,6 @@ static void dropin_same(struct doc_ctx *x, struct doc_result *r)
 	free(got);
 }
 
-/* Appends what fd has to *buf (up to max bytes); returns 0 at EOF, 1 for more, -1 on error. */
-static int drain(int fd, char **buf, size_t *len, size_t max)
-{
-	char chunk[4096];
-	ssize_t n = read(fd, chunk, sizeof(chunk));
-	char *nb;
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : -1;
-	if (n == 0)
-		return 0;
-	if (*len + (size_t)n > max)
-		return 1; /* more than sshd -T ever prints: dropped */
-	nb = realloc(*buf, *len + (size_t)n + 1);
-	if (!nb)
-		return -1;
-	memcpy(nb + *len, chunk, (size_t)n);
-	*len += (size_t)n;
-	nb[*len] = '\0';
-	*buf = nb;
-	return 1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Runs argv with stdin /dev/null, stdout into *out and stderr into *err
- * (NUL-terminated, the caller frees them), killing it after timeout_ms.
- * Returns its wait status, or -1 (errno) when it could not run or timed out
- * (ETIMEDOUT).
- */
-static int run_child(char *const argv[], int timeout_ms, char **out, char **err)
-{
-	int po[2] = {-1, -1}, pe[2] = {-1, -1}, status = -1, open_fds = 2, saved;
-	size_t olen = 0, elen = 0;
-	int64_t end = now_ms() + timeout_ms;
-	pid_t pid;
-
-	*out = calloc(1, 1);
-	*err = calloc(1, 1);
-	if (!*out || !*err || pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
-		goto fail;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		goto fail;
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	po[1] = pe[1] = -1;
-	while (open_fds > 0) {
-		struct pollfd pf[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-		int64_t left = end - now_ms();
-
-		if (left <= 0 || poll(pf, 2, (int)left) == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			errno = ETIMEDOUT;
-			goto fail;
-		}
-		if (pf[0].revents && po[0] >= 0 &&
-		    drain(po[0], out, &olen, DOC_SSHD_OUT_MAX) <= 0) {
-			close(po[0]);
-			po[0] = -1;
-			open_fds--;
-		}
-		if (pf[1].revents && pe[0] >= 0 &&
-		    drain(pe[0], err, &elen, DOC_SSHD_OUT_MAX) <= 0) {
-			close(pe[0]);
-			pe[0] = -1;
-			open_fds--;
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return status;
-fail:
-	saved = errno;
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-	}
-	errno = saved;
-	return -1;
-}
-
 /* The value of keyword in sshd -T's output (lines "keyword value"), or NULL. */
 static const char *sshd_value(char *out, const char *keyword, char *buf, size_t len)
 {
@@ -204,7 +102,7 @@ static void sshd_applies(struct doc_ctx *x, struct doc_result *r, const char *ho
 	int st;
 
 	snprintf(spec, sizeof(spec), "user=%s,host=x,addr=127.0.0.1", host);
-	st = run_child(argv, DOC_SSHD_TIMEOUT_MS, &out, &err);
+	st = admin_run(argv, DOC_SSHD_TIMEOUT_MS, &out, &err);
 	if (st < 0) {
 		doc_problem(r, DOC_FAIL, DOC_SSHD " -T: %s",
 			    errno == ETIMEDOUT ? "no answer within 10 s" : strerror(errno));

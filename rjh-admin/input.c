@@ -36,20 +36,24 @@ int admin_read_host_key(struct admin *a, const char *path, struct key *k)
  * a letter or digit, no "..". Nothing ssh could take for an option, and
  * nothing that ends a config line.
  */
+bool admin_is_dial_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && isalnum((unsigned char)s[0]) &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n &&
+	       !strstr(s, "..") && s[n - 1] != '.' && s[n - 1] != '-';
+}
+
 int admin_server_name(struct admin *a, const char *opt, char *buf, size_t len)
 {
 	char safe[64];
-	size_t n;
 
 	if (opt)
 		snprintf(buf, len, "%s", opt);
 	else
 		layout_public_name(&a->cfg, buf, len);
-	n = strlen(buf);
-	if (n == 0 || n > ADMIN_SERVER_MAX || (opt && strlen(opt) != n) ||
-	    !isalnum((unsigned char)buf[0]) ||
-	    strspn(buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n ||
-	    strstr(buf, "..") || buf[n - 1] == '.' || buf[n - 1] == '-')
+	if ((opt && strlen(opt) != strlen(buf)) || !admin_is_dial_name(buf, ADMIN_SERVER_MAX))
 		return admin_fail(a, RJH_EINVAL,
 				  "%s '%s' is not a host name (letters, digits, '.' and '-', "
 				  "starting with a letter or digit)%s",

@@ -551,7 +551,7 @@ int main(int argc, char **argv)
 		say("registry unavailable: %s", d.msg);
 		return RC_REGISTRY;
 	}
-	if (aud_open(&c.aud, c.cfg.audit, &d) < 0) {
+	if (aud_open(&c.aud, &c.cfg, &d) < 0) {
 		say("%s", d.msg);
 		return RC_INTERNAL;
 	}

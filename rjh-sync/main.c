@@ -38,7 +38,9 @@
 #include "cache.h"
 #include "cfg.h"
 #include "key.h"
+#include "layout.h"
 #include "name.h"
+#include "presence.h"
 #include "publish.h"
 #include "reg.h"
 #include "reg_pg.h"
@@ -53,6 +55,8 @@ enum { SYNC_OK = 0, SYNC_USAGE = 1, SYNC_CONFIG = 2, SYNC_FAILED = 4 };
 #define SYNC_BUSY_MS 10000
 #define SHIP_BATCH   500
 #define POLL_MS_DFLT 500
+/* How often the jumphost says it is alive and whose tunnels it holds. */
+#define REPORT_EVERY_MS 2000
 
 struct sync {
 	struct cfg cfg;
@@ -81,6 +85,19 @@ struct sync {
 		off_t size;
 		struct timespec mtime;
 	} shipped;
+	/*
+	 * What PostgreSQL was last told this jumphost holds (sorted); not
+	 * valid: nothing yet, or an answer that was lost, and the next report
+	 * replaces all of this jumphost's rows.
+	 */
+	struct {
+		bool valid, started;
+		char **v;
+		size_t n;
+		int64_t at;    /* monotonic ms of the last report */
+		int fails;     /* reports failed in a row: the next waits longer */
+		char err[512]; /* why the last report failed, or "" */
+	} told;
 };
 
 static volatile sig_atomic_t stopping, resync;
@@ -476,7 +493,7 @@ static int push(struct sync *s, struct rjh_diag *d)
 	    st.st_mtim.tv_nsec == s->shipped.mtime.tv_nsec && spool_empty(&s->cfg))
 		return RJH_OK;
 	s->shipped.valid = false;
-	rc = spool_mirror(&s->cfg, SYNC_BUSY_MS, s->cfg.audit, &rows, d);
+	rc = spool_mirror(&s->cfg, SYNC_BUSY_MS, &rows, d);
 	if (rc == 0 && !s->pg)
 		return RJH_OK;
 	if (rc == 0)
@@ -525,6 +542,140 @@ static int push(struct sync *s, struct rjh_diag *d)
 out:
 	reg_close(cache);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- presence */
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static void names_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The hosts whose tunnel this jumphost's kernel has listening now, sorted. */
+static int held_now(const struct sync *s, struct names *out, struct rjh_diag *d)
+{
+	struct pres_listeners l = {0};
+	struct dirent *e;
+	DIR *dp;
+	int fd, rc;
+
+	fd = layout_open_hosts_dir(&s->cfg, d);
+	if (fd == RJH_ENOENT)
+		return RJH_OK; /* no runtime tree: no tunnel */
+	if (fd < 0)
+		return fd;
+	rc = pres_listeners_load(&l, d);
+	dp = rc == 0 ? fdopendir(dup(fd)) : NULL;
+	if (rc == 0 && !dp)
+		rc = diag_set(d, RJH_ESYS, "%s/hosts: %s", s->cfg.runtime_dir, strerror(errno));
+	while (rc == 0 && (e = readdir(dp)) != NULL) {
+		if (!name_is_host(e->d_name) ||
+		    pres_socket_state_at(fd, e->d_name, &l) != PRES_SOCK_LISTENING)
+			continue;
+		if (util_grow(&out->v, &out->cap, out->n + 1, sizeof(*out->v), 64) < 0 ||
+		    !(out->v[out->n] = strdup(e->d_name)))
+			rc = diag_set(d, RJH_ENOMEM, "out of memory");
+		else
+			out->n++;
+	}
+	if (dp)
+		closedir(dp);
+	close(fd);
+	pres_listeners_free(&l);
+	if (rc == 0)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_name);
+	return rc;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Every REPORT_EVERY_MS, when pull() reached PostgreSQL: the heartbeat and
+ * what changed in the set of tunnels this jumphost holds (its kernel's
+ * word). rjh-admin status and jumphost list count a jumphost's rows only
+ * while its heartbeat is younger than presence_ttl, so those of a jumphost
+ * that died expire by themselves.
+ */
+static int report(struct sync *s, struct rjh_diag *d)
+{
+	struct names now = {0}, gone = {0}, came = {0};
+	size_t i = 0, j = 0;
+	int64_t t = mono_ms();
+	bool replace = !s->told.valid;
+	int rc;
+
+	/*
+	 * After a failure, 4, 8, then 16 s: connecting to no primary costs
+	 * libpq's connect_timeout per host, which the next pull would wait for.
+	 */
+	if (!s->pg ||
+	    (s->told.at && t - s->told.at < (int64_t)REPORT_EVERY_MS
+						<< (s->told.fails < 3 ? s->told.fails : 3)))
+		return RJH_OK;
+	rc = held_now(s, &now, d);
+	/* Merge the two sorted lists into what went and what came; the names stay now's. */
+	while (rc == 0 && !replace && (i < s->told.n || j < now.n)) {
+		int c = i == s->told.n ? 1 : j == now.n ? -1 : strcmp(s->told.v[i], now.v[j]);
+		struct names *to = c < 0 ? &gone : &came;
+
+		if (c && util_grow(&to->v, &to->cap, to->n + 1, sizeof(*to->v), 64) < 0) {
+			rc = diag_set(d, RJH_ENOMEM, "out of memory");
+			break;
+		}
+		if (c < 0)
+			gone.v[gone.n++] = s->told.v[i++];
+		else if (c > 0)
+			came.v[came.n++] = now.v[j++];
+		else
+			i++, j++;
+	}
+	if (rc == 0 && !s->ship)
+		rc = reg_pg_open(&s->cfg, REG_RW, "rjh-sync", &s->ship, d);
+	if (rc == 0)
+		rc = reg_pg_report(s->ship, s->node, !s->told.started, replace,
+				   (const char *const *)gone.v, gone.n,
+				   (const char *const *)(replace ? now.v : came.v),
+				   replace ? now.n : came.n, d);
+	free(gone.v);
+	free(came.v);
+	s->told.at = t;
+	snprintf(s->told.err, sizeof(s->told.err), "%s", rc < 0 ? d->msg : "");
+	if (rc < 0) {
+		if (rc != RJH_ENOMEM)
+			drop(&s->ship);
+		names_free(now.v, now.n);
+		s->told.valid = false;
+		s->told.fails++;
+		return rc;
+	}
+	if (replace && s->verbose)
+		say(s, LOG_INFO, "reported %zu tunnel%s held here", now.n, now.n == 1 ? "" : "s");
+	names_free(s->told.v, s->told.n);
+	s->told.v = now.v;
+	s->told.n = now.n;
+	s->told.valid = s->told.started = true;
+	s->told.fails = 0;
+	return RJH_OK;
 }
 
 /*
@@ -579,6 +730,13 @@ static void cycle(struct sync *s)
 
 	if (rp == 0)
 		rp = prune_cache(s, &dp);
+	if (rp == 0)
+		report(s, &dp);
+	/* A report's trouble lasts until the next report (one in several cycles). */
+	if (rp == 0 && s->told.err[0]) {
+		rp = RJH_EREGISTRY;
+		snprintf(dp.msg, sizeof(dp.msg), "%s", s->told.err);
+	}
 
 	if (rc < 0 && rp < 0)
 		snprintf(msg, sizeof(msg), "%s; %s", d.msg, dp.msg);
@@ -698,6 +856,7 @@ int main(int argc, char **argv)
 	}
 	drop(&s.pg);
 	drop(&s.ship);
+	names_free(s.told.v, s.told.n);
 	say(&s, LOG_NOTICE, "stopped");
 	return SYNC_OK;
 }

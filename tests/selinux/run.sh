@@ -409,6 +409,17 @@ for n in "$DB.login" "$DB.synced" "$DB.synced.tmp"; do
 	newtype rjh_sync_t rjh_var_lib_t file "$n" rjh_login_t
 done
 allows rjh_sync_t rjh_var_lib_t file "create read write lock unlink"
+# rjh-sync reports which tunnels this jumphost holds (sock_diag, the runtime tree).
+allows rjh_sync_t rjh_sync_t netlink_tcpdiag_socket "create read write nlmsg_read"
+allows rjh_sync_t rjh_runtime_t dir "search read open getattr"
+allows rjh_sync_t rjh_sock_t sock_file getattr
+# rjh-admin host-ca: ssh-keygen in its own domain, the CA key root's and rjh-admin's alone.
+allows rjh_admin_t ssh_keygen_exec_t file "execute execute_no_trans"
+newtype rjh_admin_t rjh_conf_t dir ".host_ca.abc123" rjh_host_ca_t
+allows rjh_admin_t rjh_host_ca_t file "create read write link unlink"
+for d in rjh_sync_t rjh_connect_t rjh_authkeys_t sshd_t; do
+	denies $d rjh_host_ca_t file "read open"
+done
 allows rjh_sync_t postgresql_port_t tcp_socket name_connect
 allows rjh_admin_t postgresql_port_t tcp_socket name_connect
 denies rjh_connect_t postgresql_port_t tcp_socket name_connect
@@ -539,6 +550,13 @@ while IFS=: read -r y p; do
 	n=$((n + 1))
 done < "$WORK/made"
 [ $n -ge 20 ] && ok "$n registry and runtime paths checked" || not_ok "only $n registry and runtime paths found"
+# The fleet's host CA (rjh-admin host-ca init, default host_ca_key) and the
+# directory ssh-keygen makes it in; nothing else in /etc/rjh changes label.
+expect_label /etc/rjh/host_ca file rjh_host_ca_t "made by rjh-admin host-ca init:"
+expect_label /etc/rjh/host_ca.pub file rjh_host_ca_t "made by rjh-admin host-ca init:"
+expect_label /etc/rjh/.host_ca.Ab12Cd dir rjh_host_ca_t "made by rjh-admin host-ca init:"
+expect_label /etc/rjh/.host_ca.Ab12Cd/ca file rjh_host_ca_t "made by rjh-admin host-ca init:"
+expect_label /etc/rjh/rjh.conf file rjh_conf_t "the configuration stays"
 # The ones that must be among them: each file rjh makes by default.
 for p in "$REG" "$REG.nss" "$REG.nss-delta" "$REG.nss.lock" "$REG.login" "$REG.login-delta" \
 	"$REG.login.lock" "$REG$SPOOL" "$REG$SPOOL/c-0-0" "$RUN/hosts/host-42/sock/$SOCK"; do

@@ -1,0 +1,702 @@
+/*
+ * Several jumphosts on one PostgreSQL registry: rjh-admin jumphost
+ * add|remove|list registers them (hosts tunnel to each, clients try each),
+ * and rjh-admin host-ca init|sign|known-hosts gives them one identity that
+ * hosts and clients pin once: an OpenSSH host CA whose certificates name
+ * each jumphost's address. Everything printed is built from validated
+ * names and re-parsed keys only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "key.h"
+#include "reg_pg.h"
+#include "util.h"
+
+#define SSH_KEYGEN     "/usr/bin/ssh-keygen"
+#define CA_COMMENT     "rjh-host-ca"
+#define CA_SETTING     "host_ca"
+#define SERIAL_SETTING "host_ca_serial"
+/* How long a jumphost's certificate is valid unless --validity says otherwise. */
+#define CERT_VALIDITY_DFLT (365 * 86400)
+
+static int need_pg(struct admin *a)
+{
+	if (admin_store_is_pg(a))
+		return EXIT_OK;
+	return admin_fail(a, RJH_EINVAL,
+			  "several jumphosts need store = postgresql in rjh.conf (this registry "
+			  "is %s)",
+			  cfg_store_name(a->cfg.store));
+}
+
+/* ------------------------------------------------------- the jumphost list */
+
+static int collect(const struct reg_jumphost *j, void *ctx)
+{
+	struct admin_jumphosts *l = ctx;
+
+	/* NB. Checked again: the list goes into unit files and ssh_config. */
+	if (!admin_is_dial_name(j->name, 63) || !admin_is_dial_name(j->address, ADMIN_SERVER_MAX) ||
+	    j->port < 1 || j->port > 65535)
+		return RJH_EREGISTRY;
+	if (util_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 8) < 0)
+		return RJH_ENOMEM;
+	l->v[l->n++] = *j;
+	return 0;
+}
+
+int admin_jumphosts_load(struct admin *a, struct reg *r, struct admin_jumphosts *out)
+{
+	struct rjh_diag d = {""};
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!admin_store_is_pg(a))
+		return EXIT_OK;
+	rc = reg_pg_jumphosts_each(r, a->cfg.presence_ttl, collect, out, &d);
+	if (rc == RJH_EREGISTRY && !d.msg[0])
+		rc = diag_set(&d, rc, "the registry holds a malformed jumphost row");
+	if (rc < 0) {
+		admin_jumphosts_free(out);
+		return admin_fail_diag(a, rc, &d);
+	}
+	return EXIT_OK;
+}
+
+void admin_jumphosts_free(struct admin_jumphosts *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void admin_jumphost_dest(const struct reg_jumphost *j, bool uri, char *buf, size_t len)
+{
+	if (j->port == 22)
+		snprintf(buf, len, "%s", j->address);
+	else
+		snprintf(buf, len, "%s%s:%d", uri ? "ssh://" : "", j->address, j->port);
+}
+
+/* ------------------------------------------------------------ jumphost ... */
+
+static int jumphost_add(struct admin *a, int argc, char **argv)
+{
+	const char *port_s = NULL;
+	const struct admin_opt opts[] = {{"port", &port_s, NULL}, {0}};
+	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-jumphost-add", .success = true};
+	struct reg_jumphost j = {.port = 22};
+	struct rjh_diag d = {""};
+	char detail[400], safe[64];
+	struct reg *r;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
+	if (rc >= 0)
+		return rc;
+	if (!admin_is_dial_name(argv[first], sizeof(j.name) - 1))
+		return admin_fail(a, RJH_EINVAL,
+				  "jumphost name '%s' is not a DNS name of at most 63 characters "
+				  "(its node_name in rjh.conf)",
+				  util_safe(argv[first], safe, 40));
+	if (!admin_is_dial_name(argv[first + 1], ADMIN_SERVER_MAX))
+		return admin_fail(
+		    a, RJH_EINVAL,
+		    "address '%s' is not a DNS name or IPv4 address (letters, digits, "
+		    "'.' and '-', starting with a letter or digit)",
+		    util_safe(argv[first + 1], safe, 40));
+	if (port_s) {
+		char *end;
+		long p = strtol(port_s, &end, 10);
+
+		if (!*port_s || *end || p < 1 || p > 65535 || port_s[0] == '0')
+			return admin_fail(a, RJH_EINVAL, "--port '%s' is not a port (1-65535)",
+					  util_safe(port_s, safe, 20));
+		j.port = (int)p;
+	}
+	rc = need_pg(a);
+	if (rc)
+		return rc;
+	snprintf(j.name, sizeof(j.name), "%s", argv[first]);
+	snprintf(j.address, sizeof(j.address), "%s", argv[first + 1]);
+	rc = admin_change_begin(a, &r);
+	if (rc)
+		return rc;
+	rc = reg_pg_jumphost_add(r, &j, (int64_t)time(NULL), &d);
+	if (rc < 0)
+		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+	snprintf(detail, sizeof(detail), "jumphost_name=%s address=%s port=%d", j.name, j.address,
+		 j.port);
+	rec.detail = detail;
+	rc = admin_change_finish(a, r, &rec);
+	if (rc == 0)
+		printf("jumphost %s added: hosts and clients dial %s port %d\n"
+		       "Next: on %s, node_name = %s in rjh.conf; its sshd's host key signed\n"
+		       "with 'rjh-admin host-ca sign %s KEY.pub' (HostCertificate); hosts\n"
+		       "re-run 'rjh-admin host-unit NAME' (or 'rjh-host jumphosts').\n",
+		       j.name, j.address, j.port, j.name, j.name, j.name);
+	return rc;
+}
+
+static int jumphost_remove(struct admin *a, int argc, char **argv)
+{
+	const struct admin_opt opts[] = {{0}};
+	struct aud_rec rec = {
+	    .type = AUDIT_USER_MGMT, .op = "rjh-jumphost-remove", .success = true};
+	struct rjh_diag d = {""};
+	char detail[128], safe[64];
+	struct reg *r;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 1, 1, &first);
+	if (rc >= 0)
+		return rc;
+	if (!admin_is_dial_name(argv[first], 63))
+		return admin_fail(a, RJH_EINVAL, "jumphost name '%s' is not a DNS name",
+				  util_safe(argv[first], safe, 40));
+	rc = need_pg(a);
+	if (rc)
+		return rc;
+	rc = admin_change_begin(a, &r);
+	if (rc)
+		return rc;
+	rc = reg_pg_jumphost_remove(r, argv[first], &d);
+	if (rc < 0)
+		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+	snprintf(detail, sizeof(detail), "jumphost_name=%s", argv[first]);
+	rec.detail = detail;
+	rc = admin_change_finish(a, r, &rec);
+	if (rc == 0)
+		printf("jumphost %s removed\n", argv[first]);
+	return rc;
+}
+
+static int jumphost_list(struct admin *a, int argc, char **argv)
+{
+	bool json = false;
+	const struct admin_opt opts[] = {{"json", NULL, &json}, {0}};
+	struct admin_jumphosts l;
+	json_t *arr;
+	struct reg *r;
+	char t[32];
+	size_t i;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
+	if (rc >= 0)
+		return rc;
+	rc = need_pg(a);
+	if (rc == 0)
+		rc = admin_open_ro(a, &r);
+	if (rc)
+		return rc;
+	rc = admin_jumphosts_load(a, r, &l);
+	reg_close(r);
+	if (rc)
+		return rc;
+	if (!json) {
+		printf("%-24s %-32s %-5s %-5s %-20s %s\n", "NAME", "ADDRESS", "PORT", "STATE",
+		       "SEEN", "TUNNELS");
+		for (i = 0; i < l.n; i++)
+			printf("%-24s %-32s %-5d %-5s %-20s %lld\n", l.v[i].name, l.v[i].address,
+			       l.v[i].port, l.v[i].up ? "up" : "down", admin_time(l.v[i].seen, t),
+			       (long long)l.v[i].tunnels);
+		admin_jumphosts_free(&l);
+		return EXIT_OK;
+	}
+	arr = json_array();
+	for (i = 0; arr && i < l.n; i++)
+		if (json_array_append_new(arr,
+					  json_pack("{s:s,s:s,s:i,s:s,s:o,s:o,s:I}", "name",
+						    l.v[i].name, "address", l.v[i].address, "port",
+						    l.v[i].port, "state", l.v[i].up ? "up" : "down",
+						    "added", admin_json_time(l.v[i].added), "seen",
+						    admin_json_time(l.v[i].seen), "tunnels",
+						    (json_int_t)l.v[i].tunnels)) < 0)
+			break;
+	rc = i < l.n ? admin_fail(a, RJH_ENOMEM, "out of memory")
+		     : admin_print_json(json_pack("{s:o}", "jumphosts", arr));
+	admin_jumphosts_free(&l);
+	return rc;
+}
+
+static int cmd_jumphost(struct admin *a, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(sub, "add"))
+		return jumphost_add(a, argc - 1, argv + 1);
+	if (!strcmp(sub, "remove"))
+		return jumphost_remove(a, argc - 1, argv + 1);
+	if (!strcmp(sub, "list"))
+		return jumphost_list(a, argc - 1, argv + 1);
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
+		return admin_help(a);
+	return admin_usage(a, "give add, remove or list");
+}
+
+/* ----------------------------------------------------------------- host-ca */
+
+#define KEYGEN_TIMEOUT_MS 30000
+
+/*
+ * Runs ssh-keygen with argv (argv[0] is replaced by its path); its stdout
+ * into *out when out is not NULL (the caller frees it). EXIT_OK, or the
+ * exit code after saying why, with ssh-keygen's own last words.
+ */
+static int keygen(struct admin *a, char *argv[], char **out)
+{
+	char prog[] = SSH_KEYGEN, *o = NULL, *e = NULL, *nl;
+	int st;
+
+	argv[0] = prog;
+	st = admin_run(argv, KEYGEN_TIMEOUT_MS, &o, &e);
+	if (e && (nl = strchr(e, '\n')) != NULL)
+		*nl = '\0';
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char safe[200];
+
+		st = admin_fail(a, RJH_ESYS, SSH_KEYGEN " %s failed: %s", argv[1],
+				st < 0 ? strerror(errno)
+				       : util_safe(e ? e : "", safe, sizeof(safe)));
+		free(o);
+		free(e);
+		return st;
+	}
+	free(e);
+	if (out)
+		*out = o;
+	else
+		free(o);
+	return EXIT_OK;
+}
+
+/* The fleet's host CA public key from the registry, re-parsed; RJH_ENOENT if none. */
+static int ca_get(struct admin *a, struct reg *r, struct key *k, struct rjh_diag *d)
+{
+	char buf[16384];
+	int rc = reg_pg_setting(r, CA_SETTING, buf, sizeof(buf), d);
+
+	if (rc < 0)
+		return rc;
+	rc = key_parse_line(buf, a->cfg.rsa_min_bits, k, d);
+	if (rc < 0)
+		return diag_set(d, RJH_EREGISTRY, "the registry's host CA key is malformed: %s",
+				d->msg);
+	return RJH_OK;
+}
+
+/* Removes a temporary directory and the files ssh-keygen made in it. */
+static void rm_tmpdir(const char *dir)
+{
+	static const char *const names[] = {"ca", "ca.pub", "key.pub", "key-cert.pub"};
+	char p[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static int ca_init(struct admin *a, int argc, char **argv)
+{
+	const char *external = NULL;
+	const struct admin_opt opts[] = {{"external", &external, NULL}, {0}};
+	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-host-ca-init", .success = true};
+	char tmp[4096] = "", path[4096], pub[4100], line[16384], detail[200], *dir;
+	const char *key_path = a->cfg.host_ca_key;
+	struct rjh_diag d = {""};
+	bool installed = false;
+	struct key k = {0}, have = {0};
+	struct stat st;
+	struct reg *r;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
+	if (rc >= 0)
+		return rc;
+	rc = need_pg(a);
+	if (rc)
+		return rc;
+	snprintf(pub, sizeof(pub), "%s.pub", key_path);
+	if (external) {
+		rc = admin_read_host_key(a, external, &k);
+		if (rc)
+			return rc;
+	} else {
+		if (geteuid() != 0)
+			return admin_fail(a, RJH_ESYS,
+					  "must run as root: the CA's private key is root's alone");
+		if (lstat(key_path, &st) == 0 || lstat(pub, &st) == 0)
+			return admin_fail(a, RJH_EEXIST,
+					  "%s or its .pub exists already; move it away, or record "
+					  "an existing CA with --external",
+					  key_path);
+		snprintf(path, sizeof(path), "%s", key_path);
+		dir = dirname(path);
+		if (snprintf(tmp, sizeof(tmp), "%s/.host_ca.XXXXXX", dir) >= (int)sizeof(tmp) ||
+		    !mkdtemp(tmp))
+			return admin_fail(a, RJH_ESYS, "cannot make a directory in %s: %s", dir,
+					  strerror(errno));
+		snprintf(path, sizeof(path), "%s/ca", tmp);
+		{
+			char q[] = "-q", t[] = "-t", ed[] = "ed25519", n[] = "-N", none[] = "",
+			     cc[] = "-C", comment[] = CA_COMMENT, f[] = "-f";
+			char *argv_gen[] = {NULL, q, t, ed, n, none, cc, comment, f, path, NULL};
+
+			rc = keygen(a, argv_gen, NULL);
+		}
+		snprintf(line, sizeof(line), "%s/ca.pub", tmp);
+		if (rc == 0)
+			rc = admin_read_host_key(a, line, &k);
+		if (rc) {
+			rm_tmpdir(tmp);
+			return rc;
+		}
+	}
+	rc = admin_change_begin(a, &r);
+	if (rc)
+		goto out;
+	rc = ca_get(a, r, &have, &d);
+	if (rc == 0) {
+		rc = admin_change_abort(a, r,
+					admin_fail(a, RJH_EEXIST,
+						   "the fleet has a host CA already (%s %s)",
+						   have.type, have.fp));
+		goto out;
+	}
+	if (rc != RJH_ENOENT) {
+		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+		goto out;
+	}
+	snprintf(line, sizeof(line), "%s %s", k.type, k.b64);
+	rc = reg_pg_set_setting(r, CA_SETTING, line, &d);
+	if (rc < 0) {
+		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
+		goto out;
+	}
+	if (!external) {
+		/* link(2) never replaces: a key that appeared meanwhile stays, and we stop. */
+		snprintf(path, sizeof(path), "%s/ca", tmp);
+		if (link(path, key_path) < 0) {
+			rc = admin_change_abort(
+			    a, r, admin_fail(a, RJH_ESYS, "%s: %s", key_path, strerror(errno)));
+			goto out;
+		}
+		installed = true;
+		snprintf(path, sizeof(path), "%s/ca.pub", tmp);
+		if (link(path, pub) < 0) {
+			rc = admin_change_abort(
+			    a, r, admin_fail(a, RJH_ESYS, "%s: %s", pub, strerror(errno)));
+			goto out;
+		}
+	}
+	snprintf(detail, sizeof(detail), "ca=%s ca_type=%s%s", k.fp, k.type,
+		 external ? " external=yes" : "");
+	rec.fp = k.fp;
+	rec.detail = detail;
+	rc = admin_change_finish(a, r, &rec);
+	if (rc == 0) {
+		installed = false;
+		printf("host CA %s %s recorded%s%s\n"
+		       "Sign each jumphost's sshd host key: rjh-admin host-ca sign NAME KEY.pub\n"
+		       "Hosts and clients pin it once: rjh-admin host-ca known-hosts\n",
+		       k.type, k.fp, external ? "" : "; its private key is ",
+		       external ? "" : key_path);
+	}
+out:
+	if (installed) {
+		unlink(key_path);
+		unlink(pub);
+	}
+	if (tmp[0])
+		rm_tmpdir(tmp);
+	key_clear(&k);
+	key_clear(&have);
+	return rc;
+}
+
+static int find_jumphost(const struct reg_jumphost *j, void *ctx)
+{
+	struct reg_jumphost *want = ctx;
+
+	if (strcmp(j->name, want->name))
+		return 0;
+	*want = *j;
+	return 1;
+}
+
+/* Reads a small text file whole (NUL-terminated); false on any trouble. */
+static bool slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || (size_t)n >= len - 1)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+static int ca_sign(struct admin *a, int argc, char **argv)
+{
+	const char *validity_s = NULL;
+	const struct admin_opt opts[] = {{"validity", &validity_s, NULL}, {0}};
+	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-host-ca-sign", .success = true};
+	struct reg_jumphost j = {0};
+	struct key k = {0}, ca = {0}, ca_file = {0};
+	struct rjh_diag d = {""};
+	char tmp[] = "/tmp/rjh-sign.XXXXXX", p[4200], id[128], principals[400], valid[32],
+	     serial[24], cert[16384], detail[600], want[80], safe[64];
+	int64_t validity = CERT_VALIDITY_DFLT;
+	struct reg *r = NULL;
+	bool have_tmp = false;
+	int rc, first, found;
+
+	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
+	if (rc >= 0)
+		return rc;
+	if (!admin_is_dial_name(argv[first], sizeof(j.name) - 1))
+		return admin_fail(a, RJH_EINVAL, "jumphost name '%s' is not a DNS name",
+				  util_safe(argv[first], safe, 40));
+	if (validity_s && (util_parse_age(validity_s, &validity) < 0 || validity < 60 ||
+			   validity > 10 * 365 * 86400LL))
+		return admin_fail(a, RJH_EINVAL,
+				  "--validity '%s' is not an age from 1m to 10 years, such as 52w "
+				  "or 90d",
+				  util_safe(validity_s, safe, 20));
+	rc = need_pg(a);
+	if (rc)
+		return rc;
+	/* A private key, a certificate, two keys: refused here, before anything is opened. */
+	rc = admin_read_host_key(a, argv[first + 1], &k);
+	if (rc)
+		return rc;
+	if (geteuid() != 0) {
+		rc = admin_fail(a, RJH_ESYS,
+				"must run as root: the CA's private key is root's alone");
+		goto out;
+	}
+	snprintf(j.name, sizeof(j.name), "%s", argv[first]);
+	rc = admin_change_begin(a, &r);
+	if (rc)
+		goto out;
+	found = reg_pg_jumphosts_each(r, a->cfg.presence_ttl, find_jumphost, &j, &d);
+	if (found < 0) {
+		rc = admin_fail_diag(a, found, &d);
+		goto abort;
+	}
+	if (!j.address[0] || !admin_is_dial_name(j.address, ADMIN_SERVER_MAX)) {
+		rc = admin_fail(a, RJH_ENOENT, "no jumphost %s (rjh-admin jumphost add)", j.name);
+		goto abort;
+	}
+	rc = ca_get(a, r, &ca, &d);
+	if (rc == RJH_ENOENT) {
+		rc = admin_fail(a, rc, "the fleet has no host CA (rjh-admin host-ca init)");
+		goto abort;
+	}
+	if (rc < 0) {
+		rc = admin_fail_diag(a, rc, &d);
+		goto abort;
+	}
+	if (!mkdtemp(tmp)) {
+		rc = admin_fail(a, RJH_ESYS, "mkdtemp: %s", strerror(errno));
+		goto abort;
+	}
+	have_tmp = true;
+	/* The private key must be the recorded CA's: its public half, as ssh-keygen derives it. */
+	{
+		char y[] = "-y", f[] = "-f", *argv_y[] = {NULL, y, f, a->cfg.host_ca_key, NULL},
+		     *half = NULL;
+
+		rc = keygen(a, argv_y, &half);
+		if (rc == 0)
+			half[strcspn(half, "\n")] = '\0';
+		if (rc == 0 && key_parse_line(half, a->cfg.rsa_min_bits, &ca_file, &d) < 0)
+			ca_file.type[0] = '\0';
+		free(half);
+	}
+	if (rc)
+		goto abort;
+	if (!ca_file.type[0] || strcmp(ca_file.type, ca.type) || strcmp(ca_file.b64, ca.b64)) {
+		rc = admin_fail(a, RJH_EINVAL,
+				"%s is not the private key of the fleet's host CA (%s)",
+				a->cfg.host_ca_key, ca.fp);
+		goto abort;
+	}
+	rc = reg_pg_setting(r, SERIAL_SETTING, serial, sizeof(serial), &d);
+	if (rc == RJH_ENOENT)
+		snprintf(serial, sizeof(serial), "0");
+	else if (rc < 0) {
+		rc = admin_fail_diag(a, rc, &d);
+		goto abort;
+	}
+	snprintf(serial, sizeof(serial), "%llu", strtoull(serial, NULL, 10) + 1);
+	rc = reg_pg_set_setting(r, SERIAL_SETTING, serial, &d);
+	if (rc < 0) {
+		rc = admin_fail_diag(a, rc, &d);
+		goto abort;
+	}
+	snprintf(p, sizeof(p), "%s/key.pub", tmp);
+	{
+		FILE *f = fopen(p, "wx");
+
+		if (!f || fprintf(f, "%s %s\n", k.type, k.b64) < 0 || fclose(f) != 0) {
+			rc = admin_fail(a, RJH_ESYS, "%s: %s", p, strerror(errno));
+			goto abort;
+		}
+	}
+	snprintf(id, sizeof(id), "rjh-jumphost %s", j.name);
+	snprintf(principals, sizeof(principals), "%s,%s", j.address, j.name);
+	snprintf(valid, sizeof(valid), "-5m:+%llds", (long long)validity);
+	{
+		char q[] = "-q", sflag[] = "-s", h[] = "-h", i[] = "-I", n[] = "-n", v[] = "-V",
+		     z[] = "-z";
+		char *argv_s[] = {
+		    NULL,   q, sflag, a->cfg.host_ca_key, h, i, id, n, principals, v, valid, z,
+		    serial, p, NULL};
+
+		rc = keygen(a, argv_s, NULL);
+	}
+	if (rc)
+		goto abort;
+	snprintf(p, sizeof(p), "%s/key-cert.pub", tmp);
+	snprintf(want, sizeof(want), "%s-cert-v01@openssh.com ", k.type);
+	/* One line, nothing but the certificate: it goes on stdout as is. */
+	if (!slurp(p, cert, sizeof(cert)) || strncmp(cert, want, strlen(want)) ||
+	    strchr(cert, '\n') != cert + strlen(cert) - 1 ||
+	    (cert[strlen(cert) - 1] = '\0', !util_is_printable(cert, sizeof(cert)))) {
+		rc = admin_fail(a, RJH_ESYS, "ssh-keygen wrote no usable certificate");
+		goto abort;
+	}
+	snprintf(detail, sizeof(detail),
+		 "jumphost_name=%s serial=%s principals=%s valid_for=%llds ca=%s", j.name, serial,
+		 principals, (long long)validity, ca.fp);
+	rec.fp = k.fp;
+	rec.detail = detail;
+	rc = admin_change_finish(a, r, &rec);
+	r = NULL;
+	if (rc == 0)
+		printf("%s\n", cert);
+	goto out;
+abort:
+	admin_change_abort(a, r, rc);
+out:
+	if (have_tmp)
+		rm_tmpdir(tmp);
+	key_clear(&k);
+	key_clear(&ca);
+	key_clear(&ca_file);
+	return rc;
+}
+
+static int ca_known_hosts(struct admin *a, int argc, char **argv)
+{
+	const struct admin_opt opts[] = {{0}};
+	struct rjh_diag d = {""};
+	struct key ca = {0};
+	struct reg *r;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
+	if (rc >= 0)
+		return rc;
+	rc = need_pg(a);
+	if (rc == 0)
+		rc = admin_open_ro(a, &r);
+	if (rc)
+		return rc;
+	rc = ca_get(a, r, &ca, &d);
+	reg_close(r);
+	if (rc == RJH_ENOENT)
+		return admin_fail(a, rc, "the fleet has no host CA (rjh-admin host-ca init)");
+	if (rc < 0)
+		return admin_fail_diag(a, rc, &d);
+	printf("@cert-authority * %s %s " CA_COMMENT "\n", ca.type, ca.b64);
+	key_clear(&ca);
+	return EXIT_OK;
+}
+
+int admin_host_ca_line(struct admin *a, struct reg *r, char *buf, size_t len)
+{
+	struct rjh_diag d = {""};
+	struct key ca = {0};
+	int rc;
+
+	buf[0] = '\0';
+	if (!admin_store_is_pg(a))
+		return EXIT_OK;
+	rc = ca_get(a, r, &ca, &d);
+	if (rc == RJH_ENOENT)
+		return EXIT_OK;
+	if (rc < 0)
+		return admin_fail_diag(a, rc, &d);
+	snprintf(buf, len, "@cert-authority * %s %s " CA_COMMENT, ca.type, ca.b64);
+	key_clear(&ca);
+	return EXIT_OK;
+}
+
+static int cmd_host_ca(struct admin *a, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(sub, "init"))
+		return ca_init(a, argc - 1, argv + 1);
+	if (!strcmp(sub, "sign"))
+		return ca_sign(a, argc - 1, argv + 1);
+	if (!strcmp(sub, "known-hosts"))
+		return ca_known_hosts(a, argc - 1, argv + 1);
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
+		return admin_help(a);
+	return admin_usage(a, "give init, sign or known-hosts");
+}
+
+const struct admin_cmd admin_cmd_jumphost = {
+    "jumphost",
+    cmd_jumphost,
+    "add NAME ADDRESS [--port N] | remove NAME | list [--json]",
+    "Register the jumphosts that serve the fleet (store = postgresql)",
+    "add NAME ADDRESS   NAME is the jumphost's node_name (rjh.conf); ADDRESS, a\n"
+    "                   DNS name or IPv4 address, and --port (default 22) are\n"
+    "                   what hosts and clients dial\n"
+    "remove NAME        also forgets its presence rows\n"
+    "list               NAME ADDRESS PORT STATE SEEN TUNNELS: STATE is up while\n"
+    "                   its rjh-sync's heartbeat is younger than presence_ttl;\n"
+    "                   TUNNELS, the hosts whose tunnel it holds now\n\n"
+    "host-unit and client-config print one tunnel and one hop per registered\n"
+    "jumphost. Changes are audited.\n",
+    ADMIN_POLICY_NONE};
+
+const struct admin_cmd admin_cmd_host_ca = {
+    "host-ca",
+    cmd_host_ca,
+    "init [--external FILE] | sign JUMPHOST KEY.pub [--validity AGE] | known-hosts",
+    "The OpenSSH host CA that vouches for every jumphost (store = postgresql)",
+    "init               makes an ed25519 CA at host_ca_key (rjh.conf, default\n"
+    "                   /etc/rjh/host_ca, root's, 0600) and records its public\n"
+    "                   key; --external FILE records only a CA public key kept\n"
+    "                   elsewhere (sign with it there)\n"
+    "sign JUMPHOST KEY  prints a host certificate for a jumphost's sshd host\n"
+    "                   public key KEY: principals its ADDRESS and NAME, key id\n"
+    "                   'rjh-jumphost NAME', a serial the registry counts,\n"
+    "                   valid --validity (default 365d); install it next to the\n"
+    "                   key and name it in sshd_config's HostCertificate\n"
+    "known-hosts        prints '@cert-authority * TYPE KEY rjh-host-ca': the one\n"
+    "                   line hosts (host-unit --known-hosts) and clients pin\n\n"
+    "Needs root (init, sign). A KEY that is a private key, a certificate or\n"
+    "more than one key is refused. Every change is audited.\n",
+    ADMIN_POLICY_NONE};
