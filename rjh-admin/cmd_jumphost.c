@@ -230,19 +230,31 @@ static int jumphost_list(struct admin *a, int argc, char **argv)
 	return rc;
 }
 
+/* A command of subcommands: runs the one argv[1] names (its argv[0]), or says which there are. */
+struct sub_cmd {
+	const char *name;
+	int (*run)(struct admin *a, int argc, char **argv);
+};
+
+static int run_sub(struct admin *a, int argc, char **argv, const struct sub_cmd *subs,
+		   const char *which)
+{
+	const char *name = argc > 1 ? argv[1] : "";
+
+	for (; subs->name; subs++)
+		if (!strcmp(name, subs->name))
+			return subs->run(a, argc - 1, argv + 1);
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		return admin_help(a);
+	return admin_usage(a, which);
+}
+
 static int cmd_jumphost(struct admin *a, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
+	static const struct sub_cmd subs[] = {
+	    {"add", jumphost_add}, {"remove", jumphost_remove}, {"list", jumphost_list}, {0}};
 
-	if (!strcmp(sub, "add"))
-		return jumphost_add(a, argc - 1, argv + 1);
-	if (!strcmp(sub, "remove"))
-		return jumphost_remove(a, argc - 1, argv + 1);
-	if (!strcmp(sub, "list"))
-		return jumphost_list(a, argc - 1, argv + 1);
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
-		return admin_help(a);
-	return admin_usage(a, "give add, remove or list");
+	return run_sub(a, argc, argv, subs, "give add, remove or list");
 }
 
 /* ----------------------------------------------------------------- host-ca */
@@ -604,33 +616,6 @@ out:
 	return rc;
 }
 
-static int ca_known_hosts(struct admin *a, int argc, char **argv)
-{
-	const struct admin_opt opts[] = {{0}};
-	struct rjh_diag d = {""};
-	struct key ca = {0};
-	struct reg *r;
-	int rc, first;
-
-	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
-	if (rc >= 0)
-		return rc;
-	rc = need_pg(a);
-	if (rc == 0)
-		rc = admin_open_ro(a, &r);
-	if (rc)
-		return rc;
-	rc = ca_get(a, r, &ca, &d);
-	reg_close(r);
-	if (rc == RJH_ENOENT)
-		return admin_fail(a, rc, "the fleet has no host CA (rjh-admin host-ca init)");
-	if (rc < 0)
-		return admin_fail_diag(a, rc, &d);
-	printf("@cert-authority * %s %s " CA_COMMENT "\n", ca.type, ca.b64);
-	key_clear(&ca);
-	return EXIT_OK;
-}
-
 int admin_host_ca_line(struct admin *a, struct reg *r, char *buf, size_t len)
 {
 	struct rjh_diag d = {""};
@@ -650,19 +635,36 @@ int admin_host_ca_line(struct admin *a, struct reg *r, char *buf, size_t len)
 	return EXIT_OK;
 }
 
+static int ca_known_hosts(struct admin *a, int argc, char **argv)
+{
+	const struct admin_opt opts[] = {{0}};
+	char line[16384];
+	struct reg *r;
+	int rc, first;
+
+	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
+	if (rc >= 0)
+		return rc;
+	rc = need_pg(a);
+	if (rc == 0)
+		rc = admin_open_ro(a, &r);
+	if (rc)
+		return rc;
+	rc = admin_host_ca_line(a, r, line, sizeof(line));
+	reg_close(r);
+	if (rc == 0 && !line[0])
+		rc = admin_fail(a, RJH_ENOENT, "the fleet has no host CA (rjh-admin host-ca init)");
+	if (rc == 0)
+		printf("%s\n", line);
+	return rc;
+}
+
 static int cmd_host_ca(struct admin *a, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
+	static const struct sub_cmd subs[] = {
+	    {"init", ca_init}, {"sign", ca_sign}, {"known-hosts", ca_known_hosts}, {0}};
 
-	if (!strcmp(sub, "init"))
-		return ca_init(a, argc - 1, argv + 1);
-	if (!strcmp(sub, "sign"))
-		return ca_sign(a, argc - 1, argv + 1);
-	if (!strcmp(sub, "known-hosts"))
-		return ca_known_hosts(a, argc - 1, argv + 1);
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
-		return admin_help(a);
-	return admin_usage(a, "give init, sign or known-hosts");
+	return run_sub(a, argc, argv, subs, "give init, sign or known-hosts");
 }
 
 const struct admin_cmd admin_cmd_jumphost = {
