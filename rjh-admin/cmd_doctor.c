@@ -254,6 +254,27 @@ static void check_audit(struct doc_ctx *x, struct doc_result *r)
 	doc_fine(r, "kernel audit reachable and enabled (audit = %s)", cfg_audit_name(mode));
 }
 
+struct fleet_look {
+	const char *node;
+	int registered, up;
+	bool me, me_up;
+	char me_addr[272];
+};
+
+static int fleet_row(const struct reg_jumphost *j, void *ctx)
+{
+	struct fleet_look *f = ctx;
+
+	f->registered++;
+	f->up += j->up;
+	if (!strcmp(j->name, f->node)) {
+		f->me = true;
+		f->me_up = j->up;
+		snprintf(f->me_addr, sizeof(f->me_addr), "%s:%d", j->address, j->port);
+	}
+	return 0;
+}
+
 /*
  * store: with store = postgresql, is this jumphost's cache current? Its
  * generation and when rjh-sync last found it current, against
@@ -264,6 +285,8 @@ static void check_store(struct doc_ctx *x, struct doc_result *r)
 	const struct cfg *c = &x->a->cfg;
 	struct rjh_diag d = {""};
 	struct reg *pg = NULL;
+	char node[64], fleet[512] = "";
+	struct fleet_look f = {node, 0, 0, false, false, ""};
 	uint64_t cgen = 0, pgen = 0;
 	int64_t current = 0, age;
 	bool fresh = false, standby = false;
@@ -278,6 +301,24 @@ static void check_store(struct doc_ctx *x, struct doc_result *r)
 		rc = reg_pg_info(pg, &schema, &standby, &d);
 	if (rc == 0)
 		rc = reg_pg_snapshot(pg, &pgen, &fresh, &d);
+	/* Several jumphosts: is this one registered, so that hosts and clients use it? */
+	cfg_node_name(c, node, sizeof(node));
+	if (rc == 0 && schema >= 2 &&
+	    reg_pg_jumphosts_each(pg, c->presence_ttl, fleet_row, &f, &d) == 0 && f.registered) {
+		if (!f.me)
+			doc_problem(r, DOC_WARN,
+				    "%d jumphost%s registered, but not this one (node_name %s): "
+				    "hosts and clients do not use it ('rjh-admin jumphost add %s "
+				    "ADDRESS')",
+				    f.registered, f.registered == 1 ? " is" : "s are", node, node);
+		else if (!f.me_up)
+			doc_problem(r, DOC_WARN,
+				    "this jumphost (%s) has sent no presence report within "
+				    "presence_ttl: is rjh-sync running?",
+				    node);
+		snprintf(fleet, sizeof(fleet), "; jumphost %s%s%s of %d registered, %d up", node,
+			 f.me ? " at " : "", f.me_addr, f.registered, f.up);
+	}
 	if (pg) {
 		reg_end_read(pg);
 		reg_close(pg);
@@ -309,9 +350,9 @@ static void check_store(struct doc_ctx *x, struct doc_result *r)
 		    (unsigned long long)cgen, (unsigned long long)pgen);
 	doc_fine(r,
 		 "store = postgresql; cache at generation %llu, found current %lld s ago "
-		 "(max_cache_age %lld s); PostgreSQL at generation %llu, schema %d, %s",
+		 "(max_cache_age %lld s); PostgreSQL at generation %llu, schema %d, %s%s",
 		 (unsigned long long)cgen, (long long)age, (long long)c->max_cache_age,
-		 (unsigned long long)pgen, schema, standby ? "a standby" : "the primary");
+		 (unsigned long long)pgen, schema, standby ? "a standby" : "the primary", fleet);
 }
 
 static const struct {

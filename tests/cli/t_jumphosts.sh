@@ -222,4 +222,13 @@ eq "$(pg_sql "select count(*) from presence where jumphost = 'jh2'")" 1 "another
 expect 0 "jumphost remove jh2 forgets its presence" -- rjh jumphost remove jh2
 eq "$(pg_sql "select count(*) from presence where jumphost = 'jh2'")" 0 "its rows are gone"
 
+# ---- doctor's store line knows whether this jumphost is registered
+store_line() { "$ADMIN" -c "$WORK/rjh.conf" doctor --json 2> /dev/null | jq -r '.[] | select(.check == "store") | .level + " " + .detail'; }
+eq "$(store_line | grep -o 'jumphost jh1 at 10.0.0.1:22 of 1 registered, 1 up')" \
+	"jumphost jh1 at 10.0.0.1:22 of 1 registered, 1 up" "doctor: this jumphost is registered and up"
+write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jh5"
+eq "$(store_line | grep -o '^warn .*not this one (node_name jh5)')" \
+	"warn 1 jumphost is registered, but not this one (node_name jh5)" \
+	"doctor warns when this jumphost is not registered"
+
 finish
