@@ -33,7 +33,16 @@ struct pg_reg {
 	PGconn *conn;
 	bool write_tx;
 	int64_t changes;
+	char node[64]; /* this jumphost (cfg_node_name): its events name it */
 };
+
+/*
+ * The events as rjh-admin audit shows them, from every jumphost: the one
+ * that wrote each leads its detail (the SQLite store has no such column).
+ */
+#define PG_EVENT_COLS                                                                              \
+	"time, type, op, actor_uid, actor_auid, host, fingerprint, result, CASE WHEN jumphost IS " \
+	"NULL THEN detail ELSE 'jumphost=' || jumphost || coalesce(' ' || detail, '') END"
 
 /* The values of one statement's parameters, as text; NULL is SQL NULL. */
 #define PG_MAX_ARGS 16
@@ -443,6 +452,7 @@ static int pg_connect(const struct cfg *c, enum reg_mode mode, const char *name,
 	if (!r)
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	r->base.ops = &reg_pg_ops;
+	cfg_node_name(c, r->node, sizeof(r->node));
 	if (mode == REG_RO)
 		keys[5] = NULL; /* the conninfo's own choice: a standby will do */
 	r->conn = PQconnectdbParams(keys, vals, 1);
@@ -1320,11 +1330,12 @@ static int pg_event_add(struct reg *store, const struct reg_event *e, struct rjh
 	struct pg_args a = {0};
 
 	a_event(&a, e);
+	a_text(&a, pg(store)->node);
 	return run_cmd(
 	    pg(store),
 	    "INSERT INTO events(time, type, op, actor_uid, actor_auid, host, fingerprint, "
-	    "result, detail, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-	    "ON CONFLICT (origin) DO NOTHING",
+	    "result, detail, origin, jumphost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+	    "$11) ON CONFLICT (origin) DO NOTHING",
 	    &a, "record event", d);
 }
 
@@ -1355,8 +1366,8 @@ static int pg_events_each(struct reg *store, reg_event_cb cb, void *ctx, struct 
 {
 	struct event_walk w = {cb, ctx};
 
-	return each_row(pg(store), "SELECT " EVENT_COLS " FROM events ORDER BY id", NULL, event_row,
-			&w, "list events", d);
+	return each_row(pg(store), "SELECT " PG_EVENT_COLS " FROM events ORDER BY id", NULL,
+			event_row, &w, "list events", d);
 }
 
 static int pg_events_find(struct reg *store, const struct reg_event_filter *f, reg_event_cb cb,
@@ -1372,7 +1383,7 @@ static int pg_events_find(struct reg *store, const struct reg_event_filter *f, r
 		a_text(&a, NULL);
 	a_text(&a, f->host);
 	return each_row(pg(store),
-			"SELECT " EVENT_COLS " FROM events WHERE time >= $1 "
+			"SELECT " PG_EVENT_COLS " FROM events WHERE time >= $1 "
 			"AND ($2::bigint IS NULL OR actor_uid = $2 OR actor_auid = $2) "
 			"AND ($3::text IS NULL OR host = $3) ORDER BY time, id",
 			&a, event_row, &w, "list events", d);

@@ -76,6 +76,10 @@ eq "$(fleet)" "jh1 10.0.0.1 22 jh2 jh2.example.com 2222 " "jh3 is gone"
 expect 0 "the changes are in the fleet's audit trail" -- rjh audit
 match -o "rjh-jumphost-add" "adds audited"
 match -o "rjh-jumphost-remove" "the remove audited"
+match -o "rjh-jumphost-add .*jumphost=jh1 jumphost_name=jh2 address=jh2.example.com port=2222" \
+	"each event names the jumphost rjh-admin ran on"
+eq "$(pg_sql "select count(*) from events where jumphost is distinct from 'jh1'")" 0 \
+	"every row of PostgreSQL's events has it"
 
 # ---- the host CA
 expect 3 "host-ca known-hosts before init" -- rjh host-ca known-hosts
