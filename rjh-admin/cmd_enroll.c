@@ -20,19 +20,32 @@ static int read_key(struct admin *a, const char *path, struct key *k)
 }
 
 static void print_next_steps(struct admin *a, const struct reg_host *h, const struct key *k,
-			     const struct key *hk)
+			     const struct key *hk, const struct admin_jumphosts *l)
 {
-	char sock[CFG_PATH_MAX + 64], cmd[512];
+	char sock[CFG_PATH_MAX + 64], cmd[512], user[NAME_HOST_SIZE + 8], dest[300];
+	size_t i;
 
 	layout_socket_path(&a->cfg, h->name, sock, sizeof(sock));
 	layout_tunnel_command(&a->cfg, h->name, cmd, sizeof(cmd));
 	printf("enrolled %s (uid %u) with key %s\n\n"
 	       "Next steps:\n"
 	       "  The host binds %s inside its chroot; on this jumphost that is\n"
-	       "    %s\n"
-	       "  On %s, keep this tunnel up:\n"
 	       "    %s\n",
-	       h->name, h->uid, k->fp, LAYOUT_CHROOT_SOCKET, sock, h->name, cmd);
+	       h->name, h->uid, k->fp, LAYOUT_CHROOT_SOCKET, sock);
+	if (!l->n)
+		printf("  On %s, keep this tunnel up:\n"
+		       "    %s\n",
+		       h->name, cmd);
+	else
+		printf("  On %s, keep one tunnel up to each of the %zu jumphosts:\n", h->name,
+		       l->n);
+	/* ssh://NAME@ADDRESS[:PORT]: the names were checked (admin_is_dial_name). */
+	snprintf(user, sizeof(user), "ssh://%s", h->name);
+	for (i = 0; i < l->n; i++) {
+		admin_jumphost_dest(&l->v[i], false, dest, sizeof(dest));
+		if (layout_tunnel_command_to(dest, user, NULL, cmd, sizeof(cmd)) == 0)
+			printf("    %s\n", cmd);
+	}
 	printf("  'rjh-admin host-unit %s' prints a systemd unit that does, with the\n"
 	       "  jumphost's host key pinned.\n",
 	       h->name);
@@ -51,6 +64,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	struct reg_host h;
 	struct reg *r = NULL;
 	struct key k = {0}, hk = {0};
+	struct admin_jumphosts l = {0};
 	char detail[1300], policy[1100];
 	uint32_t gid = 0;
 	const char *name;
@@ -95,6 +109,9 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	rec.host_uid = h.uid;
 	rec.fp = k.fp;
 	rec.detail = detail;
+	/* Several jumphosts: the next steps name each (a bad row was said; the enroll goes on). */
+	if (admin_store_is_pg(a) && admin_jumphosts_load(a, r, &l) != EXIT_OK)
+		memset(&l, 0, sizeof(l));
 	rc = admin_change_finish(a, r, &rec);
 	if (rc == 0 && layout_prepare_host(&a->cfg, h.name, h.uid, gid, &d) < 0)
 		rc = admin_fail(a, RJH_ESYS,
@@ -102,8 +119,9 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 				"(%s); 'rjh-admin runtime' retries",
 				h.name, d.msg);
 	else if (rc == 0)
-		print_next_steps(a, &h, &k, host_key ? &hk : NULL);
+		print_next_steps(a, &h, &k, host_key ? &hk : NULL, &l);
 out:
+	admin_jumphosts_free(&l);
 	key_clear(&k);
 	key_clear(&hk);
 	return rc;

@@ -150,6 +150,9 @@ match -o "serial=2" "with the serial"
 
 # ---- host-unit: one template, an instance per jumphost
 expect 0 "enroll host-1" -- rjh enroll host-1 "$(newkey host-1)"
+match -o "keep one tunnel up to each of the 2 jumphosts" "enroll names the jumphosts"
+match -o -F " -R /sock/ssh.sock:localhost:22 ssh://host-1@10.0.0.1" "a tunnel to jh1"
+match -o -F " -R /sock/ssh.sock:localhost:22 ssh://host-1@jh2.example.com:2222" "and to jh2, with its port"
 expect 0 "host-unit host-1" -- rjh host-unit host-1
 match -o -F "ExecStart=/usr/bin/ssh -N" "a tunnel command"
 match -o -F " ssh://host-1@%I" "to each instance's jumphost"
