@@ -195,6 +195,8 @@ void admin_jumphost_dest(const struct reg_jumphost *j, bool uri, char *buf, size
  * rjh-host-ca", into buf; "" when none is recorded (or store = sqlite).
  */
 int admin_host_ca_line(struct admin *a, struct reg *r, char *buf, size_t len);
+/* The fleet's host CA, re-parsed (key_clear it); RJH_ENOENT if none is recorded. */
+int admin_host_ca_get(struct admin *a, struct reg *r, struct key *k, struct rjh_diag *d);
 
 /*
  * The options of enroll, add-key and modify: a host's policy (each field of

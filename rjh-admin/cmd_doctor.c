@@ -18,6 +18,7 @@
 
 #include "cache.h"
 #include "doctor.h"
+#include "key.h"
 #include "login.h"
 #include "reg_pg.h"
 
@@ -259,6 +260,7 @@ struct fleet_look {
 	int registered, up;
 	bool me, me_up;
 	char me_addr[272];
+	char address[256]; /* this jumphost's registered address */
 };
 
 static int fleet_row(const struct reg_jumphost *j, void *ctx)
@@ -271,8 +273,110 @@ static int fleet_row(const struct reg_jumphost *j, void *ctx)
 		f->me = true;
 		f->me_up = j->up;
 		snprintf(f->me_addr, sizeof(f->me_addr), "%s:%d", j->address, j->port);
+		snprintf(f->address, sizeof(f->address), "%s", j->address);
 	}
 	return 0;
+}
+
+#define DOC_CERT_WARN_DAYS 30
+
+/* One of ssh-keygen -L's "Name: value" lines, value trimmed into buf; NULL if absent. */
+static const char *listing_value(const char *out, const char *name, char *buf, size_t len)
+{
+	const char *p = strstr(out, name);
+
+	if (!p)
+		return NULL;
+	p += strlen(name);
+	snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
+	return buf;
+}
+
+/* True when the principals of ssh-keygen -L's listing include want. */
+static bool listing_principal(const char *out, const char *want)
+{
+	const char *p = strstr(out, "Principals:"),
+		   *end = p ? strstr(p, "Critical Options:") : NULL;
+	size_t n = strlen(want);
+
+	for (p = p ? strchr(p, '\n') : NULL; p && end && p < end; p = strchr(p + 1, '\n')) {
+		const char *w = p + 1 + strspn(p + 1, " \t");
+
+		if (!strncmp(w, want, n) && (w[n] == '\n' || w[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The host certificates this jumphost's sshd presents (sshd -T's
+ * hostcertificate lines): signed by the fleet's CA, naming the address
+ * hosts and clients dial, not expired nor expiring soon. Hosts and clients
+ * that pin only the CA cannot reach a jumphost without one.
+ */
+static void check_host_certs(struct doc_result *r, const struct key *ca, const char *node,
+			     const char *address)
+{
+	char sshd[] = DOC_SSHD, opt_t[] = "-T", keygen[] = "/usr/bin/ssh-keygen", opt_l[] = "-L",
+	     opt_f[] = "-f", path[4096], v[512], safe[200];
+	char *argv_t[] = {sshd, opt_t, NULL}, *out = NULL, *err = NULL, *p;
+	int found = 0, st;
+
+	st = admin_run(argv_t, 10000, &out, &err);
+	for (p = out; st == 0 && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *argv_l[] = {keygen, opt_l, opt_f, path, NULL}, *lo = NULL, *le = NULL;
+		struct tm tm = {0};
+		time_t until = 0;
+
+		if (strncmp(p, "hostcertificate ", 16))
+			continue;
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(p + 16, "\n"), p + 16);
+		found++;
+		util_safe(path, safe, sizeof(safe));
+		if (admin_run(argv_l, 10000, &lo, &le) != 0 || !strstr(lo, "host certificate"))
+			doc_problem(r, DOC_FAIL, "%s is not a host certificate ssh-keygen can read",
+				    safe);
+		else if (!listing_value(lo, "Signing CA: ", v, sizeof(v)) || !strstr(v, ca->fp))
+			doc_problem(
+			    r, DOC_FAIL,
+			    "%s is not signed by the fleet's host CA (%s): hosts and clients "
+			    "refuse it ('rjh-admin host-ca sign %s KEY.pub')",
+			    safe, ca->fp, node);
+		else if (!listing_principal(lo, address))
+			doc_problem(r, DOC_FAIL,
+				    "%s does not name %s, the address hosts and clients dial "
+				    "('rjh-admin host-ca sign %s KEY.pub')",
+				    safe, address, node);
+		else if (!listing_value(lo, "Valid: ", v, sizeof(v)) || !strcmp(v, "forever"))
+			;
+		else if (!strstr(v, " to ") ||
+			 !strptime(strstr(v, " to ") + 4, "%Y-%m-%dT%H:%M:%S", &tm) ||
+			 (tm.tm_isdst = -1, until = mktime(&tm)) == (time_t)-1)
+			doc_problem(r, DOC_WARN, "%s: cannot read its validity (%s)", safe, v);
+		else if (until < time(NULL))
+			doc_problem(
+			    r, DOC_FAIL,
+			    "%s expired: hosts and clients that pin the CA refuse this "
+			    "jumphost; sign its key again ('rjh-admin host-ca sign %s KEY.pub')",
+			    safe, node);
+		else if (until < time(NULL) + DOC_CERT_WARN_DAYS * 86400)
+			doc_problem(r, DOC_WARN,
+				    "%s expires within %d days: sign its key again ('rjh-admin "
+				    "host-ca sign %s KEY.pub')",
+				    safe, DOC_CERT_WARN_DAYS, node);
+		free(lo);
+		free(le);
+	}
+	if (st != 0)
+		doc_problem(r, DOC_WARN, "sshd -T failed, so its host certificates went unchecked");
+	else if (!found)
+		doc_problem(r, DOC_FAIL,
+			    "the fleet has a host CA, but sshd presents no host certificate: hosts "
+			    "and clients that pin only the CA refuse this jumphost ('rjh-admin "
+			    "host-ca sign %s KEY.pub', then HostCertificate in sshd_config)",
+			    node);
+	free(out);
+	free(err);
 }
 
 /*
@@ -286,7 +390,7 @@ static void check_store(struct doc_ctx *x, struct doc_result *r)
 	struct rjh_diag d = {""};
 	struct reg *pg = NULL;
 	char node[64], fleet[512] = "";
-	struct fleet_look f = {node, 0, 0, false, false, ""};
+	struct fleet_look f = {.node = node};
 	uint64_t cgen = 0, pgen = 0;
 	int64_t current = 0, age;
 	bool fresh = false, standby = false;
@@ -318,6 +422,17 @@ static void check_store(struct doc_ctx *x, struct doc_result *r)
 				    node);
 		snprintf(fleet, sizeof(fleet), "; jumphost %s%s%s of %d registered, %d up", node,
 			 f.me ? " at " : "", f.me_addr, f.registered, f.up);
+	}
+	if (rc == 0 && f.me) {
+		struct rjh_diag dc = {""};
+		struct key ca = {0};
+
+		if (admin_host_ca_get(x->a, pg, &ca, &dc) == 0) {
+			check_host_certs(r, &ca, node, f.address);
+			strncat(fleet, ", host certificate checked",
+				sizeof(fleet) - strlen(fleet) - 1);
+		}
+		key_clear(&ca);
 	}
 	if (pg) {
 		reg_end_read(pg);

@@ -293,18 +293,19 @@ static int keygen(struct admin *a, char *argv[], char **out)
 	return EXIT_OK;
 }
 
-/* The fleet's host CA public key from the registry, re-parsed; RJH_ENOENT if none. */
-static int ca_get(struct admin *a, struct reg *r, struct key *k, struct rjh_diag *d)
+int admin_host_ca_get(struct admin *a, struct reg *r, struct key *k, struct rjh_diag *d)
 {
-	char buf[16384];
+	char buf[16384], why[sizeof(d->msg)];
 	int rc = reg_pg_setting(r, CA_SETTING, buf, sizeof(buf), d);
 
 	if (rc < 0)
 		return rc;
 	rc = key_parse_line(buf, a->cfg.rsa_min_bits, k, d);
-	if (rc < 0)
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%s", d->msg);
 		return diag_set(d, RJH_EREGISTRY, "the registry's host CA key is malformed: %s",
-				d->msg);
+				why);
+	}
 	return RJH_OK;
 }
 
@@ -381,7 +382,7 @@ static int ca_init(struct admin *a, int argc, char **argv)
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		goto out;
-	rc = ca_get(a, r, &have, &d);
+	rc = admin_host_ca_get(a, r, &have, &d);
 	if (rc == 0) {
 		rc = admin_change_abort(a, r,
 					admin_fail(a, RJH_EEXIST,
@@ -516,7 +517,7 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 		rc = admin_fail(a, RJH_ENOENT, "no jumphost %s (rjh-admin jumphost add)", j.name);
 		goto abort;
 	}
-	rc = ca_get(a, r, &ca, &d);
+	rc = admin_host_ca_get(a, r, &ca, &d);
 	if (rc == RJH_ENOENT) {
 		rc = admin_fail(a, rc, "the fleet has no host CA (rjh-admin host-ca init)");
 		goto abort;
@@ -625,7 +626,7 @@ int admin_host_ca_line(struct admin *a, struct reg *r, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!admin_store_is_pg(a))
 		return EXIT_OK;
-	rc = ca_get(a, r, &ca, &d);
+	rc = admin_host_ca_get(a, r, &ca, &d);
 	if (rc == RJH_ENOENT)
 		return EXIT_OK;
 	if (rc < 0)

@@ -36,7 +36,7 @@ CONNINFO=$(pg_conninfo)
 mkdir -p "$WORK/ca"
 chmod 700 "$WORK/ca"
 write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jh1" \
-	"host_ca_key = $WORK/ca/host_ca" "presence_ttl = 5s"
+	"host_ca_key = $WORK/ca/host_ca" "presence_ttl = 30s"
 expect 0 "init in PostgreSQL" -- rjh init
 eq "$(pg_sql "select value from settings where name = 'schema'")" 2 "PostgreSQL schema 2"
 
@@ -212,7 +212,7 @@ eq "$(jq -r '.hosts[0].jumphosts | join(",")' <<< "$OUT")" "jh1,jh2" "host-1 is 
 eq "$(jq -r '.hosts[0].state' <<< "$OUT")" "up" "and up"
 expect 0 "status" -- rjh status
 match -o "^host-1 +up .* jh1,jh2$" "the text names both"
-pg_sql "UPDATE heartbeats SET seen = seen - 6 WHERE jumphost = 'jh2'" > /dev/null
+pg_sql "UPDATE heartbeats SET seen = seen - 31 WHERE jumphost = 'jh2'" > /dev/null
 expect 0 "status after jh2's heartbeat is older than presence_ttl" -- rjh status --json host-1
 eq "$(jq -r '.hosts[0].jumphosts | join(",")' <<< "$OUT")" "jh1" "jh2's rows expired"
 expect 0 "jumphost list" -- rjh jumphost list
@@ -229,13 +229,52 @@ eq "$(pg_sql "select count(*) from presence where jumphost = 'jh2'")" 1 "another
 expect 0 "jumphost remove jh2 forgets its presence" -- rjh jumphost remove jh2
 eq "$(pg_sql "select count(*) from presence where jumphost = 'jh2'")" 0 "its rows are gone"
 
-# ---- doctor's store line knows whether this jumphost is registered
-store_line() { "$ADMIN" -c "$WORK/rjh.conf" doctor --json 2> /dev/null | jq -r '.[] | select(.check == "store") | .level + " " + .detail'; }
-eq "$(store_line | grep -o 'jumphost jh1 at 10.0.0.1:22 of 1 registered, 1 up')" \
-	"jumphost jh1 at 10.0.0.1:22 of 1 registered, 1 up" "doctor: this jumphost is registered and up"
+# ---- doctor's store line: this jumphost registered, reporting, and its host certificate
+write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jh1" \
+	"host_ca_key = $WORK/ca/host_ca" "presence_ttl = 60s"
+store_line() {
+	"$SYNC" -c "$WORK/rjh.conf" --once > /dev/null 2>&1
+	"$ADMIN" -c "$WORK/rjh.conf" doctor --json 2> /dev/null |
+		jq -r '.[] | select(.check == "store") | .level + " " + .detail'
+}
+# sshd -T as doctor runs it: this test's sshd_config, in its own mount
+# namespace, with a /run of its own for sshd's privilege separation directory.
+mount -t tmpfs rjh-jumphosts-run /run && mkdir -m 0755 /run/sshd || not_ok "a private /run"
+sshd_conf() {
+	printf '%s\n' "HostKey $WORK/jh1_host_key" "$@" > "$WORK/sshd_config"
+	mount --bind "$WORK/sshd_config" /etc/ssh/sshd_config
+}
+sshd_conf "HostCertificate $WORK/jh1_host_key-cert.pub"
+line=$(store_line)
+case $line in
+"ok "*"jumphost jh1 at 10.0.0.1:22 of 1 registered, 1 up, host certificate checked") ok "doctor: this jumphost is registered, up, and its host certificate is the fleet's" ;;
+*) not_ok "doctor's store line: $line" ;;
+esac
+rjh host-ca sign jh1 "$WORK/jh1_host_key.pub" --validity 2d > "$WORK/short-cert.pub"
+sshd_conf "HostCertificate $WORK/short-cert.pub"
+line=$(store_line)
+case $line in "warn "*"expires within 30 days"*) ok "doctor warns of a host certificate that expires soon" ;;
+*) not_ok "a certificate valid 2 days: $line" ;; esac
+ssh-keygen -q -s "$WORK/other_key" -h -I x -n 10.0.0.1,jh1 -V -5m:+30d -f "$WORK/jh1_host_key.pub" \
+	-O clear 2> /dev/null
+ssh-keygen -q -s "$WORK/other_key" -h -I x -n 10.0.0.1,jh1 -V -5m:+60d "$WORK/jh1_host_key.pub" 2> /dev/null
+sshd_conf "HostCertificate $WORK/jh1_host_key-cert.pub"
+line=$(store_line)
+case $line in "FAIL "*"is not signed by the fleet's host CA"*) ok "doctor fails a host certificate of another CA" ;;
+*) not_ok "another CA's certificate: $line" ;; esac
+rjh host-ca sign jh2 "$WORK/jh1_host_key.pub" > /dev/null 2>&1 # jh2 is gone: refused
+pg_sql "INSERT INTO jumphosts VALUES ('jh2', 'jh2.example.com', 22, 1)" > /dev/null
+rjh host-ca sign jh2 "$WORK/jh1_host_key.pub" > "$WORK/jh1_host_key-cert.pub"
+line=$(store_line)
+case $line in "FAIL "*"does not name 10.0.0.1"*) ok "doctor fails a host certificate for another address" ;;
+*) not_ok "jh2's certificate on jh1: $line" ;; esac
+sshd_conf
+line=$(store_line)
+case $line in "FAIL "*"sshd presents no host certificate"*) ok "doctor fails a jumphost without a host certificate" ;;
+*) not_ok "no HostCertificate: $line" ;; esac
 write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jh5"
-eq "$(store_line | grep -o '^warn .*not this one (node_name jh5)')" \
-	"warn 1 jumphost is registered, but not this one (node_name jh5)" \
-	"doctor warns when this jumphost is not registered"
+line=$(store_line)
+case $line in "warn "*"not this one (node_name jh5)"*) ok "doctor warns when this jumphost is not registered" ;;
+*) not_ok "an unregistered jumphost: $line" ;; esac
 
 finish
