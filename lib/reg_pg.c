@@ -1532,7 +1532,11 @@ int reg_pg_ship_event(struct reg *store, const char *node, const char *origin,
 /* PostgreSQL's clock, in seconds: one clock for every jumphost's heartbeat. */
 #define PG_NOW "extract(epoch FROM now())::bigint"
 
-/* A text[] literal of validated host names, "{a,b}"; NULL: out of memory or a bad name. */
+/*
+ * A text[] literal of validated host names, {"a","b"}: every element
+ * quoted, or PostgreSQL would read a host named null as SQL NULL (names
+ * never hold a quote or a backslash). NULL: out of memory or a bad name.
+ */
 static char *names_array(const char *const *v, size_t n)
 {
 	size_t i, len = 3, at = 0;
@@ -1541,7 +1545,7 @@ static char *names_array(const char *const *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!name_is_host(v[i]))
 			return NULL;
-		len += strlen(v[i]) + 1;
+		len += strlen(v[i]) + 3;
 	}
 	buf = malloc(len);
 	if (!buf)
@@ -1550,8 +1554,10 @@ static char *names_array(const char *const *v, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i)
 			buf[at++] = ',';
+		buf[at++] = '"';
 		memcpy(buf + at, v[i], strlen(v[i]));
 		at += strlen(v[i]);
+		buf[at++] = '"';
 	}
 	buf[at++] = '}';
 	buf[at] = '\0';
@@ -1704,7 +1710,8 @@ int reg_pg_held_each(struct reg *store, int64_t ttl, reg_held_cb cb, void *ctx, 
 	a_int(&a, ttl);
 	return each_row(pg(store),
 			"SELECT p.host, p.jumphost, p.since FROM presence p JOIN heartbeats hb "
-			"ON hb.jumphost = p.jumphost WHERE hb.seen > " PG_NOW " - $1 "
+			"ON hb.jumphost = p.jumphost JOIN jumphosts j ON j.name = p.jumphost "
+			"WHERE hb.seen > " PG_NOW " - $1 "
 			"ORDER BY p.host, p.jumphost",
 			&a, held_row, &w, "read presence", d);
 }
@@ -1721,6 +1728,39 @@ int reg_pg_setting(struct reg *store, const char *name, char *buf, size_t len, s
 int reg_pg_set_setting(struct reg *store, const char *name, const char *value, struct rjh_diag *d)
 {
 	return set_setting(pg(store), name, value, d);
+}
+
+int reg_pg_add_setting(struct reg *store, const char *name, const char *value, struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	int rc;
+
+	a_text(&a, name);
+	a_text(&a, value);
+	rc = run_cmd(r,
+		     "INSERT INTO settings(name, value) VALUES ($1, $2) ON CONFLICT (name) DO "
+		     "NOTHING",
+		     &a, "write setting", d);
+	if (rc == 0 && r->changes == 0)
+		return diag_set(d, RJH_EEXIST, "setting %s is recorded already", name);
+	return rc;
+}
+
+int reg_pg_counter_next(struct reg *store, const char *name, uint64_t *v, struct rjh_diag *d)
+{
+	struct pg_args a = {0};
+	char buf[32];
+	int rc;
+
+	a_text(&a, name);
+	rc = one_value(pg(store),
+		       "INSERT INTO settings(name, value) VALUES ($1, '1') ON CONFLICT (name) DO "
+		       "UPDATE SET value = (settings.value::bigint + 1)::text RETURNING value",
+		       &a, buf, sizeof(buf), "count", d);
+	if (rc == 0)
+		*v = strtoull(buf, NULL, 10);
+	return rc == RJH_ENOENT ? diag_set(d, RJH_EREGISTRY, "PostgreSQL: no count") : rc;
 }
 
 /*

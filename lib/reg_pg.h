@@ -107,7 +107,10 @@ int reg_pg_report(struct reg *r, const char *node, bool restarted, bool replace,
 		  const char *const *gone, size_t ngone, const char *const *came, size_t ncame,
 		  struct rjh_diag *d);
 
-/* Fleet-wide presence: (host, jumphost, since) of live jumphosts (ttl), by host, jumphost. */
+/*
+ * Fleet-wide presence: (host, jumphost, since) of registered jumphosts whose
+ * heartbeat is younger than ttl, by host, jumphost.
+ */
 typedef int (*reg_held_cb)(const char *host, const char *jumphost, int64_t since, void *ctx);
 int reg_pg_held_each(struct reg *r, int64_t ttl, reg_held_cb cb, void *ctx, struct rjh_diag *d);
 
@@ -115,5 +118,10 @@ int reg_pg_held_each(struct reg *r, int64_t ttl, reg_held_cb cb, void *ctx, stru
 int reg_pg_setting(struct reg *r, const char *name, char *buf, size_t len, struct rjh_diag *d);
 /* In a write transaction. */
 int reg_pg_set_setting(struct reg *r, const char *name, const char *value, struct rjh_diag *d);
+/* In a write transaction: records name once; RJH_EEXIST if it is (a concurrent writer waits). */
+int reg_pg_add_setting(struct reg *r, const char *name, const char *value, struct rjh_diag *d);
+/* In a write transaction: the next value of counter name (1, 2, ...), its row locked until commit.
+ */
+int reg_pg_counter_next(struct reg *r, const char *name, uint64_t *v, struct rjh_diag *d);
 
 #endif

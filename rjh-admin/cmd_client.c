@@ -194,7 +194,9 @@ static void print_hop_loop(const struct hop *hop)
 	}
 	printf("}; do ssh -a -x -T -o ConnectTimeout=5%s \"$j\" rjh-connect \"$1\"; r=$?; "
 	       "case $r in 5|6|7|8|255) ;; *) exit $r;; esac; done; exit $r' rjh-hop '%%h'\n",
-	       hop->ca ? " -o UserKnownHostsFile=" CLIENT_JUMPHOSTS_KNOWN : "");
+	       hop->ca ? " -o UserKnownHostsFile=" CLIENT_JUMPHOSTS_KNOWN
+			 " -o StrictHostKeyChecking=yes -o CheckHostIP=no -o UpdateHostKeys=no"
+		       : "");
 }
 
 static void print_client_config(const struct hop *hop, const char *user, const struct patterns *p)

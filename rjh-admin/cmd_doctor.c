@@ -267,6 +267,9 @@ static int fleet_row(const struct reg_jumphost *j, void *ctx)
 {
 	struct fleet_look *f = ctx;
 
+	/* NB. Checked: it goes into doctor's output. */
+	if (!admin_is_dial_name(j->name, 63) || !admin_is_dial_name(j->address, ADMIN_SERVER_MAX))
+		return RJH_EREGISTRY;
 	f->registered++;
 	f->up += j->up;
 	if (!strcmp(j->name, f->node)) {

@@ -143,12 +143,33 @@ static void print_unit(const char *name, const char *server, const char *cmd)
 }
 
 /*
+ * An instance name as systemd-escape makes it, for %I to give back: a
+ * checked ADDRESS[:PORT] holds only letters, digits, '.', ':' and '-', and
+ * '-' is what systemd-escape writes for '/', so it becomes \x2d (which the
+ * shell must see quoted).
+ */
+static void unit_escape(const char *s, char *out, size_t len)
+{
+	size_t at = 0;
+
+	for (; *s && at + 5 < len; s++) {
+		if (*s == '-') {
+			memcpy(out + at, "\\x2d", 4);
+			at += 4;
+		} else {
+			out[at++] = *s;
+		}
+	}
+	out[at] = '\0';
+}
+
+/*
  * Several jumphosts: one template, one instance per jumphost (%I, its
- * ADDRESS or ADDRESS:PORT), each with its own restart.
+ * ADDRESS or ADDRESS:PORT, escaped), each with its own restart.
  */
 static void print_template(const char *name, const struct admin_jumphosts *l, const char *cmd)
 {
-	char dest[300], desc[128];
+	char dest[300], inst[1200], desc[128];
 	size_t i;
 
 	printf("# rjh: the tunnels of %s, one to each jumphost ('rjh-admin host-unit %s').\n"
@@ -160,7 +181,8 @@ static void print_template(const char *name, const struct admin_jumphosts *l, co
 	       name, name, name, name, name);
 	for (i = 0; i < l->n; i++) {
 		admin_jumphost_dest(&l->v[i], false, dest, sizeof(dest));
-		printf("#   systemctl enable --now rjh-tunnel@%s.service\n", dest);
+		unit_escape(dest, inst, sizeof(inst));
+		printf("#   systemctl enable --now 'rjh-tunnel@%s.service'\n", inst);
 	}
 	printf("# A jumphost added or removed later: run this command again and enable or\n"
 	       "# disable its instance (rjh-host jumphosts does both).\n");
@@ -218,6 +240,13 @@ static int cmd_host_unit(struct admin *a, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (known) {
+		if (l.n > 1)
+			fprintf(
+			    stderr,
+			    "rjh-admin: host-unit: note: %zu jumphosts are registered and no host "
+			    "CA: these are this jumphost's keys only; the host needs every "
+			    "jumphost's ('rjh-admin host-ca' makes one line do)\n",
+			    l.n);
 		admin_jumphosts_free(&l);
 		return print_known_hosts(a, server, dir ? dir : SSHD_HOST_KEYS_DIR, file);
 	}

@@ -266,7 +266,7 @@ static int cmd_jumphost(struct admin *a, int argc, char **argv)
  * into *out when out is not NULL (the caller frees it). EXIT_OK, or the
  * exit code after saying why, with ssh-keygen's own last words.
  */
-static int keygen(struct admin *a, char *argv[], char **out)
+static int keygen(struct admin *a, const char *what, char *argv[], char **out)
 {
 	char prog[] = SSH_KEYGEN, *o = NULL, *e = NULL, *nl;
 	int st;
@@ -278,7 +278,7 @@ static int keygen(struct admin *a, char *argv[], char **out)
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		char safe[200];
 
-		st = admin_fail(a, RJH_ESYS, SSH_KEYGEN " %s failed: %s", argv[1],
+		st = admin_fail(a, RJH_ESYS, SSH_KEYGEN " (%s) failed: %s", what,
 				st < 0 ? strerror(errno)
 				       : util_safe(e ? e : "", safe, sizeof(safe)));
 		free(o);
@@ -323,6 +323,23 @@ static void rm_tmpdir(const char *dir)
 	rmdir(dir);
 }
 
+/* 1 when PostgreSQL records k as the fleet's host CA, 0 when it does not, -1 when it cannot tell.
+ */
+static int ca_recorded(struct admin *a, const struct key *k)
+{
+	struct rjh_diag d = {""};
+	struct key have = {0};
+	struct reg *r = NULL;
+	int rc = reg_pg_open(&a->cfg, REG_RW, "rjh-admin", &r, &d), was;
+
+	if (rc == 0)
+		rc = admin_host_ca_get(a, r, &have, &d);
+	reg_close(r);
+	was = rc == 0 ? !strcmp(have.b64, k->b64) : rc == RJH_ENOENT ? 0 : -1;
+	key_clear(&have);
+	return was;
+}
+
 static int ca_init(struct admin *a, int argc, char **argv)
 {
 	const char *external = NULL;
@@ -359,6 +376,15 @@ static int ca_init(struct admin *a, int argc, char **argv)
 					  key_path);
 		snprintf(path, sizeof(path), "%s", key_path);
 		dir = dirname(path);
+		/* The CA key is root's alone: so must its directory be, or another could swap it.
+		 */
+		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & 022))
+			return admin_fail(
+			    a, RJH_ETRUST,
+			    "%s (host_ca_key's directory) must be a directory of root's "
+			    "that no one else can write",
+			    dir);
 		if (snprintf(tmp, sizeof(tmp), "%s/.host_ca.XXXXXX", dir) >= (int)sizeof(tmp) ||
 		    !mkdtemp(tmp))
 			return admin_fail(a, RJH_ESYS, "cannot make a directory in %s: %s", dir,
@@ -369,7 +395,7 @@ static int ca_init(struct admin *a, int argc, char **argv)
 			     cc[] = "-C", comment[] = CA_COMMENT, f[] = "-f";
 			char *argv_gen[] = {NULL, q, t, ed, n, none, cc, comment, f, path, NULL};
 
-			rc = keygen(a, argv_gen, NULL);
+			rc = keygen(a, "making the CA key", argv_gen, NULL);
 		}
 		snprintf(line, sizeof(line), "%s/ca.pub", tmp);
 		if (rc == 0)
@@ -394,8 +420,11 @@ static int ca_init(struct admin *a, int argc, char **argv)
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;
 	}
+	/* Recorded once: a second init at the same moment waits for this one's row, then stops. */
 	snprintf(line, sizeof(line), "%s %s", k.type, k.b64);
-	rc = reg_pg_set_setting(r, CA_SETTING, line, &d);
+	rc = reg_pg_add_setting(r, CA_SETTING, line, &d);
+	if (rc == RJH_EEXIST)
+		rc = diag_set(&d, rc, "the fleet has a host CA already");
 	if (rc < 0) {
 		rc = admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 		goto out;
@@ -421,6 +450,26 @@ static int ca_init(struct admin *a, int argc, char **argv)
 	rec.fp = k.fp;
 	rec.detail = detail;
 	rc = admin_change_finish(a, r, &rec);
+	/*
+	 * A commit whose answer was lost may have recorded the key: then its
+	 * private half must stay. Ask PostgreSQL again; when that cannot tell,
+	 * keep it and say how to find out.
+	 */
+	if (rc && installed) {
+		int was = ca_recorded(a, &k);
+
+		if (was != 0) {
+			installed = false;
+			fprintf(stderr, "rjh-admin: host-ca: %s kept: %s\n", key_path,
+				was > 0
+				    ? "PostgreSQL recorded its public key after all"
+				    : "whether PostgreSQL recorded it is unknown; if 'rjh-admin "
+				      "host-ca known-hosts' does not show it, remove it and its "
+				      ".pub, then run host-ca init again");
+			if (was > 0)
+				rc = EXIT_OK;
+		}
+	}
 	if (rc == 0) {
 		installed = false;
 		printf("host CA %s %s recorded%s%s\n"
@@ -476,6 +525,7 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 	char tmp[] = "/tmp/rjh-sign.XXXXXX", p[4200], id[128], principals[400], valid[32],
 	     serial[24], cert[16384], detail[600], want[80], safe[64];
 	int64_t validity = CERT_VALIDITY_DFLT;
+	uint64_t next = 0;
 	struct reg *r = NULL;
 	bool have_tmp = false;
 	int rc, first, found;
@@ -536,7 +586,7 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 		char y[] = "-y", f[] = "-f", *argv_y[] = {NULL, y, f, a->cfg.host_ca_key, NULL},
 		     *half = NULL;
 
-		rc = keygen(a, argv_y, &half);
+		rc = keygen(a, "reading the CA key", argv_y, &half);
 		if (rc == 0)
 			half[strcspn(half, "\n")] = '\0';
 		if (rc == 0 && key_parse_line(half, a->cfg.rsa_min_bits, &ca_file, &d) < 0)
@@ -551,19 +601,13 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 				a->cfg.host_ca_key, ca.fp);
 		goto abort;
 	}
-	rc = reg_pg_setting(r, SERIAL_SETTING, serial, sizeof(serial), &d);
-	if (rc == RJH_ENOENT)
-		snprintf(serial, sizeof(serial), "0");
-	else if (rc < 0) {
-		rc = admin_fail_diag(a, rc, &d);
-		goto abort;
-	}
-	snprintf(serial, sizeof(serial), "%llu", strtoull(serial, NULL, 10) + 1);
-	rc = reg_pg_set_setting(r, SERIAL_SETTING, serial, &d);
+	/* The row stays locked until commit: two signs at once get two serials. */
+	rc = reg_pg_counter_next(r, SERIAL_SETTING, &next, &d);
 	if (rc < 0) {
 		rc = admin_fail_diag(a, rc, &d);
 		goto abort;
 	}
+	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)next);
 	snprintf(p, sizeof(p), "%s/key.pub", tmp);
 	{
 		FILE *f = fopen(p, "wx");
@@ -583,7 +627,7 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 		    NULL,   q, sflag, a->cfg.host_ca_key, h, i, id, n, principals, v, valid, z,
 		    serial, p, NULL};
 
-		rc = keygen(a, argv_s, NULL);
+		rc = keygen(a, "signing", argv_s, NULL);
 	}
 	if (rc)
 		goto abort;

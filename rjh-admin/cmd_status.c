@@ -81,6 +81,11 @@ static int read_named(struct reg *r, char **names, int n, struct status_rows *ro
 	return RJH_OK;
 }
 
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(((const struct status_row *)x)->name, ((const struct status_row *)y)->name);
+}
+
 static int cmp_row(const void *key, const void *row)
 {
 	return strcmp(key, ((const struct status_row *)row)->name);
@@ -126,6 +131,9 @@ static int read_rows(struct admin *a, char **names, int n, struct status_rows *r
 		rc = read_named(r, names, n, rows, &d);
 	else if (rc == 0)
 		rc = reg_presence_each(r, add_row, rows, &d);
+	/* By strcmp, whatever PostgreSQL's collation: held_row's bsearch needs that order. */
+	if (rc == 0 && n == 0)
+		qsort(rows->v, rows->n, sizeof(*rows->v), cmp_name);
 	rows->sorted = n == 0;
 	if (rc == 0 && rows->fleet)
 		rc = reg_pg_held_each(r, a->cfg.presence_ttl, held_row, rows, &d);
@@ -206,7 +214,8 @@ static json_t *view_json(const struct status_rows *rows, const struct status_row
 	arr = json_array();
 	snprintf(copy, sizeof(copy), "%s", v->held);
 	while (arr && (tok = strsep(&rest, ",")) != NULL)
-		if (*tok && json_array_append_new(arr, json_string(tok)) < 0) {
+		if (*tok && strcmp(tok, "...") &&
+		    json_array_append_new(arr, json_string(tok)) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}

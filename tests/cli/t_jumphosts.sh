@@ -12,7 +12,7 @@
 . "$TOP/tests/pg.sh"
 SYNC="$TOP/build/rjh-sync"
 LISTENER=
-trap '[ -n "$LISTENER" ] && kill "$LISTENER" 2> /dev/null; pg_stop; umount "$WORK/run" 2> /dev/null; rm -rf "$WORK"' EXIT
+trap '[ -n "$LISTENER" ] && kill $LISTENER 2> /dev/null; pg_stop; while umount "$WORK/run" 2> /dev/null; do :; done; while umount /etc/ssh/sshd_config 2> /dev/null; do :; done; rm -rf "$WORK"' EXIT
 
 fleet() { pg_sql "select name || ' ' || address || ' ' || port from jumphosts order by name" | tr '\n' ' '; }
 unchanged() { # unchanged DESC BEFORE: the jumphosts table as before
@@ -147,6 +147,15 @@ grep -q "Serial: 2$" "$WORK/cert2.txt" && ok "the next certificate has serial 2"
 expect 0 "signing is audited" -- rjh audit
 match -o "rjh-host-ca-sign" "in the fleet's audit trail"
 match -o "serial=2" "with the serial"
+pids=()
+for i in 1 2 3 4; do
+	rjh host-ca sign jh1 "$WORK/other_key.pub" > "$WORK/par$i.pub" 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+for i in 1 2 3 4; do ssh-keygen -L -f "$WORK/par$i.pub" | sed -n 's/^ *Serial: //p'; done | sort -n > "$WORK/serials"
+eq "$(tr '\n' ' ' < "$WORK/serials")" "3 4 5 6 " "four signs at once get four serials"
+eq "$(pg_sql "select value from settings where name = 'host_ca_serial'")" 6 "and the registry counts them all"
 
 # ---- host-unit: one template, an instance per jumphost
 expect 0 "enroll host-1" -- rjh enroll host-1 "$(newkey host-1)"
@@ -156,8 +165,8 @@ match -o -F " -R /sock/ssh.sock:localhost:22 ssh://host-1@jh2.example.com:2222" 
 expect 0 "host-unit host-1" -- rjh host-unit host-1
 match -o -F "ExecStart=/usr/bin/ssh -N" "a tunnel command"
 match -o -F " ssh://host-1@%I" "to each instance's jumphost"
-match -o -F "systemctl enable --now rjh-tunnel@10.0.0.1.service" "an instance for jh1"
-match -o -F "systemctl enable --now rjh-tunnel@jh2.example.com:2222.service" "and one for jh2, with its port"
+match -o -F "systemctl enable --now 'rjh-tunnel@10.0.0.1.service'" "an instance for jh1"
+match -o -F "systemctl enable --now 'rjh-tunnel@jh2.example.com:2222.service'" "and one for jh2, with its port"
 match -o -F "UserKnownHostsFile=/etc/rjh/jumphost_known_hosts" "pinning the known_hosts file"
 printf '%s\n' "$OUT" > "$WORK/rjh-tunnel@.service"
 if command -v systemd-analyze > /dev/null; then
@@ -168,6 +177,12 @@ if command -v systemd-analyze > /dev/null; then
 		not_ok "systemd-analyze verify: $(head -3 "$WORK/verify.out")"
 	fi
 fi
+expect 0 "a jumphost with a '-' in its address" -- rjh jumphost add jh4 jh-4.example.com
+expect 0 "host-unit host-1" -- rjh host-unit host-1
+inst=$(sed -n "s/^#   systemctl enable --now 'rjh-tunnel@\(.*\)\.service'$/\1/p" <<< "$OUT" | tail -1)
+eq "$inst" 'jh\x2d4.example.com' "its instance name is escaped as systemd-escape does"
+eq "$(systemd-escape -u "$inst")" "jh-4.example.com" "so that %I gives the address back"
+expect 0 "jumphost remove jh4" -- rjh jumphost remove jh4
 expect 0 "host-unit --known-hosts" -- rjh host-unit host-1 --known-hosts
 eq "$OUT" "@cert-authority * $ca_pub rjh-host-ca" "the one line hosts pin"
 expect 0 "host-unit --server keeps the single-jumphost unit" -- rjh host-unit host-1 --server j.example
@@ -177,7 +192,8 @@ match -o -F "host-1@j.example" "to that server"
 expect 0 "client-config" -- rjh client-config --pattern 'host-*'
 hop=$(grep ProxyCommand <<< "$OUT")
 match -o -F 'RJH_JUMPHOSTS:-10.0.0.1 ssh://jh2.example.com:2222}' "the jumphosts, in order"
-match -o -F "-o UserKnownHostsFile=~/.ssh/known_hosts.rjh-jumphosts" "the hop pins the CA file"
+match -o -F "-o UserKnownHostsFile=~/.ssh/known_hosts.rjh-jumphosts -o StrictHostKeyChecking=yes" \
+	"the hop pins the CA file, strictly"
 match -o -F "rjh-hop '%h'" "the host name quoted"
 script=$(sed -n "s/^.*sh -c '\([^']*\)' rjh-hop.*/\1/p" <<< "$hop")
 sh -n -c "$script" && ok "the hop is valid sh" || not_ok "the hop is valid sh: $script"
@@ -196,15 +212,26 @@ eq "$(pg_sql "select count(*) from heartbeats where jumphost = 'jh1'")" 1 "jh1's
 eq "$(pg_sql "select count(*) from presence")" 0 "no tunnel held yet"
 expect 0 "jumphost list" -- rjh jumphost list
 match -o "^jh1 +10.0.0.1 +22 +up " "jh1 is up"
-# host-1's tunnel, as sshd would bind it: a listening socket in its directory.
+# The tunnels of host-1 and of a host named null (which PostgreSQL must not
+# read as NULL), as sshd would bind them: listening sockets in their directories.
+expect 0 "enroll a host named null" -- rjh enroll null "$(newkey null)"
+expect 0 "rjh-sync --once" -- "$SYNC" -c "$WORK/rjh.conf" --once
+expect 0 "rjh runtime makes null's directories" -- rjh runtime
+listen() {
+	python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(600)' "$1" &
+	for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
+}
 sock="$WORK/run/hosts/host-1/sock/ssh.sock"
-[ -d "$(dirname "$sock")" ] || mkdir -p "$(dirname "$sock")"
-python3 -c 'import socket,sys,time
-s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(600)' "$sock" &
+listen "$sock"
 LISTENER=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-expect 0 "rjh-sync --once reports it" -- "$SYNC" -c "$WORK/rjh.conf" --once
-eq "$(pg_sql "select jumphost || ':' || host from presence")" "jh1:host-1" "presence: jh1 holds host-1"
+listen "$WORK/run/hosts/null/sock/ssh.sock"
+LISTENER="$LISTENER $!"
+expect 0 "rjh-sync --once reports them" -- "$SYNC" -c "$WORK/rjh.conf" --once
+eq "$(pg_sql "select jumphost || ':' || host from presence order by host" | tr '\n' ' ')" "jh1:host-1 jh1:null " \
+	"presence: jh1 holds host-1 and null"
+eq "$(pg_sql "select count(*) from heartbeats where jumphost = 'jh1' and seen > extract(epoch from now()) - 5")" 1 \
+	"and its heartbeat went with them"
 pg_sql "INSERT INTO heartbeats VALUES ('jh2', extract(epoch from now())::bigint, 1);
 	INSERT INTO presence VALUES ('jh2', 'host-1', 1)" > /dev/null
 expect 0 "status --json" -- rjh status --json host-1
@@ -217,17 +244,24 @@ expect 0 "status after jh2's heartbeat is older than presence_ttl" -- rjh status
 eq "$(jq -r '.hosts[0].jumphosts | join(",")' <<< "$OUT")" "jh1" "jh2's rows expired"
 expect 0 "jumphost list" -- rjh jumphost list
 match -o "^jh2 +jh2.example.com +2222 +down " "jh2 is down"
-kill "$LISTENER" 2> /dev/null
-wait "$LISTENER" 2> /dev/null
-LISTENER=
+kill ${LISTENER%% *} 2> /dev/null
+wait ${LISTENER%% *} 2> /dev/null
 expect 0 "status: this jumphost's kernel has the last word" -- rjh status --json host-1
 eq "$(jq -r '.hosts[0].jumphosts | length' <<< "$OUT")" 0 "host-1 is held nowhere"
 eq "$(jq -r '.hosts[0].state' <<< "$OUT")" "down" "and down"
 expect 0 "rjh-sync --once reports the change" -- "$SYNC" -c "$WORK/rjh.conf" --once
-eq "$(pg_sql "select count(*) from presence where jumphost = 'jh1'")" 0 "jh1's row is gone"
+eq "$(pg_sql "select host from presence where jumphost = 'jh1'")" "null" "jh1's row for host-1 is gone"
 eq "$(pg_sql "select count(*) from presence where jumphost = 'jh2'")" 1 "another jumphost's row is not jh1's to remove"
 expect 0 "jumphost remove jh2 forgets its presence" -- rjh jumphost remove jh2
 eq "$(pg_sql "select count(*) from presence where jumphost = 'jh2'")" 0 "its rows are gone"
+pg_sql "INSERT INTO heartbeats VALUES ('jh2', extract(epoch from now())::bigint, 1)
+	ON CONFLICT (jumphost) DO UPDATE SET seen = excluded.seen;
+	INSERT INTO presence VALUES ('jh2', 'null', 1)" > /dev/null
+expect 0 "status after a removed jumphost reported again" -- rjh status --json null
+eq "$(jq -r '.hosts[0].jumphosts | join(",")' <<< "$OUT")" "jh1" "a jumphost no longer registered counts for none"
+kill $LISTENER 2> /dev/null
+wait $LISTENER 2> /dev/null
+LISTENER=
 
 # ---- doctor's store line: this jumphost registered, reporting, and its host certificate
 write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jh1" \
