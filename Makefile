@@ -320,7 +320,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@rc=0; bench/run.sh || rc=1; bash bench/nss.sh || rc=1; bash bench/login.sh || rc=1; \
 		bash bench/storm.sh || rc=1; bash bench/relay.sh || rc=1; bash bench/cluster.sh || rc=1; \
-		exit $$rc
+		bash bench/capacity.sh || rc=1; exit $$rc
 
 # Files under $(SYSCONFDIR) that exist are left alone: they are the operator's.
 SYSTEMDUNITDIR ?= /lib/systemd/system
