@@ -181,11 +181,14 @@ if [ -n "$PREV" ]; then
 	eq "$(q "SELECT end_reason FROM sessions WHERE id = ${old_session:-0}")" closed \
 		"the tunnel's session from before the upgrade was closed by its own (0.1.0) sshd"
 	tunnel_up 30 && ok "and host-1's tunnel is back" || not_ok "no tunnel after its restart"
-	inv=$(ct host systemctl show -p InvocationID --value rjh-tunnel.service)
+	# A unit's run: its invocation, main process and state (a stopped unit
+	# keeps its last InvocationID).
+	run_of() { ct host systemctl show -p InvocationID -p MainPID -p ActiveState --value "$1" | tr '\n' ' '; }
+	inv=$(run_of rjh-tunnel.service)
 	ct host sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y /root/debs/new/*.deb" \
 		> /dev/null 2>&1 && ok "rjh-host upgraded" || not_ok "rjh-host upgrade"
 	eq "$(ct host rjh-host --version)" "rjh-host $new_ver" "rjh-host --version: $new_ver"
-	eq "$(ct host systemctl show -p InvocationID --value rjh-tunnel.service)" "$inv" \
+	eq "$(run_of rjh-tunnel.service)" "$inv" \
 		"the upgrade neither stopped nor restarted rjh-tunnel.service"
 	tunnel_up 5 && ok "host-1's tunnel stayed up" || not_ok "the rjh-host upgrade took the tunnel down"
 else
@@ -223,9 +226,14 @@ echo "@cert-authority * $CA rjh-host-ca" | ct host sh -c 'cat > /root/ca.known'
 
 U1="rjh-tunnel@$JUMP_IP:2222.service"
 U2="rjh-tunnel@$JUMP2_IP.service"
-inv() { ct host systemctl show -p InvocationID --value "$1"; }
+# A unit's run: its invocation, main process and state (a stopped unit
+# keeps its last InvocationID).
+inv() { ct host systemctl show -p InvocationID -p MainPID -p ActiveState --value "$1" | tr '\n' ' '; }
+# Until alice reaches host-1 through jumphost $1: the tunnel is up there.
+reach_wait() {
+	ct_wait 30 "$1" sh -c "timeout 10 su alice -c 'rjh-connect host-1 < /dev/null' 2>&1 | head -c 8 | grep -q SSH-2.0-"
+}
 up_on() { ct_wait "$2" "$1" test -S /run/rjh/hosts/host-1/sock/ssh.sock; }
-reach2() { ct jump2 timeout 10 su alice -c 'rjh-connect host-1 < /dev/null' 2>&1 | head -c 8; }
 OUT=$(ct host rjh-host setup host-1 "$JUMP_IP:2222" "$JUMP2_IP" --known-hosts /root/ca.known 2>&1)
 eq "$?" 0 "rjh-host setup host-1 $JUMP_IP:2222 $JUMP2_IP --known-hosts (the CA line)"
 has -o "rjh-host jumphosts $JUMP_IP:2222 $JUMP2_IP" "it prints the command that starts the tunnels"
@@ -244,8 +252,8 @@ ct_wait 30 jump sh -c "ss -Htn state established '( sport = :2222 )' | grep -q '
 	ok "host-1's tunnel to jump is through port 2222 (the URI's port)" ||
 	not_ok "no tunnel on jump:2222: $(ct host journalctl -u "$U1" -n 5 --no-pager 2>&1)"
 up_on jump 30 && ok "host-1's socket is on jump" || not_ok "no socket on jump"
-eq "$(reach)" "SSH-2.0-" "alice reaches host-1 through jump"
-eq "$(reach2)" "SSH-2.0-" "alice reaches host-1 through jump2"
+reach_wait jump && ok "alice reaches host-1 through jump" || not_ok "alice does not reach host-1 through jump"
+reach_wait jump2 && ok "alice reaches host-1 through jump2" || not_ok "alice does not reach host-1 through jump2"
 
 i1=$(inv "$U1")
 i2=$(inv "$U2")
@@ -268,7 +276,7 @@ has -o "started $U2" "it starts $U2 again"
 eq "$(inv "$U1")" "$i1" "$U1 still was not restarted"
 ct_wait 30 jump2 sh -c "ss -Htn state established '( sport = :22 )' | grep -q '$HOST2_IP:'" &&
 	ok "host-1's tunnel to jump2 is back" || not_ok "no tunnel to jump2 after re-adding it"
-eq "$(reach2)" "SSH-2.0-" "alice reaches host-1 through jump2 again"
+reach_wait jump2 && ok "alice reaches host-1 through jump2 again" || not_ok "not through jump2 again"
 
 i2=$(inv "$U2")
 ct host systemctl kill -s KILL "$U2"
@@ -278,8 +286,7 @@ for _ in $(seq 200); do
 done
 [ "$(inv "$U2")" != "$i2" ] && ok "$U2's ssh killed: it restarts by itself" || not_ok "$U2 did not restart"
 eq "$(inv "$U1")" "$i1" "and $U1 went on untouched"
-ct_wait 30 jump2 sh -c "ss -Htn state established '( sport = :22 )' | grep -q '$HOST2_IP:'" &&
-	ok "the tunnel to jump2 is up again" || not_ok "no tunnel to jump2 after the kill"
+reach_wait jump2 && ok "the tunnel to jump2 is up again" || not_ok "no tunnel to jump2 after the kill"
 
 echo "# reboot the host: each enabled instance comes back"
 ct_poweroff host
@@ -293,7 +300,8 @@ eq "$(ct host systemctl is-active rjh-tunnel.service)" inactive "rjh-tunnel.serv
 ct_wait 30 jump sh -c "ss -Htn state established '( sport = :2222 )' | grep -q '$HOST_IP:'" &&
 	ct_wait 30 jump2 sh -c "ss -Htn state established '( sport = :22 )' | grep -q '$HOST2_IP:'" &&
 	ok "both tunnels are back" || not_ok "tunnels missing after the host's reboot"
-eq "$(reach2)" "SSH-2.0-" "alice reaches host-1 through jump2 after the host's reboot"
+reach_wait jump && reach_wait jump2 && ok "alice reaches host-1 through both after the host's reboot" ||
+	not_ok "not through both after the host's reboot"
 OUT=$(ct host rjh-host show 2>&1)
 has -o "$JUMP2_IP active" "rjh-host show: each jumphost's tunnel is active"
 has -o "host CA: 256 SHA256:" "and the pinned CA's fingerprint"
