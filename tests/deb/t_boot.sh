@@ -334,12 +334,14 @@ eq "$(pristine)" "$PRISTINE" "nsswitch.conf, pam.d and sshd_config.d are as befo
 ct jump test -e /var/lib/rjh && not_ok "/var/lib/rjh is left" || ok "the registry is gone"
 ct jump findmnt /run/rjh > /dev/null && not_ok "/run/rjh is still mounted" || ok "/run/rjh is unmounted"
 eq "$(bob_login)" bob "after purge, bob logs in"
+OUT=$(ct host sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y rjh-host' 2>&1)
+eq "$?" 0 "rjh-host removed, its tunnels running"
+ct host pgrep -x ssh > /dev/null && not_ok "an ssh still runs on the host" || ok "its tunnels stopped: no ssh runs"
 OUT=$(ct host sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y rjh-host' 2>&1)
-eq "$?" 0 "rjh-host purged, its tunnels running"
+eq "$?" 0 "rjh-host purged"
 ct host test -e /etc/rjh && not_ok "/etc/rjh left on the host" || ok "the host's /etc/rjh is gone"
 eq "$(ct host systemctl list-units --all --plain --no-legend 'rjh-tunnel*')" "" "no tunnel unit is left loaded"
 eq "$(ct host sh -c 'ls /etc/systemd/system/*.wants/ | grep rjh-tunnel')" "" "nor enabled"
-ct host pgrep -x ssh > /dev/null && not_ok "an ssh still runs on the host" || ok "no ssh runs on the host"
 
 echo "t_boot: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
