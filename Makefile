@@ -343,7 +343,8 @@ install: programs
 	test -e $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/rjh.conf || \
 		install -m 0644 $(B)/sshd-rjh.conf $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/rjh.conf
 	install -m 0644 systemd/rjh-runtime.service systemd/rjh-prune.service \
-		systemd/rjh-prune.timer systemd/rjh-tunnel.service systemd/rjh-sync.service \
+		systemd/rjh-prune.timer systemd/rjh-tunnel.service systemd/rjh-tunnel@.service \
+		systemd/rjh-sync.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/rjh.tmpfiles $(DESTDIR)$(TMPFILESDIR)/rjh.conf
 	install -m 0644 pam_rjh/pam-config $(DESTDIR)$(PREFIX)/share/pam-configs/rjh
@@ -382,4 +383,4 @@ format-check:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -27,6 +27,7 @@ check_file /lib/systemd/system/rjh-runtime.service 644
 check_file /lib/systemd/system/rjh-prune.service 644
 check_file /lib/systemd/system/rjh-prune.timer 644
 check_file /lib/systemd/system/rjh-tunnel.service 644
+check_file /lib/systemd/system/rjh-tunnel@.service 644
 check_file /usr/lib/tmpfiles.d/rjh.conf 644
 check_file /usr/share/pam-configs/rjh 644
 # The shipped drop-in is what sshd-config prints for the default config.

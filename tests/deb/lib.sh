@@ -68,9 +68,10 @@ ct_poweroff() {
 	rm -f "$DEB_RUN/$1.pid" "$DEB_RUN/$1.leader"
 }
 
-# ct_link A ADDR_A B ADDR_B: a veth pair between two booted containers.
+# ct_link A ADDR_A B ADDR_B: a veth pair between two booted containers,
+# each end named after the container at its other end (rjh-B in A).
 ct_link() {
-	local a=rjh-$1 b=rjh-$3
+	local a=rjh-$3 b=rjh-$1
 	ip link del "$a" 2> /dev/null || true
 	ip link add "$a" type veth peer name "$b"
 	ip link set "$a" netns "$(cat "$DEB_RUN/$1.leader")"

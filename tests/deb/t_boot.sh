@@ -2,7 +2,9 @@
 # The packages' whole life on a booted Debian 12 (systemd as PID 1): install
 # on a jumphost, a host behind it set up with rjh-host and its shipped unit,
 # a client reaching it by name, a reboot, an upgrade from the previous
-# release while the host keeps logging in, remove, purge.
+# release while the host keeps logging in, the host's tunnels to two
+# jumphosts (rjh-tunnel@.service, a host CA) changed with rjh-host jumphosts,
+# remove, purge.
 # Usage: t_boot.sh NEW_DEBS_DIR [PREVIOUS_DEBS_DIR]
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +17,8 @@ BASE_TGZ=$("$TOP/tests/deb/base.sh") || exit 1
 trap ct_cleanup EXIT
 JUMP_IP=10.231.0.1
 HOST_IP=10.231.0.2
+JUMP2_IP=10.231.1.1
+HOST2_IP=10.231.1.2
 new_ver=$(dpkg-deb -f "$NEW"/rjh_*.deb Version)
 
 ct_unpack jump
@@ -177,12 +181,130 @@ if [ -n "$PREV" ]; then
 	eq "$(q "SELECT end_reason FROM sessions WHERE id = ${old_session:-0}")" closed \
 		"the tunnel's session from before the upgrade was closed by its own (0.1.0) sshd"
 	tunnel_up 30 && ok "and host-1's tunnel is back" || not_ok "no tunnel after its restart"
+	# A unit's run: its invocation, main process and state (a stopped unit
+	# keeps its last InvocationID).
+	run_of() { ct host systemctl show -p InvocationID -p MainPID -p ActiveState --value "$1" | tr '\n' ' '; }
+	inv=$(run_of rjh-tunnel.service)
 	ct host sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y /root/debs/new/*.deb" \
 		> /dev/null 2>&1 && ok "rjh-host upgraded" || not_ok "rjh-host upgrade"
 	eq "$(ct host rjh-host --version)" "rjh-host $new_ver" "rjh-host --version: $new_ver"
+	eq "$(run_of rjh-tunnel.service)" "$inv" \
+		"the upgrade neither stopped nor restarted rjh-tunnel.service"
+	tunnel_up 5 && ok "host-1's tunnel stayed up" || not_ok "the rjh-host upgrade took the tunnel down"
 else
 	echo "# $new_ver is the first release in debian/changelog: no upgrade to test yet"
 fi
+
+echo "# several jumphosts: rjh-tunnel@.service, pinned by a host CA"
+ct_unpack jump2
+mkdir -p "$DEB_RUN/jump2/root/debs/new"
+cp "$NEW"/rjh_*.deb "$NEW"/libnss-rjh_*.deb "$NEW"/libpam-rjh_*.deb "$DEB_RUN/jump2/root/debs/new/"
+ct_boot jump2 && ok "a second jumphost boots" || { not_ok "jump2 boot"; exit 1; }
+ct_link jump2 "$JUMP2_IP" host "$HOST2_IP"
+ct jump2 sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y /root/debs/new/*.deb' > /dev/null 2>&1 &&
+	ok "rjh installed on jump2" || not_ok "apt-get install on jump2"
+ct host cat /etc/rjh/tunnel_key.pub | ct jump2 sh -c 'cat > /root/host-1.pub'
+ct jump2 sh -c 'rjh-admin enroll host-1 /root/host-1.pub && useradd -m alice &&
+	rjh-admin grant alice host-1' > /dev/null 2>&1 && ok "host-1 enrolled on jump2" || not_ok "enroll on jump2"
+# One CA (as rjh-admin host-ca makes it) certifies both jumphosts' host keys;
+# jump's sshd also listens on 2222, which host-1 dials through the URI.
+ct jump ssh-keygen -q -t ed25519 -N '' -C rjh-host-ca -f /root/host_ca
+for j in "jump $JUMP_IP" "jump2 $JUMP2_IP"; do
+	read -r jn jip <<< "$j"
+	ct "$jn" cat /etc/ssh/ssh_host_ed25519_key.pub | ct jump sh -c "cat > /root/$jn.pub &&
+		ssh-keygen -q -s /root/host_ca -I 'rjh-jumphost $jn' -h -n $jip,$jn /root/$jn.pub" &&
+		ct jump cat "/root/$jn-cert.pub" | ct "$jn" sh -c 'cat > /etc/ssh/ssh_host_ed25519_key-cert.pub'
+	ports=""
+	[ "$jn" = jump ] && ports='Port 22\nPort 2222\n'
+	ct "$jn" sed -i "1i ${ports}HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub" /etc/ssh/sshd_config
+	ct "$jn" systemctl reload ssh.service
+done
+ct_wait 10 jump sh -c 'ss -Htln | grep -q ":2222 "' && ok "jump's sshd listens on 2222 too" ||
+	not_ok "no sshd on jump:2222"
+CA=$(ct jump cat /root/host_ca.pub | cut -d' ' -f1,2)
+echo "@cert-authority * $CA rjh-host-ca" | ct host sh -c 'cat > /root/ca.known'
+
+U1="rjh-tunnel@$JUMP_IP:2222.service"
+U2="rjh-tunnel@$JUMP2_IP.service"
+# A unit's run: its invocation, main process and state (a stopped unit
+# keeps its last InvocationID).
+inv() { ct host systemctl show -p InvocationID -p MainPID -p ActiveState --value "$1" | tr '\n' ' '; }
+# Until alice reaches host-1 through jumphost $1: the tunnel is up there.
+reach_wait() {
+	ct_wait 30 "$1" sh -c "timeout 10 su alice -c 'rjh-connect host-1 < /dev/null' 2>&1 | head -c 8 | grep -q SSH-2.0-"
+}
+up_on() { ct_wait "$2" "$1" test -S /run/rjh/hosts/host-1/sock/ssh.sock; }
+OUT=$(ct host rjh-host setup host-1 "$JUMP_IP:2222" "$JUMP2_IP" --known-hosts /root/ca.known 2>&1)
+eq "$?" 0 "rjh-host setup host-1 $JUMP_IP:2222 $JUMP2_IP --known-hosts (the CA line)"
+has -o "rjh-host jumphosts $JUMP_IP:2222 $JUMP2_IP" "it prints the command that starts the tunnels"
+eq "$(ct host cat /etc/rjh/jumphost_known_hosts)" "@cert-authority * $CA rjh-host-ca" \
+	"the host pins the one CA line"
+OUT=$(ct host rjh-host jumphosts "$JUMP_IP:2222" "$JUMP2_IP" 2>&1)
+eq "$?" 0 "rjh-host jumphosts $JUMP_IP:2222 $JUMP2_IP"
+has -o "stopped rjh-tunnel.service" "it takes down the one-jumphost unit"
+has -o "started $U1" "it starts $U1"
+has -o "started $U2" "and $U2"
+eq "$(ct host systemctl is-enabled rjh-tunnel.service)" disabled "rjh-tunnel.service is disabled"
+eq "$(ct host systemctl is-enabled "$U1" "$U2" | tr '\n' ' ')" "enabled enabled " "both instances are enabled"
+up_on jump2 30 && ok "host-1's socket is on jump2" ||
+	not_ok "no tunnel on jump2: $(ct host journalctl -u "$U2" -n 5 --no-pager 2>&1)"
+ct_wait 30 jump sh -c "ss -Htn state established '( sport = :2222 )' | grep -q '$HOST_IP:'" &&
+	ok "host-1's tunnel to jump is through port 2222 (the URI's port)" ||
+	not_ok "no tunnel on jump:2222: $(ct host journalctl -u "$U1" -n 5 --no-pager 2>&1)"
+up_on jump 30 && ok "host-1's socket is on jump" || not_ok "no socket on jump"
+reach_wait jump && ok "alice reaches host-1 through jump" || not_ok "alice does not reach host-1 through jump"
+reach_wait jump2 && ok "alice reaches host-1 through jump2" || not_ok "alice does not reach host-1 through jump2"
+
+i1=$(inv "$U1")
+i2=$(inv "$U2")
+OUT=$(ct host rjh-host jumphosts "$JUMP2_IP" "$JUMP2_IP:22" 2>&1)
+eq "$?" 2 "jumphosts refuses the same jumphost twice"
+eq "$(ct host cat /etc/rjh/jumphosts | tr '\n' ' ')" "$JUMP_IP:2222 $JUMP2_IP " "the list is unchanged"
+eq "$(inv "$U1") $(inv "$U2")" "$i1 $i2" "and so are both tunnels"
+OUT=$(ct host rjh-host jumphosts "$JUMP_IP:2222" 2>&1)
+eq "$?" 0 "rjh-host jumphosts $JUMP_IP:2222: jump2 removed"
+has -o "stopped $U2" "it stops $U2"
+has -o "running $U1" "and leaves $U1 running"
+eq "$(inv "$U1")" "$i1" "$U1 was not restarted"
+eq "$(ct host systemctl is-active "$U2"; ct host systemctl is-enabled "$U2")" "$(printf 'inactive\ndisabled')" \
+	"$U2 is stopped and disabled"
+ct host pgrep -f "ssh://host-1@$JUMP2_IP" > /dev/null && not_ok "an ssh to jump2 still runs" ||
+	ok "no ssh to jump2 runs"
+OUT=$(ct host rjh-host jumphosts "$JUMP_IP:2222" "$JUMP2_IP" 2>&1)
+eq "$?" 0 "rjh-host jumphosts $JUMP_IP:2222 $JUMP2_IP: jump2 back"
+has -o "started $U2" "it starts $U2 again"
+eq "$(inv "$U1")" "$i1" "$U1 still was not restarted"
+ct_wait 30 jump2 sh -c "ss -Htn state established '( sport = :22 )' | grep -q '$HOST2_IP:'" &&
+	ok "host-1's tunnel to jump2 is back" || not_ok "no tunnel to jump2 after re-adding it"
+reach_wait jump2 && ok "alice reaches host-1 through jump2 again" || not_ok "not through jump2 again"
+
+i2=$(inv "$U2")
+ct host systemctl kill -s KILL "$U2"
+for _ in $(seq 200); do
+	[ "$(inv "$U2")" != "$i2" ] && ct host systemctl is-active --quiet "$U2" && break
+	sleep 0.1
+done
+[ "$(inv "$U2")" != "$i2" ] && ok "$U2's ssh killed: it restarts by itself" || not_ok "$U2 did not restart"
+eq "$(inv "$U1")" "$i1" "and $U1 went on untouched"
+reach_wait jump2 && ok "the tunnel to jump2 is up again" || not_ok "no tunnel to jump2 after the kill"
+
+echo "# reboot the host: each enabled instance comes back"
+ct_poweroff host
+ct_boot host && ok "the host boots again" || not_ok "host reboot"
+ct_link jump "$JUMP_IP" host "$HOST_IP"
+ct_link jump2 "$JUMP2_IP" host "$HOST2_IP"
+for u in "$U1" "$U2"; do
+	ct_wait 30 host systemctl is-active --quiet "$u" && ok "$u runs after the reboot" || not_ok "$u is not running"
+done
+eq "$(ct host systemctl is-active rjh-tunnel.service)" inactive "rjh-tunnel.service stays down"
+ct_wait 30 jump sh -c "ss -Htn state established '( sport = :2222 )' | grep -q '$HOST_IP:'" &&
+	ct_wait 30 jump2 sh -c "ss -Htn state established '( sport = :22 )' | grep -q '$HOST2_IP:'" &&
+	ok "both tunnels are back" || not_ok "tunnels missing after the host's reboot"
+reach_wait jump && reach_wait jump2 && ok "alice reaches host-1 through both after the host's reboot" ||
+	not_ok "not through both after the host's reboot"
+OUT=$(ct host rjh-host show 2>&1)
+has -o "$JUMP2_IP active" "rjh-host show: each jumphost's tunnel is active"
+has -o "host CA: 256 SHA256:" "and the pinned CA's fingerprint"
 
 echo "# remove with a hand-edited PAM stack"
 # pam-auth-update leaves a common-* alone when a line it cannot account for
@@ -212,10 +334,14 @@ eq "$(pristine)" "$PRISTINE" "nsswitch.conf, pam.d and sshd_config.d are as befo
 ct jump test -e /var/lib/rjh && not_ok "/var/lib/rjh is left" || ok "the registry is gone"
 ct jump findmnt /run/rjh > /dev/null && not_ok "/run/rjh is still mounted" || ok "/run/rjh is unmounted"
 eq "$(bob_login)" bob "after purge, bob logs in"
-OUT=$(ct host sh -c 'systemctl disable --now rjh-tunnel.service &&
-	DEBIAN_FRONTEND=noninteractive apt-get purge -y rjh-host' 2>&1)
+OUT=$(ct host sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y rjh-host' 2>&1)
+eq "$?" 0 "rjh-host removed, its tunnels running"
+ct host pgrep -x ssh > /dev/null && not_ok "an ssh still runs on the host" || ok "its tunnels stopped: no ssh runs"
+OUT=$(ct host sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y rjh-host' 2>&1)
 eq "$?" 0 "rjh-host purged"
 ct host test -e /etc/rjh && not_ok "/etc/rjh left on the host" || ok "the host's /etc/rjh is gone"
+eq "$(ct host systemctl list-units --all --plain --no-legend 'rjh-tunnel*')" "" "no tunnel unit is left loaded"
+eq "$(ct host sh -c 'ls /etc/systemd/system/*.wants/ | grep rjh-tunnel')" "" "nor enabled"
 
 echo "t_boot: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
