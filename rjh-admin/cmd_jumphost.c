@@ -6,6 +6,7 @@
  * each jumphost's address. Everything printed is built from validated
  * names and re-parsed keys only.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -129,6 +130,9 @@ static int jumphost_add(struct admin *a, int argc, char **argv)
 		return rc;
 	snprintf(j.name, sizeof(j.name), "%s", argv[first]);
 	snprintf(j.address, sizeof(j.address), "%s", argv[first + 1]);
+	/* DNS is case-blind, unit names and certificate principals are not: one spelling. */
+	for (char *c = j.address; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		return rc;

@@ -44,10 +44,10 @@ eq "$(pg_sql "select value from settings where name = 'schema'")" 2 "PostgreSQL 
 expect 0 "jumphost add jh1" -- rjh jumphost add jh1 10.0.0.1
 match -o "jumphost jh1 added: hosts and clients dial 10.0.0.1 port 22" "add says what hosts dial"
 expect 0 "jumphost add jh2 with a port" -- rjh jumphost add jh2 jh2.example.com --port 2222
-expect 0 "jumphost add jh3" -- rjh jumphost add jh3 jh3.example.com
+expect 0 "jumphost add jh3 (the address in capitals)" -- rjh jumphost add jh3 JH3.Example.COM
 before=$(fleet)
 eq "$before" "jh1 10.0.0.1 22 jh2 jh2.example.com 2222 jh3 jh3.example.com 22 " \
-	"three jumphosts in PostgreSQL"
+	"three jumphosts in PostgreSQL, addresses in one spelling"
 expect 0 "jumphost list" -- rjh jumphost list
 match -o "^jh2 +jh2.example.com +2222 +down " "jh2 listed, down (no heartbeat yet)"
 expect 0 "jumphost list --json" -- rjh jumphost list --json
