@@ -591,9 +591,10 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 		     *half = NULL;
 
 		rc = keygen(a, "reading the CA key", argv_y, &half);
-		if (rc == 0)
+		if (rc == 0 && half)
 			half[strcspn(half, "\n")] = '\0';
-		if (rc == 0 && key_parse_line(half, a->cfg.rsa_min_bits, &ca_file, &d) < 0)
+		if (rc == 0 &&
+		    (!half || key_parse_line(half, a->cfg.rsa_min_bits, &ca_file, &d) < 0))
 			ca_file.type[0] = '\0';
 		free(half);
 	}

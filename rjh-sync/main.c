@@ -570,8 +570,8 @@ static int held_now(const struct sync *s, struct names *out, struct rjh_diag *d)
 {
 	struct pres_listeners l = {0};
 	struct dirent *e;
-	DIR *dp;
-	int fd, rc;
+	DIR *dp = NULL;
+	int fd, dfd = -1, rc;
 
 	fd = layout_open_hosts_dir(&s->cfg, d);
 	if (fd == RJH_ENOENT)
@@ -579,18 +579,28 @@ static int held_now(const struct sync *s, struct names *out, struct rjh_diag *d)
 	if (fd < 0)
 		return fd;
 	rc = pres_listeners_load(&l, d);
-	dp = rc == 0 ? fdopendir(dup(fd)) : NULL;
-	if (rc == 0 && !dp)
-		rc = diag_set(d, RJH_ESYS, "%s/hosts: %s", s->cfg.runtime_dir, strerror(errno));
-	while (rc == 0 && (e = readdir(dp)) != NULL) {
+	if (rc == 0) {
+		dfd = dup(fd);
+		dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+		if (!dp) {
+			rc = diag_set(d, RJH_ESYS, "%s/hosts: %s", s->cfg.runtime_dir,
+				      strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
+		}
+	}
+	while (dp && (e = readdir(dp)) != NULL) {
+		char *name;
+
 		if (!name_is_host(e->d_name) ||
 		    pres_socket_state_at(fd, e->d_name, &l) != PRES_SOCK_LISTENING)
 			continue;
 		if (util_grow(&out->v, &out->cap, out->n + 1, sizeof(*out->v), 64) < 0 ||
-		    !(out->v[out->n] = strdup(e->d_name)))
+		    (name = strdup(e->d_name)) == NULL) {
 			rc = diag_set(d, RJH_ENOMEM, "out of memory");
-		else
-			out->n++;
+			break;
+		}
+		out->v[out->n++] = name;
 	}
 	if (dp)
 		closedir(dp);
