@@ -67,7 +67,7 @@ SYNC_SRC := $(wildcard rjh-sync/*.c)
 # RJH_VERSION reaches sub-makes (make check) as it was decided here.
 export RJH_VERSION
 
-.PHONY: FORCE all programs deps check clang-check analyze unit unit-bins unit-asan cli fault e2e cluster cluster-harness deb deb-check fuzz selinux bench demo install format format-check help clean
+.PHONY: FORCE all programs deps check clang-check analyze unit unit-bins unit-asan cli fault e2e cluster cluster-harness demo-cluster deb deb-check fuzz selinux bench demo install format format-check help clean
 all: $(PROGRAMS) $(TOOLS) $(B)/tools/libfault.so $(B)/sshd-rjh.conf $(B)/rjh-host
 # What is installed (make install, the Debian packages), without the test tools.
 programs: $(PROGRAMS) $(B)/sshd-rjh.conf $(B)/rjh-host
@@ -84,6 +84,7 @@ help:
 	@echo "make cluster    several jumphosts: Patroni, etcd, failovers, partitions"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
 	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
+	@echo "make demo-cluster  three jumphosts on PostgreSQL under Patroni; one dies, the leader dies"
 	@echo "make bench      benchmarks, printed as a table"
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"
 	@echo "make deb        the Debian packages into build/deb/pkgs, checked by lintian"
@@ -233,6 +234,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/e2e/demo.sh
 
+# Three jumphosts on one registry in PostgreSQL under Patroni, hosts behind
+# NAT with a tunnel to each, a client; a jumphost and the database leader die.
+demo-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@tests/cluster/demo.sh
+
 # A second compiler: everything, unit tests included, built by clang with the
 # same -Werror flags into $(B)/clang (make check builds it after gcc's).
 clang-check:
@@ -296,10 +303,12 @@ selinux: all
 	@tests/selinux/run.sh
 
 # Several jumphosts on one PostgreSQL: a 3-node Patroni cluster on etcd
-# (tests/cluster/lib.sh) with a real sshd jumphost; cluster-harness checks
-# the harness itself (its faults do what they say).
+# (tests/cluster/lib.sh) with a real sshd jumphost (t_cluster.sh), and with
+# three jumphosts, each in its own namespaces (tests/cluster/jumphosts.sh),
+# serving 20 hosts (t_jumphosts.sh); cluster-harness checks the harness
+# itself (its faults do what they say).
 cluster: all
-	@bash tests/cluster/t_cluster.sh
+	@rc=0; bash tests/cluster/t_cluster.sh || rc=1; bash tests/cluster/t_jumphosts.sh || rc=1; exit $$rc
 cluster-harness: all
 	@bash tests/cluster/t_harness.sh
 

@@ -320,6 +320,7 @@ jh_host_tunnels() {
 # the running ssh's in tun-TARGET.pid, each exit status in tun-TARGET.exits.
 jh_tunnel_loop() {
 	local name=$1 t=$2 dir=$WORK/hosts/$1 pid
+	# shellcheck disable=SC2016
 	bg pid ip netns exec "${HOST_NS[$name]}" bash -c '
 		f=$1 rs=$2
 		shift 2
@@ -354,7 +355,7 @@ jh_tunnel_pid() {
 jh_laptop() {
 	local u=$1 h=$WORK/home/$1/.ssh
 	shift
-	mkdir -p -m 0700 "$h" || return 1
+	[ -d "$h" ] || mkdir -m 0700 "$h" || return 1
 	{
 		echo "Host 10.77.0.*"
 		echo "    User $u"
@@ -405,6 +406,7 @@ jh_reach_all() {
 	shift
 	export -f jh_reach laptop
 	export NS WORK via
+	# shellcheck disable=SC2016
 	bad=$(printf '%s\n' "$@" | xargs -P 6 -I{} bash -c '
 		out=$(jh_reach "$via" {} hostname 2> "$WORK/.reach-{}")
 		[ "$out" = {} ] || echo "{}: ${out:0:100} $(tail -c 300 "$WORK/.reach-{}")"')

@@ -254,7 +254,12 @@ for j in jh1 jh2 jh3 jh4; do
 	[ "$n" -gt 0 ] && ok "audit: $n records name jumphost=\"$j\"" ||
 		not_ok "audit: no record names jumphost=\"$j\""
 done
-eq "$(grep -vc 'jumphost="' <<< "$recs")" 0 "every one of the $(wc -l <<< "$recs") rjh records names its jumphost"
+if [ -z "$recs" ]; then
+	not_ok "no rjh records in $AUDIT_LOG"
+else
+	eq "$(grep -vc 'jumphost="' <<< "$recs")" 0 \
+		"every one of the $(wc -l <<< "$recs") rjh records names its jumphost"
+fi
 
 echo "    ($((SECONDS - T_START)) s)"
 finish
