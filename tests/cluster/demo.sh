@@ -46,6 +46,11 @@ reach_each() {
 	done
 }
 
+# status_short: rjh-admin status, its first two columns and its last (JUMPHOSTS).
+status_short() {
+	rjh status | awk '{ print $1, $2, $NF }' | column -t | indent
+}
+
 section "rjh demo-cluster: three jumphosts, one fleet, PostgreSQL under Patroni"
 note "Everything runs in private mount, network and PID namespaces; nothing on"
 note "this machine changes, and it is all gone when the demo ends."
@@ -109,15 +114,15 @@ done
 section "5. kill -9 of everything of jh1 (sshd, its sessions, rjh-sync)"
 show 'jh1#' "kill -9 $(jh_pids jh1 | wc -l) processes"
 jh_kill jh1 || fail "jh1's processes did not end"
+kill_t=$(cluster_usec)
 reach_each ""
 note "the same 'ssh NAME', no config change: the hop found jh1 gone and went on to jh2"
-kill_t=$(cluster_usec)
 cluster_until 15 "jh1 down" sh -c "\"$ADMIN\" -c \"$CONF\" jumphost list | grep -q '^jh1 .* down '" ||
 	fail "jh1 never shown down"
-show 'admin#' "rjh-admin jumphost list    ${D}($(cluster_elapsed "$kill_t") s later: presence_ttl is 6 s here)$N"
+show 'admin#' "rjh-admin jumphost list    ${D}($(cluster_elapsed "$kill_t") s after the kill: presence_ttl is 6 s here)$N"
 rjh jumphost list | indent
-show 'admin#' rjh-admin status
-rjh status | cut -c1-150 | indent
+show 'admin#' "rjh-admin status    ${D}(its HOST, STATE and JUMPHOSTS columns)$N"
+status_short
 
 section "6. The database leader dies (Patroni and PostgreSQL, kill -9)"
 leader=$(cluster_leader) || fail "no leader"
@@ -142,10 +147,12 @@ rjh enroll paris "$pub" 2>&1 | head -3 | indent
 reach_each ""
 
 section "7. Fleet-wide status and audit"
-show 'admin#' rjh-admin status
-rjh status | cut -c1-150 | indent
-show 'admin#' "rjh-admin audit --since 1h | tail"
-rjh audit --since 1h 2>&1 | tail -8 | cut -c1-170 | indent
+show 'admin#' "rjh-admin status    ${D}(its HOST, STATE and JUMPHOSTS columns)$N"
+status_short
+show 'admin#' "rjh-admin audit --since 1h | tail    ${D}(time, type, operation, result, host, actor, jumphost)$N"
+rjh audit --since 1h 2>&1 | tail -8 | awk '{ j = ""
+	for (i = 7; i <= NF; i++) if ($i ~ /^jumphost=/) j = $i
+	print $1, $2, $3, $4, $5, $6, j }' | column -t | indent
 if [ -s "$AUDIT_LOG" ]; then
 	show 'admin#' "ausearch -m USER_START -i | grep -o 'op=rjh-[a-z]* .*jumphost=[^ ]*'"
 	ausearch -if "$AUDIT_LOG" -m USER_START -i 2> /dev/null | grep -o 'op=rjh-[a-z]* .*jumphost=[^ ]*' |

@@ -160,10 +160,11 @@ jh_boot_mounts() {
 		# shellcheck disable=SC2016
 		unshare --mount="$d/mnt" --propagation private -- sh -c \
 			'mount --bind "$1" "$2" && mount --bind "$1" /etc/rjh/rjh.conf' sh \
-			"$d/rjh.conf" "$CONF" && return 0
+			"$d/rjh.conf" "$CONF" 2> "$d/unshare.err" && return 0
 		umount "$d/mnt" 2> /dev/null
 		sleep 0.2
 	done
+	cat "$d/unshare.err" >&2
 	return 1
 }
 
