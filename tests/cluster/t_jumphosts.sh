@@ -248,7 +248,8 @@ for j in jh1 jh2 jh3; do
 done
 
 # ---- 7. audit: every rjh record names its jumphost
-recs=$(ausearch -if "$AUDIT_LOG" -m USER_START,USER_END,USER_ACCT 2> /dev/null | grep 'op=rjh-')
+recs=$(ausearch -if "$AUDIT_LOG" -m USER_START,USER_END,USER_ACCT,USER_MGMT 2> /dev/null |
+	grep 'op=rjh-')
 for j in jh1 jh2 jh3 jh4; do
 	n=$(grep -c "jumphost=\"$j\"" <<< "$recs")
 	[ "$n" -gt 0 ] && ok "audit: $n records name jumphost=\"$j\"" ||
