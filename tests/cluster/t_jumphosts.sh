@@ -39,6 +39,7 @@ cluster_psql "$(cluster_leader)" "GRANT pg_read_all_stats TO rjh" > /dev/null ||
 jh_admin "$CLUSTER_CONNINFO" "host_ca_key = $WORK/host_ca" "presence_ttl = ${JH_TTL}s" ||
 	die "rjh-admin init on PostgreSQL"
 expect 0 "rjh-admin host-ca init" -- rjh host-ca init
+# shellcheck disable=SC2034 # read by jh_up
 JH_CERT=yes
 for j in jh1 jh2 jh3; do
 	jh_up "$j" "presence_ttl = ${JH_TTL}s"
@@ -76,6 +77,22 @@ for j in jh1 jh2 jh3; do
 	fi
 done
 phase "reached through each"
+# A host whose tunnel to jh1 is down while jh1 is up: rjh-connect there
+# says offline (exit 5) and the hop moves on.
+host2_off_jh1() {
+	! jh_has_tunnels jh1 host-2
+}
+kill -KILL "$(cat "$WORK/hosts/host-2/tun-${JH_ADDR[jh1]}.loop")" "$(jh_tunnel_pid host-2 "${JH_ADDR[jh1]}")"
+if cluster_until 10 "host-2's tunnel gone from jh1" host2_off_jh1; then
+	expect 0 "host-2, offline on jh1 (first in the hop's list), reachable by the same 'ssh host-2'" -- \
+		jh_reach "" host-2 hostname
+	eq "$OUT" host-2 "and it is host-2 that answers"
+else
+	not_ok "host-2's tunnel to jh1 did not go away"
+fi
+rm -f "$WORK/hosts/host-2/tun-${JH_ADDR[jh1]}".*
+jh_host_tunnels host-2
+cluster_until 10 "host-2 back on jh1" jh_has_tunnels jh1 host-2 || not_ok "host-2's tunnel to jh1 did not return"
 uids=$(leader_sql "select name || ':' || uid from hosts" | sort)
 fp5=$(ssh-keygen -lf "$WORK/keys/host-5.pub" | cut -d' ' -f2)
 akc5() {
@@ -146,8 +163,11 @@ else
 	not_ok "status still says host-9 is on '$(status_jumphosts host-9)'"
 fi
 expect 0 "rjh-admin jumphost list" -- rjh jumphost list
-grep -E '^jh1 ' <<< "$OUT" | grep -qw down && ok "jumphost list says jh1 is down" ||
+if grep -E '^jh1 ' <<< "$OUT" | grep -qw down; then
+	ok "jumphost list says jh1 is down"
+else
 	not_ok "jumphost list: $(grep -E '^jh1 ' <<< "$OUT")"
+fi
 
 # ---- 3. a host enrolled while jh1 is down
 HOSTS+=(host-21)
@@ -185,7 +205,11 @@ krec=$(ausearch -if "$AUDIT_LOG" -m USER_START,USER_END 2> /dev/null | grep 'op=
 	grep 'rjh_host="host-7"' | grep -c 'jumphost="jh1"')
 pgrec=$(leader_sql "select count(*) from events where jumphost = 'jh1' and op = 'rjh-connect' and host = 'host-7' and type in ('USER_START', 'USER_END')")
 eq "$pgrec" "$krec" "jh1's rjh-connect records for host-7 (3 made after its rjh-sync died) are in PostgreSQL once each"
-[ "$krec" -ge 6 ] && ok "($krec kernel records)" || not_ok "only $krec kernel records for them"
+if [ "$krec" -ge 6 ]; then
+	ok "($krec kernel records)"
+else
+	not_ok "only $krec kernel records for them"
+fi
 eq "$(leader_sql "select count(*) - count(distinct origin) from events where jumphost = 'jh1'")" 0 \
 	"no duplicate origin among jh1's events"
 check "jh1's sessions are in PostgreSQL under its name" -- \
@@ -237,14 +261,17 @@ if wait_for 2 "host-3's key refused on jh1..jh4" refused_all; then
 else
 	not_ok "host-3's key still accepted somewhere 2 s after revoke-key"
 fi
-for j in jh1 jh2 jh3; do
+for j in jh1 jh2 jh3 jh4; do
 	out=$(ip netns exec "${HOST_NS[host-3]}" ssh -N -F none -o BatchMode=yes -o IdentitiesOnly=yes \
 		-i "$WORK/keys/host-3" -o "UserKnownHostsFile=$WORK/hosts/host-3/jumphost_known_hosts" \
 		-o ExitOnForwardFailure=yes -o ConnectTimeout=5 -R /x.sock:localhost:22 \
 		"host-3@${JH_ADDR[$j]}" 2>&1)
 	rc=$?
-	[ $rc = 255 ] && grep -q 'Permission denied' <<< "$out" &&
-		ok "$j refuses host-3's login" || not_ok "$j: host-3's login: exit $rc: $out"
+	if [ $rc = 255 ] && grep -q 'Permission denied' <<< "$out"; then
+		ok "$j refuses host-3's login"
+	else
+		not_ok "$j: host-3's login: exit $rc: $out"
+	fi
 done
 
 # ---- 7. audit: every rjh record names its jumphost
@@ -252,8 +279,11 @@ recs=$(ausearch -if "$AUDIT_LOG" -m USER_START,USER_END,USER_ACCT,USER_MGMT 2> /
 	grep 'op=rjh-')
 for j in jh1 jh2 jh3 jh4; do
 	n=$(grep -c "jumphost=\"$j\"" <<< "$recs")
-	[ "$n" -gt 0 ] && ok "audit: $n records name jumphost=\"$j\"" ||
+	if [ "$n" -gt 0 ]; then
+		ok "audit: $n records name jumphost=\"$j\""
+	else
 		not_ok "audit: no record names jumphost=\"$j\""
+	fi
 done
 if [ -z "$recs" ]; then
 	not_ok "no rjh records in $AUDIT_LOG"
