@@ -289,6 +289,31 @@ jh_host() {
 	jh_host_tunnels "$name"
 }
 
+# jh_hosts NAME...: jh_host for many hosts, the rjh-admin calls (enroll,
+# set-host-key) 4 at a time.
+jh_hosts() {
+	local h
+	for h in "$@"; do
+		mkdir -p "$WORK/hosts/$h" || die "directory of $h"
+		new_key "$h" > /dev/null || die "key for $h"
+	done
+	# shellcheck disable=SC2016
+	printf '%s\n' "$@" | xargs -P 4 -I{} sh -c '"$1" -c "$2" enroll {} "$3/keys/{}.pub" \
+		> "$3/hosts/{}/enroll.out" 2>&1' sh "$ADMIN" "$CONF" "$WORK" ||
+		die "enroll: $(cat "$WORK"/hosts/*/enroll.out | grep -v '^ ' | head -5)"
+	for h in "$@"; do
+		host_up "$h"
+		cat "$WORK/client/alice.pub" >> "$WORK/hosts/$h/authorized_keys"
+	done
+	# shellcheck disable=SC2016
+	printf '%s\n' "$@" | xargs -P 4 -I{} sh -c '"$1" -c "$2" set-host-key {} \
+		"$3/hosts/{}/ssh_host_ed25519_key.pub" > /dev/null' sh "$ADMIN" "$CONF" "$WORK" ||
+		die "set-host-key"
+	for h in "$@"; do
+		jh_host_tunnels "$h"
+	done
+}
+
 # jh_host_targets NAME: the jumphosts `rjh-admin host-unit NAME` enables a
 # tunnel to (rjh-tunnel@ADDRESS[:PORT].service), one a line.
 jh_host_targets() {

@@ -46,9 +46,7 @@ for j in jh1 jh2 jh3; do
 done
 phase "3 jumphosts up"
 rjh grant alice 'host-*' > /dev/null || die "grant"
-for h in "${HOSTS[@]}"; do
-	jh_host "$h"
-done
+jh_hosts "${HOSTS[@]}"
 client_up || die "the laptop's network"
 jh_laptop alice --pattern 'host-*' || die "alice's ssh config"
 J3=("${JH_ADDR[jh1]}" "${JH_ADDR[jh2]}" "${JH_ADDR[jh3]}")
