@@ -4,8 +4,10 @@
 # (tests/cluster/lib.sh); 20 hosts behind NAT, each with a tunnel to every
 # jumphost; a client laptop whose ssh config comes from client-config.
 # Asserted:
-#  - every host reachable through each jumphost; the same uid and the same
-#    answers (getent, the key helper) on each; status lists all three;
+#  - every host reachable through each jumphost; a host offline on the
+#    first jumphost the hop tries is reached through the next with the same
+#    `ssh NAME`; the same uid and the same answers (getent, the key helper)
+#    on each; status lists all three;
 #  - kill -9 everything of one jumphost: every host still reachable with the
 #    same `ssh NAME`; the other jumphosts' tunnels are the same ssh
 #    processes; its presence expires after presence_ttl;
