@@ -14,11 +14,15 @@
 #              cluster 10.77.0.20x and .250, the laptop .200); sshd listens on
 #              that address and 127.0.0.1. Its kernel's listening sockets are
 #              its own: that is what rjh-sync reports as presence.
-#   mounts     a persistent mount namespace, $JH_WORK/NAME/mnt, in which its
-#              rjh.conf ($JH_WORK/NAME/rjh.conf, node_name = NAME) is bound
-#              over $CONF (pam_rjh's conf=, nss_rjh's RJH_CONF) and
+#   mounts     a mount namespace of its own, held by a process that sleeps
+#              in it (JH_HOLDER[NAME], entered through /proc/PID/ns/mnt), in
+#              which its rjh.conf ($JH_WORK/NAME/rjh.conf, node_name = NAME)
+#              is bound over $CONF (pam_rjh's conf=, nss_rjh's RJH_CONF) and
 #              /etc/rjh/rjh.conf (the key helper, rjh-connect), and
 #              `rjh-admin runtime` mounts its own tmpfs on /run/rjh at boot.
+#              NB. Not `unshare --mount=FILE`: on this kernel (6.18) its bind
+#              of the new namespace onto FILE fails now and then with EINVAL,
+#              three times in a row once.
 #   disk       $JH_WORK/NAME/reg: its registry cache, snapshots and spool;
 #              its sshd host key (and certificate), logs.
 # What survives jh_kill then jh_start, as on a machine that crashed and
@@ -43,7 +47,7 @@ JH_WORK=$WORK/jh
 JH_RESTART_SEC=${JH_RESTART_SEC:-1}
 JH_NAMES=()
 JH_CONNINFO=
-declare -A JH_ADDR JH_NUM JH_SYNC_PID JH_SSHD_PID
+declare -A JH_ADDR JH_NUM JH_SYNC_PID JH_SSHD_PID JH_HOLDER
 
 # jh_admin CONNINFO [CONF LINES...]: the outside's $CONF becomes an rjh-admin
 # configuration of store = postgresql on CONNINFO (the lines added), and
@@ -76,7 +80,7 @@ jh_admin() {
 jh_exec() {
 	local name=$1
 	shift
-	nsenter --mount="$JH_WORK/$name/mnt" --net="/run/netns/$NS-$name" -- "$@"
+	nsenter --mount="/proc/${JH_HOLDER[$name]}/ns/mnt" --net="/run/netns/$NS-$name" -- "$@"
 }
 
 # jh_rjh NAME ARGS...: rjh-admin on jumphost NAME, with its rjh.conf.
@@ -149,22 +153,21 @@ jh_up() {
 }
 
 # jh_boot_mounts NAME: its mount namespace, made fresh (as at boot): its
-# rjh.conf bound over $CONF and /etc/rjh/rjh.conf.
+# rjh.conf bound over $CONF and /etc/rjh/rjh.conf, held by a sleeping
+# process in its netns (so that jh_kill ends it with the rest).
 jh_boot_mounts() {
-	local d=$JH_WORK/$1
-	local i
-	: > "$d/mnt" || return 1
-	# NB. unshare's bind of the new namespace onto FILE failed once in a while
-	# with EINVAL ("mount /proc/PID/ns/mnt on FILE failed"); a second try works.
-	for i in 1 2 3; do
-		# shellcheck disable=SC2016
-		unshare --mount="$d/mnt" --propagation private -- sh -c \
-			'mount --bind "$1" "$2" && mount --bind "$1" /etc/rjh/rjh.conf' sh \
-			"$d/rjh.conf" "$CONF" 2> "$d/unshare.err" && return 0
-		umount "$d/mnt" 2> /dev/null
-		sleep 0.2
+	local name=$1 d=$JH_WORK/$1 i
+	rm -f "$d/booted"
+	# shellcheck disable=SC2016
+	bg "JH_HOLDER[$name]" nsenter --net="/run/netns/$NS-$name" -- \
+		unshare --mount --propagation private -- sh -c \
+		'mount --bind "$1" "$2" && mount --bind "$1" /etc/rjh/rjh.conf && : > "$3" &&
+			exec sleep 2147483647' sh "$d/rjh.conf" "$CONF" "$d/booted"
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$d/booted" ] && return 0
+		kill -0 "${JH_HOLDER[$name]}" 2> /dev/null || return 1
+		sleep 0.1
 	done
-	cat "$d/unshare.err" >&2
 	return 1
 }
 
@@ -179,7 +182,7 @@ jh_start() {
 	jh_exec "$name" ip link set lo up
 	# nsenter itself, not jh_exec (a function would run in a subshell): $! is
 	# the daemon's own pid.
-	nsenter --mount="$d/mnt" --net="/run/netns/$NS-$name" -- \
+	nsenter --mount="/proc/${JH_HOLDER[$name]}/ns/mnt" --net="/run/netns/$NS-$name" -- \
 		"$TOP/build/rjh-sync" -c "$CONF" --verbose >> "$d/rjh-sync.log" 2>&1 &
 	JH_SYNC_PID[$name]=$!
 	for ((i = 0; i < 100; i++)); do
@@ -201,7 +204,7 @@ jh_start() {
 		JH_SSHD_OPTS+=(-o "HostCertificate=$d/ssh_host_ed25519_key-cert.pub")
 	jh_exec "$name" "$JUMP_SSHD" -t "${JH_SSHD_OPTS[@]}" > "$d/sshd-t.out" 2>&1 ||
 		die "jh_start: sshd -t on $name: $(cat "$d/sshd-t.out")"
-	nsenter --mount="$d/mnt" --net="/run/netns/$NS-$name" -- \
+	nsenter --mount="/proc/${JH_HOLDER[$name]}/ns/mnt" --net="/run/netns/$NS-$name" -- \
 		"$JUMP_SSHD" -D -E "$d/sshd.log" "${JH_SSHD_OPTS[@]}" &
 	JH_SSHD_PID[$name]=$!
 	wait_for 10 "$name's sshd on ${JH_ADDR[$name]}:22" jh_listening "$name" || {
@@ -226,10 +229,11 @@ jh_kill() {
 	[ -n "$pids" ] && kill -KILL $pids 2> /dev/null
 	cluster_stop_pid "${JH_SYNC_PID[$name]:-}"
 	cluster_stop_pid "${JH_SSHD_PID[$name]:-}"
+	cluster_stop_pid "${JH_HOLDER[$name]:-}"
 	JH_SYNC_PID[$name]=
 	JH_SSHD_PID[$name]=
-	cluster_until 10 "$name's processes to end" jh_no_pids "$name" || return 1
-	umount "$JH_WORK/$name/mnt"
+	JH_HOLDER[$name]=
+	cluster_until 10 "$name's processes to end" jh_no_pids "$name"
 }
 
 # jh_sync_kill NAME: kill -9 jumphost NAME's rjh-sync alone.
