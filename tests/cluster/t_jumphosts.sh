@@ -290,6 +290,7 @@ if [ -z "$recs" ]; then
 else
 	eq "$(grep -vc 'jumphost="' <<< "$recs")" 0 \
 		"every one of the $(wc -l <<< "$recs") rjh records names its jumphost"
+	grep -v 'jumphost="' <<< "$recs" | head -3 | cut -c 1-400 | sed 's/^/    | /'
 fi
 
 echo "    ($((SECONDS - T_START)) s)"
