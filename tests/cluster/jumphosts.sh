@@ -266,9 +266,21 @@ jh_has_tunnels() {
 	done
 }
 
-# jh_teardown: every jumphost's processes and mount namespace (the EXIT path).
+# jh_teardown: the EXIT path: SIGKILL to every process in the jumphosts',
+# hosts' and laptop's netns at once (one pass over /proc, not one per netns:
+# with 20 hosts that saved about 15 s), then jh_kill each jumphost (its
+# mount namespace goes with its holder). The cluster's are cluster_down's.
 jh_teardown() {
-	local name
+	local name ns inos='' pids
+	for ns in "${NETNS[@]}"; do
+		case $ns in "$NS"-pg[123] | "$NS"-etcd) continue ;; esac
+		inos+=" $(stat -L -c %i "/run/netns/$ns" 2> /dev/null)"
+	done
+	pids=$(stat -L -c '%i %n' /proc/[0-9]*/ns/net 2> /dev/null | awk -v list="$inos" '
+		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		$1 in want { split($2, p, "/"); print p[3] }')
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && kill -KILL $pids 2> /dev/null
 	for name in "${JH_NAMES[@]}"; do
 		jh_kill "$name" > /dev/null 2>&1
 	done
