@@ -83,7 +83,7 @@ for h in "${HOSTS[@]}"; do
 	jh_host "$h"
 done
 show 'admin#' rjh-admin host-unit berlin
-rjh host-unit berlin | grep -E '^(ExecStart|systemctl|Restart)|ssh://' | indent
+rjh host-unit berlin | grep -E '^(ExecStart|Restart)|systemctl enable|ssh://' | cut -c1-150 | indent
 show 'berlin#' "cat /etc/rjh/jumphost_known_hosts    ${D}(rjh-admin host-unit berlin --known-hosts)$N"
 cut -c1-90 "$WORK/hosts/berlin/jumphost_known_hosts" | sed 's/$/.../' | indent
 all_up() {
@@ -147,6 +147,18 @@ rjh enroll paris "$pub" 2>&1 | head -3 | indent
 reach_each ""
 
 section "7. Fleet-wide status and audit"
+# After the failover each rjh-sync reports to the new primary again.
+held_by() {
+	rjh status --json 2> /dev/null | /usr/bin/python3 -c '
+import json, sys
+hosts = json.load(sys.stdin)["hosts"]
+sys.exit(sum(sorted(h.get("jumphosts") or []) == ["jh2", "jh3"] for h in hosts) != 3)'
+}
+if cluster_until 30 "jh2 and jh3 report again" held_by; then
+	note "jh2 and jh3 report their tunnels to the new primary $(cluster_elapsed "$kill_t") s after the kill"
+else
+	note "jh2 and jh3 did not both report their tunnels within 30 s"
+fi
 show 'admin#' "rjh-admin status    ${D}(its HOST, STATE and JUMPHOSTS columns)$N"
 status_short
 show 'admin#' "rjh-admin audit --since 1h | tail    ${D}(time, type, operation, result, host, actor, jumphost)$N"

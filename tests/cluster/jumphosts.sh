@@ -331,10 +331,10 @@ jh_hosts() {
 }
 
 # jh_host_targets NAME: the jumphosts `rjh-admin host-unit NAME` enables a
-# tunnel to (rjh-tunnel@ADDRESS[:PORT].service), one a line.
+# tunnel to (rjh-tunnel@ADDRESS[:PORT].service, quoted or not), one a line.
 jh_host_targets() {
-	rjh host-unit "$1" | grep -o 'enable --now rjh-tunnel@[^ ]*\.service' |
-		sed 's/^enable --now rjh-tunnel@//; s/\.service$//' | sort -u
+	rjh host-unit "$1" | grep -o "enable --now '\?rjh-tunnel@[^ ']*\.service" |
+		sed "s/^enable --now '\?rjh-tunnel@//; s/\.service\$//" | sort -u
 }
 
 # jh_host_tunnels NAME: what a host does when it re-runs the one command: its
@@ -366,8 +366,9 @@ jh_tunnel_loop() {
 	bg pid ip netns exec "${HOST_NS[$name]}" bash -c '
 		f=$1 rs=$2
 		shift 2
+		exec 2>> "$f.err"
 		while :; do
-			ssh "$@" < /dev/null 2>> "$f.err" &
+			ssh "$@" < /dev/null &
 			echo $! > "$f.pid"
 			wait $!
 			echo "$? $(date +%s.%N)" >> "$f.exits"
