@@ -29,7 +29,7 @@
 # booted again: the disk (cache, spool, keys, config). What does not: every
 # process, and the mount namespace with the runtime tree's tmpfs (/run).
 #
-# Hosts (jh_host NAME): enrolled from outside, their own sshd behind NAT
+# Hosts (jh_host NAME, or jh_hosts NAME... for many): enrolled from outside, their own sshd behind NAT
 # (host_up), and a tunnel to every jumphost that `rjh-admin host-unit NAME`
 # lists, each ssh run by a loop that restarts it $JH_RESTART_SEC after it
 # exits (systemd's Restart=always, RestartSec); the ssh options are the
@@ -40,8 +40,9 @@
 # for the jumphosts (10.77.0.*: user, key) and `rjh-admin client-config`.
 #
 # The EXIT teardown is chained before cluster_down and the e2e teardown: it
-# kills every jumphost's processes and unmounts its namespace; the e2e
-# teardown deletes the netns (they are in NETNS).
+# kills every jumphost's, host's and the laptop's processes at once (the
+# mount namespaces go with their holders); the e2e teardown deletes the
+# netns (they are in NETNS). Everything lives under $WORK, the e2e tmpfs.
 
 JH_WORK=$WORK/jh
 JH_RESTART_SEC=${JH_RESTART_SEC:-1}
@@ -171,7 +172,8 @@ jh_boot_mounts() {
 	return 1
 }
 
-# jh_start NAME: jumphost NAME boots: a fresh mount namespace, then its units
+# jh_start NAME: jumphost NAME boots: a fresh mount namespace (its /run/rjh
+# is an empty directory again until `rjh-admin runtime`), then its units
 # in their order: rjh-sync (waits, 10 s, for the cache and its snapshots),
 # `rjh-admin runtime` (its own tmpfs on /run/rjh), sshd (waits until it
 # listens). Dies on failure.
