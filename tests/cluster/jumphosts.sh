@@ -172,8 +172,8 @@ jh_boot_mounts() {
 	return 1
 }
 
-# jh_start NAME: jumphost NAME boots: a fresh mount namespace (its /run/rjh
-# is an empty directory again until `rjh-admin runtime`), then its units
+# jh_start NAME: jumphost NAME boots: a fresh mount namespace (no tmpfs on
+# /run/rjh until `rjh-admin runtime` mounts its own), then its units
 # in their order: rjh-sync (waits, 10 s, for the cache and its snapshots),
 # `rjh-admin runtime` (its own tmpfs on /run/rjh), sshd (waits until it
 # listens). Dies on failure.
