@@ -187,12 +187,22 @@ static void print_hop_loop(const struct hop *hop)
 	char dest[300];
 	size_t i;
 
-	printf("\tProxyCommand sh -c 'for j in ${RJH_JUMPHOSTS:-");
+	/*
+	 * The client's ssh sends its identification line at once, and nothing
+	 * more before the host's answers; a hop that finds the host offline
+	 * would swallow it. So the loop reads that line itself (sh's read
+	 * takes no byte beyond it) and passes it, in hex, for rjh-connect to
+	 * send first: every try starts with the client's stream whole.
+	 */
+	printf("\tProxyCommand sh -c 'IFS= read -r b || exit 255; "
+	       "b=$(printf %%%%s \"$b\" | od -An -v -tx1 | tr -d \" \\n\"); "
+	       "for j in ${RJH_JUMPHOSTS:-");
 	for (i = 0; i < hop->l->n; i++) {
 		admin_jumphost_dest(&hop->l->v[i], true, dest, sizeof(dest));
 		printf("%s%s", i ? " " : "", dest);
 	}
-	printf("}; do ssh -a -x -T -o ConnectTimeout=5%s \"$j\" rjh-connect \"$1\"; r=$?; "
+	printf("}; do ssh -a -x -T -o ConnectTimeout=5%s \"$j\" rjh-connect --ssh-banner \"$b\" "
+	       "\"$1\"; r=$?; "
 	       "case $r in 5|6|7|8|255) ;; *) exit $r;; esac; done; exit $r' rjh-hop '%%h'\n",
 	       hop->ca ? " -o UserKnownHostsFile=" CLIENT_JUMPHOSTS_KNOWN
 			 " -o StrictHostKeyChecking=yes -o CheckHostIP=no -o UpdateHostKeys=no"

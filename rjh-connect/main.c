@@ -75,9 +75,14 @@ enum {
 
 #define MAX_GROUPS 256
 #define ENV_MAX    256
+/* SSH_ORIGINAL_COMMAND: room for "rjh-connect --ssh-banner HEX HOST" with a 254-byte banner. */
+#define ORIG_MAX 640
 
 struct conn {
 	char host[NAME_HOST_SIZE];
+	/* The client's identification line, which the hop read and passed (--ssh-banner). */
+	char banner[256];
+	int banner_len; /* 0: none, the client sends its own */
 	uid_t host_uid; /* from the registry: the only owner its socket may have */
 	char user[NAME_ACCOUNT_SIZE];
 	struct priv_caller who; /* the caller's ids, limits and signal dispositions */
@@ -130,12 +135,16 @@ static int sane_fds(void)
  */
 static int parse_host(int argc, char **argv, const char *orig, struct conn *c)
 {
-	char copy[ENV_MAX];
-	const char *name = connect_host_word(argc, argv, orig, copy, sizeof(copy));
+	char copy[ORIG_MAX];
+	const char *hex, *name = connect_host_word(argc, argv, orig, copy, sizeof(copy), &hex);
 
 	if (!name) {
-		say("usage: rjh-connect HOST (or HOST in SSH_ORIGINAL_COMMAND); rjh-connect "
-		    "--version");
+		say("usage: rjh-connect [--ssh-banner HEX] HOST (or the same in "
+		    "SSH_ORIGINAL_COMMAND); rjh-connect --version");
+		return RC_USAGE;
+	}
+	if (hex && (c->banner_len = connect_banner_decode(hex, c->banner, sizeof(c->banner))) < 0) {
+		say("--ssh-banner is not an SSH identification line in hex");
 		return RC_USAGE;
 	}
 	if (!name_is_host(name)) {
@@ -370,6 +379,22 @@ static int connect_host(struct conn *c, int *fd_out)
 	return fd < 0 ? -1 : 0;
 }
 
+/* Writes all of buf to fd (a blocking socket); 0, or -1 with errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* The child: the caller again; relays once the parent says go, counting into *st. */
 static void relay_child(const struct conn *c, pid_t parent, int sock, int go,
 			struct relay_stats *st)
@@ -397,6 +422,12 @@ static void relay_child(const struct conn *c, pid_t parent, int sock, int go,
 	if (n != 1)
 		_exit(RC_INTERNAL);
 	close(go);
+	/* The line the hop read from the client goes first, as the client sent it. */
+	if (c->banner_len > 0 && (write_all(sock, c->banner, (size_t)c->banner_len) < 0 ||
+				  write_all(sock, "\n", 1) < 0)) {
+		say("relay to %s failed: %s", c->host, strerror(errno));
+		_exit(RC_INTERNAL);
+	}
 	rc = relay_run(STDIN_FILENO, STDOUT_FILENO, sock, st);
 	if (rc < 0)
 		say("relay to %s failed: %s", c->host, strerror(errno));
@@ -516,7 +547,7 @@ static int version(void)
 
 int main(int argc, char **argv)
 {
-	char orig[ENV_MAX], sshconn[ENV_MAX];
+	char orig[ORIG_MAX], sshconn[ENV_MAX];
 	struct conn c = {.slot = {.fd = -1}};
 	struct rjh_diag d = {""};
 	int rc, sock;

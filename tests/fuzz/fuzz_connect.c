@@ -10,7 +10,7 @@
 #include "name.h"
 #include "rjh-connect/host.h"
 
-#define ENV_MAX 256 /* rjh-connect/main.c: the longest SSH_ORIGINAL_COMMAND it takes */
+#define ENV_MAX 640 /* rjh-connect/main.c: the longest SSH_ORIGINAL_COMMAND it takes (ORIG_MAX) */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf, *orig, *arg1, copy[ENV_MAX];
 	char *argv[4] = {"rjh-connect", NULL, NULL, NULL};
-	const char *name;
+	const char *name, *hex;
 	int argc;
 
 	if (size < 1)
@@ -36,7 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* main() takes at most ENV_MAX - 1 bytes of the variable (env_copy). */
 	if (strlen(orig) >= ENV_MAX)
 		orig[ENV_MAX - 1] = '\0';
-	name = connect_host_word(argc, argv, orig, copy, sizeof(copy));
+	name = connect_host_word(argc, argv, orig, copy, sizeof(copy), &hex);
+	if (hex) {
+		char banner[256];
+		int n = connect_banner_decode(hex, banner, sizeof(banner));
+
+		if (n > 254 || (n >= 0 && memcmp(banner, "SSH-", 4)))
+			abort();
+	}
 	if (name) {
 		/* Only argv[1] or a word of the copy, never blank, never with a separator. */
 		if (name != arg1 && (name < copy || name >= copy + sizeof(copy)))
