@@ -69,7 +69,7 @@ expect 0 "under strace: --version exits 0" -- \
 others=$(grep -v 'ld\.so\.cache\|/lib/\|cap_last_cap\|+++ exited\|^[0-9]* *$' "$WORK/strace")
 eq "$others" "" "rjh-connect --version opens nothing but its libraries, and no socket"
 expect 1 "rjh-connect --version extra is a usage error" -- "$TOP/build/rjh-connect" --version x
-match "usage: rjh-connect HOST .*--version" "its usage names --version"
+match "usage: rjh-connect \\[--ssh-banner HEX\\] HOST .*--version" "its usage names --version"
 
 echo "# make RJH_VERSION=9.9-test, into a scratch build directory"
 B2="$WORK/b"
