@@ -125,16 +125,6 @@ limits() {
 		cat /proc/sys/kernel/pid_max)"
 }
 
-# What is measured is copied from build/ first (see storm.sh).
-snapshot_build() {
-	local f
-	mkdir -m 0755 "$WORK/build" "$WORK/build/tools" || return 1
-	for f in rjh-admin rjh-authorized-keys libnss_rjh.so.2 pam_rjh.so tools/syslog-sink; do
-		cp "$TOP/build/$f" "$WORK/build/$f" || return 1
-	done
-	mount --bind "$WORK/build" "$TOP/build"
-}
-
 # Keys for cap-1..cap-N; all but the last imported, the last enrolled: its
 # tunnel command (ENROLLED) is every host's, with the host's own name.
 setup() {

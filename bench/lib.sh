@@ -32,3 +32,14 @@ free_id() {
 	done
 	return 1
 }
+
+# What is measured is copied from build/ first: a rebuild during the run
+# changes nothing (a bind mount in this mount namespace only).
+snapshot_build() {
+	local f
+	mkdir -m 0755 "$WORK/build" "$WORK/build/tools" || return 1
+	for f in rjh-admin rjh-authorized-keys libnss_rjh.so.2 pam_rjh.so tools/syslog-sink; do
+		cp "$TOP/build/$f" "$WORK/build/$f" || return 1
+	done
+	mount --bind "$WORK/build" "$TOP/build"
+}

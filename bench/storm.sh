@@ -108,17 +108,6 @@ limits() {
 	[ "$(cat /proc/sys/kernel/pid_max)" -ge $((MAXN * 6)) ] || die "pid_max too small"
 }
 
-# What is measured is copied from build/ first: a rebuild during the run
-# changes nothing (a bind mount in this mount namespace only).
-snapshot_build() {
-	local f
-	mkdir -m 0755 "$WORK/build" "$WORK/build/tools" || return 1
-	for f in rjh-admin rjh-authorized-keys libnss_rjh.so.2 pam_rjh.so tools/syslog-sink; do
-		cp "$TOP/build/$f" "$WORK/build/$f" || return 1
-	done
-	mount --bind "$WORK/build" "$TOP/build"
-}
-
 setup() {
 	local i
 	limits

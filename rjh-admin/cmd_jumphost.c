@@ -382,13 +382,11 @@ static int ca_init(struct admin *a, int argc, char **argv)
 		dir = dirname(path);
 		/* The CA key is root's alone: so must its directory be, or another could swap it.
 		 */
-		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-		    (st.st_mode & 022))
-			return admin_fail(
-			    a, RJH_ETRUST,
-			    "%s (host_ca_key's directory) must be a directory of root's "
-			    "that no one else can write",
-			    dir);
+		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return admin_fail(a, RJH_ETRUST,
+					  "%s (host_ca_key's directory) is not a directory", dir);
+		if (util_check_trusted(dir, st.st_uid, st.st_mode, &d) < 0)
+			return admin_fail_diag(a, RJH_ETRUST, &d);
 		if (snprintf(tmp, sizeof(tmp), "%s/.host_ca.XXXXXX", dir) >= (int)sizeof(tmp) ||
 		    !mkdtemp(tmp))
 			return admin_fail(a, RJH_ESYS, "cannot make a directory in %s: %s", dir,
@@ -502,20 +500,6 @@ static int find_jumphost(const struct reg_jumphost *j, void *ctx)
 		return 0;
 	*want = *j;
 	return 1;
-}
-
-/* Reads a small text file whole (NUL-terminated); false on any trouble. */
-static bool slurp(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0 || (size_t)n >= len - 1)
-		return false;
-	buf[n] = '\0';
-	return true;
 }
 
 static int ca_sign(struct admin *a, int argc, char **argv)
@@ -639,11 +623,19 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 	snprintf(p, sizeof(p), "%s/key-cert.pub", tmp);
 	snprintf(want, sizeof(want), "%s-cert-v01@openssh.com ", k.type);
 	/* One line, nothing but the certificate: it goes on stdout as is. */
-	if (!slurp(p, cert, sizeof(cert)) || strncmp(cert, want, strlen(want)) ||
-	    strchr(cert, '\n') != cert + strlen(cert) - 1 ||
-	    (cert[strlen(cert) - 1] = '\0', !util_is_printable(cert, sizeof(cert)))) {
-		rc = admin_fail(a, RJH_ESYS, "ssh-keygen wrote no usable certificate");
-		goto abort;
+	{
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (util_read_file(p, sizeof(cert) - 1, false, &buf, &len, NULL, &d) == 0)
+			snprintf(cert, sizeof(cert), "%s", buf);
+		free(buf);
+		if (!len || strncmp(cert, want, strlen(want)) ||
+		    strchr(cert, '\n') != cert + strlen(cert) - 1 ||
+		    (cert[strlen(cert) - 1] = '\0', !util_is_printable(cert, sizeof(cert)))) {
+			rc = admin_fail(a, RJH_ESYS, "ssh-keygen wrote no usable certificate");
+			goto abort;
+		}
 	}
 	snprintf(detail, sizeof(detail),
 		 "jumphost_name=%s serial=%s principals=%s valid_for=%llds ca=%s", j.name, serial,
