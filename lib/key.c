@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "wire.h"
 
 enum key_kind { KIND_ED25519, KIND_ECDSA, KIND_RSA };
 
@@ -28,36 +29,6 @@ static const struct key_type key_types[] = {
     {"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, true},
     {"ssh-rsa", KIND_RSA, NULL, 0, false},
 };
-
-/* A cursor over an SSH wire-format blob. */
-struct rd {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int rd_string(struct rd *r, const unsigned char **s, size_t *len)
-{
-	uint32_t n;
-
-	if (r->left < 4)
-		return -1;
-	n = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 | r->p[3];
-	if (n > r->left - 4)
-		return -1;
-	*s = r->p + 4;
-	*len = n;
-	r->p += 4 + n;
-	r->left -= 4 + n;
-	return 0;
-}
-
-static bool rd_string_is(struct rd *r, const char *want)
-{
-	const unsigned char *s;
-	size_t n;
-
-	return rd_string(r, &s, &n) == 0 && n == strlen(want) && memcmp(s, want, n) == 0;
-}
 
 /* Bits in a positive mpint, or 0 if it is malformed or negative. */
 static unsigned mpint_bits(const unsigned char *s, size_t n, bool *odd)
@@ -105,96 +76,86 @@ static bool ec_point_valid(int nid, const unsigned char *q, size_t n)
 	return ok;
 }
 
-static int parse_blob(const struct key_type *t, const unsigned char *blob, size_t len,
-		      uint32_t rsa_min_bits, unsigned *bits, struct rjh_diag *d)
+const struct key_type *key_type_find(const char *name, size_t n)
 {
-	struct rd r = {blob, len};
+	size_t i;
+
+	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++) {
+		if (strlen(key_types[i].name) == n && !memcmp(name, key_types[i].name, n))
+			return &key_types[i];
+	}
+	return NULL;
+}
+
+const char *key_type_name(const struct key_type *t)
+{
+	return t->name;
+}
+
+int key_read_fields(const struct key_type *t, struct wire_rd *r, uint32_t rsa_min_bits,
+		    unsigned *bits_out, struct rjh_diag *d)
+{
 	const unsigned char *a, *b;
 	size_t an, bn;
 	bool odd_e = false, odd_n = false;
 
-	if (!rd_string_is(&r, t->name))
-		return diag_set(d, RJH_EINVAL,
-				"the key blob's embedded type differs from the declared type %s",
-				t->name);
+	*bits_out = 0;
+	if (!crypto_ready())
+		return diag_set(d, RJH_ESYS, "libcrypto could not initialise (out of memory?)");
 	switch (t->kind) {
 	case KIND_ED25519:
-		if (rd_string(&r, &a, &an) < 0 || an != 32)
+		if (wire_string(r, &a, &an) < 0 || an != 32)
 			return diag_set(d, RJH_EINVAL, "malformed %s key blob", t->name);
-		*bits = 256;
+		*bits_out = 256;
 		break;
 	case KIND_ECDSA:
-		if (!rd_string_is(&r, t->curve) || rd_string(&r, &a, &an) < 0)
+		if (!wire_string_is(r, t->curve) || wire_string(r, &a, &an) < 0)
 			return diag_set(d, RJH_EINVAL, "malformed %s key blob", t->name);
 		if (!ec_point_valid(t->nid, a, an))
 			return diag_set(d, RJH_EINVAL, "%s key is not a valid curve point",
 					t->name);
-		*bits = (unsigned)(an - 1) * 4;
-		if (*bits == 528)
-			*bits = 521;
+		*bits_out = (unsigned)(an - 1) * 4;
+		if (*bits_out == 528)
+			*bits_out = 521;
 		break;
 	case KIND_RSA:
-		if (rd_string(&r, &a, &an) < 0 || rd_string(&r, &b, &bn) < 0 ||
+		if (wire_string(r, &a, &an) < 0 || wire_string(r, &b, &bn) < 0 ||
 		    mpint_bits(a, an, &odd_e) < 2 || !odd_e)
 			return diag_set(d, RJH_EINVAL, "malformed ssh-rsa key blob");
-		*bits = mpint_bits(b, bn, &odd_n);
-		if (*bits == 0 || !odd_n)
+		*bits_out = mpint_bits(b, bn, &odd_n);
+		if (*bits_out == 0 || !odd_n)
 			return diag_set(d, RJH_EINVAL, "malformed ssh-rsa key blob");
-		if (*bits < rsa_min_bits)
+		if (*bits_out < rsa_min_bits)
 			return diag_set(d, RJH_EINVAL,
-					"RSA key of %u bits is too short (minimum %u)", *bits,
+					"RSA key of %u bits is too short (minimum %u)", *bits_out,
 					rsa_min_bits);
-		if (*bits > 16384)
+		if (*bits_out > 16384)
 			return diag_set(d, RJH_EINVAL, "RSA key of %u bits is too long (max 16384)",
-					*bits);
+					*bits_out);
 		break;
 	}
-	if (t->sk && rd_string(&r, &a, &an) < 0)
+	if (t->sk && wire_string(r, &a, &an) < 0)
 		return diag_set(d, RJH_EINVAL, "malformed %s key blob: no application", t->name);
-	if (r.left != 0)
-		return diag_set(d, RJH_EINVAL, "trailing data inside the %s key blob", t->name);
 	return RJH_OK;
 }
 
-/* Strict base64: whole quads, padding only at the end. Returns length or -1. */
-static long b64_decode(const char *s, size_t n, unsigned char *out)
+int key_check_blob(const struct key_type *t, const unsigned char *blob, size_t len,
+		   uint32_t rsa_min_bits, unsigned *bits_out, struct rjh_diag *d)
 {
-	size_t pad = 0, i;
-	int got;
+	struct wire_rd r = {blob, len};
+	int rc;
 
-	if (n == 0 || n % 4 != 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '=') {
-			if (i < n - 2)
-				return -1;
-			pad++;
-		} else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-				    (c >= '0' && c <= '9') || c == '+' || c == '/')) {
-			return -1;
-		}
-	}
-	got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-	if (got < 0 || (size_t)got < pad)
-		return -1;
-	return (long)((size_t)got - pad);
-}
-
-/*
- * True when s is the one canonical encoding of blob: the bits after the
- * last byte must be zero, or one key would have two stored texts (and sshd
- * refuses the non-canonical one).
- */
-static bool b64_canonical(const char *s, size_t n, const unsigned char *blob, size_t len)
-{
-	char *enc = malloc(n + 1);
-	bool same = enc && (size_t)EVP_EncodeBlock((unsigned char *)enc, blob, (int)len) == n &&
-		    memcmp(enc, s, n) == 0;
-
-	free(enc);
-	return same;
+	*bits_out = 0;
+	if (!wire_string_is(&r, t->name))
+		return diag_set(d, RJH_EINVAL,
+				"the key blob's embedded type differs from the declared type %s",
+				t->name);
+	rc = key_read_fields(t, &r, rsa_min_bits, bits_out, d);
+	if (rc < 0)
+		return rc;
+	if (r.left != 0)
+		return diag_set(d, RJH_EINVAL, "trailing data inside the %s key blob", t->name);
+	return RJH_OK;
 }
 
 int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
@@ -290,17 +251,14 @@ int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out, str
 	const struct key_type *t = NULL;
 	unsigned char *blob = NULL;
 	const char *p, *b64, *cm;
-	size_t tn, bn, cn, i;
+	size_t tn, bn, cn;
 	long blen;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	p = skip_ws(line);
 	tn = span_word(p);
-	for (i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++) {
-		if (strlen(key_types[i].name) == tn && !memcmp(p, key_types[i].name, tn))
-			t = &key_types[i];
-	}
+	t = key_type_find(p, tn);
 	if (!t)
 		return bad_type(p, tn, d);
 	b64 = skip_ws(p + tn);
@@ -312,8 +270,8 @@ int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out, str
 	blob = malloc(bn);
 	if (!blob)
 		return diag_set(d, RJH_ENOMEM, "out of memory");
-	blen = b64_decode(b64, bn, blob);
-	if (blen < 0 || !b64_canonical(b64, bn, blob, (size_t)blen)) {
+	blen = wire_b64_decode(b64, bn, blob);
+	if (blen < 0 || !wire_b64_canonical(b64, bn, blob, (size_t)blen)) {
 		rc = diag_set(d, RJH_EINVAL, "%s key data is not valid base64", t->name);
 		goto out;
 	}
@@ -321,7 +279,7 @@ int key_parse_line(const char *line, uint32_t rsa_min_bits, struct key *out, str
 		rc = diag_set(d, RJH_ESYS, "libcrypto could not initialise (out of memory?)");
 		goto out;
 	}
-	rc = parse_blob(t, blob, (size_t)blen, rsa_min_bits, &out->bits, d);
+	rc = key_check_blob(t, blob, (size_t)blen, rsa_min_bits, &out->bits, d);
 	if (rc < 0)
 		goto out;
 	cm = skip_ws(b64 + bn);

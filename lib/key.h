@@ -49,4 +49,29 @@ int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
 /* True when s looks like a fingerprint ("SHA256:" + 43 base64 characters). */
 bool key_is_fingerprint(const char *s);
 
+/*
+ * For lib/ only (cert.c reads the key inside a certificate): an accepted
+ * plain key type, its fields, and a whole blob.
+ */
+struct key_type;
+struct wire_rd;
+
+/* The accepted plain key type named by the n bytes at name, or NULL. */
+const struct key_type *key_type_find(const char *name, size_t n);
+
+/* The type's name, e.g. "ssh-ed25519". */
+const char *key_type_name(const struct key_type *t);
+
+/*
+ * Reads and checks the key fields of type t that follow the type string at
+ * cursor r, as key_parse_line checks them. Returns 0 and sets *bits_out, or
+ * RJH_EINVAL/RJH_ESYS.
+ */
+int key_read_fields(const struct key_type *t, struct wire_rd *r, uint32_t rsa_min_bits,
+		    unsigned *bits_out, struct rjh_diag *d);
+
+/* Checks a whole plain key blob of type t (no trailing data). Returns 0 or as key_read_fields. */
+int key_check_blob(const struct key_type *t, const unsigned char *blob, size_t len,
+		   uint32_t rsa_min_bits, unsigned *bits_out, struct rjh_diag *d);
+
 #endif
