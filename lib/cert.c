@@ -7,9 +7,6 @@
 #include "util.h"
 #include "wire.h"
 
-/* OpenSSH's floor for RSA keys (SSH_RSA_MINIMUM_MODULUS_SIZE); sshd checked its own. */
-#define CERT_RSA_MIN_BITS 1024
-
 static const char cert_suffix[] = "-cert-v01@openssh.com";
 
 /* The plain key type of certificate type name (n bytes), or NULL when it is none. */
@@ -75,7 +72,7 @@ static int read_key(struct wire_rd *r, struct cert *out, struct rjh_diag *d)
 	if (wire_string(r, &s, &n) < 0)
 		return diag_set(d, RJH_EINVAL, "certificate: truncated nonce");
 	start = r->p;
-	rc = key_read_fields(t, r, CERT_RSA_MIN_BITS, &bits, d);
+	rc = key_read_fields(t, r, KEY_RSA_SSH_MIN, &bits, d);
 	if (rc < 0)
 		return rc;
 	if (wire_put_string(&plain, out->key_type, strlen(out->key_type)) < 0 ||
@@ -228,7 +225,7 @@ static int read_signer(struct wire_rd *r, struct cert *out, struct rjh_diag *d)
 	t = wire_string(&k, &s, &n) < 0 ? NULL : key_type_find((const char *)s, n);
 	if (!t)
 		return diag_set(d, RJH_EINVAL, "certificate: the CA key's type is not accepted");
-	rc = key_check_blob(t, ca, can, CERT_RSA_MIN_BITS, &bits, d);
+	rc = key_check_blob(t, ca, can, KEY_RSA_SSH_MIN, &bits, d);
 	if (rc < 0)
 		return rc;
 	snprintf(out->ca_type, sizeof(out->ca_type), "%s", key_type_name(t));

@@ -158,17 +158,28 @@ int key_check_blob(const struct key_type *t, const unsigned char *blob, size_t l
 	return RJH_OK;
 }
 
-int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
+int key_sha256(const unsigned char *blob, size_t len, unsigned char md_out[32])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char enc[64];
-	int n;
 
+	memset(md_out, 0, 32);
 	if (!crypto_ready() || !EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) ||
 	    mdlen != 32)
 		return RJH_ESYS;
-	n = EVP_EncodeBlock((unsigned char *)enc, md, (int)mdlen);
+	memcpy(md_out, md, 32);
+	return RJH_OK;
+}
+
+int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN])
+{
+	unsigned char md[32];
+	char enc[64];
+	int n;
+
+	if (key_sha256(blob, len, md) < 0)
+		return RJH_ESYS;
+	n = EVP_EncodeBlock((unsigned char *)enc, md, (int)sizeof(md));
 	while (n > 0 && enc[n - 1] == '=')
 		n--;
 	enc[n] = '\0';

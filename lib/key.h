@@ -11,7 +11,8 @@
 #define KEY_FILE_MAX    (64 * 1024)
 #define KEY_B64_MAX     8192
 #define KEY_COMMENT_MAX 255
-#define KEY_FP_LEN      51 /* "SHA256:" + 43 + NUL */
+#define KEY_FP_LEN      51   /* "SHA256:" + 43 + NUL */
+#define KEY_RSA_SSH_MIN 1024 /* OpenSSH refuses shorter RSA keys in any blob */
 
 struct key {
 	char type[40];       /* e.g. "ssh-ed25519" */
@@ -42,6 +43,9 @@ bool key_text_is_private(const char *buf, size_t len);
  * accepted. Returns 0 and fills *out, or RJH_EINVAL/RJH_ENOENT/RJH_ESYS.
  */
 int key_read_file(const char *path, uint32_t rsa_min_bits, struct key *out, struct rjh_diag *d);
+
+/* The raw SHA256 of a blob (what a KRL lists). Returns 0 or RJH_ESYS. */
+int key_sha256(const unsigned char *blob, size_t len, unsigned char md_out[32]);
 
 /* SHA256 fingerprint of a raw blob, as ssh-keygen -l -E sha256 prints it. */
 int key_fingerprint(const unsigned char *blob, size_t len, char out[KEY_FP_LEN]);
