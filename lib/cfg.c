@@ -34,6 +34,7 @@ void cfg_defaults(struct cfg *c)
 	c->max_cache_age = 600;
 	c->presence_ttl = 30;
 	snprintf(c->host_ca_key, sizeof(c->host_ca_key), "/etc/rjh/host_ca");
+	snprintf(c->user_ca_key, sizeof(c->user_ca_key), "/etc/rjh/user_ca");
 }
 
 const char *cfg_store_name(enum cfg_store s)
@@ -239,6 +240,10 @@ static int cfg_set(struct cfg *c, const char *k, const char *v, const char **why
 		*why = "must be an absolute path without spaces, '.' or '..'";
 		return set_path(c->host_ca_key, sizeof(c->host_ca_key), v);
 	}
+	if (!strcmp(k, "user_ca_key")) {
+		*why = "must be an absolute path without spaces, '.' or '..'";
+		return set_path(c->user_ca_key, sizeof(c->user_ca_key), v);
+	}
 	*why = NULL;
 	return -1;
 }
@@ -278,6 +283,7 @@ int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, str
 	    "node_name",
 	    "presence_ttl",
 	    "host_ca_key",
+	    "user_ca_key",
 	};
 	enum {
 		K_UID_MIN = 2,
@@ -285,7 +291,7 @@ int cfg_parse(const char *name, const char *text, size_t len, struct cfg *c, str
 		K_HOST_GID = 5,
 		K_STORE = 14,
 		K_CONNINFO = 15,
-		K_N = 20
+		K_N = 21
 	};
 	unsigned line_of[K_N] = {0}, lineno = 0, at;
 	size_t pos = 0;

@@ -43,6 +43,7 @@ struct cfg {
 	char node_name[64];              /* node_name: this jumphost in shared tables */
 	int64_t presence_ttl;            /* presence_ttl = 30s: a silent jumphost's rows expire */
 	char host_ca_key[CFG_PATH_MAX];  /* host_ca_key = /etc/rjh/host_ca: signs jumphosts */
+	char user_ca_key[CFG_PATH_MAX];  /* user_ca_key = /etc/rjh/user_ca: signs hosts' keys */
 	char source[CFG_PATH_MAX];       /* the file that was read, or "" for defaults */
 };
 

@@ -40,4 +40,16 @@ int pub_login_withdraw(const struct cfg *c, struct rjh_diag *d);
  */
 int pub_login_prune_log(struct reg *r, const struct cfg *c, struct rjh_diag *d);
 
+/*
+ * Rebuilds what sshd reads for certificate logins from one read transaction
+ * of r (outside any transaction): REGISTRY.user-cas, the trusted user CAs
+ * (TrustedUserCAKeys), and REGISTRY.krl (RevokedKeys): the serials revoked
+ * or of disabled hosts that have not expired, per trusted CA, and every
+ * revoked key. Both root's, mode 0644, replaced atomically (the KRL first)
+ * and only when they change. Writers take turns on REGISTRY.krl.lock.
+ */
+int pub_certs(struct reg *r, const struct cfg *c, struct rjh_diag *d);
+/* Paths of the two files for a registry. */
+int pub_certs_paths(const char *registry, char *krl, char *cas, size_t len);
+
 #endif

@@ -345,3 +345,59 @@ int reg_outbox_ack(struct reg *r, int64_t upto, struct rjh_diag *d)
 	OP(r, outbox_ack, d);
 	return r->ops->outbox_ack(r, upto, d);
 }
+
+int reg_user_ca_add(struct reg *r, const struct reg_user_ca *ca, struct rjh_diag *d)
+{
+	OP(r, user_ca_add, d);
+	return r->ops->user_ca_add(r, ca, d);
+}
+
+int reg_user_ca_remove(struct reg *r, const char *fp, struct rjh_diag *d)
+{
+	OP(r, user_ca_remove, d);
+	return r->ops->user_ca_remove(r, fp, d);
+}
+
+int reg_user_cas_each(struct reg *r, reg_user_ca_cb cb, void *ctx, struct rjh_diag *d)
+{
+	OP(r, user_cas_each, d);
+	return r->ops->user_cas_each(r, cb, ctx, d);
+}
+
+int reg_user_ca_get(struct reg *r, const char *fp, struct reg_user_ca *out, struct rjh_diag *d)
+{
+	OP(r, user_ca_get, d);
+	return r->ops->user_ca_get(r, fp, out, d);
+}
+
+int reg_cert_next_serial(struct reg *r, const char *ca_fp, uint64_t *serial_out, struct rjh_diag *d)
+{
+	OP(r, cert_next_serial, d);
+	return r->ops->cert_next_serial(r, ca_fp, serial_out, d);
+}
+
+int reg_cert_add(struct reg *r, const struct reg_cert *c, struct rjh_diag *d)
+{
+	OP(r, cert_add, d);
+	return r->ops->cert_add(r, c, d);
+}
+
+int reg_cert_revoke(struct reg *r, const char *ca_fp, uint64_t serial, const char *host,
+		    int64_t now, struct reg_cert *out, struct rjh_diag *d)
+{
+	OP(r, cert_revoke, d);
+	return r->ops->cert_revoke(r, ca_fp, serial, host, now, out, d);
+}
+
+int reg_cert_get(struct reg *r, const char *ca_fp, uint64_t serial, struct reg_cert *out,
+		 struct rjh_diag *d)
+{
+	OP(r, cert_get, d);
+	return r->ops->cert_get(r, ca_fp, serial, out, d);
+}
+
+int reg_certs_each(struct reg *r, const char *host, reg_cert_cb cb, void *ctx, struct rjh_diag *d)
+{
+	OP(r, certs_each, d);
+	return r->ops->certs_each(r, host, cb, ctx, d);
+}

@@ -100,6 +100,9 @@ struct reg_grant {
 	int64_t created;
 };
 
+/* "serial=N ca=SHA256:... id=KEY ID": a session's certificate, as status shows it. */
+#define REG_CERT_DESC_SIZE 352
+
 struct reg_session {
 	int64_t id;
 	char host[NAME_HOST_SIZE];
@@ -110,6 +113,8 @@ struct reg_session {
 	int64_t pid_start;   /* its start time (/proc/PID/stat field 22), 0 if unknown */
 	int64_t started, ended;
 	char end_reason[8]; /* "closed", "stale" or "" */
+	char
+	    cert[REG_CERT_DESC_SIZE]; /* the certificate it logged in with (cert_describe), or "" */
 };
 
 /* One of a host's own sshd host keys (what its clients pin). */
@@ -121,6 +126,28 @@ struct reg_host_key {
 	char b64[KEY_B64_MAX + 1];
 	char fp[KEY_FP_LEN];
 	int64_t created;
+};
+
+/* A user CA trusted for host logins (sql/010-certs.sql). */
+struct reg_user_ca {
+	char fp[KEY_FP_LEN];
+	char type[40];
+	char b64[KEY_B64_MAX + 1];
+	char comment[KEY_COMMENT_MAX + 1];
+	bool own; /* rjh's own CA, made by `rjh-admin ca init` */
+	int64_t added;
+};
+
+/* A certificate rjh issued, or a revoked serial (sql/010-certs.sql). */
+struct reg_cert {
+	char ca_fp[KEY_FP_LEN];
+	uint64_t serial;
+	char host[NAME_HOST_SIZE];
+	char key_fp[KEY_FP_LEN]; /* "" for a serial revoked and not issued here */
+	char key_id[256];
+	int64_t valid_after, valid_before; /* 0: unknown */
+	int64_t issued, revoked;           /* 0: not issued here / not revoked */
+	bool host_disabled;                /* read: its host is disabled now */
 };
 
 struct reg_event {
@@ -234,6 +261,38 @@ int reg_known_hosts_each(struct reg *r, int64_t now, reg_host_key_cb cb, void *c
 int reg_grant_add(struct reg *r, const char *principal, const char *pattern, int64_t now,
 		  struct rjh_diag *d);
 int reg_grant_del(struct reg *r, const char *principal, const char *pattern, struct rjh_diag *d);
+/*
+ * User CAs. reg_user_ca_add: RJH_EEXIST when the key is a CA already, or
+ * own and there is an own CA. reg_user_ca_remove: RJH_ENOENT. Walks are in
+ * the order added.
+ */
+int reg_user_ca_add(struct reg *r, const struct reg_user_ca *ca, struct rjh_diag *d);
+int reg_user_ca_remove(struct reg *r, const char *fp, struct rjh_diag *d);
+typedef int (*reg_user_ca_cb)(const struct reg_user_ca *ca, void *ctx);
+int reg_user_cas_each(struct reg *r, reg_user_ca_cb cb, void *ctx, struct rjh_diag *d);
+/* The CA of fingerprint fp: 0 and *out, or RJH_ENOENT. */
+int reg_user_ca_get(struct reg *r, const char *fp, struct reg_user_ca *out, struct rjh_diag *d);
+
+/*
+ * Certificates, inside a write transaction. reg_cert_next_serial: one more
+ * than the highest serial recorded for ca_fp (1 for the first).
+ * reg_cert_add: RJH_EEXIST when (ca, serial) is on record. reg_cert_revoke
+ * marks (ca, serial) revoked at now, recording a row for host when there is
+ * none, and sets *out to the row: returns 0, 1 when it was revoked already,
+ * or RJH_EEXIST when the serial is on record for another host (out names it).
+ */
+int reg_cert_next_serial(struct reg *r, const char *ca_fp, uint64_t *serial_out,
+			 struct rjh_diag *d);
+int reg_cert_add(struct reg *r, const struct reg_cert *c, struct rjh_diag *d);
+int reg_cert_revoke(struct reg *r, const char *ca_fp, uint64_t serial, const char *host,
+		    int64_t now, struct reg_cert *out, struct rjh_diag *d);
+/* The record of (ca_fp, serial): 0 and *out, or RJH_ENOENT. */
+int reg_cert_get(struct reg *r, const char *ca_fp, uint64_t serial, struct reg_cert *out,
+		 struct rjh_diag *d);
+/* Host's certificates (NULL: every one), newest first. */
+typedef int (*reg_cert_cb)(const struct reg_cert *c, void *ctx);
+int reg_certs_each(struct reg *r, const char *host, reg_cert_cb cb, void *ctx, struct rjh_diag *d);
+
 typedef int (*reg_grant_cb)(const struct reg_grant *g, void *ctx);
 int reg_grants_each(struct reg *r, reg_grant_cb cb, void *ctx, struct rjh_diag *d);
 

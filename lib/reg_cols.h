@@ -32,7 +32,8 @@
 /* row_session: the columns from c0 on. */
 #define SESSION_COLS(t)                                                                            \
 	t "id, " t "host, " t "uid, " t "fingerprint, " t "source_addr, " t "sshd_pid, " t         \
-	  "sshd_start, " t "started, " t "ended, " t "end_reason"
+	  "sshd_start, " t "started, " t "ended, " t "end_reason, " t "cert"
+#define SESSION_NCOLS 11
 
 /* The columns row_event reads, in its order. */
 #define EVENT_COLS "time, type, op, actor_uid, actor_auid, host, fingerprint, result, detail"

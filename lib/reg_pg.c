@@ -1200,6 +1200,7 @@ static void row_session(const PGresult *res, int i, int c0, struct reg_session *
 	out->started = col_int(res, i, c0 + 7);
 	out->ended = col_int(res, i, c0 + 8);
 	col_copy(out->end_reason, sizeof(out->end_reason), res, i, c0 + 9);
+	col_copy(out->cert, sizeof(out->cert), res, i, c0 + 10);
 }
 
 struct session_walk {
@@ -1501,11 +1502,12 @@ int reg_pg_ship_session(struct reg *store, const char *node, const char *origin,
 	a_int(&a, s->started);
 	a_int0(&a, s->ended);
 	a_text0(&a, s->end_reason);
+	a_text0(&a, s->cert);
 	return run_cmd(
 	    pg(store),
 	    "INSERT INTO sessions(jumphost, origin, host, uid, fingerprint, source_addr, "
-	    "sshd_pid, sshd_start, started, ended, end_reason) VALUES ($1, $2, $3, $4, "
-	    "$5, $6, $7, $8, $9, $10, $11) ON CONFLICT (origin) DO UPDATE SET "
+	    "sshd_pid, sshd_start, started, ended, end_reason, cert) VALUES ($1, $2, $3, "
+	    "$4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (origin) DO UPDATE SET "
 	    "ended = excluded.ended, end_reason = excluded.end_reason",
 	    &a, "ship a session", d);
 }

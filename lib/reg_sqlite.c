@@ -76,6 +76,16 @@ enum q {
 	Q_STAGE_GRANT,
 	Q_OUTBOX,
 	Q_OUTBOX_ACK,
+	Q_USER_CA_ADD,
+	Q_USER_CA_DEL,
+	Q_USER_CAS,
+	Q_USER_CA_GET,
+	Q_CERT_NEXT,
+	Q_CERT_ADD,
+	Q_CERT_GET,
+	Q_CERTS,
+	Q_CERT_SET_REVOKED,
+	Q_CERTS_REVOKE_HOST,
 	Q_COUNT_
 };
 
@@ -96,13 +106,20 @@ enum q {
 	"id, host_id, algorithm, blob, fingerprint, comment, created, expires, revoked"
 #define HOST_KEY_MIRROR_COLS "id, host_id, algorithm, blob, fingerprint, created"
 
+/* row_user_ca and row_cert (certs c, and its host's state when there is one). */
+#define USER_CA_COLS "fingerprint, algorithm, blob, comment, own, added"
+#define CERT_COLS                                                                                  \
+	"c.ca, c.serial, c.host, c.key_fp, c.key_id, c.valid_after, c.valid_before, c.issued, "    \
+	"c.revoked, coalesce(h.state = 'disabled', 0) FROM certs c LEFT JOIN hosts h ON "          \
+	"h.name = c.host"
+
 /* An outbox entry and its row: a session's SESSION_COLS, then an event's (row_event). */
 #define OUTBOX_COLS                                                                                \
 	"o.id, o.kind, o.row_id, " SESSION_COLS("s.") ", e.time, e.type, e.op, e.actor_uid, "      \
 						      "e.actor_auid, e.host, e.fingerprint, "      \
 						      "e.result, e.detail, e.origin"
 #define OUTBOX_SESSION_COL 3
-#define OUTBOX_EVENT_COL   (OUTBOX_SESSION_COL + 10)
+#define OUTBOX_EVENT_COL   (OUTBOX_SESSION_COL + SESSION_NCOLS)
 
 static const char *const q_sql[Q_COUNT_] = {
     [Q_STAGE_HOST] = "INSERT INTO temp.s_hosts(" HOST_MIRROR_COLS ") VALUES (:id, :name, :uid, "
@@ -153,8 +170,8 @@ static const char *const q_sql[Q_COUNT_] = {
 	"SELECT " SESSION_COLS("") " FROM sessions WHERE host = ?1 AND ended IS NULL "
 				   "ORDER BY id",
     [Q_SESSION_OPEN] = "INSERT INTO sessions(host, uid, fingerprint, source_addr, sshd_pid, "
-		       "sshd_start, started) VALUES (:host, :uid, :fp, :source, :pid, :pid_start, "
-		       ":started)",
+		       "sshd_start, started, cert) VALUES (:host, :uid, :fp, :source, :pid, "
+		       ":pid_start, :started, :cert)",
     [Q_SESSION_END] = "UPDATE sessions SET ended = :now, end_reason = :reason "
 		      "WHERE id = :id AND ended IS NULL",
     [Q_SESSION_END_PID] = "UPDATE sessions SET ended = :now, end_reason = :reason "
@@ -221,6 +238,19 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_BACKUP_ADD] = "INSERT INTO backups(time, path, bytes, schema, hosts, keys, sessions, "
 		     "events) VALUES (:time, :path, :bytes, :schema, :hosts, :keys, :sessions, "
 		     ":events)",
+    [Q_USER_CA_ADD] = "INSERT INTO user_cas(fingerprint, algorithm, blob, comment, own, added) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_USER_CA_DEL] = "DELETE FROM user_cas WHERE fingerprint = ?1",
+    [Q_USER_CAS] = "SELECT " USER_CA_COLS " FROM user_cas ORDER BY id",
+    [Q_USER_CA_GET] = "SELECT " USER_CA_COLS " FROM user_cas WHERE fingerprint = ?1",
+    [Q_CERT_NEXT] = "SELECT coalesce(max(serial), 0) FROM certs WHERE ca = ?1",
+    [Q_CERT_ADD] = "INSERT INTO certs(ca, serial, host, key_fp, key_id, valid_after, "
+		   "valid_before, issued, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_CERT_GET] = "SELECT " CERT_COLS " WHERE c.ca = ?1 AND c.serial = ?2",
+    [Q_CERTS] = "SELECT " CERT_COLS " WHERE ?1 IS NULL OR c.host = ?1 ORDER BY c.id DESC",
+    [Q_CERT_SET_REVOKED] = "UPDATE certs SET revoked = ?3 WHERE ca = ?1 AND serial = ?2",
+    [Q_CERTS_REVOKE_HOST] = "UPDATE certs SET revoked = CAST(strftime('%s', 'now') AS INTEGER) "
+			    "WHERE host = ?1 AND revoked IS NULL",
 };
 
 struct sqlite_reg {
@@ -987,6 +1017,15 @@ static int sq_host_remove(struct reg *store, const struct reg_host *h, struct rj
 	if (src != SQLITE_DONE)
 		return reg_fail(r, src, "remove grants", d);
 	grants = sqlite3_changes(r->db);
+	/* Nor may its certificates: a name enrolled again starts with none. */
+	s = stmt(r, Q_CERTS_REVOKE_HOST, d, &rc);
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", h->name);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "revoke the host's certificates", d);
 	s = stmt(r, Q_HOST_DEL, d, &rc);
 	if (!s)
 		return rc;
@@ -1376,6 +1415,7 @@ static void row_session(sqlite3_stmt *s, int c0, struct reg_session *out)
 	out->started = sqlite3_column_int64(s, c0 + 7);
 	out->ended = sqlite3_column_int64(s, c0 + 8);
 	copy_col(out->end_reason, sizeof(out->end_reason), s, c0 + 9);
+	copy_col(out->cert, sizeof(out->cert), s, c0 + 10);
 }
 
 /* Steps s (bound by the caller) and calls cb for each session row. */
@@ -1437,6 +1477,8 @@ static int sq_session_open(struct reg *store, const struct reg_session *se, int6
 	if (se->pid_start)
 		bind_int(r, s, ":pid_start", se->pid_start);
 	bind_int(r, s, ":started", se->started);
+	if (se->cert[0])
+		bind_text(r, s, ":cert", se->cert);
 	src = step(r, s);
 	done(s);
 	if (src != SQLITE_DONE)
@@ -2372,6 +2414,267 @@ static int sq_outbox_ack(struct reg *store, int64_t upto, struct rjh_diag *d)
 	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "forget shipped rows", d);
 }
 
+/* ------------------------------------------------------------ certificates */
+
+static int sq_user_ca_add(struct reg *store, const struct reg_user_ca *ca, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_USER_CA_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", ca->fp);
+	bind_text(r, s, "?2", ca->type);
+	bind_text(r, s, "?3", ca->b64);
+	bind_text(r, s, "?4", ca->comment);
+	bind_int(r, s, "?5", ca->own);
+	bind_int(r, s, "?6", ca->added);
+	src = step(r, s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE)
+		return diag_set(d, RJH_EEXIST, "%s",
+				ca->own ? "there is an own CA already"
+					: "that key is a trusted CA already");
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "add a user CA", d);
+}
+
+static int sq_user_ca_remove(struct reg *store, const char *fp, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_USER_CA_DEL, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", fp);
+	src = step(r, s);
+	done(s);
+	if (src != SQLITE_DONE)
+		return reg_fail(r, src, "remove a user CA", d);
+	if (sqlite3_changes(r->db) == 0)
+		return diag_set(d, RJH_ENOENT, "no trusted CA has fingerprint %s", fp);
+	return RJH_OK;
+}
+
+struct user_ca_walk {
+	reg_user_ca_cb cb;
+	void *ctx;
+};
+
+static void row_user_ca(sqlite3_stmt *s, struct reg_user_ca *out)
+{
+	memset(out, 0, sizeof(*out));
+	copy_col(out->fp, sizeof(out->fp), s, 0);
+	copy_col(out->type, sizeof(out->type), s, 1);
+	copy_col(out->b64, sizeof(out->b64), s, 2);
+	copy_col(out->comment, sizeof(out->comment), s, 3);
+	out->own = sqlite3_column_int64(s, 4) != 0;
+	out->added = sqlite3_column_int64(s, 5);
+}
+
+static int user_ca_row(sqlite3_stmt *s, void *p)
+{
+	const struct user_ca_walk *w = p;
+	struct reg_user_ca *ca = malloc(sizeof(*ca));
+	int rc;
+
+	if (!ca)
+		return RJH_ENOMEM;
+	row_user_ca(s, ca);
+	rc = w->cb(ca, w->ctx);
+	free(ca);
+	return rc;
+}
+
+static int sq_user_cas_each(struct reg *store, reg_user_ca_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct user_ca_walk w = {cb, ctx};
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_USER_CAS, d, &rc);
+
+	return s ? each_row(r, s, user_ca_row, &w, "list user CAs", d) : rc;
+}
+
+static int sq_user_ca_get(struct reg *store, const char *fp, struct reg_user_ca *out,
+			  struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_USER_CA_GET, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", fp);
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		row_user_ca(s, out);
+	done(s);
+	if (src == SQLITE_DONE)
+		return diag_set(d, RJH_ENOENT, "no trusted CA has fingerprint %s", fp);
+	return src == SQLITE_ROW ? RJH_OK : reg_fail(r, src, "read a user CA", d);
+}
+
+static int sq_cert_next_serial(struct reg *store, const char *ca_fp, uint64_t *serial_out,
+			       struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	int64_t last = 0;
+	sqlite3_stmt *s = stmt(r, Q_CERT_NEXT, d, &rc);
+
+	*serial_out = 0;
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", ca_fp);
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		last = sqlite3_column_int64(s, 0);
+	done(s);
+	if (src != SQLITE_ROW)
+		return reg_fail(r, src, "count serials", d);
+	if (last < 0 || last == INT64_MAX)
+		return diag_set(d, RJH_EINVAL, "the CA's serials are used up");
+	*serial_out = (uint64_t)last + 1;
+	return RJH_OK;
+}
+
+static void bind_opt_text(struct sqlite_reg *r, sqlite3_stmt *s, const char *param, const char *v)
+{
+	if (v[0])
+		bind_text(r, s, param, v);
+}
+
+static void bind_opt_int(struct sqlite_reg *r, sqlite3_stmt *s, const char *param, int64_t v)
+{
+	if (v)
+		bind_int(r, s, param, v);
+}
+
+static int sq_cert_add(struct reg *store, const struct reg_cert *c, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_CERT_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", c->ca_fp);
+	bind_int(r, s, "?2", (int64_t)c->serial);
+	bind_text(r, s, "?3", c->host);
+	bind_opt_text(r, s, "?4", c->key_fp);
+	bind_opt_text(r, s, "?5", c->key_id);
+	bind_opt_int(r, s, "?6", c->valid_after);
+	bind_opt_int(r, s, "?7", c->valid_before);
+	bind_opt_int(r, s, "?8", c->issued);
+	bind_opt_int(r, s, "?9", c->revoked);
+	src = step(r, s);
+	done(s);
+	if (src == SQLITE_CONSTRAINT_UNIQUE)
+		return diag_set(d, RJH_EEXIST, "serial %llu of %s is on record already",
+				(unsigned long long)c->serial, c->ca_fp);
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "record a certificate", d);
+}
+
+struct cert_walk {
+	reg_cert_cb cb;
+	void *ctx;
+};
+
+static void row_cert(sqlite3_stmt *s, struct reg_cert *out)
+{
+	memset(out, 0, sizeof(*out));
+	copy_col(out->ca_fp, sizeof(out->ca_fp), s, 0);
+	out->serial = (uint64_t)sqlite3_column_int64(s, 1);
+	copy_col(out->host, sizeof(out->host), s, 2);
+	copy_col(out->key_fp, sizeof(out->key_fp), s, 3);
+	copy_col(out->key_id, sizeof(out->key_id), s, 4);
+	out->valid_after = sqlite3_column_int64(s, 5);
+	out->valid_before = sqlite3_column_int64(s, 6);
+	out->issued = sqlite3_column_int64(s, 7);
+	out->revoked = sqlite3_column_int64(s, 8);
+	out->host_disabled = sqlite3_column_int64(s, 9) != 0;
+}
+
+static int cert_row(sqlite3_stmt *s, void *p)
+{
+	const struct cert_walk *w = p;
+	struct reg_cert c;
+
+	row_cert(s, &c);
+	return w->cb(&c, w->ctx);
+}
+
+static int sq_certs_each(struct reg *store, const char *host, reg_cert_cb cb, void *ctx,
+			 struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	struct cert_walk w = {cb, ctx};
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_CERTS, d, &rc);
+
+	if (!s)
+		return rc;
+	if (host)
+		bind_text(r, s, "?1", host);
+	return each_row(r, s, cert_row, &w, "list certificates", d);
+}
+
+static int sq_cert_get(struct reg *store, const char *ca_fp, uint64_t serial, struct reg_cert *out,
+		       struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_CERT_GET, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", ca_fp);
+	bind_int(r, s, "?2", (int64_t)serial);
+	src = step(r, s);
+	if (src == SQLITE_ROW)
+		row_cert(s, out);
+	done(s);
+	if (src == SQLITE_DONE)
+		return RJH_ENOENT;
+	return src == SQLITE_ROW ? RJH_OK : reg_fail(r, src, "read a certificate", d);
+}
+
+static int sq_cert_revoke(struct reg *store, const char *ca_fp, uint64_t serial, const char *host,
+			  int64_t now, struct reg_cert *out, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = sq_cert_get(store, ca_fp, serial, out, d), src;
+	sqlite3_stmt *s;
+
+	if (rc == RJH_ENOENT) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->ca_fp, sizeof(out->ca_fp), "%s", ca_fp);
+		snprintf(out->host, sizeof(out->host), "%s", host);
+		out->serial = serial;
+		out->revoked = now;
+		return sq_cert_add(store, out, d);
+	}
+	if (rc < 0)
+		return rc;
+	if (strcmp(out->host, host) != 0)
+		return diag_set(d, RJH_EEXIST, "serial %llu of %s is %s's, not %s's",
+				(unsigned long long)serial, ca_fp, out->host, host);
+	if (out->revoked)
+		return 1;
+	s = stmt(r, Q_CERT_SET_REVOKED, d, &rc);
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", ca_fp);
+	bind_int(r, s, "?2", (int64_t)serial);
+	bind_int(r, s, "?3", now);
+	src = step(r, s);
+	done(s);
+	out->revoked = now;
+	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "revoke a certificate", d);
+}
+
 const struct reg_ops reg_sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -2430,4 +2733,13 @@ const struct reg_ops reg_sqlite_ops = {
     .cache_install = sq_cache_install,
     .outbox_each = sq_outbox_each,
     .outbox_ack = sq_outbox_ack,
+    .user_ca_add = sq_user_ca_add,
+    .user_ca_remove = sq_user_ca_remove,
+    .user_cas_each = sq_user_cas_each,
+    .user_ca_get = sq_user_ca_get,
+    .cert_next_serial = sq_cert_next_serial,
+    .cert_add = sq_cert_add,
+    .cert_revoke = sq_cert_revoke,
+    .cert_get = sq_cert_get,
+    .certs_each = sq_certs_each,
 };

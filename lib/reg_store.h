@@ -95,6 +95,21 @@ struct reg_ops {
 	int (*outbox_each)(struct reg *r, int limit, reg_outbox_cb cb, void *ctx,
 			   struct rjh_diag *d);
 	int (*outbox_ack)(struct reg *r, int64_t upto, struct rjh_diag *d);
+	/* Certificates (SQLite only, for now). */
+	int (*user_ca_add)(struct reg *r, const struct reg_user_ca *ca, struct rjh_diag *d);
+	int (*user_ca_remove)(struct reg *r, const char *fp, struct rjh_diag *d);
+	int (*user_cas_each)(struct reg *r, reg_user_ca_cb cb, void *ctx, struct rjh_diag *d);
+	int (*user_ca_get)(struct reg *r, const char *fp, struct reg_user_ca *out,
+			   struct rjh_diag *d);
+	int (*cert_next_serial)(struct reg *r, const char *ca_fp, uint64_t *serial_out,
+				struct rjh_diag *d);
+	int (*cert_add)(struct reg *r, const struct reg_cert *c, struct rjh_diag *d);
+	int (*cert_revoke)(struct reg *r, const char *ca_fp, uint64_t serial, const char *host,
+			   int64_t now, struct reg_cert *out, struct rjh_diag *d);
+	int (*cert_get)(struct reg *r, const char *ca_fp, uint64_t serial, struct reg_cert *out,
+			struct rjh_diag *d);
+	int (*certs_each)(struct reg *r, const char *host, reg_cert_cb cb, void *ctx,
+			  struct rjh_diag *d);
 };
 
 /* The handle callers hold: an implementation's own struct begins with it. */

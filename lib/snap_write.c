@@ -35,21 +35,6 @@ static int sort_by_uid(const struct snap_host *hosts, uint32_t *idx, size_t n)
 	return RJH_OK;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Fills the file image: header, entries, uid index, strings, data, extra. */
 static int fill(unsigned char *buf, size_t size, size_t strs_len, size_t data_len,
 		enum snap_kind kind, const struct snap_meta *m, const struct snap_host *hosts,
@@ -108,9 +93,8 @@ int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 	       const struct snap_host *hosts, size_t n, struct rjh_diag *d)
 {
 	unsigned char *buf = NULL;
-	char tmp[4096];
 	size_t strs_len = 1, data_len = 0, size, i;
-	int fd = -1, rc;
+	int rc;
 
 	if (n > UINT32_MAX / 64)
 		return diag_set(d, RJH_EINVAL, "too many hosts for a snapshot");
@@ -126,32 +110,14 @@ int snap_write(const char *path, enum snap_kind kind, const struct snap_meta *m,
 	    strlen(m->runtime_dir) >= SNAP_RUNTIME_MAX ||
 	    strlen(m->group) >= sizeof(((struct snap_hdr *)0)->group))
 		return diag_set(d, RJH_EINVAL, "snapshot too large");
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return diag_set(d, RJH_EINVAL, "snapshot path too long");
 	buf = calloc(1, size);
 	if (!buf)
 		return diag_set(d, RJH_ENOMEM, "out of memory");
 	rc = fill(buf, size, strs_len, data_len, kind, m, hosts, n, d);
 	if (rc < 0)
 		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || fchown(fd, (uid_t)-1, m->file_gid) < 0 || fchmod(fd, m->mode) < 0 ||
-	    write_all(fd, buf, size) < 0 || fsync(fd) < 0) {
-		rc = diag_set(d, RJH_ESYS, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	rc = close(fd);
-	fd = -1;
-	if (rc < 0 || rename(tmp, path) < 0) {
-		rc = diag_set(d, RJH_ESYS, "cannot replace %s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = RJH_OK;
+	rc = util_write_atomic(path, buf, size, m->mode, m->file_gid, d);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
 	free(buf);
 	return rc;
 }

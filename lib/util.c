@@ -849,3 +849,43 @@ DIR *util_opendir_at(int dirfd, const char *name)
 	}
 	return dir;
 }
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, gid_t gid,
+		      struct rjh_diag *d)
+{
+	char tmp[4096];
+	int fd, rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return diag_set(d, RJH_EINVAL, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchown(fd, (uid_t)-1, gid) < 0 || fchmod(fd, mode) < 0 ||
+	    write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		rc = diag_set(d, RJH_ESYS, "cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		rc = diag_set(d, RJH_ESYS, "cannot replace %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return rc;
+	}
+	return RJH_OK;
+}

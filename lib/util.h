@@ -168,6 +168,14 @@ struct util_buf {
 int util_buf_put(struct util_buf *b, const void *data, size_t n);
 void util_buf_free(struct util_buf *b);
 
+/*
+ * Replaces path with len bytes of buf atomically: PATH.tmp (O_NOFOLLOW),
+ * fsync, rename, owned by the caller with mode and group gid ((gid_t)-1:
+ * the caller's). Returns 0 or RJH_ESYS; a failure leaves path as it was.
+ */
+int util_write_atomic(const char *path, const void *buf, size_t len, mode_t mode, gid_t gid,
+		      struct rjh_diag *d);
+
 /* True when every byte of s is printable ASCII and s is at most max bytes. */
 bool util_is_printable(const char *s, size_t max);
 

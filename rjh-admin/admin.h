@@ -54,6 +54,8 @@ struct admin {
 	 * postgresql, where that file is rjh-sync's cache (refresh, runtime).
 	 */
 	bool local;
+	/* The change touches what sshd reads for certificates (pub_certs): rewrite it. */
+	bool certs;
 	/* An identity change for the NSS snapshot, applied by admin_change_commit. */
 	struct {
 		bool set;
@@ -100,6 +102,14 @@ int admin_fail(struct admin *a, int err, const char *fmt, ...)
 int admin_fail_diag(struct admin *a, int err, const struct rjh_diag *d);
 /* The exit code for an rjh error code. */
 int admin_exit_code(int err);
+/* A command's subcommands (jumphost add, ca init...), NULL-terminated. */
+struct admin_sub_cmd {
+	const char *name;
+	int (*run)(struct admin *a, int argc, char **argv);
+};
+/* Runs the subcommand argv[1] names, or prints the usage (which: what to give). */
+int admin_run_sub(struct admin *a, int argc, char **argv, const struct admin_sub_cmd *subs,
+		  const char *which);
 /* Prints a usage error and returns EXIT_USAGE. */
 int admin_usage(struct admin *a, const char *why);
 /* Prints the command's help on stdout and returns EXIT_OK. */
@@ -164,6 +174,9 @@ int admin_check_host_name(struct admin *a, const char *name);
  */
 struct key;
 int admin_read_host_key(struct admin *a, const char *path, struct key *k);
+/* Reads one public key file (key_read_file: no private key, no certificate); EXIT_OK or the
+ * failure. */
+int admin_read_key(struct admin *a, const char *path, struct key *k);
 
 /*
  * The jumphost's name as clients and hosts dial it into buf (at least
@@ -249,6 +262,42 @@ int admin_sshd_dropin(FILE *f, const struct cfg *c, const char *helper, const ch
  * status, or -1 (errno) when it could not run or timed out (ETIMEDOUT).
  */
 int admin_run(char *const argv[], int timeout_ms, char **out, char **err);
+
+/* ------------------------------------------------ OpenSSH CAs (ca_keys.c) */
+
+#define ADMIN_CA_TMP_SIZE      4096
+#define ADMIN_CA_SIGN_OPTS_MAX 24
+
+/*
+ * Runs ssh-keygen with argv (argv[0] is replaced by its path); its stdout
+ * into *out when out is not NULL (the caller frees it). EXIT_OK, or the
+ * exit code after saying why, with ssh-keygen's own last words.
+ */
+int admin_keygen(struct admin *a, const char *what, char *argv[], char **out);
+/*
+ * As root, makes a new ed25519 CA key (comment) in a fresh directory tmp
+ * beside key_path, which must not exist yet, in a directory root's alone;
+ * sets *k_out to its public half. EXIT_OK (tmp holds ca and ca.pub: remove
+ * it with admin_ca_tmp_remove), or the exit code after saying why (tmp "").
+ */
+int admin_ca_make(struct admin *a, const char *key_path, const char *comment,
+		  char tmp[ADMIN_CA_TMP_SIZE], struct key *k_out);
+/* Links tmp's ca and ca.pub to key_path and key_path.pub, never replacing; all or nothing. */
+int admin_ca_install(struct admin *a, const char *tmp, const char *key_path);
+/* Removes a directory of admin_ca_make or admin_ca_sign and what ssh-keygen left in it. */
+void admin_ca_tmp_remove(const char *dir);
+/* EXIT_OK when the private key at key_path is ca's; otherwise says so, naming what. */
+int admin_ca_check_private(struct admin *a, const char *key_path, const struct key *ca,
+			   const char *what);
+/*
+ * Signs k with the CA key at key_path, with ssh-keygen's options opts
+ * (NULL-terminated, at most ADMIN_CA_SIGN_OPTS_MAX), into cert: the one
+ * certificate line, checked, without its newline.
+ */
+/* --validity: *secs set from s when s is not NULL (1m to 10 years); EXIT_OK or the failure. */
+int admin_parse_validity(struct admin *a, const char *s, int64_t *secs);
+int admin_ca_sign(struct admin *a, const char *key_path, const struct key *k, char *const opts[],
+		  char *cert, size_t certlen);
 /* 1 when fd (O_PATH will do) is the root of a mount, 0 when not, -1 on failure. */
 int admin_is_mount_root(int fd);
 

@@ -8,17 +8,6 @@
 #include "layout.h"
 #include "util.h"
 
-static int read_key(struct admin *a, const char *path, struct key *k)
-{
-	struct rjh_diag d = {""};
-	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
-
-	/* A missing key file is bad input, not a missing registry object. */
-	if (rc == RJH_ENOENT)
-		rc = RJH_EINVAL;
-	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
-}
-
 static void print_next_steps(struct admin *a, const struct reg_host *h, const struct key *k,
 			     const struct key *hk, const struct admin_jumphosts *l)
 {
@@ -80,7 +69,7 @@ static int cmd_enroll(struct admin *a, int argc, char **argv)
 	if (rc == 0)
 		rc = admin_check_policy_opts(a, &o);
 	if (rc == 0)
-		rc = read_key(a, argv[first + 1], &k);
+		rc = admin_read_key(a, argv[first + 1], &k);
 	if (rc == 0 && host_key)
 		rc = admin_read_host_key(a, host_key, &hk);
 	if (rc)
@@ -145,7 +134,7 @@ static int cmd_add_key(struct admin *a, int argc, char **argv)
 		return rc;
 	rc = admin_check_policy_opts(a, &o);
 	if (rc == 0)
-		rc = read_key(a, argv[first + 1], &k);
+		rc = admin_read_key(a, argv[first + 1], &k);
 	if (rc)
 		goto out;
 	rc = admin_change_begin(a, &r);

@@ -24,7 +24,6 @@
 #include "reg_pg.h"
 #include "util.h"
 
-#define SSH_KEYGEN     "/usr/bin/ssh-keygen"
 #define CA_COMMENT     "rjh-host-ca"
 #define CA_SETTING     "host_ca"
 #define SERIAL_SETTING "host_ca_serial"
@@ -235,67 +234,16 @@ static int jumphost_list(struct admin *a, int argc, char **argv)
 }
 
 /* A command of subcommands: runs the one argv[1] names (its argv[0]), or says which there are. */
-struct sub_cmd {
-	const char *name;
-	int (*run)(struct admin *a, int argc, char **argv);
-};
-
-static int run_sub(struct admin *a, int argc, char **argv, const struct sub_cmd *subs,
-		   const char *which)
-{
-	const char *name = argc > 1 ? argv[1] : "";
-
-	for (; subs->name; subs++)
-		if (!strcmp(name, subs->name))
-			return subs->run(a, argc - 1, argv + 1);
-	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
-		return admin_help(a);
-	return admin_usage(a, which);
-}
 
 static int cmd_jumphost(struct admin *a, int argc, char **argv)
 {
-	static const struct sub_cmd subs[] = {
+	static const struct admin_sub_cmd subs[] = {
 	    {"add", jumphost_add}, {"remove", jumphost_remove}, {"list", jumphost_list}, {0}};
 
-	return run_sub(a, argc, argv, subs, "give add, remove or list");
+	return admin_run_sub(a, argc, argv, subs, "give add, remove or list");
 }
 
 /* ----------------------------------------------------------------- host-ca */
-
-#define KEYGEN_TIMEOUT_MS 30000
-
-/*
- * Runs ssh-keygen with argv (argv[0] is replaced by its path); its stdout
- * into *out when out is not NULL (the caller frees it). EXIT_OK, or the
- * exit code after saying why, with ssh-keygen's own last words.
- */
-static int keygen(struct admin *a, const char *what, char *argv[], char **out)
-{
-	char prog[] = SSH_KEYGEN, *o = NULL, *e = NULL, *nl;
-	int st;
-
-	argv[0] = prog;
-	st = admin_run(argv, KEYGEN_TIMEOUT_MS, &o, &e);
-	if (e && (nl = strchr(e, '\n')) != NULL)
-		*nl = '\0';
-	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char safe[200];
-
-		st = admin_fail(a, RJH_ESYS, SSH_KEYGEN " (%s) failed: %s", what,
-				st < 0 ? strerror(errno)
-				       : util_safe(e ? e : "", safe, sizeof(safe)));
-		free(o);
-		free(e);
-		return st;
-	}
-	free(e);
-	if (out)
-		*out = o;
-	else
-		free(o);
-	return EXIT_OK;
-}
 
 int admin_host_ca_get(struct admin *a, struct reg *r, struct key *k, struct rjh_diag *d)
 {
@@ -311,20 +259,6 @@ int admin_host_ca_get(struct admin *a, struct reg *r, struct key *k, struct rjh_
 				why);
 	}
 	return RJH_OK;
-}
-
-/* Removes a temporary directory and the files ssh-keygen made in it. */
-static void rm_tmpdir(const char *dir)
-{
-	static const char *const names[] = {"ca", "ca.pub", "key.pub", "key-cert.pub"};
-	char p[4096];
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
 }
 
 /* 1 when PostgreSQL records k as the fleet's host CA, 0 when it does not, -1 when it cannot tell.
@@ -349,12 +283,11 @@ static int ca_init(struct admin *a, int argc, char **argv)
 	const char *external = NULL;
 	const struct admin_opt opts[] = {{"external", &external, NULL}, {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-host-ca-init", .success = true};
-	char tmp[4096] = "", path[4096], pub[4100], line[16384], detail[200], *dir;
+	char tmp[ADMIN_CA_TMP_SIZE] = "", pub[4100], line[16384], detail[200];
 	const char *key_path = a->cfg.host_ca_key;
 	struct rjh_diag d = {""};
 	bool installed = false;
 	struct key k = {0}, have = {0};
-	struct stat st;
 	struct reg *r;
 	int rc, first;
 
@@ -365,48 +298,10 @@ static int ca_init(struct admin *a, int argc, char **argv)
 	if (rc)
 		return rc;
 	snprintf(pub, sizeof(pub), "%s.pub", key_path);
-	if (external) {
-		rc = admin_read_host_key(a, external, &k);
-		if (rc)
-			return rc;
-	} else {
-		if (geteuid() != 0)
-			return admin_fail(a, RJH_ESYS,
-					  "must run as root: the CA's private key is root's alone");
-		if (lstat(key_path, &st) == 0 || lstat(pub, &st) == 0)
-			return admin_fail(a, RJH_EEXIST,
-					  "%s or its .pub exists already; move it away, or record "
-					  "an existing CA with --external",
-					  key_path);
-		snprintf(path, sizeof(path), "%s", key_path);
-		dir = dirname(path);
-		/* The CA key is root's alone: so must its directory be, or another could swap it.
-		 */
-		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			return admin_fail(a, RJH_ETRUST,
-					  "%s (host_ca_key's directory) is not a directory", dir);
-		if (util_check_trusted(dir, st.st_uid, st.st_mode, &d) < 0)
-			return admin_fail_diag(a, RJH_ETRUST, &d);
-		if (snprintf(tmp, sizeof(tmp), "%s/.host_ca.XXXXXX", dir) >= (int)sizeof(tmp) ||
-		    !mkdtemp(tmp))
-			return admin_fail(a, RJH_ESYS, "cannot make a directory in %s: %s", dir,
-					  strerror(errno));
-		snprintf(path, sizeof(path), "%s/ca", tmp);
-		{
-			char q[] = "-q", t[] = "-t", ed[] = "ed25519", n[] = "-N", none[] = "",
-			     cc[] = "-C", comment[] = CA_COMMENT, f[] = "-f";
-			char *argv_gen[] = {NULL, q, t, ed, n, none, cc, comment, f, path, NULL};
-
-			rc = keygen(a, "making the CA key", argv_gen, NULL);
-		}
-		snprintf(line, sizeof(line), "%s/ca.pub", tmp);
-		if (rc == 0)
-			rc = admin_read_host_key(a, line, &k);
-		if (rc) {
-			rm_tmpdir(tmp);
-			return rc;
-		}
-	}
+	rc = external ? admin_read_host_key(a, external, &k)
+		      : admin_ca_make(a, key_path, CA_COMMENT, tmp, &k);
+	if (rc)
+		return rc;
 	rc = admin_change_begin(a, &r);
 	if (rc)
 		goto out;
@@ -432,20 +327,12 @@ static int ca_init(struct admin *a, int argc, char **argv)
 		goto out;
 	}
 	if (!external) {
-		/* link(2) never replaces: a key that appeared meanwhile stays, and we stop. */
-		snprintf(path, sizeof(path), "%s/ca", tmp);
-		if (link(path, key_path) < 0) {
-			rc = admin_change_abort(
-			    a, r, admin_fail(a, RJH_ESYS, "%s: %s", key_path, strerror(errno)));
+		rc = admin_ca_install(a, tmp, key_path);
+		if (rc) {
+			rc = admin_change_abort(a, r, rc);
 			goto out;
 		}
 		installed = true;
-		snprintf(path, sizeof(path), "%s/ca.pub", tmp);
-		if (link(path, pub) < 0) {
-			rc = admin_change_abort(
-			    a, r, admin_fail(a, RJH_ESYS, "%s: %s", pub, strerror(errno)));
-			goto out;
-		}
 	}
 	snprintf(detail, sizeof(detail), "ca=%s ca_type=%s%s", k.fp, k.type,
 		 external ? " external=yes" : "");
@@ -486,7 +373,7 @@ out:
 		unlink(pub);
 	}
 	if (tmp[0])
-		rm_tmpdir(tmp);
+		admin_ca_tmp_remove(tmp);
 	key_clear(&k);
 	key_clear(&have);
 	return rc;
@@ -508,14 +395,12 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 	const struct admin_opt opts[] = {{"validity", &validity_s, NULL}, {0}};
 	struct aud_rec rec = {.type = AUDIT_USER_MGMT, .op = "rjh-host-ca-sign", .success = true};
 	struct reg_jumphost j = {0};
-	struct key k = {0}, ca = {0}, ca_file = {0};
+	struct key k = {0}, ca = {0};
 	struct rjh_diag d = {""};
-	char tmp[] = "/tmp/rjh-sign.XXXXXX", p[4200], id[128], principals[400], valid[32],
-	     serial[24], cert[16384], detail[600], want[80], safe[64];
+	char id[128], principals[400], valid[32], serial[24], cert[16384], detail[600], safe[64];
 	int64_t validity = CERT_VALIDITY_DFLT;
 	uint64_t next = 0;
 	struct reg *r = NULL;
-	bool have_tmp = false;
 	int rc, first, found;
 
 	rc = admin_args(a, argc, argv, opts, 2, 2, &first);
@@ -524,12 +409,9 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 	if (!admin_is_dial_name(argv[first], sizeof(j.name) - 1))
 		return admin_fail(a, RJH_EINVAL, "jumphost name '%s' is not a DNS name",
 				  util_safe(argv[first], safe, 40));
-	if (validity_s && (util_parse_age(validity_s, &validity) < 0 || validity < 60 ||
-			   validity > 10 * 365 * 86400LL))
-		return admin_fail(a, RJH_EINVAL,
-				  "--validity '%s' is not an age from 1m to 10 years, such as 52w "
-				  "or 90d",
-				  util_safe(validity_s, safe, 20));
+	rc = admin_parse_validity(a, validity_s, &validity);
+	if (rc)
+		return rc;
 	rc = need_pg(a);
 	if (rc)
 		return rc;
@@ -564,32 +446,9 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 		rc = admin_fail_diag(a, rc, &d);
 		goto abort;
 	}
-	if (!mkdtemp(tmp)) {
-		rc = admin_fail(a, RJH_ESYS, "mkdtemp: %s", strerror(errno));
-		goto abort;
-	}
-	have_tmp = true;
-	/* The private key must be the recorded CA's: its public half, as ssh-keygen derives it. */
-	{
-		char y[] = "-y", f[] = "-f", *argv_y[] = {NULL, y, f, a->cfg.host_ca_key, NULL},
-		     *half = NULL;
-
-		rc = keygen(a, "reading the CA key", argv_y, &half);
-		if (rc == 0 && half)
-			half[strcspn(half, "\n")] = '\0';
-		if (rc == 0 &&
-		    (!half || key_parse_line(half, a->cfg.rsa_min_bits, &ca_file, &d) < 0))
-			ca_file.type[0] = '\0';
-		free(half);
-	}
+	rc = admin_ca_check_private(a, a->cfg.host_ca_key, &ca, "the fleet's host CA");
 	if (rc)
 		goto abort;
-	if (!ca_file.type[0] || strcmp(ca_file.type, ca.type) || strcmp(ca_file.b64, ca.b64)) {
-		rc = admin_fail(a, RJH_EINVAL,
-				"%s is not the private key of the fleet's host CA (%s)",
-				a->cfg.host_ca_key, ca.fp);
-		goto abort;
-	}
 	/* The row stays locked until commit: two signs at once get two serials. */
 	rc = reg_pg_counter_next(r, SERIAL_SETTING, &next, &d);
 	if (rc < 0) {
@@ -597,46 +456,17 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 		goto abort;
 	}
 	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)next);
-	snprintf(p, sizeof(p), "%s/key.pub", tmp);
-	{
-		FILE *f = fopen(p, "wx");
-
-		if (!f || fprintf(f, "%s %s\n", k.type, k.b64) < 0 || fclose(f) != 0) {
-			rc = admin_fail(a, RJH_ESYS, "%s: %s", p, strerror(errno));
-			goto abort;
-		}
-	}
 	snprintf(id, sizeof(id), "rjh-jumphost %s", j.name);
 	snprintf(principals, sizeof(principals), "%s,%s", j.address, j.name);
 	snprintf(valid, sizeof(valid), "-5m:+%llds", (long long)validity);
 	{
-		char q[] = "-q", sflag[] = "-s", h[] = "-h", i[] = "-I", n[] = "-n", v[] = "-V",
-		     z[] = "-z";
-		char *argv_s[] = {
-		    NULL,   q, sflag, a->cfg.host_ca_key, h, i, id, n, principals, v, valid, z,
-		    serial, p, NULL};
+		char h[] = "-h", i[] = "-I", n[] = "-n", v[] = "-V", z[] = "-z";
+		char *const sign_opts[] = {h, i, id, n, principals, v, valid, z, serial, NULL};
 
-		rc = keygen(a, "signing", argv_s, NULL);
+		rc = admin_ca_sign(a, a->cfg.host_ca_key, &k, sign_opts, cert, sizeof(cert));
 	}
 	if (rc)
 		goto abort;
-	snprintf(p, sizeof(p), "%s/key-cert.pub", tmp);
-	snprintf(want, sizeof(want), "%s-cert-v01@openssh.com ", k.type);
-	/* One line, nothing but the certificate: it goes on stdout as is. */
-	{
-		char *buf = NULL;
-		size_t len = 0;
-
-		if (util_read_file(p, sizeof(cert) - 1, false, &buf, &len, NULL, &d) == 0)
-			snprintf(cert, sizeof(cert), "%s", buf);
-		free(buf);
-		if (!len || strncmp(cert, want, strlen(want)) ||
-		    strchr(cert, '\n') != cert + strlen(cert) - 1 ||
-		    (cert[strlen(cert) - 1] = '\0', !util_is_printable(cert, sizeof(cert)))) {
-			rc = admin_fail(a, RJH_ESYS, "ssh-keygen wrote no usable certificate");
-			goto abort;
-		}
-	}
 	snprintf(detail, sizeof(detail),
 		 "jumphost_name=%s serial=%s principals=%s valid_for=%llds ca=%s", j.name, serial,
 		 principals, (long long)validity, ca.fp);
@@ -650,11 +480,8 @@ static int ca_sign(struct admin *a, int argc, char **argv)
 abort:
 	admin_change_abort(a, r, rc);
 out:
-	if (have_tmp)
-		rm_tmpdir(tmp);
 	key_clear(&k);
 	key_clear(&ca);
-	key_clear(&ca_file);
 	return rc;
 }
 
@@ -703,10 +530,10 @@ static int ca_known_hosts(struct admin *a, int argc, char **argv)
 
 static int cmd_host_ca(struct admin *a, int argc, char **argv)
 {
-	static const struct sub_cmd subs[] = {
+	static const struct admin_sub_cmd subs[] = {
 	    {"init", ca_init}, {"sign", ca_sign}, {"known-hosts", ca_known_hosts}, {0}};
 
-	return run_sub(a, argc, argv, subs, "give init, sign or known-hosts");
+	return admin_run_sub(a, argc, argv, subs, "give init, sign or known-hosts");
 }
 
 const struct admin_cmd admin_cmd_jumphost = {

@@ -41,6 +41,7 @@ static int cmd_revoke_key(struct admin *a, int argc, char **argv)
 		return admin_change_abort(a, r, EXIT_OK);
 	}
 	rc = reg_key_revoke(r, k.id, (int64_t)time(NULL), &d);
+	a->certs = true; /* the KRL revokes its certificates too */
 	if (rc < 0)
 		return admin_change_abort(a, r, admin_fail_diag(a, rc, &d));
 	rec.host = k.host;
@@ -83,6 +84,8 @@ static int host_change(struct admin *a, int argc, char **argv, enum host_op op)
 		printf("%s is already %s\n", h.name, h.disabled ? "disabled" : "active");
 		return admin_change_abort(a, r, EXIT_OK);
 	}
+	/* The KRL lists a disabled host's certificates, and a removed one's for good. */
+	a->certs = true;
 	if (op == OP_REMOVE) {
 		rc = reg_host_remove(r, &h, &d);
 		if (rc >= 0)

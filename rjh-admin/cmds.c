@@ -7,7 +7,8 @@ extern const struct admin_cmd admin_cmd_init, admin_cmd_enroll, admin_cmd_add_ke
     admin_cmd_ungrant, admin_cmd_grants, admin_cmd_refresh, admin_cmd_runtime,
     admin_cmd_sshd_config, admin_cmd_set_host_key, admin_cmd_audit, admin_cmd_host_unit,
     admin_cmd_client_config, admin_cmd_known_hosts, admin_cmd_prune, admin_cmd_doctor,
-    admin_cmd_backup, admin_cmd_modify, admin_cmd_migrate, admin_cmd_jumphost, admin_cmd_host_ca;
+    admin_cmd_backup, admin_cmd_modify, admin_cmd_migrate, admin_cmd_jumphost, admin_cmd_host_ca,
+    admin_cmd_ca, admin_cmd_sign, admin_cmd_revoke_cert;
 
 // clang-format off
 const struct admin_cmd *const admin_cmds[] = {
@@ -41,6 +42,9 @@ const struct admin_cmd *const admin_cmds[] = {
 	&admin_cmd_known_hosts,
 	&admin_cmd_jumphost,
 	&admin_cmd_host_ca,
+	&admin_cmd_ca,
+	&admin_cmd_sign,
+	&admin_cmd_revoke_cert,
 	NULL,
 };
 // clang-format on

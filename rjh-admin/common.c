@@ -283,6 +283,15 @@ static int publish(struct admin *a, struct reg *r, uint64_t gen)
 	/* NB. whatever became of the NSS snapshot: a removed host's keys must go now. */
 	rc = pub_login(r, &a->cfg, a->rebuild, &d);
 	rc = rc < 0 ? admin_login_withdrawn(a, rc, &d) : EXIT_OK;
+	/* pam_rjh checks certificates against the registry too: a stale KRL fails no revocation. */
+	if ((a->certs || a->rebuild) && pub_certs(r, &a->cfg, &d) < 0) {
+		int crc = admin_fail(a, RJH_ESYS,
+				     "the change is committed, but sshd's certificate files were "
+				     "not rewritten (%s); run 'rjh-admin refresh'",
+				     d.msg);
+
+		rc = rc != EXIT_OK ? rc : crc;
+	}
 	if (nss < 0) {
 		int nrc =
 		    admin_fail(a, nss,
@@ -384,4 +393,17 @@ int admin_is_mount_root(int fd)
 	if (fstat(fd, &st) < 0 || fstatat(fd, "..", &up, 0) < 0)
 		return -1;
 	return st.st_dev != up.st_dev || st.st_ino == up.st_ino;
+}
+
+int admin_run_sub(struct admin *a, int argc, char **argv, const struct admin_sub_cmd *subs,
+		  const char *which)
+{
+	const char *name = argc > 1 ? argv[1] : "";
+
+	for (; subs->name; subs++)
+		if (!strcmp(name, subs->name))
+			return subs->run(a, argc - 1, argv + 1);
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		return admin_help(a);
+	return admin_usage(a, which);
 }

@@ -14,6 +14,17 @@
 #include "layout.h"
 #include "util.h"
 
+int admin_read_key(struct admin *a, const char *path, struct key *k)
+{
+	struct rjh_diag d = {""};
+	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
+
+	/* A missing key file is bad input, not a missing registry object. */
+	if (rc == RJH_ENOENT)
+		rc = RJH_EINVAL;
+	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
+}
+
 int admin_read_host_key(struct admin *a, const char *path, struct key *k)
 {
 	struct rjh_diag d = {""};
