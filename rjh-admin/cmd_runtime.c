@@ -82,6 +82,11 @@ static int read_hosts(struct admin *a, struct runtime_ctx *ctx)
 		admin_login_withdrawn(a, RJH_ESYS, &d);
 		ctx->failed++;
 	}
+	/* And sshd's certificate files: without the KRL it names, sshd refuses every key. */
+	if (pub_certs(r, &a->cfg, &d) < 0) {
+		fprintf(stderr, "rjh-admin: runtime: %s\n", d.msg);
+		ctx->failed++;
+	}
 	rc = reg_begin_read(r, &d);
 	if (rc == 0)
 		rc = reg_host_gid(r, &ctx->gid, &d);

@@ -263,6 +263,15 @@ static void new_cache_id(char *buf, size_t len)
 		snprintf(buf + 2 * i, len - 2 * i, "%02x", b[i]);
 }
 
+/* Whether sshd's certificate files exist (pub_certs). */
+static bool certs_published(const struct cfg *c)
+{
+	char krl[CFG_PATH_MAX + 16], cas[CFG_PATH_MAX + 16];
+
+	return pub_certs_paths(c->registry, krl, cas, sizeof(krl)) == 0 && access(krl, F_OK) == 0 &&
+	       access(cas, F_OK) == 0;
+}
+
 /*
  * Installs PostgreSQL's snapshot (gen, read by pg inside the open read
  * transaction, which this ends) into the cache, then the snapshots.
@@ -320,6 +329,12 @@ static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, s
 		rc = snap_nss_update(cache, &s->cfg, SNAP_IDENT_REBUILD, NULL, 0, igen, d);
 	if (rc == 0)
 		rc = pub_login(cache, &s->cfg, made, d);
+	/*
+	 * sshd refuses every key while the KRL it names is missing. Certificates
+	 * are SQLite's alone for now: the cache's files trust no CA.
+	 */
+	if (rc == 0 && (made || !certs_published(&s->cfg)))
+		rc = pub_certs(cache, &s->cfg, d);
 	if (rc < 0 && pub_login_withdraw(&s->cfg, NULL) == 0)
 		say(s, LOG_ERR,
 		    "the login snapshot was removed (every host refused) until a "
