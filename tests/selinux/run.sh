@@ -413,12 +413,17 @@ allows rjh_sync_t rjh_var_lib_t file "create read write lock unlink"
 allows rjh_sync_t rjh_sync_t netlink_tcpdiag_socket "create read write nlmsg_read"
 allows rjh_sync_t rjh_runtime_t dir "search read open getattr"
 allows rjh_sync_t rjh_sock_t sock_file getattr
-# rjh-admin host-ca: ssh-keygen in its own domain, the CA key root's and rjh-admin's alone.
+# rjh-admin host-ca and ca: ssh-keygen in its own domain, the CA keys root's
+# and rjh-admin's alone.
+seinfo "$POL" -t rjh_host_ca_t -x 2> /dev/null | grep -qw rjh_ca_key_t &&
+	ok "rjh_host_ca_t, the CA keys' type before the user CA, is an alias of rjh_ca_key_t" ||
+	not_ok "rjh_host_ca_t is not an alias of rjh_ca_key_t: host CA keys labeled before would be unlabeled"
 allows rjh_admin_t ssh_keygen_exec_t file "execute execute_no_trans"
-newtype rjh_admin_t rjh_conf_t dir ".host_ca.abc123" rjh_host_ca_t
-allows rjh_admin_t rjh_host_ca_t file "create read write link unlink"
-for d in rjh_sync_t rjh_connect_t rjh_authkeys_t sshd_t; do
-	denies $d rjh_host_ca_t file "read open"
+newtype rjh_admin_t rjh_conf_t dir ".rjh_ca.abc123" rjh_ca_key_t
+allows rjh_admin_t rjh_ca_key_t dir "create add_name remove_name rmdir"
+allows rjh_admin_t rjh_ca_key_t file "create read write link unlink"
+for d in rjh_sync_t rjh_connect_t rjh_authkeys_t sshd_t nsswitch_domain/; do
+	denies $d rjh_ca_key_t file "read open write append map"
 done
 allows rjh_sync_t postgresql_port_t tcp_socket name_connect
 allows rjh_admin_t postgresql_port_t tcp_socket name_connect
@@ -550,12 +555,21 @@ while IFS=: read -r y p; do
 	n=$((n + 1))
 done < "$WORK/made"
 [ $n -ge 20 ] && ok "$n registry and runtime paths checked" || not_ok "only $n registry and runtime paths found"
-# The fleet's host CA (rjh-admin host-ca init, default host_ca_key) and the
-# directory ssh-keygen makes it in; nothing else in /etc/rjh changes label.
-expect_label /etc/rjh/host_ca file rjh_host_ca_t "made by rjh-admin host-ca init:"
-expect_label /etc/rjh/host_ca.pub file rjh_host_ca_t "made by rjh-admin host-ca init:"
-expect_label /etc/rjh/.host_ca.Ab12Cd dir rjh_host_ca_t "made by rjh-admin host-ca init:"
-expect_label /etc/rjh/.host_ca.Ab12Cd/ca file rjh_host_ca_t "made by rjh-admin host-ca init:"
+# The fleet's host CA (rjh-admin host-ca init, default host_ca_key), rjh's
+# user CA (rjh-admin ca init, default user_ca_key), with their defaults from
+# lib/cfg.c, and the directory ssh-keygen makes either in (ca_keys.c);
+# nothing else in /etc/rjh changes label.
+for k in host_ca_key:host-ca user_ca_key:ca; do
+	key=$(sed -nE "s|.*snprintf\(c->${k%:*}, sizeof\(c->${k%:*}\), \"([^\"]+)\"\);.*|\1|p" "$TOP/lib/cfg.c")
+	[ -n "$key" ] || { not_ok "cannot read the default ${k%:*} from lib/cfg.c"; continue; }
+	expect_label "$key" file rjh_ca_key_t "made by rjh-admin ${k#*:} init:"
+	expect_label "$key.pub" file rjh_ca_key_t "made by rjh-admin ${k#*:} init:"
+done
+CATMP=$(sed -nE 's|.*"%s/(\.[A-Za-z0-9_]+\.)XXXXXX".*|\1|p' "$TOP/rjh-admin/ca_keys.c" | head -1)
+[ -n "$CATMP" ] || not_ok "cannot read the CA's temporary directory from rjh-admin/ca_keys.c"
+expect_label "/etc/rjh/${CATMP}Ab12Cd" dir rjh_ca_key_t "made by rjh-admin (host-)ca init:"
+expect_label "/etc/rjh/${CATMP}Ab12Cd/ca" file rjh_ca_key_t "made by rjh-admin (host-)ca init:"
+expect_label "/etc/rjh/${CATMP}Ab12Cd/ca.pub" file rjh_ca_key_t "made by rjh-admin (host-)ca init:"
 expect_label /etc/rjh/rjh.conf file rjh_conf_t "the configuration stays"
 # The ones that must be among them: each file rjh makes by default.
 for p in "$REG" "$REG.nss" "$REG.nss-delta" "$REG.nss.lock" "$REG.login" "$REG.login-delta" \
