@@ -327,6 +327,18 @@ int reg_cache_stage_grant(struct reg *r, const struct reg_grant *g, struct rjh_d
 	return r->ops->cache_stage_grant(r, g, d);
 }
 
+int reg_cache_stage_user_ca(struct reg *r, const struct reg_user_ca *ca, struct rjh_diag *d)
+{
+	OP(r, cache_stage_user_ca, d);
+	return r->ops->cache_stage_user_ca(r, ca, d);
+}
+
+int reg_cache_stage_cert(struct reg *r, const struct reg_cert *c, struct rjh_diag *d)
+{
+	OP(r, cache_stage_cert, d);
+	return r->ops->cache_stage_cert(r, c, d);
+}
+
 int reg_cache_install(struct reg *r, const struct reg_cache_install *in, bool *idents_out,
 		      struct rjh_diag *d)
 {

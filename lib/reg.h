@@ -451,6 +451,9 @@ int reg_cache_stage_host(struct reg *r, const struct reg_host *h, struct rjh_dia
 int reg_cache_stage_key(struct reg *r, const struct reg_key *k, struct rjh_diag *d);
 int reg_cache_stage_host_key(struct reg *r, const struct reg_host_key *k, struct rjh_diag *d);
 int reg_cache_stage_grant(struct reg *r, const struct reg_grant *g, struct rjh_diag *d);
+/* The user CAs and certificates: the install replaces the cache's whole tables with them. */
+int reg_cache_stage_user_ca(struct reg *r, const struct reg_user_ca *ca, struct rjh_diag *d);
+int reg_cache_stage_cert(struct reg *r, const struct reg_cert *c, struct rjh_diag *d);
 
 /* What reg_cache_install records besides the staged rows. */
 struct reg_cache_install {

@@ -41,4 +41,11 @@
 /* The columns row_host_key reads, in its order, over host_keys hk JOIN hosts h. */
 #define HOST_KEY_COLS "hk.id, hk.host_id, h.name, hk.algorithm, hk.blob, hk.fingerprint, hk.created"
 
+/* row_user_ca, and row_cert over CERT_FROM (with its host's state, when there is one). */
+#define USER_CA_COLS "fingerprint, algorithm, blob, comment, own, added"
+#define CERT_COLS                                                                                  \
+	"c.ca, c.serial, c.host, c.key_fp, c.key_id, c.valid_after, c.valid_before, c.issued, "    \
+	"c.revoked, CASE WHEN h.state = 'disabled' THEN 1 ELSE 0 END"
+#define CERT_FROM "FROM certs c LEFT JOIN hosts h ON h.name = c.host"
+
 #endif

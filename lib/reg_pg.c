@@ -812,6 +812,13 @@ static int pg_host_remove(struct reg *store, const struct reg_host *h, struct rj
 	if (rc < 0)
 		return rc;
 	grants = r->changes;
+	/* Nor may its certificates: a name enrolled again starts with none. */
+	rc = run_cmd(r,
+		     "UPDATE certs SET revoked = extract(epoch FROM now())::bigint WHERE host = $1 "
+		     "AND revoked IS NULL",
+		     &a, "revoke the host's certificates", d);
+	if (rc < 0)
+		return rc;
 	a.n = 0;
 	a_int(&a, h->id);
 	rc = run_cmd(r, "DELETE FROM hosts WHERE id = $1", &a, "remove host", d);
@@ -1770,6 +1777,249 @@ int reg_pg_counter_next(struct reg *store, const char *name, uint64_t *v, struct
  * path's bookkeeping (policy_log, login_rows, sessions written by pam_rjh)
  * and the cache's. reg.c answers those calls with "not for this store".
  */
+/* ----------------------------------------------------------- certificates */
+
+static int pg_user_ca_add(struct reg *store, const struct reg_user_ca *ca, struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	int rc;
+
+	a_text(&a, ca->fp);
+	a_text(&a, ca->type);
+	a_text(&a, ca->b64);
+	a_text(&a, ca->comment);
+	a_int(&a, ca->own);
+	a_int(&a, ca->added);
+	rc = run_cmd(r,
+		     "INSERT INTO user_cas(fingerprint, algorithm, blob, comment, own, added) "
+		     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+		     &a, "add a user CA", d);
+	if (rc == 0 && r->changes == 0)
+		rc = diag_set(d, RJH_EEXIST, "%s",
+			      ca->own ? "there is an own CA already"
+				      : "that key is a trusted CA already");
+	return rc;
+}
+
+static int pg_user_ca_remove(struct reg *store, const char *fp, struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	int rc;
+
+	a_text(&a, fp);
+	rc = run_cmd(r, "DELETE FROM user_cas WHERE fingerprint = $1", &a, "remove a user CA", d);
+	if (rc == 0 && r->changes == 0)
+		rc = diag_set(d, RJH_ENOENT, "no trusted CA has fingerprint %s", fp);
+	return rc;
+}
+
+static void row_user_ca(const PGresult *res, int i, struct reg_user_ca *out)
+{
+	memset(out, 0, sizeof(*out));
+	col_copy(out->fp, sizeof(out->fp), res, i, 0);
+	col_copy(out->type, sizeof(out->type), res, i, 1);
+	col_copy(out->b64, sizeof(out->b64), res, i, 2);
+	col_copy(out->comment, sizeof(out->comment), res, i, 3);
+	out->own = col_int(res, i, 4) != 0;
+	out->added = col_int(res, i, 5);
+}
+
+struct user_ca_walk {
+	reg_user_ca_cb cb;
+	void *ctx;
+};
+
+static int user_ca_row(const PGresult *res, int i, void *p)
+{
+	const struct user_ca_walk *w = p;
+	struct reg_user_ca *ca = malloc(sizeof(*ca));
+	int rc;
+
+	if (!ca)
+		return RJH_ENOMEM;
+	row_user_ca(res, i, ca);
+	rc = w->cb(ca, w->ctx);
+	free(ca);
+	return rc;
+}
+
+static int pg_user_cas_each(struct reg *store, reg_user_ca_cb cb, void *ctx, struct rjh_diag *d)
+{
+	struct user_ca_walk w = {cb, ctx};
+
+	return each_row(pg(store), "SELECT " USER_CA_COLS " FROM user_cas ORDER BY id", NULL,
+			user_ca_row, &w, "list user CAs", d);
+}
+
+static int pg_user_ca_get(struct reg *store, const char *fp, struct reg_user_ca *out,
+			  struct rjh_diag *d)
+{
+	struct pg_args a = {0};
+	int rc;
+	PGresult *res;
+
+	a_text(&a, fp);
+	res = run(pg(store), "SELECT " USER_CA_COLS " FROM user_cas WHERE fingerprint = $1", &a,
+		  "read a user CA", d, &rc);
+	if (!res)
+		return rc;
+	if (PQntuples(res) == 1)
+		row_user_ca(res, 0, out);
+	else
+		rc = diag_set(d, RJH_ENOENT, "no trusted CA has fingerprint %s", fp);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_cert_next_serial(struct reg *store, const char *ca_fp, uint64_t *serial_out,
+			       struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	char buf[32];
+	long long last;
+	int rc;
+
+	*serial_out = 0;
+	/* Writers take turns on the CA's row until commit: two signs get two serials. */
+	a_text(&a, ca_fp);
+	rc = run_cmd(r, "SELECT 1 FROM user_cas WHERE fingerprint = $1 FOR UPDATE", &a,
+		     "lock the CA", d);
+	if (rc == 0)
+		rc = one_value(r, "SELECT coalesce(max(serial), 0) FROM certs WHERE ca = $1", &a,
+			       buf, sizeof(buf), "count serials", d);
+	if (rc < 0)
+		return rc == RJH_ENOENT ? diag_set(d, RJH_EREGISTRY, "no serial count") : rc;
+	last = strtoll(buf, NULL, 10);
+	if (last < 0 || last == INT64_MAX)
+		return diag_set(d, RJH_EINVAL, "the CA's serials are used up");
+	*serial_out = (uint64_t)last + 1;
+	return RJH_OK;
+}
+
+static int pg_cert_add(struct reg *store, const struct reg_cert *c, struct rjh_diag *d)
+{
+	struct pg_reg *r = pg(store);
+	struct pg_args a = {0};
+	int rc;
+
+	a_text(&a, c->ca_fp);
+	a_int(&a, (int64_t)c->serial);
+	a_text(&a, c->host);
+	a_text0(&a, c->key_fp);
+	a_text0(&a, c->key_id);
+	a_int0(&a, c->valid_after);
+	a_int0(&a, c->valid_before);
+	a_int0(&a, c->issued);
+	a_int0(&a, c->revoked);
+	rc = run_cmd(
+	    r,
+	    "INSERT INTO certs(ca, serial, host, key_fp, key_id, valid_after, valid_before, "
+	    "issued, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO "
+	    "NOTHING",
+	    &a, "record a certificate", d);
+	if (rc == 0 && r->changes == 0)
+		rc = diag_set(d, RJH_EEXIST, "serial %llu of %s is on record already",
+			      (unsigned long long)c->serial, c->ca_fp);
+	return rc;
+}
+
+static void row_cert(const PGresult *res, int i, struct reg_cert *out)
+{
+	memset(out, 0, sizeof(*out));
+	col_copy(out->ca_fp, sizeof(out->ca_fp), res, i, 0);
+	out->serial = (uint64_t)col_int(res, i, 1);
+	col_copy(out->host, sizeof(out->host), res, i, 2);
+	col_copy(out->key_fp, sizeof(out->key_fp), res, i, 3);
+	col_copy(out->key_id, sizeof(out->key_id), res, i, 4);
+	out->valid_after = col_int(res, i, 5);
+	out->valid_before = col_int(res, i, 6);
+	out->issued = col_int(res, i, 7);
+	out->revoked = col_int(res, i, 8);
+	out->host_disabled = col_int(res, i, 9) != 0;
+}
+
+struct cert_walk {
+	reg_cert_cb cb;
+	void *ctx;
+};
+
+static int cert_row(const PGresult *res, int i, void *p)
+{
+	const struct cert_walk *w = p;
+	struct reg_cert c;
+
+	row_cert(res, i, &c);
+	return w->cb(&c, w->ctx);
+}
+
+static int pg_certs_each(struct reg *store, const char *host, reg_cert_cb cb, void *ctx,
+			 struct rjh_diag *d)
+{
+	struct cert_walk w = {cb, ctx};
+	struct pg_args a = {0};
+
+	a_text(&a, host);
+	return each_row(pg(store),
+			"SELECT " CERT_COLS " " CERT_FROM " WHERE $1::text IS NULL OR c.host = $1 "
+			"ORDER BY c.id DESC",
+			&a, cert_row, &w, "list certificates", d);
+}
+
+static int pg_cert_get(struct reg *store, const char *ca_fp, uint64_t serial, struct reg_cert *out,
+		       struct rjh_diag *d)
+{
+	struct pg_args a = {0};
+	int rc;
+	PGresult *res;
+
+	a_text(&a, ca_fp);
+	a_int(&a, (int64_t)serial);
+	res = run(pg(store), "SELECT " CERT_COLS " " CERT_FROM " WHERE c.ca = $1 AND c.serial = $2",
+		  &a, "read a certificate", d, &rc);
+	if (!res)
+		return rc;
+	if (PQntuples(res) == 1)
+		row_cert(res, 0, out);
+	else
+		rc = RJH_ENOENT;
+	PQclear(res);
+	return rc;
+}
+
+static int pg_cert_revoke(struct reg *store, const char *ca_fp, uint64_t serial, const char *host,
+			  int64_t now, struct reg_cert *out, struct rjh_diag *d)
+{
+	struct pg_args a = {0};
+	int rc = pg_cert_get(store, ca_fp, serial, out, d);
+
+	if (rc == RJH_ENOENT) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->ca_fp, sizeof(out->ca_fp), "%s", ca_fp);
+		snprintf(out->host, sizeof(out->host), "%s", host);
+		out->serial = serial;
+		out->revoked = now;
+		return pg_cert_add(store, out, d);
+	}
+	if (rc < 0)
+		return rc;
+	if (strcmp(out->host, host) != 0)
+		return diag_set(d, RJH_EEXIST, "serial %llu of %s is %s's, not %s's",
+				(unsigned long long)serial, ca_fp, out->host, host);
+	if (out->revoked)
+		return 1;
+	a_text(&a, ca_fp);
+	a_int(&a, (int64_t)serial);
+	a_int(&a, now);
+	out->revoked = now;
+	return run_cmd(pg(store),
+		       "UPDATE certs SET revoked = $3 WHERE ca = $1 AND serial = $2 AND revoked IS "
+		       "NULL",
+		       &a, "revoke a certificate", d);
+}
+
 const struct reg_ops reg_pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -1810,4 +2060,13 @@ const struct reg_ops reg_pg_ops = {
     .events_find = pg_events_find,
     .prune = pg_prune,
     .host_set_policy = pg_host_set_policy,
+    .user_ca_add = pg_user_ca_add,
+    .user_ca_remove = pg_user_ca_remove,
+    .user_cas_each = pg_user_cas_each,
+    .user_ca_get = pg_user_ca_get,
+    .cert_next_serial = pg_cert_next_serial,
+    .cert_add = pg_cert_add,
+    .cert_revoke = pg_cert_revoke,
+    .cert_get = pg_cert_get,
+    .certs_each = pg_certs_each,
 };

@@ -74,6 +74,8 @@ enum q {
 	Q_STAGE_KEY,
 	Q_STAGE_HOST_KEY,
 	Q_STAGE_GRANT,
+	Q_STAGE_USER_CA,
+	Q_STAGE_CERT,
 	Q_OUTBOX,
 	Q_OUTBOX_ACK,
 	Q_USER_CA_ADD,
@@ -105,13 +107,8 @@ enum q {
 #define KEY_MIRROR_COLS                                                                            \
 	"id, host_id, algorithm, blob, fingerprint, comment, created, expires, revoked"
 #define HOST_KEY_MIRROR_COLS "id, host_id, algorithm, blob, fingerprint, created"
-
-/* row_user_ca and row_cert (certs c, and its host's state when there is one). */
-#define USER_CA_COLS "fingerprint, algorithm, blob, comment, own, added"
-#define CERT_COLS                                                                                  \
-	"c.ca, c.serial, c.host, c.key_fp, c.key_id, c.valid_after, c.valid_before, c.issued, "    \
-	"c.revoked, coalesce(h.state = 'disabled', 0) FROM certs c LEFT JOIN hosts h ON "          \
-	"h.name = c.host"
+#define CERT_MIRROR_COLS                                                                           \
+	"ca, serial, host, key_fp, key_id, valid_after, valid_before, issued, revoked"
 
 /* An outbox entry and its row: a session's SESSION_COLS, then an event's (row_event). */
 #define OUTBOX_COLS                                                                                \
@@ -128,6 +125,10 @@ static const char *const q_sql[Q_COUNT_] = {
 		    ":algorithm, :blob, :fp, :comment, :created, :expires, :revoked)",
     [Q_STAGE_HOST_KEY] = "INSERT INTO temp.s_host_keys(" HOST_KEY_MIRROR_COLS ") VALUES (:id, "
 			 ":host_id, :algorithm, :blob, :fp, :created)",
+    [Q_STAGE_USER_CA] = "INSERT INTO temp.s_user_cas(" USER_CA_COLS ") VALUES (?1, ?2, ?3, ?4, "
+			"?5, ?6)",
+    [Q_STAGE_CERT] = "INSERT INTO temp.s_certs(" CERT_MIRROR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+		     "?6, ?7, ?8, ?9)",
     [Q_STAGE_GRANT] =
 	"INSERT INTO temp.s_grants(principal, pattern, created) VALUES (:principal, :pattern, "
 	":created)",
@@ -244,10 +245,11 @@ static const char *const q_sql[Q_COUNT_] = {
     [Q_USER_CAS] = "SELECT " USER_CA_COLS " FROM user_cas ORDER BY id",
     [Q_USER_CA_GET] = "SELECT " USER_CA_COLS " FROM user_cas WHERE fingerprint = ?1",
     [Q_CERT_NEXT] = "SELECT coalesce(max(serial), 0) FROM certs WHERE ca = ?1",
-    [Q_CERT_ADD] = "INSERT INTO certs(ca, serial, host, key_fp, key_id, valid_after, "
-		   "valid_before, issued, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [Q_CERT_GET] = "SELECT " CERT_COLS " WHERE c.ca = ?1 AND c.serial = ?2",
-    [Q_CERTS] = "SELECT " CERT_COLS " WHERE ?1 IS NULL OR c.host = ?1 ORDER BY c.id DESC",
+    [Q_CERT_ADD] = "INSERT INTO certs(" CERT_MIRROR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		   "?8, ?9)",
+    [Q_CERT_GET] = "SELECT " CERT_COLS " " CERT_FROM " WHERE c.ca = ?1 AND c.serial = ?2",
+    [Q_CERTS] = "SELECT " CERT_COLS " " CERT_FROM " WHERE ?1 IS NULL OR c.host = ?1 "
+		"ORDER BY c.id DESC",
     [Q_CERT_SET_REVOKED] = "UPDATE certs SET revoked = ?3 WHERE ca = ?1 AND serial = ?2",
     [Q_CERTS_REVOKE_HOST] = "UPDATE certs SET revoked = CAST(strftime('%s', 'now') AS INTEGER) "
 			    "WHERE host = ?1 AND revoked IS NULL",
@@ -2169,8 +2171,13 @@ static int sq_cache_stage(struct reg *store, struct rjh_diag *d)
 				  "CREATE TEMP TABLE IF NOT EXISTS s_grants(principal, pattern, "
 				  "created, "
 				  "PRIMARY KEY (principal, pattern));"
+				  "CREATE TEMP TABLE IF NOT EXISTS s_user_cas(fingerprint PRIMARY "
+				  "KEY, algorithm, blob, comment, own, added);"
+				  "CREATE TEMP TABLE IF NOT EXISTS s_certs(" CERT_MIRROR_COLS
+				  ", PRIMARY KEY (ca, serial));"
 				  "DELETE FROM temp.s_hosts; DELETE FROM temp.s_keys;"
-				  "DELETE FROM temp.s_host_keys; DELETE FROM temp.s_grants;",
+				  "DELETE FROM temp.s_host_keys; DELETE FROM temp.s_grants;"
+				  "DELETE FROM temp.s_user_cas; DELETE FROM temp.s_certs;",
 	    "stage the cache", d);
 }
 
@@ -2260,6 +2267,11 @@ static int sq_cache_stage_grant(struct reg *store, const struct reg_grant *g, st
  * policy_log triggers name exactly the hosts whose policy changed.
  */
 static const char cache_apply_sql[] =
+    /* Few rows, no one refers to them: replaced whole. */
+    "DELETE FROM user_cas; INSERT INTO user_cas(" USER_CA_COLS ") SELECT " USER_CA_COLS
+    " FROM temp.s_user_cas;"
+    "DELETE FROM certs; INSERT INTO certs(" CERT_MIRROR_COLS ") SELECT " CERT_MIRROR_COLS
+    " FROM temp.s_certs;"
     "DELETE FROM keys WHERE id NOT IN (SELECT id FROM temp.s_keys);"
     "DELETE FROM host_keys WHERE id NOT IN (SELECT id FROM temp.s_host_keys);"
     "DELETE FROM grants WHERE NOT EXISTS (SELECT 1 FROM temp.s_grants g WHERE "
@@ -2552,14 +2564,9 @@ static void bind_opt_int(struct sqlite_reg *r, sqlite3_stmt *s, const char *para
 		bind_int(r, s, param, v);
 }
 
-static int sq_cert_add(struct reg *store, const struct reg_cert *c, struct rjh_diag *d)
+/* ?1..?9: CERT_MIRROR_COLS of c; 0 and "" are NULL. */
+static void bind_cert(struct sqlite_reg *r, sqlite3_stmt *s, const struct reg_cert *c)
 {
-	struct sqlite_reg *r = sq(store);
-	int rc = RJH_OK, src;
-	sqlite3_stmt *s = stmt(r, Q_CERT_ADD, d, &rc);
-
-	if (!s)
-		return rc;
 	bind_text(r, s, "?1", c->ca_fp);
 	bind_int(r, s, "?2", (int64_t)c->serial);
 	bind_text(r, s, "?3", c->host);
@@ -2569,6 +2576,17 @@ static int sq_cert_add(struct reg *store, const struct reg_cert *c, struct rjh_d
 	bind_opt_int(r, s, "?7", c->valid_before);
 	bind_opt_int(r, s, "?8", c->issued);
 	bind_opt_int(r, s, "?9", c->revoked);
+}
+
+static int sq_cert_add(struct reg *store, const struct reg_cert *c, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK, src;
+	sqlite3_stmt *s = stmt(r, Q_CERT_ADD, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_cert(r, s, c);
 	src = step(r, s);
 	done(s);
 	if (src == SQLITE_CONSTRAINT_UNIQUE)
@@ -2675,6 +2693,36 @@ static int sq_cert_revoke(struct reg *store, const char *ca_fp, uint64_t serial,
 	return src == SQLITE_DONE ? RJH_OK : reg_fail(r, src, "revoke a certificate", d);
 }
 
+static int sq_cache_stage_user_ca(struct reg *store, const struct reg_user_ca *ca,
+				  struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_STAGE_USER_CA, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_text(r, s, "?1", ca->fp);
+	bind_text(r, s, "?2", ca->type);
+	bind_text(r, s, "?3", ca->b64);
+	bind_text(r, s, "?4", ca->comment);
+	bind_int(r, s, "?5", ca->own);
+	bind_int(r, s, "?6", ca->added);
+	return stage_done(r, s, d);
+}
+
+static int sq_cache_stage_cert(struct reg *store, const struct reg_cert *c, struct rjh_diag *d)
+{
+	struct sqlite_reg *r = sq(store);
+	int rc = RJH_OK;
+	sqlite3_stmt *s = stmt(r, Q_STAGE_CERT, d, &rc);
+
+	if (!s)
+		return rc;
+	bind_cert(r, s, c);
+	return stage_done(r, s, d);
+}
+
 const struct reg_ops reg_sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -2730,6 +2778,8 @@ const struct reg_ops reg_sqlite_ops = {
     .cache_stage_key = sq_cache_stage_key,
     .cache_stage_host_key = sq_cache_stage_host_key,
     .cache_stage_grant = sq_cache_stage_grant,
+    .cache_stage_user_ca = sq_cache_stage_user_ca,
+    .cache_stage_cert = sq_cache_stage_cert,
     .cache_install = sq_cache_install,
     .outbox_each = sq_outbox_each,
     .outbox_ack = sq_outbox_ack,

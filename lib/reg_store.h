@@ -90,6 +90,8 @@ struct reg_ops {
 	int (*cache_stage_host_key)(struct reg *r, const struct reg_host_key *k,
 				    struct rjh_diag *d);
 	int (*cache_stage_grant)(struct reg *r, const struct reg_grant *g, struct rjh_diag *d);
+	int (*cache_stage_user_ca)(struct reg *r, const struct reg_user_ca *ca, struct rjh_diag *d);
+	int (*cache_stage_cert)(struct reg *r, const struct reg_cert *c, struct rjh_diag *d);
 	int (*cache_install)(struct reg *r, const struct reg_cache_install *in, bool *idents_out,
 			     struct rjh_diag *d);
 	int (*outbox_each)(struct reg *r, int limit, reg_outbox_cb cb, void *ctx,

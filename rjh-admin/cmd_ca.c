@@ -24,16 +24,6 @@
 /* How long a host's certificate is valid unless --validity says otherwise. */
 #define SIGN_VALIDITY_DFLT (90 * 86400)
 
-/* Certificates live in the SQLite registry for now. */
-static int need_sqlite(struct admin *a)
-{
-	if (a->cfg.store == CFG_STORE_SQLITE)
-		return EXIT_OK;
-	return admin_fail(a, RJH_EINVAL,
-			  "certificates need store = sqlite for now (this rjh.conf says %s)",
-			  cfg_store_name(a->cfg.store));
-}
-
 struct own_ca {
 	struct reg_user_ca ca;
 	bool found;
@@ -112,9 +102,7 @@ static int ca_init(struct admin *a, int argc, char **argv)
 	rc = admin_args(a, argc, argv, opts, 0, 0, &first);
 	if (rc >= 0)
 		return rc;
-	rc = need_sqlite(a);
-	if (rc == 0)
-		rc = admin_ca_make(a, a->cfg.user_ca_key, OWN_CA_COMMENT, tmp, &k);
+	rc = admin_ca_make(a, a->cfg.user_ca_key, OWN_CA_COMMENT, tmp, &k);
 	if (rc == 0)
 		rc = ca_record(a, &k, true, OWN_CA_COMMENT, tmp);
 	if (rc == 0)
@@ -142,10 +130,8 @@ static int ca_add(struct admin *a, int argc, char **argv)
 				  "--comment must be printable text of at most %d "
 				  "characters",
 				  KEY_COMMENT_MAX);
-	rc = need_sqlite(a);
 	/* A private key, a certificate, two keys: refused, nothing recorded. */
-	if (rc == 0)
-		rc = admin_read_key(a, argv[first], &k);
+	rc = admin_read_key(a, argv[first], &k);
 	if (rc == 0)
 		rc = ca_record(a, &k, false, comment, NULL);
 	if (rc == 0)
@@ -174,9 +160,7 @@ static int ca_remove(struct admin *a, int argc, char **argv)
 				  "'%.60s' is not a fingerprint (SHA256: and 43 base64 characters, "
 				  "as 'rjh-admin ca list' prints it)",
 				  argv[first]);
-	rc = need_sqlite(a);
-	if (rc == 0)
-		rc = admin_change_begin(a, &r);
+	rc = admin_change_begin(a, &r);
 	if (rc)
 		return rc;
 	rc = reg_user_ca_get(r, argv[first], &ca, &d);
@@ -232,9 +216,7 @@ static int ca_list(struct admin *a, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	o.json = json;
-	rc = need_sqlite(a);
-	if (rc == 0)
-		rc = admin_open_ro(a, &r);
+	rc = admin_open_ro(a, &r);
 	if (rc)
 		return rc;
 	if (json && !(o.arr = json_array())) {
@@ -425,8 +407,6 @@ static int cmd_sign(struct admin *a, int argc, char **argv)
 	rc = admin_check_host_name(a, argv[first]);
 	if (rc == 0)
 		rc = admin_parse_validity(a, validity_s, &validity);
-	if (rc == 0)
-		rc = need_sqlite(a);
 	/* A private key, a certificate, two keys: refused before anything is opened. */
 	if (rc == 0 && first + 1 < argc)
 		rc = admin_read_key(a, argv[first + 1], &s.k);
@@ -518,9 +498,7 @@ static int cmd_revoke_cert(struct admin *a, int argc, char **argv)
 	if (ca_fp && !key_is_fingerprint(ca_fp))
 		return admin_fail(a, RJH_EINVAL, "--ca '%s' is not a fingerprint",
 				  util_safe(ca_fp, safe, 24));
-	rc = need_sqlite(a);
-	if (rc == 0)
-		rc = admin_change_begin(a, &r);
+	rc = admin_change_begin(a, &r);
 	if (rc)
 		return rc;
 	rc = ca_fp ? reg_user_ca_get(r, ca_fp, &o.ca, &d) : reg_user_cas_each(r, find_own, &o, &d);
@@ -562,8 +540,9 @@ const struct admin_cmd admin_cmd_ca = {
     "remove FP          trusts the CA no more (an own CA's private key stays)\n"
     "list               the trusted CAs\n\n"
     "sshd reads REGISTRY.user-cas (TrustedUserCAKeys) and REGISTRY.krl\n"
-    "(RevokedKeys), which every change rewrites. Raw keys keep working beside\n"
-    "certificates. Needs store = sqlite. Every change is audited.\n",
+    "(RevokedKeys), which every change rewrites (with store = postgresql, each\n"
+    "jumphost's rjh-sync). Raw keys keep working beside certificates. Every\n"
+    "change is audited.\n",
     ADMIN_POLICY_NONE};
 
 const struct admin_cmd admin_cmd_sign = {

@@ -362,7 +362,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	ctx.host_keys = json_array();
 	ctx.grants = json_array();
 	ctx.sessions = json_array();
-	ctx.certs = admin_store_is_pg(a) ? NULL : json_array();
+	ctx.certs = json_array();
 	rc = reg_begin_read(r, &d);
 	if (rc == 0)
 		rc = reg_host_get(r, argv[first], &h, &d);
@@ -374,8 +374,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		rc = reg_grants_each(r, show_grant, &ctx, &d);
 	if (rc == 0)
 		rc = reg_sessions_host_each(r, h.name, false, SHOW_HISTORY, show_session, &ctx, &d);
-	/* Certificates are the SQLite registry's alone for now. */
-	if (rc == 0 && ctx.certs)
+	if (rc == 0)
 		rc = reg_certs_each(r, h.name, show_cert, &ctx, &d);
 	if (rc == 0) {
 		bool have = reg_session_last(r, h.name, &s, NULL) == 0;

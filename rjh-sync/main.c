@@ -232,6 +232,38 @@ static int stage_grant(const struct reg_grant *g, void *ctx)
 	return reg_cache_stage_grant(st->cache, g, st->d);
 }
 
+/* A CA goes to sshd's REGISTRY.user-cas: it must be a key rjh accepts. */
+static int stage_user_ca(const struct reg_user_ca *ca, void *ctx)
+{
+	const struct stage *st = ctx;
+	char line[KEY_B64_MAX + 64];
+	struct key k;
+	int ok;
+
+	snprintf(line, sizeof(line), "%s %s", ca->type, ca->b64);
+	ok = key_parse_line(line, 1024, &k, NULL) == 0 && !strcmp(k.fp, ca->fp) &&
+	     util_is_printable(ca->comment, KEY_COMMENT_MAX);
+	if (ok)
+		key_clear(&k);
+	if (!ok)
+		return diag_set(st->d, RJH_EINVAL,
+				"PostgreSQL holds a user CA rjh refuses: nothing installed");
+	return reg_cache_stage_user_ca(st->cache, ca, st->d);
+}
+
+static int stage_cert(const struct reg_cert *c, void *ctx)
+{
+	const struct stage *st = ctx;
+
+	if (!key_is_fingerprint(c->ca_fp) || name_check_host(c->host, NULL) < 0 ||
+	    (c->key_fp[0] && !key_is_fingerprint(c->key_fp)) ||
+	    !util_is_printable(c->key_id, sizeof(c->key_id) - 1))
+		return diag_set(
+		    st->d, RJH_EINVAL,
+		    "PostgreSQL holds a certificate record rjh refuses: nothing installed");
+	return reg_cache_stage_cert(st->cache, c, st->d);
+}
+
 /* Opens the cache, or makes it with PostgreSQL's uid range (pg is inside its snapshot). */
 static int open_cache(struct sync *s, struct reg **out, bool *made, struct rjh_diag *d)
 {
@@ -307,6 +339,10 @@ static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, s
 		rc = reg_host_keys_each(s->pg, 0, stage_host_key, &st, d);
 	if (rc == 0)
 		rc = reg_grants_each(s->pg, stage_grant, &st, d);
+	if (rc == 0)
+		rc = reg_user_cas_each(s->pg, stage_user_ca, &st, d);
+	if (rc == 0)
+		rc = reg_certs_each(s->pg, NULL, stage_cert, &st, d);
 	reg_end_read(s->pg);
 	if (rc < 0)
 		return rc;
@@ -329,16 +365,13 @@ static int install(struct sync *s, struct reg *cache, bool made, uint64_t gen, s
 		rc = snap_nss_update(cache, &s->cfg, SNAP_IDENT_REBUILD, NULL, 0, igen, d);
 	if (rc == 0)
 		rc = pub_login(cache, &s->cfg, made, d);
-	/*
-	 * sshd refuses every key while the KRL it names is missing. Certificates
-	 * are SQLite's alone for now: the cache's files trust no CA.
-	 */
-	if (rc == 0 && (made || !certs_published(&s->cfg)))
-		rc = pub_certs(cache, &s->cfg, d);
 	if (rc < 0 && pub_login_withdraw(&s->cfg, NULL) == 0)
 		say(s, LOG_ERR,
 		    "the login snapshot was removed (every host refused) until a "
 		    "cycle succeeds");
+	/* sshd's certificate files (pam_rjh checks the cache itself: no withdrawal). */
+	if (rc == 0)
+		rc = pub_certs(cache, &s->cfg, d);
 	return rc;
 }
 
@@ -404,6 +437,9 @@ static int pull(struct sync *s, struct rjh_diag *d)
 			rc = cache_stamp_write(&s->cfg, gen, d);
 		if (rc == 0)
 			hold(s, gen);
+		/* sshd refuses every key while the KRL it names is missing. */
+		if (rc == 0 && !certs_published(&s->cfg))
+			rc = pub_certs(cache, &s->cfg, d);
 		goto out;
 	}
 	if (gen < floor || (cs.is_cache && gen < cs.generation)) {

@@ -122,11 +122,4 @@ eq "$(grep -cv '^#' "$REG.user-cas")" 2 "REGISTRY.user-cas lists both"
 expect 0 "ca remove it" -- rjh ca remove "$(fp_of "$WORK/ext.pub")"
 eq "$(grep -cv '^#' "$REG.user-cas")" 1 "and then only the own CA"
 
-echo "# certificates need the SQLite registry, for now"
-write_conf "user_ca_key = $WORK/ca/user_ca" "store = postgresql" "conninfo = host=/nonexistent dbname=rjh"
-for c in "ca list" "ca init" "sign host-a" "revoke-cert host-a 1"; do
-	# shellcheck disable=SC2086
-	expect 2 "$c with store = postgresql" -- rjh $c
-	match "need store = sqlite" "says certificates need store = sqlite"
-done
 finish

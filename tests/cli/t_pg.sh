@@ -136,6 +136,44 @@ mv "$WORK/cache.kept" "$REG"
 expect 0 "the bad rows gone, rjh-sync installs again" -- sync_once
 expect 0 "host-3 still resolves" -- getent passwd host-3
 
+# ---- certificates: made in PostgreSQL, published on each jumphost by rjh-sync
+mkdir -m 0700 "$WORK/ca"
+write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jump-a" "user_ca_key = $WORK/ca/user_ca"
+expect 0 "ca init in PostgreSQL" -- rjh ca init
+CAFP=$(fp_of "$WORK/ca/user_ca.pub")
+eq "$(pg_sql "select fingerprint || ' ' || own from user_cas")" "$CAFP 1" "PostgreSQL records the own CA"
+kc=$(newkey kc)
+expect 0 "sign host-2 in PostgreSQL" -- rjh sign host-2 "$kc"
+printf '%s\n' "$OUT" > "$WORK/kc-cert.pub"
+eq "$(pg_sql "select host || ' ' || serial from certs")" "host-2 1" "PostgreSQL records serial 1"
+expect 0 "rjh-sync installs them" -- sync_once
+eq "$(cache "select fingerprint from user_cas")" "$CAFP" "the cache has the CA"
+eq "$(cache "select host || ' ' || serial from certs")" "host-2 1" "and the certificate"
+eq "$(grep -v '^#' "$REG.user-cas" | cut -d' ' -f1,2)" "$(cut -d' ' -f1,2 "$WORK/ca/user_ca.pub")" \
+	"this jumphost's REGISTRY.user-cas trusts the CA"
+expect 0 "its KRL does not revoke serial 1" -- ssh-keygen -Q -f "$REG.krl" "$WORK/kc-cert.pub"
+expect 0 "revoke-cert in PostgreSQL" -- rjh revoke-cert host-2 1
+expect 0 "rjh-sync installs the revocation" -- sync_once
+expect 1 "this jumphost's KRL revokes serial 1" -- ssh-keygen -Q -f "$REG.krl" "$WORK/kc-cert.pub"
+expect 0 "show host-2 reads its certificates from PostgreSQL" -- rjh show host-2 --json
+jtrue "serial 1, revoked" "d['certificates'][0]['serial'] == 1 and d['certificates'][0]['revoked']"
+cgen=$(cache "select value from settings where name = 'store_generation'")
+pg_sql "INSERT INTO user_cas(fingerprint, algorithm, blob, comment, own, added) VALUES ('SHA256:$(printf 'B%.0s' {1..43})', 'ssh-ed25519', 'AAAA', '', 0, 1)" > /dev/null
+expect 4 "a user CA written straight into PostgreSQL is refused by rjh-sync" -- sync_once
+match "a user CA rjh refuses" "saying so"
+eq "$(cache "select value from settings where name = 'store_generation'")" "$cgen" \
+	"nothing of that snapshot was installed"
+pg_sql "DELETE FROM user_cas WHERE blob = 'AAAA'" > /dev/null
+pg_sql "INSERT INTO certs(ca, serial, host) VALUES ('$CAFP', 99, '../x')" > /dev/null
+expect 4 "a certificate record for a name rjh refuses is refused by rjh-sync" -- sync_once
+match "a certificate record rjh refuses" "saying so"
+pg_sql "DELETE FROM certs WHERE serial = 99" > /dev/null
+expect 0 "the bad rows gone, rjh-sync installs again" -- sync_once
+rm -f "$REG.krl"
+expect 0 "a missing KRL (sshd refuses every key without it) is written again" -- sync_once
+expect 1 "and revokes serial 1" -- ssh-keygen -Q -f "$REG.krl" "$WORK/kc-cert.pub"
+write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jump-a"
+
 # ---- a deleted cache is rebuilt, the same
 cp "$REG.nss" "$WORK/nss.before"
 rm -f "$REG"
