@@ -186,6 +186,7 @@ int admin_ca_sign(struct admin *a, const char *key_path, const struct key *k, ch
 	char tmp[] = "/tmp/rjh-sign.XXXXXX", p[4200], q[] = "-q", s[] = "-s", kp[4096];
 	char *argv_s[ADMIN_CA_SIGN_OPTS_MAX + 6];
 	size_t n = 0, i;
+	bool bad;
 	FILE *f;
 	int rc;
 
@@ -193,10 +194,14 @@ int admin_ca_sign(struct admin *a, const char *key_path, const struct key *k, ch
 		return admin_fail(a, RJH_ESYS, "mkdtemp: %s", strerror(errno));
 	snprintf(p, sizeof(p), "%s/key.pub", tmp);
 	f = fopen(p, "wx");
+	bad = !f;
 	/* The certificate line's comment is the key's (ssh-keygen names the file otherwise). */
-	if (!f ||
-	    fprintf(f, "%s %s %s\n", k->type, k->b64, k->comment[0] ? k->comment : "rjh") < 0 ||
-	    fclose(f) != 0) {
+	if (f) {
+		bad = fprintf(f, "%s %s %s\n", k->type, k->b64,
+			      k->comment[0] ? k->comment : "rjh") < 0;
+		bad = fclose(f) != 0 || bad;
+	}
+	if (bad) {
 		rc = admin_fail(a, RJH_ESYS, "%s: %s", p, strerror(errno));
 		goto out;
 	}
