@@ -16,6 +16,8 @@
 #  - a fourth jumphost, added with `jumphost add`, certified by the host CA:
 #    hosts and the client use it with the known_hosts they had;
 #  - one host's key revoked: refused on every jumphost within 2 s;
+#  - a certificate issued in PostgreSQL logs its host in on every
+#    jumphost; its serial revoked: refused on every jumphost within 2 s;
 #  - audit: every rjh record names its jumphost.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$TOP/tests/cluster/lib.sh"
@@ -38,7 +40,9 @@ e2e_setup
 cluster_up || die "the cluster did not come up"
 cluster_psql "$(cluster_leader)" "GRANT pg_read_all_stats TO rjh" > /dev/null ||
 	die "grant pg_read_all_stats"
-jh_admin "$CLUSTER_CONNINFO" "host_ca_key = $WORK/host_ca" "presence_ttl = ${JH_TTL}s" ||
+mkdir -m 0700 "$WORK/uca" || die "the user CA's directory"
+jh_admin "$CLUSTER_CONNINFO" "host_ca_key = $WORK/host_ca" "presence_ttl = ${JH_TTL}s" \
+	"user_ca_key = $WORK/uca/user_ca" ||
 	die "rjh-admin init on PostgreSQL"
 expect 0 "rjh-admin host-ca init" -- rjh host-ca init
 # shellcheck disable=SC2034 # read by jh_up
@@ -271,6 +275,64 @@ for j in jh1 jh2 jh3 jh4; do
 		ok "$j refuses host-3's login"
 	else
 		not_ok "$j: host-3's login: exit $rc: $out"
+	fi
+done
+
+# ---- 6b. a certificate: accepted on every jumphost; its serial revoked: refused within 2 s
+phase "certificates"
+# cert_login J: host-6 logs in to J with keys/cert-6 and its certificate
+# only (that key is no host's). 0 when the forward was up after 3 s.
+cert_login() {
+	local rc
+	ip netns exec "${HOST_NS[host-6]}" timeout 3 ssh -N -F none -o BatchMode=yes \
+		-o IdentitiesOnly=yes -i "$WORK/keys/cert-6" \
+		-o "CertificateFile=$WORK/keys/cert-6-cert.pub" \
+		-o "UserKnownHostsFile=$WORK/hosts/host-6/jumphost_known_hosts" \
+		-o ExitOnForwardFailure=yes -o ConnectTimeout=5 -R /cert.sock:localhost:22 \
+		"host-6@${JH_ADDR[$1]}" > /dev/null 2>&1
+	rc=$?
+	[ $rc = 124 ]
+}
+cert_refused_all() {
+	local j
+	for j in jh1 jh2 jh3 jh4; do
+		ssh-keygen -Q -f "$JH_WORK/$j/reg/registry.db.krl" "$WORK/keys/cert-6-cert.pub" \
+			> /dev/null 2>&1 && return 1
+	done
+	return 0
+}
+cas_on_all() {
+	local j
+	for j in jh1 jh2 jh3 jh4; do
+		grep -qF "$(cut -d' ' -f2 "$WORK/uca/user_ca.pub")" "$JH_WORK/$j/reg/registry.db.user-cas" ||
+			return 1
+	done
+}
+rm -f "$WORK/keys/cert-6" "$WORK/keys/cert-6.pub"
+ssh-keygen -q -N '' -t ed25519 -f "$WORK/keys/cert-6" || die "cert-6's key"
+expect 0 "rjh-admin ca init (PostgreSQL)" -- rjh ca init
+expect 0 "rjh-admin sign host-6 for a key no host enrolled" -- rjh sign host-6 "$WORK/keys/cert-6.pub"
+printf '%s\n' "$OUT" > "$WORK/keys/cert-6-cert.pub"
+cluster_until 5 "the CA published on jh1..jh4" cas_on_all || not_ok "the CA is not on every jumphost"
+for j in jh1 jh2 jh3 jh4; do
+	if cert_login "$j"; then
+		ok "$j: host-6 logs in with its certificate, its forward up"
+	else
+		not_ok "$j: host-6's certificate login"
+	fi
+done
+rjh revoke-cert host-6 1 > /dev/null || die "revoke-cert"
+rev_t=$(cluster_usec)
+if wait_for 2 "serial 1 in every jumphost's KRL" cert_refused_all; then
+	ok "every jumphost's KRL revokes serial 1 $(cluster_elapsed "$rev_t") s after revoke-cert"
+else
+	not_ok "serial 1 is not in every jumphost's KRL 2 s after revoke-cert"
+fi
+for j in jh1 jh2 jh3 jh4; do
+	if cert_login "$j"; then
+		not_ok "$j still takes host-6's revoked certificate"
+	else
+		ok "$j refuses host-6's revoked certificate"
 	fi
 done
 
