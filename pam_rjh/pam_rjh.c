@@ -10,9 +10,10 @@
  * a certificate whose only principal is the host, from a CA the registry
  * trusts, with a serial not revoked (whatever the age of the KRL sshd read);
  * then the host's socket directory is repaired, a presence row written and
- * AUDIT_USER_START op=rjh-tunnel recorded, naming the key or the certificate. Any failure fails the
- * session, and sshd then refuses every forward. Session close ends the row, records AUDIT_USER_END
- * and removes the socket unless a newer tunnel listens on it.
+ * AUDIT_USER_START op=rjh-tunnel recorded, naming the key or the
+ * certificate. Any failure fails the session, and sshd then refuses every
+ * forward. Session close ends the row, records AUDIT_USER_END and removes
+ * the socket unless a newer tunnel listens on it.
  *
  * Every account that cannot be an rjh host (not a host name, unknown, or a
  * uid outside rjh's range) gets PAM_IGNORE before the registry is opened.
