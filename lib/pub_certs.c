@@ -20,7 +20,6 @@ struct cert_pub {
 	size_t n, cap;
 	struct krl *krl;
 	int64_t now;
-	int rc;
 };
 
 static int collect_ca(const struct reg_user_ca *ca, void *ctx)
@@ -38,11 +37,14 @@ static int decode(const char *b64, unsigned char **blob_out, size_t *len_out)
 {
 	size_t n = strlen(b64);
 	unsigned char *blob = malloc(n + 1);
-	long len = blob ? wire_b64_decode(b64, n, blob) : -1;
+	long len;
 
+	if (!blob)
+		return RJH_ENOMEM;
+	len = wire_b64_decode(b64, n, blob);
 	if (len < 0) {
 		free(blob);
-		return blob ? RJH_EREGISTRY : RJH_ENOMEM;
+		return RJH_EREGISTRY;
 	}
 	*blob_out = blob;
 	*len_out = (size_t)len;
