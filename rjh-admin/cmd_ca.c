@@ -52,6 +52,33 @@ static void ca_from_key(struct reg_user_ca *ca, const struct key *k, bool own, c
 	ca->added = (int64_t)time(NULL);
 }
 
+/*
+ * The own CA's commit failed after its key was linked into place. A commit
+ * whose answer was lost (PostgreSQL) may have recorded it: then its private
+ * half must stay. Asks the registry again; removes the key only when it
+ * surely is not recorded. Returns rc.
+ */
+static int ca_keep_or_drop(struct admin *a, const struct key *k, int rc)
+{
+	struct reg_user_ca have;
+	struct reg *r = NULL;
+	char pub[4100];
+	int was = admin_open_ro(a, &r) == 0 ? reg_user_ca_get(r, k->fp, &have, NULL) : RJH_ESYS;
+
+	reg_close(r);
+	if (was == RJH_ENOENT) {
+		snprintf(pub, sizeof(pub), "%s.pub", a->cfg.user_ca_key);
+		unlink(a->cfg.user_ca_key);
+		unlink(pub);
+		return rc;
+	}
+	fprintf(stderr, "rjh-admin: ca: %s kept: %s\n", a->cfg.user_ca_key,
+		was == 0 ? "the registry recorded its public key after all"
+			 : "whether the registry recorded it is unknown; if 'rjh-admin ca list' "
+			   "does not show it, remove it and its .pub, then run ca init again");
+	return rc;
+}
+
 static int ca_record(struct admin *a, const struct key *k, bool own, const char *comment,
 		     const char *tmp)
 {
@@ -81,14 +108,8 @@ static int ca_record(struct admin *a, const struct key *k, bool own, const char 
 	rec.fp = k->fp;
 	rec.detail = detail;
 	rc = admin_change_finish(a, r, &rec);
-	if (rc && tmp) {
-		char pub[4100];
-
-		/* Not recorded: a private key nobody trusts must not stay behind. */
-		snprintf(pub, sizeof(pub), "%s.pub", a->cfg.user_ca_key);
-		unlink(a->cfg.user_ca_key);
-		unlink(pub);
-	}
+	if (rc && tmp)
+		rc = ca_keep_or_drop(a, k, rc);
 	return rc;
 }
 
