@@ -2428,6 +2428,17 @@ static int sq_outbox_ack(struct reg *store, int64_t upto, struct rjh_diag *d)
 
 /* ------------------------------------------------------------ certificates */
 
+/* ?1..?6: USER_CA_COLS of ca. */
+static void bind_user_ca(struct sqlite_reg *r, sqlite3_stmt *s, const struct reg_user_ca *ca)
+{
+	bind_text(r, s, "?1", ca->fp);
+	bind_text(r, s, "?2", ca->type);
+	bind_text(r, s, "?3", ca->b64);
+	bind_text(r, s, "?4", ca->comment);
+	bind_int(r, s, "?5", ca->own);
+	bind_int(r, s, "?6", ca->added);
+}
+
 static int sq_user_ca_add(struct reg *store, const struct reg_user_ca *ca, struct rjh_diag *d)
 {
 	struct sqlite_reg *r = sq(store);
@@ -2436,12 +2447,7 @@ static int sq_user_ca_add(struct reg *store, const struct reg_user_ca *ca, struc
 
 	if (!s)
 		return rc;
-	bind_text(r, s, "?1", ca->fp);
-	bind_text(r, s, "?2", ca->type);
-	bind_text(r, s, "?3", ca->b64);
-	bind_text(r, s, "?4", ca->comment);
-	bind_int(r, s, "?5", ca->own);
-	bind_int(r, s, "?6", ca->added);
+	bind_user_ca(r, s, ca);
 	src = step(r, s);
 	done(s);
 	if (src == SQLITE_CONSTRAINT_UNIQUE)
@@ -2702,12 +2708,7 @@ static int sq_cache_stage_user_ca(struct reg *store, const struct reg_user_ca *c
 
 	if (!s)
 		return rc;
-	bind_text(r, s, "?1", ca->fp);
-	bind_text(r, s, "?2", ca->type);
-	bind_text(r, s, "?3", ca->b64);
-	bind_text(r, s, "?4", ca->comment);
-	bind_int(r, s, "?5", ca->own);
-	bind_int(r, s, "?6", ca->added);
+	bind_user_ca(r, s, ca);
 	return stage_done(r, s, d);
 }
 
