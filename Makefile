@@ -83,7 +83,7 @@ help:
 	@echo "make e2e        the end-to-end tests against a real sshd"
 	@echo "make cluster    several jumphosts: Patroni, etcd, failovers, partitions"
 	@echo "make selinux    build selinux/rjh.pp, check it in a temporary policy store"
-	@echo "make demo       a jumphost, three hosts behind NAT, reached by name"
+	@echo "make demo       a jumphost, three hosts behind NAT, reached by name, one by certificate"
 	@echo "make demo-cluster  three jumphosts on PostgreSQL under Patroni; one dies, the leader dies"
 	@echo "make bench      benchmarks, printed as a table"
 	@echo "make install    DESTDIR=... PREFIX=/usr: the Debian layout"

@@ -2,9 +2,12 @@
 # make demo: a jumphost (a real sshd with the rjh drop-in and pam_rjh), three
 # hosts behind NAT that keep their tunnels up, a client laptop whose user
 # reaches each of them by name through rjh-connect, a client without a grant
-# refused, presence and the audit trail. Runs in private namespaces (tests/e2e/lib.sh)
+# refused, a host that logs in with a certificate of rjh's own CA instead of
+# its key, presence and the audit trail. Runs in private namespaces (tests/e2e/lib.sh)
 # and leaves nothing behind.
 TEST_NAME=demo
+# rjh's own user CA, in the demo's workspace (section 7).
+E2E_CONF_EXTRA="user_ca_key = /run/rjh-e2e/ca/user_ca"
 . "$(dirname "$0")/lib.sh"
 
 HOSTS="berlin lisbon oslo"
@@ -128,11 +131,28 @@ out=$(laptop alice ssh lisbon hostname 2>&1) || fail "ssh lisbon after the attem
 echo "$out" | indent
 [ "$out" = lisbon ] || fail "lisbon's socket now leads to '$out'"
 
-section "7. Presence"
+section "7. A host logs in with a certificate instead of its key"
+mkdir -m 0700 "$WORK/ca" || fail "the CA's directory"
+show 'jumphost#' rjh-admin ca init
+rjh ca init 2>&1 | indent
+show 'jumphost#' "rjh-admin sign berlin > berlin-cert.pub"
+rjh sign berlin > "$WORK/keys/berlin-cert.pub" 2> "$WORK/sign.err" || fail "sign: $(cat "$WORK/sign.err")"
+show 'jumphost#' "ssh-keygen -L -f berlin-cert.pub"
+ssh-keygen -L -f "$WORK/keys/berlin-cert.pub" | sed -n '/Signing CA/,$p' | indent
+note "installed on berlin beside its key; ssh offers it by itself. sshd checks it in-process"
+note "(TrustedUserCAKeys, RevokedKeys in the drop-in): no key helper runs for it"
+tunnel_down berlin
+show 'berlin#' "ssh -i berlin.key$(cut -c4- "$WORK/hosts/berlin/tunnel.cmd")"
+tunnel_up berlin || fail "berlin's tunnel with its certificate did not come up"
+grep 'Accepted publickey for berlin' "$JUMP_LOG" | tail -1 | sed -E 's/.*(Accepted)/\1/' | indent
+[ "$(sqlite3 "$REG" "SELECT cert IS NOT NULL FROM sessions WHERE host = 'berlin' ORDER BY id DESC LIMIT 1")" = 1 ] ||
+	fail "berlin's session names no certificate"
+
+section "8. Presence"
 show 'jumphost#' rjh-admin status
 rjh status | cut -c1-140 | indent
 
-section "8. The audit trail"
+section "9. The audit trail"
 show 'jumphost#' "rjh-admin audit --since 1h"
 rjh audit --since 1h 2>&1 | cut -c1-160 | indent
 if [ -s "$AUDIT_LOG" ]; then
