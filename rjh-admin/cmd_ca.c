@@ -576,8 +576,9 @@ const struct admin_cmd admin_cmd_sign = {
     "the registry records, allowing port forwarding only (and only from the\n"
     "host's --from CIDRs, as source-address), valid --validity (default 90d,\n"
     "never past the host's --expires). Install it on the host as KEY-cert.pub\n"
-    "beside the private key: ssh offers it by itself. Renew the same way before\n"
-    "it expires. Refused: a disabled or expired host, a private key, a\n"
+    "beside the private key (ssh offers it after the plain key) or name it in\n"
+    "CertificateFile (offered first). Renew the same way before it expires.\n"
+    "Refused: a disabled or expired host, a private key, a\n"
     "certificate, a key of another host or a revoked one. Needs root.\n",
     ADMIN_POLICY_NONE};
 

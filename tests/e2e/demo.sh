@@ -139,11 +139,12 @@ show 'jumphost#' "rjh-admin sign berlin > berlin-cert.pub"
 rjh sign berlin > "$WORK/keys/berlin-cert.pub" 2> "$WORK/sign.err" || fail "sign: $(cat "$WORK/sign.err")"
 show 'jumphost#' "ssh-keygen -L -f berlin-cert.pub"
 ssh-keygen -L -f "$WORK/keys/berlin-cert.pub" | sed -n '/Signing CA/,$p' | indent
-note "installed on berlin beside its key; ssh offers it by itself. sshd checks it in-process"
-note "(TrustedUserCAKeys, RevokedKeys in the drop-in): no key helper runs for it"
+note "installed on berlin beside its key and named in CertificateFile, so ssh offers it first."
+note "sshd checks it in-process (TrustedUserCAKeys, RevokedKeys in the drop-in): no key helper runs"
 tunnel_down berlin
-show 'berlin#' "ssh -i berlin.key$(cut -c4- "$WORK/hosts/berlin/tunnel.cmd")"
-tunnel_up berlin || fail "berlin's tunnel with its certificate did not come up"
+show 'berlin#' "ssh -i berlin.key -o CertificateFile=berlin-cert.pub$(cut -c4- "$WORK/hosts/berlin/tunnel.cmd")"
+tunnel_up berlin -o "CertificateFile=$WORK/keys/berlin-cert.pub" ||
+	fail "berlin's tunnel with its certificate did not come up"
 grep 'Accepted publickey for berlin' "$JUMP_LOG" | tail -1 | sed -E 's/.*(Accepted)/\1/' | indent
 [ "$(sqlite3 "$REG" "SELECT cert IS NOT NULL FROM sessions WHERE host = 'berlin' ORDER BY id DESC LIMIT 1")" = 1 ] ||
 	fail "berlin's session names no certificate"
