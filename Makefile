@@ -170,7 +170,8 @@ $(B)/rjh-connect: $(CONNECT_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 $(B)/rjh-sync: $(SYNC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -Wl,--as-needed -o $@ $^ $(LIBS) -lpq
 
-# The PAM module: only pam_sm_* is exported (pam_rjh/pam_rjh.map). NODELETE:
+# The PAM module: only pam_sm_* is exported (pam_rjh/pam_rjh.map); libcrypto
+# fingerprints the certificates it checks (sshd links it anyway). NODELETE:
 # pam_end's dlclose leaves it and libsqlite3 mapped until the process exits.
 # sshd's monitor exits right after pam_end; unmapping both first cost about
 # 3.5 ms of CPU per login with 200 logins at once (pam-run, perf stat), and a
@@ -178,7 +179,7 @@ $(B)/rjh-sync: $(SYNC_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a
 $(B)/pam_rjh.so: $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a pam_rjh/pam_rjh.map
 	$(Q)$(CC) $(CFLAGS) $(LDHARDEN) -shared -Wl,--version-script=pam_rjh/pam_rjh.map \
 		-Wl,-z,nodelete -Wl,--no-undefined -o $@ $(PAM_SRC:%.c=$(B)/obj/%.o) $(B)/librjh.a \
-		-lsqlite3 -laudit -lpam
+		-lsqlite3 -lcrypto -laudit -lpam
 
 # The NSS module: only _nss_rjh_* is exported (nss_rjh/nss_rjh.map).
 $(B)/libnss_rjh.so.2: $(B)/obj/nss_rjh/nss_rjh.o $(B)/librjh.a nss_rjh/nss_rjh.map

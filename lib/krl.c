@@ -216,12 +216,12 @@ int krl_write(const struct krl *k, uint64_t version, uint64_t generated, struct 
 	int rc = RJH_ENOMEM;
 
 	*out = (struct util_buf){NULL, 0, 0};
-	if (k->ncas && !(cas = malloc(k->ncas * sizeof(*cas))))
+	cas = malloc((k->ncas + 1) * sizeof(*cas)); /* + 1: never malloc(0) */
+	if (!cas)
 		goto out;
 	for (i = 0; i < k->ncas; i++)
 		cas[i] = &k->cas[i];
-	if (k->ncas)
-		qsort(cas, k->ncas, sizeof(*cas), cmp_ca);
+	qsort(cas, k->ncas, sizeof(*cas), cmp_ca);
 	if ((rc = util_buf_put(&b, KRL_MAGIC, 8)) < 0 ||
 	    (rc = wire_put_u32(&b, KRL_FORMAT_VERSION)) < 0 ||
 	    (rc = wire_put_u64(&b, version)) < 0 || (rc = wire_put_u64(&b, generated)) < 0 ||
@@ -229,7 +229,8 @@ int krl_write(const struct krl *k, uint64_t version, uint64_t generated, struct 
 	    (rc = wire_put_string(&b, "", 0)) < 0)
 		goto out;
 	for (i = 0; i < k->ncas; i++) {
-		if ((rc = put_ca(&b, cas[i])) < 0)
+		/* None when krl_add_serial ran out of memory after adding the CA. */
+		if (cas[i]->n > 0 && (rc = put_ca(&b, cas[i])) < 0)
 			goto out;
 	}
 	if ((rc = put_hashes(&b, k)) < 0)

@@ -6,11 +6,13 @@
  *
  * Account: an enrolled host may log in while it is active, not expired, and
  * PAM_RHOST lies in its source CIDRs (if it has any). Session open: the key
- * sshd accepted (SSH_AUTH_INFO_0) must be one of the host's active keys;
+ * sshd accepted (SSH_AUTH_INFO_0) must be one of the host's active keys, or
+ * a certificate whose only principal is the host, from a CA the registry
+ * trusts, with a serial not revoked (whatever the age of the KRL sshd read);
  * then the host's socket directory is repaired, a presence row written and
- * AUDIT_USER_START op=rjh-tunnel recorded. Any failure fails the session,
- * and sshd then refuses every forward. Session close ends the row, records
- * AUDIT_USER_END and removes the socket unless a newer tunnel listens on it.
+ * AUDIT_USER_START op=rjh-tunnel recorded, naming the key or the certificate. Any failure fails the
+ * session, and sshd then refuses every forward. Session close ends the row, records AUDIT_USER_END
+ * and removes the socket unless a newer tunnel listens on it.
  *
  * Every account that cannot be an rjh host (not a host name, unknown, or a
  * uid outside rjh's range) gets PAM_IGNORE before the registry is opened.
@@ -35,6 +37,7 @@
 #include "args.h"
 #include "aud.h"
 #include "auth_info.h"
+#include "cert.h"
 #include "cfg.h"
 #include "layout.h"
 #include "login.h"
@@ -56,6 +59,8 @@
 #define PAM_RJH_WRITE_BUSY_MS 60000
 /* Where the open session's id and key wait for close_session. */
 #define PAM_RJH_DATA "pam_rjh_session"
+/* cert_id=... cert_serial=N cert_ca="SHA256:...": CERT_KEY_ID_MAX hex-encoded at worst. */
+#define CERT_DETAIL_SIZE (2 * CERT_KEY_ID_MAX + 128)
 
 struct host_ctx {
 	pam_handle_t *pamh;
@@ -77,6 +82,7 @@ struct host_ctx {
 struct open_session {
 	int64_t id;
 	char fp[KEY_FP_LEN];
+	char cert_detail[CERT_DETAIL_SIZE]; /* the certificate's audit fields, or "" */
 };
 
 #define DEBUG(x, ...)                                                                              \
@@ -377,12 +383,79 @@ static int match_key(const struct reg_key *k, void *ctx)
 /* What check_auth_info learns, one key sshd accepted at a time. */
 struct auth_check {
 	struct reg *r;
+	const char *host;
 	int64_t host_id, now;
-	char *fp;
-	size_t fplen;
-	const char *why; /* set when a key fails: the check stops there */
+	struct reg_session *se; /* fp and cert of the first key */
+	char *cert_detail;      /* CERT_DETAIL_SIZE: the first certificate's audit fields */
+	const char *why;        /* set when a key fails: the check stops there */
 	int keys;
 };
+
+/*
+ * Why certificate c may not log in host c->host now, or NULL. sshd checked
+ * its signature, validity, principal and the KRL already; this holds
+ * whatever the KRL's age: the CA trusted now, the serial not revoked nor
+ * another host's, exactly one principal, the host's, and the key in it not
+ * revoked nor another host's.
+ */
+static const char *cert_refused(const struct auth_check *c, const struct cert *ct)
+{
+	struct reg_user_ca ca;
+	struct reg_cert rc;
+	struct reg_key k;
+	int rc_ca, rc_cert, rc_key;
+
+	if (ct->cert_type != CERT_TYPE_USER)
+		return "the certificate is not a user certificate";
+	if (ct->nprincipals != 1 || ct->principal_bad || strcmp(ct->principal, c->host) != 0)
+		return "the certificate's only principal must be the host's name";
+	if (ct->valid_after > (uint64_t)c->now || ct->valid_before <= (uint64_t)c->now)
+		return "the certificate is not valid now";
+	rc_ca = reg_user_ca_get(c->r, ct->ca_fp, &ca, NULL);
+	rc_cert = reg_cert_get(c->r, ct->ca_fp, ct->serial, &rc, NULL);
+	rc_key = reg_key_find(c->r, ct->key_fp, &k, NULL);
+	if ((rc_ca < 0 && rc_ca != RJH_ENOENT) || (rc_cert < 0 && rc_cert != RJH_ENOENT) ||
+	    (rc_key < 0 && rc_key != RJH_ENOENT))
+		return "registry unavailable";
+	if (rc_ca == RJH_ENOENT)
+		return "the certificate's CA is not trusted (rjh-admin ca list)";
+	if (rc_cert == 0 && rc.revoked)
+		return "the certificate's serial is revoked";
+	if (rc_cert == 0 && strcmp(rc.host, c->host) != 0)
+		return "the certificate's serial belongs to another host";
+	if (rc_key == 0 && (k.revoked || k.host_id != c->host_id))
+		return "the certificate's key is revoked or another host's";
+	return NULL;
+}
+
+/* The audit fields naming certificate ct (the key id encoded as audit needs). */
+static void cert_fields(const struct cert *ct, char *buf, size_t len)
+{
+	char *id = audit_encode_nv_string("cert_id", ct->key_id, 0);
+
+	snprintf(buf, len, "%s cert_serial=%llu cert_ca=\"%s\"", id ? id : "cert_id=?",
+		 (unsigned long long)ct->serial, ct->ca_fp);
+	free(id);
+}
+
+static int check_one_cert(struct auth_check *c, const char *type, const char *b64)
+{
+	struct cert ct;
+	struct rjh_diag d = {""};
+
+	if (cert_parse_b64(type, b64, &ct, &d) < 0) {
+		c->why = "the certificate sshd accepted does not parse";
+		return 1;
+	}
+	c->why = cert_refused(c, &ct);
+	if (c->why || c->keys++ > 0)
+		return c->why ? 1 : 0;
+	snprintf(c->se->fp, sizeof(c->se->fp), "%s", ct.key_fp);
+	snprintf(c->se->cert, sizeof(c->se->cert), "serial=%llu ca=%s id=%s",
+		 (unsigned long long)ct.serial, ct.ca_fp, ct.key_id);
+	cert_fields(&ct, c->cert_detail, CERT_DETAIL_SIZE);
+	return 0;
+}
 
 static int check_one_key(const char *type, const char *b64, void *ctx)
 {
@@ -390,25 +463,33 @@ static int check_one_key(const char *type, const char *b64, void *ctx)
 	struct key_match m = {.type = type, .b64 = b64, .now = c->now};
 	struct rjh_diag d = {""};
 
+	if (cert_type_is_cert(type))
+		return check_one_cert(c, type, b64);
 	if (reg_keys_each(c->r, c->host_id, match_key, &m, &d) < 0)
 		c->why = "registry unavailable";
 	else if (!m.fp[0])
 		c->why = "the key sshd accepted is not an active key of this host";
 	else if (c->keys++ == 0)
-		snprintf(c->fp, c->fplen, "%s", m.fp);
+		snprintf(c->se->fp, sizeof(c->se->fp), "%s", m.fp);
 	return c->why ? 1 : 0;
 }
 
 /*
  * Checks the keys sshd accepted (SSH_AUTH_INFO_0: one "publickey TYPE B64"
- * line per key) against host h's active keys. Every public key used must be
- * one of them, and there must be at least one. Sets fp to the first.
+ * line per key): each must be one of host h's active keys, or a certificate
+ * cert_refused lets in, and there must be at least one. Sets se's fp (and
+ * cert, and cert_detail, for a certificate) from the first.
  */
 static const char *check_auth_info(struct host_ctx *x, struct reg *r, const struct reg_host *h,
-				   char *fp, size_t fplen)
+				   struct reg_session *se, char *cert_detail)
 {
 	const char *info = pam_getenv(x->pamh, "SSH_AUTH_INFO_0");
-	struct auth_check c = {.r = r, .host_id = h->id, .now = x->now, .fp = fp, .fplen = fplen};
+	struct auth_check c = {.r = r,
+			       .host = h->name,
+			       .host_id = h->id,
+			       .now = x->now,
+			       .se = se,
+			       .cert_detail = cert_detail};
 
 	if (!info || !*info)
 		return "no SSH_AUTH_INFO_0 (sshd must run with UsePAM and publickey)";
@@ -444,14 +525,30 @@ static int collect_open(const struct reg_session *s, void *ctx)
 }
 
 /*
+ * A tunnel record's detail with the certificate's fields (cert_detail, or
+ * "" for a raw key) after it: malloc'd, or NULL when out of memory.
+ */
+static char *with_cert(const char *detail, const char *cert_detail)
+{
+	size_t n = strlen(detail) + strlen(cert_detail) + 2;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s%s", detail, cert_detail[0] ? " " : "", cert_detail);
+	return s;
+}
+
+/*
  * The session's one write transaction: the host's policy and key checked
  * against the registry, its live sessions counted (max_sessions_per_host),
  * rows of crashed sshds ended as stale, the new row and its events row
- * written. Returns NULL, or why not (*capped when the cap refused it).
+ * written. A certificate login's records name the certificate instead of
+ * a key: rec's detail becomes *detail_out (the caller frees it). Returns
+ * NULL, or why not (*capped when the cap refused it).
  */
 static const char *session_txn(struct host_ctx *x, struct reg *r, struct reg_session *se,
-			       const struct aud_rec *rec, int64_t *id, struct open_rows *o,
-			       bool *capped, struct rjh_diag *d)
+			       struct aud_rec *rec, struct open_session *os, char **detail_out,
+			       struct open_rows *o, bool *capped, struct rjh_diag *d)
 {
 	struct reg_host h;
 	const char *why;
@@ -463,7 +560,13 @@ static const char *session_txn(struct host_ctx *x, struct reg *r, struct reg_ses
 	rc = reg_host_get(r, x->user, &h, d);
 	why = judge(x, rc, &h);
 	if (!why)
-		why = check_auth_info(x, r, &h, se->fp, sizeof(se->fp));
+		why = check_auth_info(x, r, &h, se, os->cert_detail);
+	if (!why && os->cert_detail[0]) {
+		*detail_out = with_cert(rec->detail, os->cert_detail);
+		why = *detail_out ? NULL : "out of memory";
+		rec->detail = *detail_out;
+		rec->fp = NULL;
+	}
 	if (!why && reg_sessions_host_each(r, x->user, true, 0, collect_open, o, d) < 0)
 		why = "registry unavailable";
 	if (!why && o->live >= (int)x->cfg.max_sessions_per_host) {
@@ -476,7 +579,7 @@ static const char *session_txn(struct host_ctx *x, struct reg *r, struct reg_ses
 			rc = RJH_OK;
 	}
 	if (!why && rc == 0)
-		rc = reg_session_open(r, se, id, d);
+		rc = reg_session_open(r, se, &os->id, d);
 	if (!why && rc == 0)
 		rc = aud_event(r, rec, d);
 	if (!why && rc == 0)
@@ -546,7 +649,7 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 	struct open_session *os = NULL;
 	struct rjh_diag d = {""};
 	const char *why;
-	char *detail = NULL;
+	char *detail = NULL, *cert_detail = NULL;
 	bool capped;
 	struct aud a;
 
@@ -570,7 +673,7 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 	if (!why && aud_open(&a, &x->cfg, &d) < 0)
 		why = "audit = required and kernel audit is unavailable";
 	else if (!why) {
-		why = session_txn(x, r, &se, &rec, &os->id, &rows, &capped, &d);
+		why = session_txn(x, r, &se, &rec, os, &cert_detail, &rows, &capped, &d);
 		if (capped)
 			refuse_capped(x, r, &rec, rows.live);
 		else if (!why && aud_kernel(&a, &rec, &d) < 0) {
@@ -584,12 +687,14 @@ static const char *session_open(struct host_ctx *x, struct reg *r)
 		aud_close(&a);
 	}
 	free(detail);
+	free(cert_detail);
 	if (!why) {
 		snprintf(os->fp, sizeof(os->fp), "%s", se.fp);
 		if (pam_set_data(x->pamh, PAM_RJH_DATA, os, free_open_session) == PAM_SUCCESS)
 			os = NULL;
-		DEBUG(x, "host %s from %s: tunnel session open, key %s, %d stale rows ended",
-		      x->user, se.source, se.fp, rows.nstale);
+		DEBUG(x, "host %s from %s: tunnel session open, key %s%s%s, %d stale rows ended",
+		      x->user, se.source, se.fp, se.cert[0] ? ", certificate " : "", se.cert,
+		      rows.nstale);
 	} else if (d.msg[0]) {
 		pam_syslog(x->pamh, LOG_ERR, "host %s: %s", x->user, d.msg);
 	}
@@ -662,9 +767,15 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	if (pam_get_data(pamh, PAM_RJH_DATA, (const void **)&os) != PAM_SUCCESS)
 		os = NULL;
 	detail = socket_detail(&x);
+	if (detail && os && os->cert_detail[0]) {
+		char *with = with_cert(detail, os->cert_detail);
+
+		free(detail);
+		detail = with;
+	}
 	rec.host = x.user;
 	rec.host_uid = (uint32_t)x.uid;
-	rec.fp = os && os->fp[0] ? os->fp : NULL;
+	rec.fp = os && os->fp[0] && !os->cert_detail[0] ? os->fp : NULL;
 	rec.addr = x.rhost;
 	rec.detail = detail;
 	/* The row and its events row; then whether another session of the host lives. */

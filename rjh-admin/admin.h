@@ -311,6 +311,8 @@ const char *admin_time(int64_t t, char buf[32]);
 struct json_t *admin_json_time(int64_t t);
 /* A string, or null when s is NULL or empty. */
 struct json_t *admin_json_str(const char *s);
+/* "cert SERIAL KEY-ID" from a session's certificate (reg_session.cert) into buf, or NULL. */
+const char *admin_cert_short(const char *desc, char *buf, size_t len);
 /* A count, or null when n is negative (unknown). */
 struct json_t *admin_json_count(int n);
 /* A host's state at time now: "active", "disabled" or "expired". */

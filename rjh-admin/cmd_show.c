@@ -141,7 +141,7 @@ static int cmd_list(struct admin *a, int argc, char **argv)
 /* show */
 
 struct show_ctx {
-	json_t *keys, *host_keys, *grants, *sessions;
+	json_t *keys, *host_keys, *grants, *sessions, *certs;
 	const char *host;
 	int64_t now;
 };
@@ -149,11 +149,11 @@ struct show_ctx {
 /* One session of a host's history (export adds the host). */
 static json_t *session_json(const struct reg_session *s)
 {
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "started", admin_json_time(s->started),
-			 "ended", admin_json_time(s->ended), "end_reason",
-			 admin_json_str(s->end_reason), "source", admin_json_str(s->source),
-			 "fingerprint", admin_json_str(s->fp), "sshd_pid",
-			 s->pid ? json_integer(s->pid) : json_null());
+	return json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "started", admin_json_time(s->started), "ended",
+	    admin_json_time(s->ended), "end_reason", admin_json_str(s->end_reason), "source",
+	    admin_json_str(s->source), "fingerprint", admin_json_str(s->fp), "sshd_pid",
+	    s->pid ? json_integer(s->pid) : json_null(), "certificate", admin_json_str(s->cert));
 }
 
 static int show_session(const struct reg_session *s, void *vctx)
@@ -169,6 +169,22 @@ static int show_key(const struct reg_key *k, void *vctx)
 
 	return json_array_append_new(ctx->keys, admin_key_json(k, ctx->now, false)) ? RJH_ENOMEM
 										    : 0;
+}
+
+static int show_cert(const struct reg_cert *c, void *vctx)
+{
+	struct show_ctx *ctx = vctx;
+
+	return json_array_append_new(
+		   ctx->certs,
+		   json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "serial", (json_int_t)c->serial,
+			     "ca", c->ca_fp, "key_id", admin_json_str(c->key_id), "fingerprint",
+			     admin_json_str(c->key_fp), "issued", admin_json_time(c->issued),
+			     "valid_after", admin_json_time(c->valid_after), "valid_before",
+			     admin_json_time(c->valid_before), "revoked",
+			     admin_json_time(c->revoked)))
+		   ? RJH_ENOMEM
+		   : 0;
 }
 
 static int show_host_key(const struct reg_host_key *k, void *vctx)
@@ -200,7 +216,7 @@ static const char *text_or_dash(json_t *v, char *buf, size_t len)
 /* The history: started, ended, why, from, key, sshd pid; "open" while not ended. */
 static void show_sessions_text(json_t *sessions)
 {
-	char src[64], fp[KEY_FP_LEN], why[16], pid[24];
+	char src[64], fp[KEY_FP_LEN], why[16], pid[24], cert[REG_CERT_DESC_SIZE];
 	size_t i;
 	json_t *v;
 
@@ -221,6 +237,9 @@ static void show_sessions_text(json_t *sessions)
 		       text_or_dash(json_object_get(v, "source"), src, sizeof(src)),
 		       text_or_dash(json_object_get(v, "fingerprint"), fp, sizeof(fp)),
 		       json_is_null(p) ? "-" : pid);
+		if (json_is_string(json_object_get(v, "certificate")))
+			printf("    certificate %s\n",
+			       text_or_dash(json_object_get(v, "certificate"), cert, sizeof(cert)));
 	}
 }
 
@@ -296,6 +315,24 @@ static void show_text(json_t *j)
 	json_array_foreach(json_object_get(j, "grants"), i, v)
 	    printf("  %s via %s\n", json_string_value(json_object_get(v, "principal")),
 		   json_string_value(json_object_get(v, "pattern")));
+	if (json_object_get(j, "certificates")) {
+		printf("certificates: issued here or revoked, newest first\n");
+		if (json_array_size(json_object_get(j, "certificates")) == 0)
+			printf("  (none)\n");
+	}
+	json_array_foreach(json_object_get(j, "certificates"), i, v)
+	{
+		json_t *rv = json_object_get(v, "revoked"),
+		       *vb = json_object_get(v, "valid_before");
+
+		printf("  serial %lld  %s  %s%s%s%s\n",
+		       (long long)json_integer_value(json_object_get(v, "serial")),
+		       json_string_value(json_object_get(v, "ca")),
+		       json_is_null(vb) ? "" : "valid until ",
+		       json_is_null(vb) ? "" : json_string_value(vb),
+		       json_is_null(rv) ? "" : "  revoked ",
+		       json_is_null(rv) ? "" : json_string_value(rv));
+	}
 	show_sessions_text(json_object_get(j, "sessions"));
 }
 
@@ -325,6 +362,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	ctx.host_keys = json_array();
 	ctx.grants = json_array();
 	ctx.sessions = json_array();
+	ctx.certs = admin_store_is_pg(a) ? NULL : json_array();
 	rc = reg_begin_read(r, &d);
 	if (rc == 0)
 		rc = reg_host_get(r, argv[first], &h, &d);
@@ -336,6 +374,9 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		rc = reg_grants_each(r, show_grant, &ctx, &d);
 	if (rc == 0)
 		rc = reg_sessions_host_each(r, h.name, false, SHOW_HISTORY, show_session, &ctx, &d);
+	/* Certificates are the SQLite registry's alone for now. */
+	if (rc == 0 && ctx.certs)
+		rc = reg_certs_each(r, h.name, show_cert, &ctx, &d);
 	if (rc == 0) {
 		bool have = reg_session_last(r, h.name, &s, NULL) == 0;
 		struct admin_tunnels t, *tp = tunnels_open(a, &t);
@@ -351,6 +392,8 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 		json_object_set(j, "host_keys", ctx.host_keys);
 		json_object_set(j, "grants", ctx.grants);
 		json_object_set(j, "sessions", ctx.sessions);
+		if (ctx.certs)
+			json_object_set(j, "certificates", ctx.certs);
 	}
 	reg_end_read(r);
 	reg_close(r);
@@ -358,6 +401,7 @@ static int cmd_show(struct admin *a, int argc, char **argv)
 	json_decref(ctx.host_keys);
 	json_decref(ctx.grants);
 	json_decref(ctx.sessions);
+	json_decref(ctx.certs);
 	if (rc < 0)
 		return admin_fail_diag(a, rc, &d);
 	if (json)
@@ -384,5 +428,7 @@ const struct admin_cmd admin_cmd_show = {
     "  --json   stable machine output\n\n"
     "Host keys are the host's own sshd host keys (set-host-key). Grants are\n"
     "those whose pattern matches NAME. Sessions are the host's last 20 tunnel\n"
-    "sessions, newest first, as pam_rjh recorded them.\n",
+    "sessions, newest first, as pam_rjh recorded them (with the certificate a\n"
+    "session logged in with); certificates are those rjh-admin sign issued for\n"
+    "NAME and the serials revoked for it.\n",
     ADMIN_POLICY_NONE};

@@ -201,11 +201,12 @@ static json_t *view_json(const struct status_rows *rows, const struct status_row
 			 const struct status_view *v)
 {
 	json_t *o = json_pack(
-	    "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "host", row->name, "state", v->state, "since",
-	    admin_json_time(v->since), "from", admin_json_str(v->s ? v->s->source : NULL),
-	    "fingerprint", admin_json_str(v->s ? v->s->fp : NULL), "last_seen",
-	    admin_json_time(v->last_seen), "sshd_pid", v->pid ? json_integer(v->pid) : json_null(),
-	    "account", row->account, "unexpected_entries", admin_json_count(v->unexpected));
+	    "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "host", row->name, "state", v->state,
+	    "since", admin_json_time(v->since), "from", admin_json_str(v->s ? v->s->source : NULL),
+	    "fingerprint", admin_json_str(v->s ? v->s->fp : NULL), "certificate",
+	    admin_json_str(v->s ? v->s->cert : NULL), "last_seen", admin_json_time(v->last_seen),
+	    "sshd_pid", v->pid ? json_integer(v->pid) : json_null(), "account", row->account,
+	    "unexpected_entries", admin_json_count(v->unexpected));
 	char copy[sizeof(v->held)], *rest = copy, *tok;
 	json_t *arr;
 
@@ -231,6 +232,11 @@ static void view_text(const struct status_rows *rows, const struct status_row *r
 {
 	char since[32], seen[32], src[64], n[16] = "?";
 	const char *fp = v->s && v->s->fp[0] ? v->s->fp : "-";
+	char cert[64];
+
+	/* A certificate login: "cert SERIAL KEY-ID", as much as the column holds. */
+	if (v->s && v->s->cert[0] && admin_cert_short(v->s->cert, cert, sizeof(cert)))
+		fp = cert;
 
 	util_safe(v->s && v->s->source[0] ? v->s->source : "-", src, sizeof(src));
 	if (v->unexpected >= 0)

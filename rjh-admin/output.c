@@ -127,3 +127,15 @@ json_t *admin_host_key_json(const struct reg_host_key *k, bool with_blob)
 		json_object_set_new(j, "key", json_string(k->b64));
 	return j;
 }
+
+const char *admin_cert_short(const char *desc, char *buf, size_t len)
+{
+	const char *serial = strstr(desc, "serial="), *id = strstr(desc, " id=");
+	char safe[REG_CERT_DESC_SIZE];
+
+	if (!serial || !id)
+		return NULL;
+	snprintf(buf, len, "cert %.*s %s", (int)strcspn(serial + 7, " "), serial + 7,
+		 util_safe(id + 4, safe, sizeof(safe)));
+	return buf;
+}
