@@ -240,17 +240,21 @@ cert_setup() {
 
 # cert_logins N: sshd's log since CERT_LOG_MARK shows N logins of HOST with
 # its certificate, and no try of the plain key (refused, after the helper
-# ran). NB. ssh offers KEY-cert.pub beside KEY only after KEY itself; a
-# CertificateFile comes first.
+# ran), and pam_rjh recorded N sessions of HOST with a certificate. NB. ssh
+# offers KEY-cert.pub beside KEY only after KEY itself; a CertificateFile
+# comes first.
 CERT_LOG_MARK=0
 cert_logins() {
-	local log n bad fp
+	local log n bad fp rows
 	log=$(tail -c +$((CERT_LOG_MARK + 1)) "$JUMP_LOG")
 	n=$(grep -c "Accepted publickey for $HOST from .* ED25519-CERT SHA256:.* ID rjh-host:$HOST " <<< "$log")
 	fp=$(ssh-keygen -lf "$CERTKEY.pub" | cut -d' ' -f2)
 	bad=$(grep -c -F -e "Failed publickey for $HOST " -e "ED25519 $fp" <<< "$log")
 	[ "$n" = "$1" ] && [ "$bad" = 0 ] ||
 		die "$n certificate logins of $HOST in sshd's log, $bad other tries; wanted $1 and 0"
+	rows=$(sqlite3 "$REG" "SELECT count(*) FROM sessions WHERE host = '$HOST' AND cert LIKE 'serial=% id=rjh-host:$HOST'") ||
+		die "the sessions table"
+	[ "$rows" = "$1" ] || die "$rows sessions of $HOST with a certificate in the registry, wanted $1"
 }
 
 setup() {
