@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "publish.h"
 #include "util.h"
 
 /* How long sshd -T may take. */
@@ -151,12 +152,38 @@ static void helper_trusted(struct doc_result *r)
 			    d.msg);
 }
 
+/* The files the drop-in names for certificates: without the KRL, sshd refuses every key. */
+static void cert_files(struct doc_ctx *x, struct doc_result *r)
+{
+	char krl[CFG_PATH_MAX + 16], cas[CFG_PATH_MAX + 16], *buf = NULL;
+	struct rjh_diag d = {""};
+	size_t len = 0;
+	int rc;
+
+	if (pub_certs_paths(x->a->cfg.registry, krl, cas, sizeof(krl)) < 0)
+		return;
+	rc = util_read_file(krl, 1 << 26, true, &buf, &len, NULL, &d);
+	if (rc < 0 || len < 8 || memcmp(buf, "SSHKRL\n", 8) != 0)
+		doc_problem(r, DOC_FAIL,
+			    "%s is %s: sshd refuses every host's key while its RevokedKeys is not "
+			    "a KRL; run 'rjh-admin refresh'",
+			    krl,
+			    rc == RJH_ENOENT ? "missing"
+			    : rc < 0         ? "unreadable"
+					     : "not a KRL");
+	free(buf);
+	if (access(cas, R_OK) < 0)
+		doc_problem(r, DOC_WARN,
+			    "%s is missing: no certificate logs in; run 'rjh-admin refresh'", cas);
+}
+
 void doc_check_sshd(struct doc_ctx *x, struct doc_result *r)
 {
 	const char *host = x->nhosts ? x->hosts[0].name : NULL;
 
 	dropin_same(x, r);
 	helper_trusted(r);
+	cert_files(x, r);
 	/* Without the host in NSS, sshd's Match Group cannot match: the nss check says why. */
 	if (host && x->host_resolves)
 		sshd_applies(x, r, host);

@@ -227,20 +227,29 @@ only_fails keys "$REG is file 0644 0:0, not a file 0640 root:root"
 chmod 0640 "$REG"
 
 echo "# schema"
+# In place (the drop-in names files beside the registry: another path would
+# make the sshd check fail too); restored afterwards.
 mkdir -m 0755 "$WORK/old"
-for f in "$REG" "$REG".login "$REG".login-delta "$REG".nss "$REG".nss-delta; do
-	cp -a "$f" "$WORK/old/registry.db${f#"$REG"}"
-done
+cp -a "$REG" "$WORK/old/registry.db"
 V=$(sqlite3 "$REG" "PRAGMA user_version")
-sqlite3 "$WORK/old/registry.db" "PRAGMA user_version = $((V - 1))"
-GLOBAL=(--db "$WORK/old/registry.db")
-before=$(sha256sum "$WORK"/old/*)
+sqlite3 "$REG" "PRAGMA user_version = $((V - 1))"
+before=$(sha256sum "$REG" "$REG".login "$REG".login-delta "$REG".nss "$REG".nss-delta)
 doctor 4
-GLOBAL=()
-eq "$(sha256sum "$WORK"/old/*)" "$before" "doctor changed nothing in the old registry"
+eq "$(sha256sum "$REG" "$REG".login "$REG".login-delta "$REG".nss "$REG".nss-delta)" "$before" \
+	"doctor changed nothing in the old registry"
 only_fails schema "registry schema $((V - 1)) is older than this rjh's $V: run 'rjh-admin refresh'"
-eq "$(sqlite3 "$WORK/old/registry.db" "PRAGMA user_version")" "$((V - 1))" "doctor did not upgrade it"
+eq "$(sqlite3 "$REG" "PRAGMA user_version")" "$((V - 1))" "doctor did not upgrade it"
 match -o "^ok +nss .*no host to resolve: .*needs an upgrade" "nss says why no host was resolved"
+cp -a "$WORK/old/registry.db" "$REG"
+
+echo "# the KRL the drop-in names (sshd refuses every key without it)"
+mv "$REG.krl" "$WORK/krl.saved"
+doctor 4
+only_fails sshd "registry.db.krl is missing: sshd refuses every host's key.*run 'rjh-admin refresh'"
+echo nonsense > "$REG.krl"
+doctor 4
+only_fails sshd "registry.db.krl is not a KRL"
+mv "$WORK/krl.saved" "$REG.krl"
 
 echo "# runtime"
 umount "$WORK/run"

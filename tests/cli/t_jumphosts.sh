@@ -38,7 +38,8 @@ chmod 700 "$WORK/ca"
 write_conf "store = postgresql" "conninfo = $CONNINFO" "node_name = jh1" \
 	"host_ca_key = $WORK/ca/host_ca" "presence_ttl = 30s"
 expect 0 "init in PostgreSQL" -- rjh init
-eq "$(pg_sql "select value from settings where name = 'schema'")" 2 "PostgreSQL schema 2"
+PGV=$(find "$TOP/sql/pg" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
+eq "$(pg_sql "select value from settings where name = 'schema'")" "$PGV" "PostgreSQL schema $PGV (sql/pg/)"
 
 # ---- jumphost add, list, remove
 expect 0 "jumphost add jh1" -- rjh jumphost add jh1 10.0.0.1

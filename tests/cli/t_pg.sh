@@ -49,11 +49,12 @@ match "no rjh registry \(run rjh-admin init\)" "the message says to run init"
 # ---- init, enroll, sync
 expect 0 "init creates the registry in PostgreSQL" -- rjh init
 match -o "initialised the registry in PostgreSQL" "init says where"
-eq "$(pg_sql "select value from settings where name = 'schema'")" 2 "PostgreSQL schema 2"
+PGV=$(find "$TOP/sql/pg" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
+eq "$(pg_sql "select value from settings where name = 'schema'")" "$PGV" "PostgreSQL schema $PGV (sql/pg/)"
 expect 3 "a second init refuses" -- rjh init
 match "already holds an rjh registry" "and says the registry exists"
 expect 0 "migrate on an up-to-date registry" -- rjh migrate
-match -o "at schema 2" "migrate reports the schema"
+match -o "at schema $PGV" "migrate reports the schema"
 k1=$(newkey k1)
 k2=$(newkey k2)
 expect 0 "enroll host-1 writes PostgreSQL" -- rjh enroll host-1 "$k1" --from 10.0.0.0/8
@@ -191,7 +192,7 @@ cp "$REG" "$WORK/cache.before"
 expect 4 "rjh-sync refuses it too" -- sync_once
 match "newer than this rjh understands" "with the same sentence"
 cmp -s "$REG" "$WORK/cache.before" && ok "the cache is unchanged" || not_ok "the cache is unchanged"
-pg_sql "update settings set value = '2' where name in ('schema', 'compat_schema')"
+pg_sql "update settings set value = '$PGV' where name in ('schema', 'compat_schema')"
 
 # ---- a corrupt cache: refused, snapshots and stamp untouched
 cp "$REG.login" "$WORK/login.before"

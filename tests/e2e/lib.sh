@@ -406,6 +406,8 @@ e2e_registry() {
 		audit = best-effort
 		public_name = $JUMP_ADDR
 	EOF
+	# More rjh.conf lines a test needs (one per line), e.g. user_ca_key.
+	[ -z "${E2E_CONF_EXTRA:-}" ] || printf '%s\n' "$E2E_CONF_EXTRA" >> "$CONF"
 	chmod 0644 "$CONF"
 	"$ADMIN" -c "$CONF" init ${E2E_INIT_ARGS:-} > "$WORK/init.out" 2>&1 || return 1
 	# The helper runs as $KEYS_USER and reads the login snapshot through its

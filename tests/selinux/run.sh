@@ -5,9 +5,10 @@
 #   - checks the compiled policy with sesearch: the domain transitions and
 #     roles, the key allow rules, the type transitions, and that neither the
 #     key helper nor rjh-connect can read or write the registry or write a
-#     snapshot, that rjh-connect only creates and appends in the spool, and
+#     snapshot, that rjh-connect only creates and appends in the spool,
 #     that nss_rjh's domains read neither the registry nor the login
-#     snapshot;
+#     snapshot, and that sshd reads the user CAs and the KRL rjh publishes
+#     but nobody except the registry's writers writes them;
 #   - checks rjh.fc against the real layout: every file `make install` puts
 #     down, and every registry and runtime file that rjh-admin (and
 #     rjh-connect, for the spool) makes with doc/rjh.conf's default paths,
@@ -265,7 +266,7 @@ W_FILE="write append create unlink rename link setattr relabelfrom relabelto"
 W_DIR="write add_name remove_name create rmdir rename reparent setattr relabelfrom"
 R_FILE="read open map lock execute"
 for d in rjh_authkeys_t rjh_connect_t; do
-	for t in rjh_var_lib_t rjh_journal_t rjh_nss_t rjh_login_t rjh_conf_t; do
+	for t in rjh_var_lib_t rjh_journal_t rjh_nss_t rjh_login_t rjh_pub_certs_t rjh_conf_t; do
 		denies $d $t file "$W_FILE"
 	done
 	# Neither links SQLite any more: the registry and its journal are not theirs to read.
@@ -285,14 +286,21 @@ newtype rjh_connect_t rjh_spool_t file c-1000-0 rjh_spool_t
 # What rjh gives every domain that resolves users (nsswitch_domain itself):
 # the NSS snapshot, never the registry, the login snapshot or the spool.
 denies nsswitch_domain/ rjh_nss_t file "$W_FILE"
-for t in rjh_var_lib_t rjh_journal_t rjh_login_t rjh_spool_t; do
+for t in rjh_var_lib_t rjh_journal_t rjh_login_t rjh_spool_t rjh_pub_certs_t; do
 	denies nsswitch_domain/ $t file "read open map"
 done
+denies nsswitch_domain/ rjh_pub_certs_t file "$W_FILE"
 # sshd writes the registry's pages, but cannot replace or remove the file,
 # and reads the login snapshot only; the spool is not its business.
 denies sshd_t rjh_var_lib_t file "create unlink rename link setattr relabelfrom"
 denies sshd_t rjh_nss_t file "$W_FILE"
 denies sshd_t rjh_login_t file "$W_FILE"
+# The user CAs and the KRL: sshd reads them for every host login, and only
+# the registry's writers (rjh-admin, rjh-sync) write them.
+denies sshd_t rjh_pub_certs_t file "$W_FILE"
+for d in rjh_authkeys_t rjh_connect_t; do
+	denies $d rjh_pub_certs_t file "read open"
+done
 denies sshd_t rjh_spool_t file "read write append create unlink"
 # Only rjh-admin mounts on the runtime tree.
 for d in sshd_t rjh_connect_t rjh_authkeys_t; do
@@ -362,6 +370,7 @@ allows sshd_t sshd_t netlink_audit_socket nlmsg_relay
 allows sshd_t sshd_t netlink_tcpdiag_socket nlmsg_read
 allows sshd_t sshd_t capability "audit_write chown fowner dac_override"
 allows sshd_t rjh_login_t file "read open getattr map"
+allows sshd_t rjh_pub_certs_t file "read open getattr"
 
 # The sweep (layout_sweep_host) in pam_rjh and rjh-admin runtime: anything in
 # RUNTIME/hosts/NAME but sock/, in sock/ but ssh.sock, whole trees included.
@@ -377,6 +386,7 @@ done
 if grep -q '^sshd_session_t ' "$Q/types"; then
 	allows sshd_session_t rjh_login_t file "read open getattr map"
 	allows sshd_session_t rjh_var_lib_t file "read write lock"
+	allows sshd_session_t rjh_pub_certs_t file "read open getattr"
 fi
 
 ########################################
@@ -398,6 +408,18 @@ newtype sshd_t var_run_t dir "$(basename "$RUN")" rjh_runtime_t
 newtype rjh_admin_t rjh_var_lib_t file "$DB" rjh_var_lib_t
 newtype rjh_admin_t rjh_var_lib_t file "$DB.nss.lock" rjh_var_lib_t
 newtype rjh_admin_t rjh_var_lib_t file "$DB.login.lock" rjh_var_lib_t
+# The user CAs and the KRL for sshd (pub_certs.c): every writer of the
+# registry writes them to .tmp and renames them into place, taking turns on
+# REGISTRY.krl.lock (rjh-admin runtime at boot runs as rjh_admin_t too).
+for d in rjh_admin_t rjh_sync_t; do
+	for n in "$DB.krl" "$DB.krl.tmp" "$DB.user-cas" "$DB.user-cas.tmp"; do
+		newtype $d rjh_var_lib_t file "$n" rjh_pub_certs_t
+	done
+	newtype $d rjh_var_lib_t file "$DB.krl.lock" rjh_var_lib_t
+	allows $d rjh_pub_certs_t file "create read write open getattr setattr rename unlink"
+	allows $d rjh_var_lib_t file "create read write lock"
+	allows $d rjh_var_lib_t dir "add_name remove_name write search"
+done
 for n in "$DB.nss" "$DB.nss.tmp" "$DB.nss-delta" "$DB.nss-delta.tmp"; do
 	newtype rjh_admin_t rjh_var_lib_t file "$n" rjh_nss_t
 done
@@ -413,12 +435,17 @@ allows rjh_sync_t rjh_var_lib_t file "create read write lock unlink"
 allows rjh_sync_t rjh_sync_t netlink_tcpdiag_socket "create read write nlmsg_read"
 allows rjh_sync_t rjh_runtime_t dir "search read open getattr"
 allows rjh_sync_t rjh_sock_t sock_file getattr
-# rjh-admin host-ca: ssh-keygen in its own domain, the CA key root's and rjh-admin's alone.
+# rjh-admin host-ca and ca: ssh-keygen in its own domain, the CA keys root's
+# and rjh-admin's alone.
+seinfo "$POL" -t rjh_host_ca_t -x 2> /dev/null | grep -qw rjh_ca_key_t &&
+	ok "rjh_host_ca_t, the CA keys' type before the user CA, is an alias of rjh_ca_key_t" ||
+	not_ok "rjh_host_ca_t is not an alias of rjh_ca_key_t: host CA keys labeled before would be unlabeled"
 allows rjh_admin_t ssh_keygen_exec_t file "execute execute_no_trans"
-newtype rjh_admin_t rjh_conf_t dir ".host_ca.abc123" rjh_host_ca_t
-allows rjh_admin_t rjh_host_ca_t file "create read write link unlink"
-for d in rjh_sync_t rjh_connect_t rjh_authkeys_t sshd_t; do
-	denies $d rjh_host_ca_t file "read open"
+newtype rjh_admin_t rjh_conf_t dir ".rjh_ca.abc123" rjh_ca_key_t
+allows rjh_admin_t rjh_ca_key_t dir "create add_name remove_name rmdir"
+allows rjh_admin_t rjh_ca_key_t file "create read write link unlink"
+for d in rjh_sync_t rjh_connect_t rjh_authkeys_t sshd_t nsswitch_domain/; do
+	denies $d rjh_ca_key_t file "read open write append map"
 done
 allows rjh_sync_t postgresql_port_t tcp_socket name_connect
 allows rjh_admin_t postgresql_port_t tcp_socket name_connect
@@ -518,6 +545,8 @@ else
 fi
 # Made by SQLite, rjh-admin and pam_rjh only while they work: journal, temporaries, a socket set aside.
 TRANSIENT="file:$REG-journal file:$REG.nss.tmp file:$REG.nss-delta.tmp file:$REG.login.tmp file:$REG.login-delta.tmp"
+# The temporaries of the user CAs and the KRL for sshd.
+TRANSIENT="$TRANSIENT file:$REG.krl.tmp file:$REG.user-cas.tmp"
 # rjh-sync's freshness stamp (store = postgresql) and its temporary.
 TRANSIENT="$TRANSIENT file:$REG.synced file:$REG.synced.tmp"
 TRANSIENT="$TRANSIENT sock_file:$RUN/hosts/host-42/sock/.$SOCK.closing.1234"
@@ -538,7 +567,8 @@ while IFS=: read -r y p; do
 		*.nss | *.nss-delta | *.nss.tmp | *.nss-delta.tmp) want=rjh_nss_t ;;
 		*.login | *.login-delta | *.login.tmp | *.login-delta.tmp) want=rjh_login_t ;;
 		*.synced | *.synced.tmp) want=rjh_login_t ;;
-		*) want=rjh_var_lib_t ;; # the registry, REGISTRY.nss.lock, REGISTRY.login.lock
+		*.krl | *.krl.tmp | *.user-cas | *.user-cas.tmp) want=rjh_pub_certs_t ;;
+		*) want=rjh_var_lib_t ;; # the registry, REGISTRY.{nss,login,krl}.lock
 		esac
 		;;
 	"$RUN" | "$RUN"/*)
@@ -550,16 +580,26 @@ while IFS=: read -r y p; do
 	n=$((n + 1))
 done < "$WORK/made"
 [ $n -ge 20 ] && ok "$n registry and runtime paths checked" || not_ok "only $n registry and runtime paths found"
-# The fleet's host CA (rjh-admin host-ca init, default host_ca_key) and the
-# directory ssh-keygen makes it in; nothing else in /etc/rjh changes label.
-expect_label /etc/rjh/host_ca file rjh_host_ca_t "made by rjh-admin host-ca init:"
-expect_label /etc/rjh/host_ca.pub file rjh_host_ca_t "made by rjh-admin host-ca init:"
-expect_label /etc/rjh/.host_ca.Ab12Cd dir rjh_host_ca_t "made by rjh-admin host-ca init:"
-expect_label /etc/rjh/.host_ca.Ab12Cd/ca file rjh_host_ca_t "made by rjh-admin host-ca init:"
+# The fleet's host CA (rjh-admin host-ca init, default host_ca_key), rjh's
+# user CA (rjh-admin ca init, default user_ca_key), with their defaults from
+# lib/cfg.c, and the directory ssh-keygen makes either in (ca_keys.c);
+# nothing else in /etc/rjh changes label.
+for k in host_ca_key:host-ca user_ca_key:ca; do
+	key=$(sed -nE "s|.*snprintf\(c->${k%:*}, sizeof\(c->${k%:*}\), \"([^\"]+)\"\);.*|\1|p" "$TOP/lib/cfg.c")
+	[ -n "$key" ] || { not_ok "cannot read the default ${k%:*} from lib/cfg.c"; continue; }
+	expect_label "$key" file rjh_ca_key_t "made by rjh-admin ${k#*:} init:"
+	expect_label "$key.pub" file rjh_ca_key_t "made by rjh-admin ${k#*:} init:"
+done
+CATMP=$(sed -nE 's|.*"%s/(\.[A-Za-z0-9_]+\.)XXXXXX".*|\1|p' "$TOP/rjh-admin/ca_keys.c" | head -1)
+[ -n "$CATMP" ] || not_ok "cannot read the CA's temporary directory from rjh-admin/ca_keys.c"
+expect_label "/etc/rjh/${CATMP}Ab12Cd" dir rjh_ca_key_t "made by rjh-admin (host-)ca init:"
+expect_label "/etc/rjh/${CATMP}Ab12Cd/ca" file rjh_ca_key_t "made by rjh-admin (host-)ca init:"
+expect_label "/etc/rjh/${CATMP}Ab12Cd/ca.pub" file rjh_ca_key_t "made by rjh-admin (host-)ca init:"
 expect_label /etc/rjh/rjh.conf file rjh_conf_t "the configuration stays"
 # The ones that must be among them: each file rjh makes by default.
 for p in "$REG" "$REG.nss" "$REG.nss-delta" "$REG.nss.lock" "$REG.login" "$REG.login-delta" \
-	"$REG.login.lock" "$REG$SPOOL" "$REG$SPOOL/c-0-0" "$RUN/hosts/host-42/sock/$SOCK"; do
+	"$REG.login.lock" "$REG.krl" "$REG.user-cas" "$REG.krl.lock" "$REG$SPOOL" "$REG$SPOOL/c-0-0" \
+	"$RUN/hosts/host-42/sock/$SOCK"; do
 	grep -qxF "$p" "$PATHS" || not_ok "$p was not made, so its label went unchecked"
 done
 eq "$(label "$(dirname "$RUN")" dir)" var_run_t "the runtime tree's parent is var_run_t, as the type transitions expect"
