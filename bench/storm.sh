@@ -434,9 +434,9 @@ storm "$WARM" on warmup
 for ((round = 1; round <= STORM_ROUNDS; round++)); do
 	k=0
 	for n in $STORM_N; do
-		cert=
-		has_cert "$n" && cert="cert "
-		if (((round + k++) % 2)); then order="on ${cert}off"; else order="off ${cert}on"; fi
+		withcert=
+		has_cert "$n" && withcert="cert "
+		if (((round + k++) % 2)); then order="on ${withcert}off"; else order="off ${withcert}on"; fi
 		for pam in $order; do
 			echo "round $round: $n tunnels at once, $(stack_name "$pam")..." >&2
 			storm "$n" "$pam"
