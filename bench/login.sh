@@ -9,7 +9,14 @@
 #   an rjh host whose AuthorizedKeysCommand is a static program that prints
 #   its key line and nothing else: the floor of the mechanism the issue
 #   prescribes (sshd forks and execs the command twice per login), with the
-#   same account (nss_rjh), chroot and forwarding rules as rjh.
+#   same account (nss_rjh), chroot and forwarding rules as rjh, and
+#   the rjh host logging in with a certificate from rjh's own user CA
+#   (`rjh-admin ca init`, `rjh-admin sign`) instead of its key: sshd checks it
+#   against TrustedUserCAKeys itself and runs no AuthorizedKeysCommand. Its
+#   key is not enrolled (the helper would refuse it), and every such login
+#   must show in sshd's log as an accepted ED25519-CERT with no failed
+#   attempt before it (a refused offer of the plain key would run the
+#   helper).
 # It runs inside the e2e harness (tests/e2e/lib.sh): private mount, network
 # and PID namespaces, the system sshd as the jumphost, the host in a network
 # namespace behind NAT. Its EXIT trap ends everything and deletes the
@@ -26,7 +33,8 @@
 #          at CLK_TCK 100): the median is coarse, the mean (total / logins)
 #          is not.
 # The rjh rows come first (10 keys); then 9 hosts are removed, 100,000
-# imported, and the rjh@100k, classic@100k and floor logins take turns.
+# imported, and the rjh@100k, certificate, classic@100k, floor and command
+# floor logins take turns.
 # LOGINS (default 25) per case, after one discarded warm-up login each.
 # Exits 1 if a target is missed, 2 if the benchmark could not run.
 TEST_NAME=bench-login
@@ -214,6 +222,41 @@ write_cmdfloor() {
 	cc -O2 -static -o "$CMDFLOOR" "$WORK/key-line.c" && chmod 0755 "$CMDFLOOR"
 }
 
+# cert_setup: rjh's user CA (its key in a directory of root's alone, named
+# by user_ca_key in rjh.conf) and a certificate for HOST on a key of its own
+# that is not enrolled: CERTKEY, with CERTKEY-cert.pub beside it as a host
+# installs it.
+CA_DIR=$WORK/user-ca
+CERTKEY=$WORK/keys/$HOST-c
+cert_setup() {
+	install -d -m 0700 "$CA_DIR" &&
+		echo "user_ca_key = $CA_DIR/user_ca" >> "$CONF" &&
+		rjh ca init > "$WORK/cert.out" 2>&1 &&
+		new_key "$HOST-c" > /dev/null &&
+		rjh sign "$HOST" "$CERTKEY.pub" > "$CERTKEY-cert.pub" 2> "$WORK/cert.out" &&
+		ssh-keygen -L -f "$CERTKEY-cert.pub" > "$WORK/cert.out" 2>&1 &&
+		grep -q "Principals: *$" "$WORK/cert.out" && grep -q "^ *$HOST\$" "$WORK/cert.out"
+}
+
+# cert_logins N: sshd's log since CERT_LOG_MARK shows N logins of HOST with
+# its certificate, and no try of the plain key (refused, after the helper
+# ran), and pam_rjh recorded N sessions of HOST with a certificate. NB. ssh
+# offers KEY-cert.pub beside KEY only after KEY itself; a CertificateFile
+# comes first.
+CERT_LOG_MARK=0
+cert_logins() {
+	local log n bad fp rows
+	log=$(tail -c +$((CERT_LOG_MARK + 1)) "$JUMP_LOG")
+	n=$(grep -c "Accepted publickey for $HOST from .* ED25519-CERT SHA256:.* ID rjh-host:$HOST " <<< "$log")
+	fp=$(ssh-keygen -lf "$CERTKEY.pub" | cut -d' ' -f2)
+	bad=$(grep -c -F -e "Failed publickey for $HOST " -e "ED25519 $fp" <<< "$log")
+	[ "$n" = "$1" ] && [ "$bad" = 0 ] ||
+		die "$n certificate logins of $HOST in sshd's log, $bad other tries; wanted $1 and 0"
+	rows=$(sqlite3 "$REG" "SELECT count(*) FROM sessions WHERE host = '$HOST' AND cert LIKE 'serial=% id=rjh-host:$HOST'") ||
+		die "the sessions table"
+	[ "$rows" = "$1" ] || die "$rows sessions of $HOST with a certificate in the registry, wanted $1"
+}
+
 setup() {
 	local u
 	e2e_setup
@@ -254,6 +297,7 @@ setup() {
 	enroll "$HOST"
 	enroll "$CMDHOST"
 	write_cmdfloor || die "compiling the command floor"
+	cert_setup || die "the certificate: $(cat "$WORK/cert.out")"
 	path_is_root_only "$CMDFLOOR" || die "$CMDFLOOR is not root-only, sshd would refuse it"
 	KEY=$WORK/keys/$HOST
 	{ cat "$WORK/sets/keys100k" "$KEY.pub"; } > "$WORK/classic/tunnel/.ssh/authorized_keys"
@@ -271,6 +315,12 @@ login() {
 	local user sock remote opts r key=$KEY
 	opts=("${TUNNEL_CMD[@]:1:${#TUNNEL_CMD[@]}-2}")
 	case $1 in
+	rjhcert)
+		user=$HOST
+		sock=$(sock_of "$HOST")
+		key=$CERTKEY
+		opts+=(-o CertificateFile="$CERTKEY-cert.pub")
+		;;
 	rjh*)
 		user=$HOST
 		sock=$(sock_of "$HOST")
@@ -336,11 +386,13 @@ for i in $(seq 1 9); do rjh remove "h-$i" > /dev/null || die "remove h-$i"; done
 rjh import "$WORK/sets/keys100k" > /dev/null || die "import 100,000 keys"
 nkeys=$(sqlite3 "$REG" 'SELECT count(*) FROM keys' 2> /dev/null || echo '?')
 nclassic=$(wc -l < "$WORK/classic/tunnel/.ssh/authorized_keys")
-echo "measuring: rjh@100k, classic@100k and the floor, $LOGINS logins each, taking turns..." >&2
-for c in rjh100k classic100k floor cmdfloor; do login "$c" warmup; done
+echo "measuring: rjh@100k, certificate, classic@100k and the floors, $LOGINS logins each, taking turns..." >&2
+CERT_LOG_MARK=$(stat -c %s "$JUMP_LOG")
+for c in rjh100k rjhcert classic100k floor cmdfloor; do login "$c" warmup; done
 for ((i = 0; i < LOGINS; i++)); do
-	for c in rjh100k classic100k floor cmdfloor; do login "$c"; done
+	for c in rjh100k rjhcert classic100k floor cmdfloor; do login "$c"; done
 done
+cert_logins $((LOGINS + 1))
 
 echo
 echo "sshd login cost ($(/usr/sbin/sshd -V 2>&1 | head -1 | cut -d, -f1), $(nproc) cores): ssh -N -R from" \
@@ -354,9 +406,12 @@ crow "2. rjh, $(commas "$nkeys") keys (registry)" rjh100k
 crow "3. classic account, $(commas "$nclassic") keys (host's key last)" classic100k
 crow "4. classic account, 1 key (floor: sshd itself)" floor
 crow "5. rjh host, key command = static print (its floor)" cmdfloor
+crow "6. rjh, $(commas "$nkeys") keys, certificate (rjh's CA)" rjhcert
 rrow "time: rjh@100k / floor (medians)" "$T_rjh100k" "$T_floor" "<=" 1.1
 rrow "sshd CPU: rjh@100k / floor (means)" "$C_rjh100k" "$C_floor" "<=" 1.1
 rrow "sshd CPU: classic@100k / rjh@100k (means)" "$C_classic100k" "$C_rjh100k" ">=" 2
+rrow "time: rjh certificate@100k / floor (medians)" "$T_rjhcert" "$T_floor" "<=" 1.05
+rrow "sshd CPU: rjh certificate@100k / floor (means)" "$C_rjhcert" "$C_floor" "<=" 1.05
 # Not targets: where the difference to the floor goes.
 info() { # info NAME A B
 	line "$1" "" "$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 999) }')" "" "" - -

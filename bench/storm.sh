@@ -3,7 +3,9 @@
 # run: N host tunnels (N = 200 and 500) started together against the
 # jumphost's sshd with the MaxStartups that `rjh-admin sshd-config`
 # recommends, each case with pam_rjh in sshd's PAM stack (account + session)
-# and without it, so that its cost shows.
+# and without it, so that its cost shows, and with pam_rjh and every host
+# logging in with a certificate instead of its key ("cert"), so that
+# certificates show against raw keys.
 # It runs inside the e2e harness (tests/e2e/lib.sh): private mount, network
 # and PID namespaces, the system sshd as the jumphost. As in tests/e2e/t_pam.sh
 # the storm's clients run in the jumphost's own network namespace: keys from
@@ -61,12 +63,22 @@
 #              the host's chrooted child), divided by the tunnels up. Pss
 #              shares libraries' pages among the processes that map them; the
 #              Rss sum is printed beside it on stderr.
+#   cert       every storm host has a certificate of rjh's own user CA
+#              (`rjh-admin ca init`, its key in a root-only directory named by
+#              user_ca_key; `rjh-admin sign storm-I`, on the host's enrolled
+#              key) and passes it as -o CertificateFile=, which ssh offers
+#              before the plain key: sshd accepts it against TrustedUserCAKeys
+#              and runs no AuthorizedKeysCommand. Checked in sshd's log: in a
+#              cert case every accepted login is an ED25519-CERT and the key
+#              helper accepted nothing; in the others no certificate is used.
 # Before each case the listener has no child left and the socket files are
 # removed, so both stacks start from the same tree (`rjh runtime` made the
 # directories, as at boot). A warm-up storm of 20 comes first. The stacks take
-# turns, ABBA: 200 on, 200 off, 500 off, 500 on; the second round reverses
-# each pair, and the table shows each case's best (lowest) time, CPU and
-# memory, failures and restarts summed. STORM_ROUNDS (default 2) sets the
+# turns, ABBA: 200 on, off, 500 off, cert, on; the second round reverses
+# each, and the table shows each case's best (lowest) time, CPU and
+# memory, failures and restarts summed. STORM_CERT_N (default: the largest
+# of STORM_N) sets the sizes with a cert case; empty, none (each cert case
+# at 500 adds about 2 minutes, one at 200 about 1). STORM_ROUNDS (default 2) sets the
 # rounds: one takes 6-7 minutes on this 2-core VM (1,400 logins, each ~0.2 s
 # of sshd CPU). Two are the default because one round's on/off CPU ratio
 # moved between 0.98 and 1.21 across runs on a quiet machine (the clients'
@@ -94,6 +106,14 @@ TICK=$(getconf CLK_TCK)
 MAXN=0
 for n in $STORM_N; do [ "$n" -gt "$MAXN" ] && MAXN=$n; done
 SD=$WORK/storm
+STORM_CERT_N=${STORM_CERT_N-$MAXN}
+CERTN=0
+for n in $STORM_CERT_N; do
+	[[ " $STORM_N " == *" $n "* ]] || { echo "storm.sh: STORM_CERT_N: $n is not in STORM_N" >&2; exit 2; }
+	[ "$n" -gt "$CERTN" ] && CERTN=$n
+done
+# has_cert N: N has a cert case.
+has_cert() { [[ " $STORM_CERT_N " == *" $1 "* ]]; }
 
 # Up to 2N clients and 2N sshd processes with a few fds each, and a listener
 # holding a startup pipe per connection not yet authenticated.
@@ -120,6 +140,15 @@ setup() {
 	done
 	cat "$SD"/storm-*.pub > "$SD/all.pub"
 	rjh import "$SD/all.pub" > "$SD/import.out" 2>&1 || die "import: $(cat "$SD/import.out")"
+	if [ "$CERTN" -gt 0 ]; then
+		echo "certificates: rjh's user CA, $CERTN signed..." >&2
+		install -d -m 0700 "$WORK/user-ca" && echo "user_ca_key = $WORK/user-ca/user_ca" >> "$CONF" &&
+			rjh ca init > "$SD/ca.out" 2>&1 || die "ca init: $(cat "$SD/ca.out")"
+		# Not storm-I-cert.pub: ssh would load it beside the key in the raw cases too.
+		for ((i = 1; i <= CERTN; i++)); do
+			rjh sign "storm-$i" > "$SD/cert-$i.pub" 2> "$SD/ca.out" || die "sign storm-$i: $(cat "$SD/ca.out")"
+		done
+	fi
 	rjh runtime > /dev/null 2>&1 || die "rjh runtime"
 	start_jumphost
 	CLIENT_NICE=()
@@ -199,7 +228,16 @@ tcpext_delta() {
 # client I: becomes host I's tunnel command (the storm's clients run at nice
 # 10). Run it in the background: exec makes $! the ssh itself.
 client() {
-	exec "${CLIENT_NICE[@]}" ssh "${OPTS[@]}" -i "$SD/storm-$1" "storm-$1@$JUMP_ADDR"
+	local cert=()
+	[ "$STACK" = cert ] && cert=(-o CertificateFile="$SD/cert-$1.pub")
+	exec "${CLIENT_NICE[@]}" ssh "${OPTS[@]}" -i "$SD/storm-$1" "${cert[@]}" "storm-$1@$JUMP_ADDR"
+}
+
+# auth_used SINCE: sshd's log from byte SINCE on: "CERTS HELPER", the logins
+# accepted with a certificate and the keys the key helper accepted.
+auth_used() {
+	tail -c +$(($1 + 1)) "$JUMP_LOG" | awk '/Accepted publickey for storm-.* ED25519-CERT / { c++ }
+		/Accepted key .* found at .*rjh-authorized-keys/ { h++ } END { print c + 0, h + 0 }'
 }
 
 # restart_exited NOW: as the host unit does (Restart=always, RestartSec), starts
@@ -220,14 +258,18 @@ restart_exited() {
 	done
 }
 
+# storm N STACK [warmup]: STACK is on, off (pam_rjh) or cert (pam_rjh on,
+# certificates).
 storm() {
-	local n=$1 pam=$2 i up=0 gone t0 t1 t2 ta tb oa ob secs end pids=() pid pss rss procs ups rows
+	local n=$1 pam=$2 i up=0 logmark certs helper gone t0 t1 t2 ta tb oa ob secs end pids=() pid pss rss procs ups rows
 	local bad errs load launcher cms launched qa qb dead=() restarted=() rcpu=0
-	pam_stack "$pam" || die "pam_stack $pam"
+	STACK=$pam
+	pam_stack "${pam/cert/on}" || die "pam_stack $pam"
 	no_children 60 || die "the listener still serves an older connection"
 	rm -f "$RUNTIME"/hosts/storm-*/sock/ssh.sock
 	[ "$(listening)" = 0 ] || die "listeners left from an older storm"
 	syslog_mark
+	logmark=$(stat -c %s "$JUMP_LOG")
 	oa=$(others_ticks)
 	ta=$(sshd_ticks)
 	qa=$(tcpext)
@@ -278,7 +320,7 @@ storm() {
 			awk '/^Pss:/ { p += $2 } /^Rss:/ { r += $2 } END { print p + 0, r + 0 }')
 	fi
 	ups=$(status_up)
-	[ "$pam" = on ] && rows=$(open_rows)
+	[ "$pam" != off ] && rows=$(open_rows)
 	# End the storm; every login's CPU is in the listener once it reaped them all.
 	for pid in "${restarted[@]}"; do
 		[ -r "/proc/$pid/stat" ] && rcpu=$((rcpu + $(ticks "$pid")))
@@ -291,22 +333,30 @@ storm() {
 	tb=$(sshd_ticks)
 	ob=$(others_ticks)
 	t2=$EPOCHREALTIME
+	read -r certs helper < <(auth_used "$logmark")
 	# times: the subshell's user and sys, then its children's, as 1m2.345s.
 	cms=$(sed -n 2p "$SD/times" | tr 'ms' '  ' | awk -v n="$n" -v r="$rcpu" -v t="$TICK" \
 		'{ printf "%.2f", (($1 * 60 + $2 + $3 * 60 + $4) + r / t) * 1000 / n }')
 	load=$(awk -v o=$((ob - oa)) -v t="$TICK" -v s="$t0" -v e="$t2" 'BEGIN { printf "%.2f", o / t / (e - s) }')
 	bad=$((n - up))
 	[ "$gone" -gt "$bad" ] && bad=$gone
-	echo "    $n, pam_rjh $pam: $n ssh forked in $launched s, listening ${secs} s, $up up" \
-		"(${#restarted[@]} restarted, $gone ssh exited at the end, status says $ups up)," \
+	echo "    $n, $(stack_name "$pam"): $n ssh forked in $launched s, listening ${secs} s, $up up" \
+		"(${#restarted[@]} restarted, $gone ssh exited at the end, status says $ups up;" \
+		"sshd accepted $certs certificates, the key helper $helper keys)," \
 		"$(echo "$procs" | grep -c .) sshd processes: Pss $((pss / 1024)) MiB, Rss $((rss / 1024)) MiB;" \
 		"sshd CPU $(((tb - ta) * 1000 / TICK)) ms, clients $cms ms per login; other work on the machine: $load cores" >&2
 	[ "${3:-}" = warmup ] && return 0
 	[ "$ups" = "$up" ] || note "$n/$pam: rjh-admin status says $ups up, sock_diag $up listening"
-	if [ "$pam" = on ]; then
-		[ "$rows" = "$up" ] || note "$n/on: $rows open presence rows while $up tunnels were up"
+	if [ "$pam" = cert ]; then
+		[ "$certs" -ge "$up" ] && [ "$helper" = 0 ] ||
+			note "$n/cert: $certs logins with a certificate and $helper keys from the key helper, $up up"
+	elif [ "$certs" != 0 ]; then
+		note "$n/$pam: $certs logins with a certificate where none was offered"
+	fi
+	if [ "$pam" != off ]; then
+		[ "$rows" = "$up" ] || note "$n/$pam: $rows open presence rows while $up tunnels were up"
 		rows=$(open_rows)
-		[ "$rows" = 0 ] || note "$n/on: $rows presence rows still open after every session closed"
+		[ "$rows" = 0 ] || note "$n/$pam: $rows presence rows still open after every session closed"
 	fi
 	errs=$(syslog_since | grep -E 'pam_rjh|rjh-authorized-keys' | grep -vc 'session opened\|session closed')
 	[ "$errs" = 0 ] || note "$n/$pam: $errs syslog lines from pam_rjh or the key helper, e.g. $(syslog_since |
@@ -330,7 +380,15 @@ best() {
 	read -r SECS FAIL CPU PSS LOAD CCPU FIRST < <(awk 'NR == 1 { s = $1; c = $3; m = $4; l = $5; k = $6 }
 		{ f += $2; r += $7; if ($1 < s) s = $1; if ($3 < c) { c = $3; l = $5; k = $6 } if ($4 < m) m = $4 }
 		END { print s, f, c, m, l, k, r }' "$SD/res.$1.$2")
-	declare -g "CPU_$1_$2=$CPU" "CCPU_$1_$2=$CCPU"
+	declare -g "CPU_$1_$2=$CPU" "CCPU_$1_$2=$CCPU" "SECS_$1_$2=$SECS"
+}
+
+# stack_name STACK: how the table names it.
+stack_name() {
+	case $1 in
+	cert) echo "pam_rjh on, certificates" ;;
+	*) echo "pam_rjh $1" ;;
+	esac
 }
 
 FAILED=0
@@ -339,7 +397,7 @@ crow() { # crow N PAM
 	local v=ok
 	best "$1" "$2"
 	[ "$FAIL" = 0 ] || { v=MISSED; FAILED=1; }
-	line "$1 hosts, pam_rjh $2" "$1" "$SECS s" "$FAIL" "$FIRST" "$(printf '%.1f' "$CPU") ms" \
+	line "$1 hosts, $(stack_name "$2")" "$1" "$SECS s" "$FAIL" "$FIRST" "$(printf '%.1f' "$CPU") ms" \
 		"$(printf '%.1f' "$CCPU") ms" "$PSS KiB" "$LOAD" "0 failures" "$v"
 }
 rrow() { # rrow N
@@ -355,6 +413,18 @@ rrow() { # rrow N
 	r=$(awk -v r="$r" -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (a > 0 ? r * b / a : 999) }')
 	line "  the same, per client CPU (control)" "" "" "" "" "$(printf '%.2fx' "$r")" "" "" "" "-" "-"
 }
+# crrow N: certificates against raw keys (both with pam_rjh on); not judged.
+crrow() {
+	local a b r t
+	a=$(eval echo "\$CPU_$1_cert") b=$(eval echo "\$CPU_$1_on")
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 999) }')
+	a=$(eval echo "\$SECS_$1_cert") b=$(eval echo "\$SECS_$1_on")
+	t=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 999) }')
+	line "$1 hosts: certificates / raw keys" "" "$t" "" "" "$(printf '%.2fx' "$r")" "" "" "" "-" "-"
+	a=$(eval echo "\$CCPU_$1_cert") b=$(eval echo "\$CCPU_$1_on")
+	r=$(awk -v r="$r" -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", (a > 0 ? r * b / a : 999) }')
+	line "  the same, per client CPU (control)" "" "" "" "" "$(printf '%.2fx' "$r")" "" "" "" "-" "-"
+}
 
 START=$(date +%s)
 setup
@@ -364,9 +434,11 @@ storm "$WARM" on warmup
 for ((round = 1; round <= STORM_ROUNDS; round++)); do
 	k=0
 	for n in $STORM_N; do
-		if (((round + k++) % 2)); then order="on off"; else order="off on"; fi
+		withcert=
+		has_cert "$n" && withcert="cert "
+		if (((round + k++) % 2)); then order="on ${withcert}off"; else order="off ${withcert}on"; fi
 		for pam in $order; do
-			echo "round $round: $n tunnels at once, pam_rjh $pam..." >&2
+			echo "round $round: $n tunnels at once, $(stack_name "$pam")..." >&2
 			storm "$n" "$pam"
 		done
 	done
@@ -386,9 +458,11 @@ printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..39})" "--
 	"------------" "--------"
 for n in $STORM_N; do
 	crow "$n" on
+	has_cert "$n" && crow "$n" cert
 	crow "$n" off
 done
 for n in $STORM_N; do rrow "$n"; done
+for n in $STORM_CERT_N; do crrow "$n"; done
 for x in "${NOTES[@]}"; do echo "note: $x"; done
 for x in "${INFOS[@]}"; do echo "info: $x"; done
 [ ${#NOTES[@]} = 0 ] || FAILED=1
