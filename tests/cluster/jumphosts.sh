@@ -139,6 +139,11 @@ jh_up() {
 		for l in "$@"; do echo "$l"; done
 	} > "$d/rjh.conf" || die "jh_up: rjh.conf of $name"
 	chmod 0644 "$d/rjh.conf"
+	# Its own sshd drop-in, as each jumphost makes from its rjh.conf: the
+	# KRL and trusted CAs it names are beside this jumphost's registry.
+	"$ADMIN" -c "$d/rjh.conf" sshd-config --helper "$AKC" --keys-user "$KEYS_USER" \
+		> "$d/sshd-rjh.conf" && chmod 0644 "$d/sshd-rjh.conf" ||
+		die "jh_up: sshd-config of $name"
 	rjh jumphost add "$name" "${JH_ADDR[$name]}" > "$d/add.out" 2>&1 ||
 		die "jh_up: jumphost add $name: $(cat "$d/add.out")"
 	ssh-keygen -q -N '' -t ed25519 -C "$name" -f "$d/ssh_host_ed25519_key" ||
@@ -154,16 +159,18 @@ jh_up() {
 }
 
 # jh_boot_mounts NAME: its mount namespace, made fresh (as at boot): its
-# rjh.conf bound over $CONF and /etc/rjh/rjh.conf, held by a sleeping
-# process in its netns (so that jh_kill ends it with the rest).
+# rjh.conf bound over $CONF and /etc/rjh/rjh.conf, its sshd drop-in over
+# the harness's, held by a sleeping process in its netns (so that jh_kill
+# ends it with the rest).
 jh_boot_mounts() {
 	local name=$1 d=$JH_WORK/$1 i
 	rm -f "$d/booted"
 	# shellcheck disable=SC2016
 	bg "JH_HOLDER[$name]" nsenter --net="/run/netns/$NS-$name" -- \
 		unshare --mount --propagation private -- sh -c \
-		'mount --bind "$1" "$2" && mount --bind "$1" /etc/rjh/rjh.conf && : > "$3" &&
-			exec sleep 2147483647' sh "$d/rjh.conf" "$CONF" "$d/booted"
+		'mount --bind "$1" "$2" && mount --bind "$1" /etc/rjh/rjh.conf &&
+			mount --bind "$4" /etc/ssh/sshd_config.d/rjh.conf && : > "$3" &&
+			exec sleep 2147483647' sh "$d/rjh.conf" "$CONF" "$d/booted" "$d/sshd-rjh.conf"
 	for ((i = 0; i < 50; i++)); do
 		[ -e "$d/booted" ] && return 0
 		kill -0 "${JH_HOLDER[$name]}" 2> /dev/null || return 1
