@@ -288,7 +288,7 @@ cert_login() {
 		-o IdentitiesOnly=yes -i "$WORK/keys/cert-6" \
 		-o "CertificateFile=$WORK/keys/cert-6-cert.pub" \
 		-o "UserKnownHostsFile=$WORK/hosts/host-6/jumphost_known_hosts" \
-		-o ExitOnForwardFailure=yes -o ConnectTimeout=5 -R /cert.sock:localhost:22 \
+		-o ExitOnForwardFailure=yes -o ConnectTimeout=5 -R /sock/cert.sock:localhost:22 \
 		"host-6@${JH_ADDR[$1]}" > /dev/null 2>&1
 	rc=$?
 	[ $rc = 124 ]
