@@ -365,9 +365,14 @@ static int sign_ca(struct admin *a, struct reg *r, struct own_ca *o)
 	return admin_ca_check_private(a, a->cfg.user_ca_key, &ca, "rjh's user CA");
 }
 
-/* Runs ssh-keygen -s for h's key with the serial and validity given; parses what it wrote. */
+/*
+ * Runs ssh-keygen -s for h's key with the serial given, valid from 5
+ * minutes ago until until (an absolute UTC time, so that the seconds
+ * ssh-keygen takes to start never push it past the host's expiry); parses
+ * what it wrote.
+ */
 static int sign_run(struct admin *a, const struct reg_host *h, const struct key *k, uint64_t serial,
-		    int64_t secs, char *cert, size_t certlen, struct cert *c)
+		    int64_t until, char *cert, size_t certlen, struct cert *c)
 {
 	char id[NAME_HOST_SIZE + 16], principal[NAME_HOST_SIZE], valid[40], z[24];
 	char src[sizeof(h->cidrs) + 20], line[16384], *b64;
@@ -375,11 +380,14 @@ static int sign_run(struct admin *a, const struct reg_host *h, const struct key 
 	     port[] = "permit-port-forwarding";
 	char *opts[] = {I, id, n, principal, V, valid, Z, z, O, clear, O, port, NULL, NULL, NULL};
 	struct rjh_diag d = {""};
+	time_t t = (time_t)until;
+	struct tm tm;
 	int rc;
 
 	snprintf(id, sizeof(id), "rjh-host:%s", h->name);
 	snprintf(principal, sizeof(principal), "%s", h->name);
-	snprintf(valid, sizeof(valid), "-5m:+%llds", (long long)secs);
+	if (!gmtime_r(&t, &tm) || !strftime(valid, sizeof(valid), "-5m:%Y%m%d%H%M%SZ", &tm))
+		return admin_fail(a, RJH_EINVAL, "no validity end for %lld", (long long)until);
 	snprintf(z, sizeof(z), "%llu", (unsigned long long)serial);
 	if (h->cidrs[0]) {
 		snprintf(src, sizeof(src), "source-address=%s", h->cidrs);
@@ -397,8 +405,9 @@ static int sign_run(struct admin *a, const struct reg_host *h, const struct key 
 		b64[strcspn(b64, " ")] = '\0';
 	}
 	rc = b64 ? cert_parse_b64(line, b64, c, &d) : diag_set(&d, RJH_EINVAL, "no base64");
-	if (rc == 0 && (c->serial != serial || c->nprincipals != 1 ||
-			strcmp(c->principal, h->name) || strcmp(c->key_fp, k->fp)))
+	if (rc == 0 &&
+	    (c->serial != serial || c->nprincipals != 1 || strcmp(c->principal, h->name) ||
+	     strcmp(c->key_fp, k->fp) || c->valid_before != (uint64_t)until))
 		rc = diag_set(&d, RJH_EINVAL, "it is not the certificate asked for");
 	return rc < 0 ? admin_fail(a, RJH_ESYS, "ssh-keygen's certificate: %s", d.msg) : EXIT_OK;
 }
@@ -447,7 +456,7 @@ static int cmd_sign(struct admin *a, int argc, char **argv)
 	if (rc == 0 && h.expires && h.expires - now < validity)
 		validity = h.expires - now;
 	if (rc == 0)
-		rc = sign_run(a, &h, &s.k, serial, validity, cert, sizeof(cert), &c);
+		rc = sign_run(a, &h, &s.k, serial, now + validity, cert, sizeof(cert), &c);
 	if (rc)
 		goto abort;
 	snprintf(rc_row.ca_fp, sizeof(rc_row.ca_fp), "%s", o.ca.fp);
