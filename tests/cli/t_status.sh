@@ -143,7 +143,7 @@ eq "$ERR" "" "no note: no host left anything in its directories"
 
 expect 0 "status --json" -- rjh status --json
 jtrue "--json: hosts[] with exactly the documented keys" \
-	"len(d['hosts']) == 8 and all(set(h) == {'host', 'state', 'since', 'from', 'fingerprint', 'last_seen', 'sshd_pid', 'account', 'unexpected_entries'} for h in d['hosts'])"
+	"len(d['hosts']) == 8 and all(set(h) == {'host', 'state', 'since', 'from', 'fingerprint', 'certificate', 'last_seen', 'sshd_pid', 'account', 'unexpected_entries'} for h in d['hosts'])"
 jtrue "--json: the states" \
 	"[(h['host'], h['state']) for h in d['hosts']] == [('alpha', 'up'), ('bravo', 'up'), ('charlie', 'down'), ('delta', 'stale'), ('echo', 'stale'), ('foxtrot', 'down'), ('golf', 'down'), ('hotel', 'down')]"
 jtrue "--json: alpha's session, its sshd's pid as an integer" \
@@ -247,7 +247,7 @@ expect 0 "show hotel --json" -- rjh show hotel --json
 jtrue "show --json: the 20 newest sessions, newest first" \
 	"[s['started'] for s in d['sessions']] == [__import__('time').strftime('%Y-%m-%dT%H:%M:%SZ', __import__('time').gmtime($T0 + 1000 * n)) for n in range(24, 4, -1)]"
 jtrue "show --json: each session has the documented keys" \
-	"all(set(s) == {'started', 'ended', 'end_reason', 'source', 'fingerprint', 'sshd_pid'} for s in d['sessions'])"
+	"all(set(s) == {'started', 'ended', 'end_reason', 'source', 'fingerprint', 'sshd_pid', 'certificate'} for s in d['sessions'])"
 jtrue "show --json: the open session has no end, the others their reason" \
 	"[(s['ended'], s['end_reason'], s['sshd_pid']) for s in d['sessions'][:3]] == [(None, None, 5000), ('$(iso $((T0 + 23500)))', 'stale', 5023), ('$(iso $((T0 + 22500)))', 'closed', 5022)]"
 hotel_state=$(rjh status --json hotel | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["hosts"][0]["state"])')
