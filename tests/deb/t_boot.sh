@@ -148,6 +148,15 @@ if [ -n "$PREV" ]; then
 	wait "$loop"
 	eq "$rc" 0 "apt-get install of $new_ver over $prev_ver"
 	[ "$rc" = 0 ] || echo "$OUT" | tail -n 20 | sed 's/^/# /'
+	# A changed drop-in waits for the operator's reload (it would refuse
+	# connections for a moment, while hosts log in).
+	dropin_changed=
+	if [ "$(ct jump cat /var/lib/rjh/sshd-dropin.applied 2>&1)" != \
+		"$(ct jump sha256sum /etc/ssh/sshd_config.d/rjh.conf | cut -d' ' -f1)" ]; then
+		dropin_changed=yes
+		has -o "sshd applies it at its next reload" \
+			"the drop-in changed: postinst says so and leaves sshd's reload to the operator"
+	fi
 	logins=$(ct host cat /root/logins)
 	total=$(echo "$logins" | grep -c .)
 	during=$(echo "$logins" | awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b' | grep -c .)
@@ -170,7 +179,7 @@ if [ -n "$PREV" ]; then
 	eq "$(ct jump sed -n 's/^public_name = //p' /etc/rjh/rjh.conf)" "$JUMP_IP" \
 		"the operator's rjh.conf (a conffile) kept its public_name"
 	check_doctor
-	check_applied
+	[ -n "$dropin_changed" ] || check_applied
 	# That sshd still runs the old pam_rjh; when the tunnel goes, it records
 	# the end in the registry 0.2.0 migrated (007 says 0.1.0 may: compat 6).
 	ct host systemctl restart rjh-tunnel.service
