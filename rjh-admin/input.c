@@ -14,25 +14,27 @@
 #include "layout.h"
 #include "util.h"
 
+/* One public key from path; a missing file is bad input, not a missing registry object. */
+static int read_key_file(struct admin *a, const char *path, struct key *k, struct rjh_diag *d)
+{
+	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, d);
+
+	return rc == RJH_ENOENT ? RJH_EINVAL : rc;
+}
+
 int admin_read_key(struct admin *a, const char *path, struct key *k)
 {
 	struct rjh_diag d = {""};
-	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
+	int rc = read_key_file(a, path, k, &d);
 
-	/* A missing key file is bad input, not a missing registry object. */
-	if (rc == RJH_ENOENT)
-		rc = RJH_EINVAL;
 	return rc < 0 ? admin_fail_diag(a, rc, &d) : EXIT_OK;
 }
 
 int admin_read_host_key(struct admin *a, const char *path, struct key *k)
 {
 	struct rjh_diag d = {""};
-	int rc = key_read_file(path, a->cfg.rsa_min_bits, k, &d);
+	int rc = read_key_file(a, path, k, &d);
 
-	/* A missing key file is bad input, not a missing registry object. */
-	if (rc == RJH_ENOENT)
-		rc = RJH_EINVAL;
 	if (rc == 0 && strncmp(k->type, "sk-", 3) == 0) {
 		rc = diag_set(&d, RJH_EINVAL,
 			      "%s: a %s key lives on a security key and is never an sshd host key",
